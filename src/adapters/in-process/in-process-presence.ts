@@ -1,0 +1,23 @@
+import type { PresencePort } from "../../core/ports/presence.port";
+import { usernameKey } from "../../core/protocol/text";
+
+/** Usernames held in this process: a single server is its own registry. */
+export class InProcessPresence implements PresencePort {
+  /** Name as typed, by its case-folded key; a Map keeps login order. */
+  private readonly names = new Map<string, string>();
+
+  claim(username: string): Promise<boolean> {
+    const key = usernameKey(username);
+    if (this.names.has(key)) return Promise.resolve(false);
+    this.names.set(key, username);
+    return Promise.resolve(true);
+  }
+
+  release(username: string): void {
+    this.names.delete(usernameKey(username));
+  }
+
+  list(): Promise<readonly string[]> {
+    return Promise.resolve([...this.names.values()]);
+  }
+}

@@ -1,0 +1,105 @@
+import { inject, injectable, injectAll } from "tsyringe";
+import { CommandDispatcher } from "./commands";
+import type { ClockPort } from "./ports/clock.port";
+import type { LoggerPort } from "./ports/logger.port";
+import type { Connection, ListeningAddress, TransportPort } from "./ports/transport.port";
+import { Room } from "./room";
+import { Session, type SessionServices } from "./session";
+import type { CoreSettings } from "./settings";
+import { TOKENS } from "./tokens";
+
+export interface StopOptions {
+  /** How long connections get to flush their last lines before being dropped. */
+  readonly graceMs?: number;
+}
+
+const DEFAULT_GRACE_MS = 3000;
+
+/**
+ * Accepts connections from every transport, gives each a session, and
+ * shuts them all down in order.
+ */
+@injectable()
+export class ChatServer {
+  private readonly sessions = new Set<Session>();
+  private readonly services: SessionServices;
+  private nextSessionId = 1;
+  private stopping: Promise<void> | null = null;
+  private onIdle: (() => void) | null = null;
+
+  constructor(
+    @injectAll(TOKENS.Transport) private readonly transports: TransportPort[],
+    @inject(TOKENS.Clock) private readonly clock: ClockPort,
+    @inject(TOKENS.Logger) private readonly logger: LoggerPort,
+    @inject(TOKENS.Settings) settings: CoreSettings,
+    commands: CommandDispatcher,
+    room: Room,
+  ) {
+    this.services = {
+      clock,
+      logger,
+      settings,
+      commands,
+      leave: (session) => room.leave(session),
+      closed: (session) => this.forget(session),
+    };
+  }
+
+  /** Open connections, logged in or not. */
+  get connectionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Listens on every transport; resolves with their addresses, in order. */
+  async start(): Promise<ListeningAddress[]> {
+    const addresses: ListeningAddress[] = [];
+    for (const transport of this.transports) {
+      const address = await transport.listen((connection) => this.accept(connection));
+      this.logger.info({ transport: transport.name, ...address }, "listening");
+      addresses.push(address);
+    }
+    return addresses;
+  }
+
+  /**
+   * Stops accepting, tells every connection `INFO server-shutdown`, closes
+   * them, and drops those still open after the grace period.
+   */
+  stop(options: StopOptions = {}): Promise<void> {
+    this.stopping ??= this.shutDown(options.graceMs ?? DEFAULT_GRACE_MS);
+    return this.stopping;
+  }
+
+  private async shutDown(graceMs: number): Promise<void> {
+    this.logger.info({ connections: this.sessions.size }, "shutting down");
+    await Promise.all(this.transports.map((transport) => transport.stopAccepting()));
+    const sessions = [...this.sessions];
+    for (const session of sessions) session.beginClose("shutdown", "INFO server-shutdown");
+    for (const session of sessions) session.finishClose();
+    if (this.sessions.size > 0) {
+      await new Promise<void>((resolve) => {
+        const grace = this.clock.schedule(graceMs, () => {
+          for (const session of this.sessions) session.destroy();
+        });
+        this.onIdle = () => {
+          grace.cancel();
+          resolve();
+        };
+      });
+    }
+    this.logger.info({}, "stopped");
+  }
+
+  private accept(connection: Connection): Session {
+    const session = new Session(this.nextSessionId++, connection, this.services);
+    this.sessions.add(session);
+    // A transport may still hand over a connection it accepted just before it stopped.
+    if (this.stopping !== null) session.end("shutdown", "INFO server-shutdown");
+    return session;
+  }
+
+  private forget(session: Session): void {
+    this.sessions.delete(session);
+    if (this.sessions.size === 0) this.onIdle?.();
+  }
+}

@@ -1,0 +1,58 @@
+import type { LoggerPort } from "./ports/logger.port";
+import type { Room } from "./room";
+
+/** What a command sees of the connection it serves. */
+export interface SessionHandle {
+  /** Unique among this server's connections; stable for the connection's life. */
+  readonly id: number;
+  readonly remoteAddress: string;
+  /** The name claimed by LOGIN, or null before it. */
+  readonly username: string | null;
+  /** Sends one line to this client (the line ending is added). */
+  reply(line: string): void;
+  /**
+   * Ends the connection: sends `farewell` first if given, tells the others
+   * that the user left, then closes.
+   */
+  end(reason: string, farewell?: string): void;
+}
+
+export interface CommandContext {
+  readonly session: SessionHandle;
+  /** What follows the verb, without the separators around it. */
+  readonly args: string;
+}
+
+export interface Command {
+  /** The verb, matched ignoring case; written upper-case by convention. */
+  readonly verb: string;
+  /** Default true: before LOGIN the client is answered `ERR must-login-first`. */
+  readonly requiresLogin?: boolean;
+  /** May return a promise; the connection's next line waits for it. */
+  handle(context: CommandContext): void | Promise<void>;
+}
+
+/** What a plugin receives when it is registered. */
+export interface PluginApi<Options> {
+  readonly commands: { add(command: Command): void };
+  readonly room: Room;
+  /** A logger that names the plugin in every entry. */
+  readonly logger: LoggerPort;
+  /** This plugin's options from the configuration; `{}` when none are given. */
+  readonly options: Options;
+}
+
+export interface ChatPlugin<Options = Record<string, unknown>> {
+  /** Unique among loaded plugins; what the configuration calls it. */
+  readonly name: string;
+  /** Plugins that must be loaded too, in any order. */
+  readonly dependencies?: readonly string[];
+  register(api: PluginApi<Options>): void;
+}
+
+/** Identity function that gives a plugin literal its types. */
+export function definePlugin<Options = Record<string, unknown>>(
+  plugin: ChatPlugin<Options>,
+): ChatPlugin<Options> {
+  return plugin;
+}

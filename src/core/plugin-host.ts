@@ -1,0 +1,89 @@
+import { inject, injectable } from "tsyringe";
+import { CommandDispatcher } from "./commands";
+import { PluginError } from "./errors";
+import type { ChatPlugin, Command, PluginApi } from "./plugin-api";
+import type { LoggerPort } from "./ports/logger.port";
+import { Room } from "./room";
+import { TOKENS } from "./tokens";
+
+/** A plugin as found by the loader, before it is trusted. */
+export interface PluginCandidate {
+  /** How the configuration named it, for error messages. */
+  readonly source: string;
+  /** Whatever the module exported; validated here. */
+  readonly plugin: unknown;
+  readonly options: Record<string, unknown>;
+}
+
+/**
+ * Validates plugins and registers them, one at a time in the given order.
+ * Dependencies are checked once all are registered, so the order of the
+ * configuration does not matter. Any problem throws a PluginError naming
+ * the plugin: a server never runs with half its configuration.
+ */
+@injectable()
+export class PluginHost {
+  private readonly loaded: string[] = [];
+
+  constructor(
+    private readonly commands: CommandDispatcher,
+    private readonly room: Room,
+    @inject(TOKENS.Logger) private readonly logger: LoggerPort,
+  ) {}
+
+  /** Names of the registered plugins, in registration order. */
+  get names(): readonly string[] {
+    return this.loaded;
+  }
+
+  loadAll(candidates: readonly PluginCandidate[]): void {
+    const plugins = candidates.map((candidate) => {
+      const plugin = validatePlugin(candidate);
+      this.register(plugin, candidate.options);
+      return plugin;
+    });
+    for (const plugin of plugins) {
+      const missing = (plugin.dependencies ?? []).filter((name) => !this.loaded.includes(name));
+      if (missing.length > 0) {
+        throw new PluginError(plugin.name, `depends on ${missing.map((name) => `"${name}"`).join(", ")}, which is not loaded`);
+      }
+    }
+  }
+
+  private register(plugin: ChatPlugin, options: Record<string, unknown>): void {
+    if (this.loaded.includes(plugin.name)) {
+      throw new PluginError(plugin.name, "is loaded twice");
+    }
+    const api: PluginApi<Record<string, unknown>> = {
+      commands: { add: (command: Command) => this.commands.add(plugin.name, command) },
+      room: this.room,
+      logger: this.logger.child({ plugin: plugin.name }),
+      options,
+    };
+    try {
+      plugin.register(api);
+    } catch (error) {
+      if (error instanceof PluginError) throw error;
+      throw new PluginError(plugin.name, `register failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    this.loaded.push(plugin.name);
+  }
+}
+
+function validatePlugin({ source, plugin }: PluginCandidate): ChatPlugin {
+  if (typeof plugin !== "object" || plugin === null) {
+    throw new PluginError(source, "does not export a plugin object");
+  }
+  const candidate = plugin as Partial<ChatPlugin>;
+  if (typeof candidate.name !== "string" || candidate.name.trim() === "") {
+    throw new PluginError(source, "has no name");
+  }
+  if (typeof candidate.register !== "function") {
+    throw new PluginError(candidate.name, "has no register function");
+  }
+  const dependencies = candidate.dependencies;
+  if (dependencies !== undefined && (!Array.isArray(dependencies) || !dependencies.every((d) => typeof d === "string"))) {
+    throw new PluginError(candidate.name, "dependencies must be a list of plugin names");
+  }
+  return candidate as ChatPlugin;
+}

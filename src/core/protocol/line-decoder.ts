@@ -1,0 +1,146 @@
+import { isUtf8 } from "node:buffer";
+
+/** Why a line was refused; the client is told `ERR <error>`. */
+export type LineError = "line-too-long" | "invalid-utf8";
+
+export interface LineFailure {
+  readonly error: LineError;
+}
+
+const LINE_TOO_LONG: LineFailure = Object.freeze({ error: "line-too-long" });
+const INVALID_UTF8: LineFailure = Object.freeze({ error: "invalid-utf8" });
+
+const LF = 0x0a;
+const CR = 0x0d;
+const MIN_PARTIAL_CAPACITY = 256;
+
+/**
+ * Splits a byte stream into lines (LF, with an optional CR before it).
+ *
+ * Pull-based so that the reader can stop between lines (an async command, a
+ * flood budget) and pick up exactly where it left off: `push` hands over a
+ * chunk without copying it, `next` returns one line at a time.
+ *
+ * Memory stays bounded whatever arrives: of a line not yet complete at most
+ * `maxLineBytes + 1` bytes are held (the +1 is a CR that may turn out to be
+ * part of the line ending). A longer line yields one `line-too-long` as soon
+ * as it is known to be too long, and its remaining bytes are skipped up to
+ * the next LF.
+ */
+export class LineDecoder {
+  private chunk: Buffer | null = null;
+  private offset = 0;
+  private readonly queued: Buffer[] = [];
+  private partial: Buffer | null = null;
+  private partialLength = 0;
+  private discarding = false;
+
+  constructor(private readonly maxLineBytes: number) {}
+
+  /** Bytes of an unfinished line that are held until its LF arrives. */
+  get heldBytes(): number {
+    return this.partialLength;
+  }
+
+  push(chunk: Uint8Array): void {
+    const buffer = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.chunk === null) {
+      this.chunk = buffer;
+      this.offset = 0;
+    } else {
+      this.queued.push(buffer);
+    }
+  }
+
+  /** The next complete line (without its ending), a failure, or null for "need more bytes". */
+  next(): string | LineFailure | null {
+    while (this.chunk !== null) {
+      const chunk = this.chunk;
+      const start = this.offset;
+      const lf = chunk.indexOf(LF, start);
+      if (lf === -1) {
+        this.takeNextChunk();
+        const failure = this.hold(chunk, start, chunk.length);
+        if (failure !== null) return failure;
+        continue;
+      }
+      this.offset = lf + 1;
+      if (this.offset === chunk.length) this.takeNextChunk();
+      const line = this.complete(chunk, start, lf);
+      if (line !== null) return line;
+    }
+    return null;
+  }
+
+  private takeNextChunk(): void {
+    this.chunk = this.queued.length > 0 ? this.queued.shift()! : null;
+    this.offset = 0;
+  }
+
+  /** Keeps the start of a line whose LF has not arrived yet. */
+  private hold(chunk: Buffer, start: number, end: number): LineFailure | null {
+    if (this.discarding || start === end) return null;
+    const total = this.partialLength + (end - start);
+    const limit = this.maxLineBytes;
+    if (total > limit + 1 || (total === limit + 1 && chunk[end - 1] !== CR)) {
+      return this.startDiscarding();
+    }
+    this.ensurePartialCapacity(total);
+    chunk.copy(this.partial!, this.partialLength, start, end);
+    this.partialLength = total;
+    return null;
+  }
+
+  /** A line's LF has arrived at `end`; returns its text, a failure, or null (skipped). */
+  private complete(chunk: Buffer, start: number, end: number): string | LineFailure | null {
+    if (this.discarding) {
+      this.discarding = false;
+      return null;
+    }
+    let bytes = chunk;
+    let from = start;
+    let to = end;
+    if (this.partialLength > 0) {
+      const total = this.partialLength + (end - start);
+      if (total > this.maxLineBytes + 1) {
+        this.dropPartial();
+        return LINE_TOO_LONG;
+      }
+      this.ensurePartialCapacity(total);
+      chunk.copy(this.partial!, this.partialLength, start, end);
+      bytes = this.partial!;
+      from = 0;
+      to = total;
+      this.dropPartial();
+    }
+    if (to > from && bytes[to - 1] === CR) to--;
+    if (to - from > this.maxLineBytes) return LINE_TOO_LONG;
+    const text = bytes.toString("utf8", from, to);
+    // Decoding replaces every invalid sequence with U+FFFD, so a line without
+    // one is valid; only a line that has one needs the exact check.
+    if (text.includes("\uFFFD") && !isUtf8(bytes.subarray(from, to))) return INVALID_UTF8;
+    return text;
+  }
+
+  private startDiscarding(): LineFailure {
+    this.dropPartial();
+    this.discarding = true;
+    return LINE_TOO_LONG;
+  }
+
+  private dropPartial(): void {
+    this.partial = null;
+    this.partialLength = 0;
+  }
+
+  private ensurePartialCapacity(needed: number): void {
+    const current = this.partial;
+    if (current !== null && current.length >= needed) return;
+    const capacity = Math.min(this.maxLineBytes + 1, Math.max(MIN_PARTIAL_CAPACITY, needed * 2));
+    const grown = Buffer.allocUnsafeSlow(capacity);
+    if (current !== null) current.copy(grown, 0, 0, this.partialLength);
+    this.partial = grown;
+  }
+}

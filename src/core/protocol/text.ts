@@ -1,0 +1,60 @@
+/**
+ * Text rules of the wire protocol: what a line looks like, what a username
+ * may be, what may be relayed to other users.
+ */
+
+const SPACE = 0x20;
+const TAB = 0x09;
+
+function isSeparator(code: number): boolean {
+  return code === SPACE || code === TAB;
+}
+
+/** A text cut after its first word: the word, then the rest with separators around it removed. */
+export interface WordSplit {
+  readonly word: string;
+  readonly rest: string;
+}
+
+/**
+ * Splits off the first word of `text`. Spaces and tabs before the word and
+ * after the rest are ignored; any run of them after the word counts as one;
+ * the rest keeps its inner spacing as sent.
+ */
+export function splitFirstWord(text: string): WordSplit {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isSeparator(text.charCodeAt(start))) start++;
+  while (end > start && isSeparator(text.charCodeAt(end - 1))) end--;
+  let wordEnd = start;
+  while (wordEnd < end && !isSeparator(text.charCodeAt(wordEnd))) wordEnd++;
+  let restStart = wordEnd;
+  while (restStart < end && isSeparator(text.charCodeAt(restStart))) restStart++;
+  return { word: text.slice(start, wordEnd), rest: text.slice(restStart, end) };
+}
+
+// C0 controls but TAB, DEL, and the C1 controls: enough to forbid terminal escapes.
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
+
+/** Removes the control characters that must never reach another client's terminal. */
+export function stripControlCharacters(text: string): string {
+  return text.replace(CONTROL_CHARACTERS, "");
+}
+
+export const MAX_USERNAME_LENGTH = 32;
+const USERNAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$/;
+
+/** 1 to 32 of ASCII letters, digits, `_`, `-`, `.`; not starting with `-` or `.`. */
+export function isValidUsername(name: string): boolean {
+  return USERNAME.test(name);
+}
+
+/** The form under which names are compared: uniqueness ignores case. */
+export function usernameKey(name: string): string {
+  return name.toLowerCase();
+}
+
+/** Encodes one outgoing line, adding the LF that ends every line the server sends. */
+export function encodeLine(line: string): Buffer {
+  return Buffer.from(`${line}\n`);
+}

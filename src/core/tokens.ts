@@ -1,0 +1,21 @@
+import type { InjectionToken } from "tsyringe";
+import type { ClockPort } from "./ports/clock.port";
+import type { DeliveryPort } from "./ports/delivery.port";
+import type { LoggerPort } from "./ports/logger.port";
+import type { PresencePort } from "./ports/presence.port";
+import type { TransportPort } from "./ports/transport.port";
+import type { CoreSettings } from "./settings";
+
+/**
+ * One token per port. This file imports only types, so it can never close
+ * an import cycle.
+ */
+export const TOKENS = {
+  Clock: Symbol("ClockPort") as InjectionToken<ClockPort>,
+  Logger: Symbol("LoggerPort") as InjectionToken<LoggerPort>,
+  Presence: Symbol("PresencePort") as InjectionToken<PresencePort>,
+  Delivery: Symbol("DeliveryPort") as InjectionToken<DeliveryPort>,
+  /** Registered once per transport; the server listens on all of them. */
+  Transport: Symbol("TransportPort") as InjectionToken<TransportPort>,
+  Settings: Symbol("CoreSettings") as InjectionToken<CoreSettings>,
+} as const;

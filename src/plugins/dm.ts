@@ -1,0 +1,24 @@
+import { definePlugin } from "../core/plugin-api";
+import { splitFirstWord, stripControlCharacters } from "../core/protocol/text";
+
+/** `DM <user> <text>`: only that user receives `DM <sender> <text>`. */
+export const dmPlugin = definePlugin({
+  name: "dm",
+  dependencies: ["login"],
+  register({ commands, room }) {
+    commands.add({
+      verb: "DM",
+      async handle({ session, args }) {
+        const { word: target, rest } = splitFirstWord(args);
+        const text = stripControlCharacters(rest);
+        if (target === "" || text === "") {
+          session.reply("ERR invalid-dm-format");
+          return;
+        }
+        if (!(await room.sendTo(target, `DM ${session.username} ${text}`))) {
+          session.reply(`ERR user-not-found ${stripControlCharacters(target)}`);
+        }
+      },
+    });
+  },
+});

@@ -1,0 +1,12 @@
+import type { ChatPlugin } from "../core/plugin-api";
+import { dmPlugin } from "./dm";
+import { loginPlugin } from "./login";
+import { msgPlugin } from "./msg";
+import { pingPlugin } from "./ping";
+import { quitPlugin } from "./quit";
+import { whoPlugin } from "./who";
+
+/** The plugins that ship with the server, by the name a configuration uses. */
+export const builtinPlugins: ReadonlyMap<string, ChatPlugin> = new Map<string, ChatPlugin>(
+  [loginPlugin, msgPlugin, whoPlugin, dmPlugin, pingPlugin, quitPlugin].map((plugin) => [plugin.name, plugin as ChatPlugin]),
+);

@@ -1,0 +1,16 @@
+import { definePlugin } from "../core/plugin-api";
+
+/** `WHO`: one `USER <name>` per logged-in user in login order, then `END WHO`. */
+export const whoPlugin = definePlugin({
+  name: "who",
+  dependencies: ["login"],
+  register({ commands, room }) {
+    commands.add({
+      verb: "WHO",
+      async handle({ session }) {
+        for (const user of await room.users()) session.reply(`USER ${user}`);
+        session.reply("END WHO");
+      },
+    });
+  },
+});
