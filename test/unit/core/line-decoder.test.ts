@@ -1,0 +1,165 @@
+import fc from "fast-check";
+import { LineDecoder, type LineFailure } from "../../../src/core/protocol/line-decoder";
+
+type Item = string | LineFailure["error"];
+
+function drain(decoder: LineDecoder): Item[] {
+  const items: Item[] = [];
+  for (let item = decoder.next(); item !== null; item = decoder.next()) {
+    items.push(typeof item === "string" ? item : item.error);
+  }
+  return items;
+}
+
+function decodeChunks(chunks: readonly Uint8Array[], maxLineBytes: number): Item[] {
+  const decoder = new LineDecoder(maxLineBytes);
+  const items: Item[] = [];
+  for (const chunk of chunks) {
+    decoder.push(chunk);
+    items.push(...drain(decoder));
+  }
+  return items;
+}
+
+const bytes = (text: string): Buffer => Buffer.from(text, "utf8");
+
+/** A line-at-a-time reader of a whole stream: the behaviour the decoder must match. */
+function referenceLines(stream: Uint8Array, maxLineBytes: number): Item[] {
+  const items: Item[] = [];
+  let start = 0;
+  for (let lf = stream.indexOf(0x0a); lf !== -1; lf = stream.indexOf(0x0a, start)) {
+    let end = lf;
+    if (end > start && stream[end - 1] === 0x0d) end--;
+    const line = Buffer.from(stream.subarray(start, end));
+    if (line.length > maxLineBytes) items.push("line-too-long");
+    else {
+      try {
+        items.push(new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(line));
+      } catch {
+        items.push("invalid-utf8");
+      }
+    }
+    start = lf + 1;
+  }
+  return items;
+}
+
+/** Cuts `stream` at the given points (taken modulo its length). */
+function split(stream: Uint8Array, cuts: readonly number[]): Uint8Array[] {
+  const points = [...new Set(cuts.map((cut) => (stream.length === 0 ? 0 : cut % (stream.length + 1))))].sort(
+    (a, b) => a - b,
+  );
+  const chunks: Uint8Array[] = [];
+  let previous = 0;
+  for (const point of [...points, stream.length]) {
+    chunks.push(stream.subarray(previous, point));
+    previous = point;
+  }
+  return chunks;
+}
+
+/** Bytes biased towards what matters here: line endings, multi-byte sequences, invalid ones. */
+const streamByte = fc.oneof(
+  { weight: 6, arbitrary: fc.integer({ min: 0x20, max: 0x7e }) },
+  { weight: 2, arbitrary: fc.constantFrom(0x0a, 0x0d) },
+  { weight: 2, arbitrary: fc.integer({ min: 0x80, max: 0xff }) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 0x1f }) },
+);
+const utf8Text = fc.string({ unit: "binary", maxLength: 40 }).map((text) => [...bytes(text)]);
+const stream = fc
+  .array(fc.oneof(streamByte.map((byte) => [byte]), utf8Text), { maxLength: 120 })
+  .map((parts) => Uint8Array.from(parts.flat()));
+
+describe("LineDecoder", () => {
+  it("splits on LF and drops one CR before it", () => {
+    expect(decodeChunks([bytes("a\nb\r\nc\r\r\n\n")], 64)).toEqual(["a", "b", "c\r", ""]);
+  });
+
+  it("reassembles a line sent one byte at a time", () => {
+    const line = bytes("MSG h\u00e9llo w\u00f6rld \u{1f600}\r\n");
+    const chunks = [...line].map((byte) => Uint8Array.of(byte));
+    expect(decodeChunks(chunks, 64)).toEqual(["MSG h\u00e9llo w\u00f6rld \u{1f600}"]);
+  });
+
+  it("returns many lines of one chunk one at a time, resuming where it stopped", () => {
+    const decoder = new LineDecoder(64);
+    decoder.push(bytes("one\ntwo\nthr"));
+    expect(decoder.next()).toBe("one");
+    decoder.push(bytes("ee\nfour"));
+    expect(drain(decoder)).toEqual(["two", "three"]);
+    expect(decoder.heldBytes).toBe(4);
+  });
+
+  it("accepts a line of exactly the limit, CRLF or LF, and refuses one byte more", () => {
+    const max = 16;
+    const exact = "x".repeat(max);
+    expect(decodeChunks([bytes(`${exact}\r\n${exact}\n${exact}y\n`)], max)).toEqual([exact, exact, "line-too-long"]);
+  });
+
+  it("answers a too-long line once, as soon as it is too long, then skips it to its LF", () => {
+    const decoder = new LineDecoder(8);
+    decoder.push(bytes("123456789"));
+    expect(drain(decoder)).toEqual(["line-too-long"]);
+    expect(decoder.heldBytes).toBe(0);
+    decoder.push(bytes("more and more bytes"));
+    expect(drain(decoder)).toEqual([]);
+    decoder.push(bytes(" end\nok\n"));
+    expect(drain(decoder)).toEqual(["ok"]);
+  });
+
+  it("refuses invalid UTF-8 but keeps a genuine U+FFFD", () => {
+    const input = Buffer.concat([Buffer.from([0x61, 0xff, 0x0a]), bytes("\ufffd\n")]);
+    expect(decodeChunks([input], 64)).toEqual(["invalid-utf8", "\ufffd"]);
+  });
+
+  it.each([
+    ["an overlong encoding", [0xc0, 0xaf]],
+    ["an encoded surrogate", [0xed, 0xa0, 0x80]],
+    ["a code point above U+10FFFF", [0xf4, 0x90, 0x80, 0x80]],
+    ["a truncated sequence", [0xe2, 0x82]],
+  ])("refuses %s", (_name, sequence) => {
+    expect(decodeChunks([Uint8Array.from([...sequence, 0x0a])], 64)).toEqual(["invalid-utf8"]);
+  });
+
+  it("property: any stream cut anywhere decodes as a line-at-a-time reader reads it", () => {
+    fc.assert(
+      fc.property(stream, fc.array(fc.nat(), { maxLength: 20 }), fc.integer({ min: 1, max: 24 }), (input, cuts, max) => {
+        const complete = input.subarray(0, input.lastIndexOf(0x0a) + 1);
+        expect(decodeChunks(split(complete, cuts), max)).toEqual(referenceLines(complete, max));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("property: never throws, and never holds more than the limit plus a CR", () => {
+    fc.assert(
+      fc.property(stream, fc.array(fc.nat(), { maxLength: 20 }), fc.integer({ min: 1, max: 24 }), (input, cuts, max) => {
+        const decoder = new LineDecoder(max);
+        for (const chunk of split(input, cuts)) {
+          decoder.push(chunk);
+          for (let item = decoder.next(); item !== null; item = decoder.next()) {
+            expect(decoder.heldBytes).toBeLessThanOrEqual(max + 1);
+          }
+          expect(decoder.heldBytes).toBeLessThanOrEqual(max + 1);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("property: an unfinished last line adds at most one line-too-long", () => {
+    fc.assert(
+      fc.property(stream, fc.array(fc.nat(), { maxLength: 20 }), fc.integer({ min: 1, max: 24 }), (input, cuts, max) => {
+        const complete = input.lastIndexOf(0x0a) + 1;
+        const expected = referenceLines(input.subarray(0, complete), max);
+        const actual = decodeChunks(split(input, cuts), max);
+        const tail = input.length - complete;
+        // Too long as soon as it is known: a last CR may still turn out to be the line ending.
+        const knownTooLong = tail > max + 1 || (tail === max + 1 && input[input.length - 1] !== 0x0d);
+        expect(actual.slice(0, expected.length)).toEqual(expected);
+        expect(actual.slice(expected.length)).toEqual(knownTooLong ? ["line-too-long"] : []);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
