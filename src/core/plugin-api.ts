@@ -1,5 +1,4 @@
 import type { LoggerPort } from "./ports/logger.port";
-import type { Room } from "./room";
 
 /** What a command sees of the connection it serves. */
 export interface SessionHandle {
@@ -32,10 +31,25 @@ export interface Command {
   handle(context: CommandContext): void | Promise<void>;
 }
 
+/** The outcome of a LOGIN; anything but "ok" is the error code sent to the client. */
+export type LoginResult = "ok" | "already-logged-in" | "invalid-username" | "username-taken";
+
+/** The logged-in users, as commands may act on them. */
+export interface RoomApi {
+  /** Claims `username` for the session, applying the username rules. */
+  login(session: SessionHandle, username: string): Promise<LoginResult>;
+  /** Sends `line` to every logged-in user but `from`. */
+  broadcast(from: SessionHandle, line: string): void;
+  /** Sends `line` to the user named (ignoring case); false when nobody has that name. */
+  sendTo(username: string, line: string): Promise<boolean>;
+  /** Every logged-in username, in login order. */
+  users(): Promise<readonly string[]>;
+}
+
 /** What a plugin receives when it is registered. */
 export interface PluginApi<Options> {
   readonly commands: { add(command: Command): void };
-  readonly room: Room;
+  readonly room: RoomApi;
   /** A logger that names the plugin in every entry. */
   readonly logger: LoggerPort;
   /** This plugin's options from the configuration; `{}` when none are given. */

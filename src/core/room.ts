@@ -1,14 +1,11 @@
 import { inject, injectable } from "tsyringe";
-import type { SessionHandle } from "./plugin-api";
+import type { LoginResult, RoomApi, SessionHandle } from "./plugin-api";
 import type { DeliveryPort } from "./ports/delivery.port";
 import type { LoggerPort } from "./ports/logger.port";
 import type { PresencePort } from "./ports/presence.port";
 import { encodeLine, isValidUsername } from "./protocol/text";
 import { Session } from "./session";
 import { TOKENS } from "./tokens";
-
-/** The outcome of a LOGIN; anything but "ok" is the error code sent to the client. */
-export type LoginResult = "ok" | "already-logged-in" | "invalid-username" | "username-taken";
 
 /**
  * The users who are logged in, as the domain sees them: claims names through
@@ -17,7 +14,7 @@ export type LoginResult = "ok" | "already-logged-in" | "invalid-username" | "use
  * the plugins knowing.
  */
 @injectable()
-export class Room {
+export class Room implements RoomApi {
   constructor(
     @inject(TOKENS.Presence) private readonly presence: PresencePort,
     @inject(TOKENS.Delivery) private readonly delivery: DeliveryPort,
@@ -48,17 +45,14 @@ export class Room {
     this.delivery.broadcast(encodeLine(`INFO ${username} disconnected`));
   }
 
-  /** Sends `line` to every logged-in user but `from`. */
   broadcast(from: SessionHandle, line: string): void {
     this.delivery.broadcast(encodeLine(line), asSession(from));
   }
 
-  /** Sends `line` to the user named (ignoring case); false when nobody has that name. */
   sendTo(username: string, line: string): Promise<boolean> {
     return this.delivery.sendTo(username, encodeLine(line));
   }
 
-  /** Every logged-in username, in login order. */
   users(): Promise<readonly string[]> {
     return this.presence.list();
   }

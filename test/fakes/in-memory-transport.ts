@@ -14,6 +14,11 @@ export class FakeClient {
   closedByServer = false;
   /** The server paused reading from this client. */
   paused = false;
+  /**
+   * A client that never reads: the server's graceful close never completes
+   * (as with a full TCP window); only a destroy ends the connection.
+   */
+  stalled = false;
   private gone = false;
 
   constructor(readonly remoteAddress: string) {}
@@ -87,7 +92,7 @@ class InMemoryConnection implements Connection {
   }
 
   close(): void {
-    this.client.close(true);
+    if (!this.client.stalled) this.client.close(true);
   }
 
   destroy(): void {

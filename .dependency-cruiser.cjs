@@ -1,0 +1,59 @@
+/**
+ * The architecture's boundaries, checked on every `npm test`.
+ * @type {import('dependency-cruiser').IConfiguration}
+ */
+module.exports = {
+  forbidden: [
+    {
+      name: "core-depends-only-on-ports",
+      comment:
+        "The core (domain, ports, dispatch) must not know adapters, plugins or the wiring around it: they depend on it, never the reverse.",
+      severity: "error",
+      from: { path: "^src/core/" },
+      to: { path: "^src/", pathNot: "^src/core/" },
+    },
+    {
+      name: "core-no-infrastructure",
+      comment:
+        "The core may use the DI decorators and Buffer, nothing of the outside world: no sockets, no logging library, no CLI parser.",
+      severity: "error",
+      from: { path: "^src/core/" },
+      to: {
+        dependencyTypes: ["npm", "npm-dev", "npm-optional", "npm-peer", "npm-bundled", "npm-no-pkg", "core"],
+        pathNot: ["^node_modules/tsyringe/", "^buffer$"],
+      },
+    },
+    {
+      name: "plugins-use-the-core-api-only",
+      comment: "Plugins talk to the core's API; an adapter or the wiring is none of their business.",
+      severity: "error",
+      from: { path: "^src/plugins/" },
+      to: { path: "^src/", pathNot: ["^src/core/", "^src/plugins/"] },
+    },
+    {
+      name: "adapters-do-not-know-plugins",
+      severity: "error",
+      from: { path: "^src/adapters/" },
+      to: { path: "^src/plugins/" },
+    },
+    {
+      name: "no-circular",
+      comment: "Import cycles break module initialisation; cycles made only of type imports vanish at compile time.",
+      severity: "error",
+      from: {},
+      to: { circular: true, viaOnly: { dependencyTypesNot: ["type-only"] } },
+    },
+    {
+      name: "not-to-unresolvable",
+      severity: "error",
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    parser: "swc",
+  },
+};

@@ -1,0 +1,97 @@
+import { build } from "../../../src/composition-root";
+import { PluginError } from "../../../src/core/errors";
+import { definePlugin } from "../../../src/core/plugin-api";
+import type { PluginSpec } from "../../../src/plugin-catalogue";
+import { FakeClock } from "../../fakes/fake-clock";
+import { InMemoryTransport } from "../../fakes/in-memory-transport";
+import { RecordingLogger } from "../../fakes/recording-logger";
+
+function load(plugins: readonly PluginSpec[]): string[] {
+  const app = build(
+    { plugins },
+    { clock: new FakeClock(), logger: new RecordingLogger(), transports: [new InMemoryTransport()] },
+  );
+  return [...app.plugins];
+}
+
+function loadError(plugins: readonly PluginSpec[]): PluginError {
+  try {
+    load(plugins);
+  } catch (error) {
+    if (error instanceof PluginError) return error;
+    throw error;
+  }
+  throw new Error("the plugins loaded");
+}
+
+const echo = definePlugin({
+  name: "echo",
+  dependencies: ["login"],
+  register({ commands }) {
+    commands.add({ verb: "ECHO", handle: ({ session, args }) => session.reply(args) });
+  },
+});
+
+describe("loading plugins", () => {
+  it("loads the built-ins and given plugins in order, dependencies in any order", () => {
+    expect(load([{ name: "echo", plugin: echo }, { name: "login" }, { name: "ping" }])).toEqual(["echo", "login", "ping"]);
+  });
+
+  it.each<[string, PluginSpec[], string]>([
+    ["an unknown name", [{ name: "nope" }], 'plugin "nope": no such plugin (built-in plugins: login, msg, who, dm, ping, quit)'],
+    ["a missing export", [{ name: "./x.js", plugin: null }], 'plugin "./x.js": does not export a plugin object'],
+    ["a plugin without a name", [{ name: "./x.js", plugin: { register() {} } }], 'plugin "./x.js": has no name'],
+    ["a plugin without register", [{ name: "x", plugin: { name: "x" } }], 'plugin "x": has no register function'],
+    [
+      "bad dependencies",
+      [{ name: "x", plugin: { name: "x", dependencies: "login", register() {} } }],
+      'plugin "x": dependencies must be a list of plugin names',
+    ],
+    ["a plugin loaded twice", [{ name: "ping" }, { name: "ping" }], 'plugin "ping": is loaded twice'],
+    [
+      "a missing dependency",
+      [{ name: "echo", plugin: echo }, { name: "ping" }],
+      'plugin "echo": depends on "login", which is not loaded',
+    ],
+    [
+      "a verb taken by another plugin",
+      [{ name: "ping" }, { name: "pong", plugin: { name: "pong", register: (api: any) => api.commands.add({ verb: "ping", handle() {} }) } }],
+      'plugin "pong": verb PING is already registered by plugin "ping"',
+    ],
+    [
+      "an invalid verb",
+      [{ name: "bad", plugin: { name: "bad", register: (api: any) => api.commands.add({ verb: "TWO WORDS", handle() {} }) } }],
+      'plugin "bad": invalid verb "TWO WORDS": 1 to 32 letters, digits, "_" or "-", starting with a letter',
+    ],
+    [
+      "a command without a handler",
+      [{ name: "bad", plugin: { name: "bad", register: (api: any) => api.commands.add({ verb: "X" }) } }],
+      'plugin "bad": command X has no handle function',
+    ],
+    [
+      "a register that throws",
+      [{ name: "bad", plugin: { name: "bad", register() { throw new Error("no database"); } } }],
+      'plugin "bad": register failed: no database',
+    ],
+  ])("refuses %s with an error naming the plugin", (_case, plugins, message) => {
+    expect(loadError(plugins).message).toBe(message);
+  });
+
+  it("gives each plugin its options and a logger that names it", () => {
+    const logger = new RecordingLogger();
+    let seen: unknown;
+    const probe = definePlugin<{ size: number }>({
+      name: "probe",
+      register({ options, logger: pluginLogger }) {
+        seen = options;
+        pluginLogger.info({}, "registered");
+      },
+    });
+    build(
+      { plugins: [{ name: "probe", plugin: probe, options: { size: 3 } }] },
+      { clock: new FakeClock(), logger, transports: [new InMemoryTransport()] },
+    );
+    expect(seen).toEqual({ size: 3 });
+    expect(logger.find("registered")[0]?.context).toEqual({ plugin: "probe" });
+  });
+});
