@@ -18,13 +18,23 @@ const MAX_LINE_BYTES_RANGE = [64, 1024 * 1024] as const;
 /** Whatever happens during shutdown, the process is gone by then. */
 const EXIT_DEADLINE_MS = 4500;
 
-/** A mistake in how the program was called: reported in one line, exit code 2. */
-class UsageError extends Error {}
+/** A failure the user can act on: one line on stderr, no stack trace. */
+class CliError extends Error {
+  constructor(
+    message: string,
+    /** 2 for a mistake in how the program was called, 1 for anything else. */
+    readonly exitCode: 1 | 2,
+  ) {
+    super(message);
+  }
+}
+
+const usageError = (message: string): CliError => new CliError(message, 2);
 
 function wholeNumber(flag: string, text: string, min: number, max: number): number {
   const value = Number(text);
   if (text.trim() === "" || !Number.isInteger(value) || value < min || value > max) {
-    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got "${text}"`);
+    throw usageError(`${flag} must be a whole number from ${min} to ${max}, got "${text}"`);
   }
   return value;
 }
@@ -32,7 +42,7 @@ function wholeNumber(flag: string, text: string, min: number, max: number): numb
 function seconds(flag: string, text: string): number {
   const value = Number(text);
   if (text.trim() === "" || !Number.isFinite(value) || value < 0) {
-    throw new UsageError(`${flag} must be a number of seconds, 0 or more, got "${text}"`);
+    throw usageError(`${flag} must be a number of seconds, 0 or more, got "${text}"`);
   }
   return value;
 }
@@ -74,7 +84,8 @@ function parseArguments(argv: string[]) {
     .alias("h", "help")
     .alias("v", "version")
     .fail((message, error) => {
-      throw error instanceof UsageError ? error : new UsageError(message ?? error?.message ?? "invalid arguments");
+      if (error instanceof CliError) throw error;
+      throw usageError((message ?? error?.message ?? "invalid arguments").replace(/\s*\n\s*/g, " "));
     })
     .parseSync();
 }
@@ -115,7 +126,7 @@ async function main(): Promise<void> {
   try {
     await app.start();
   } catch (error) {
-    throw new UsageError(listenFailure(error as NodeJS.ErrnoException, port, args.host));
+    throw new CliError(listenFailure(error as NodeJS.ErrnoException, port, args.host), 1);
   }
   logger.info({ plugins: app.plugins }, "ready");
   stopOnSignals(app, logger);
@@ -135,7 +146,7 @@ function stopOnSignals(app: ChatApp, logger: LoggerPort): void {
 }
 
 main().catch((error: unknown) => {
-  const known = error instanceof UsageError || error instanceof PluginError || error instanceof ConfigError;
-  process.stderr.write(`${PROGRAM}: ${known ? (error as Error).message : String((error as Error)?.stack ?? error)}\n`);
-  process.exit(error instanceof UsageError ? 2 : 1);
+  const known = error instanceof CliError || error instanceof PluginError || error instanceof ConfigError;
+  process.stderr.write(`${PROGRAM}: ${known ? error.message : String((error as Error)?.stack ?? error)}\n`);
+  process.exit(error instanceof CliError ? error.exitCode : 1);
 });

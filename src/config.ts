@@ -41,7 +41,8 @@ export function loadPluginsConfig(path: string): PluginsConfig {
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
-    throw new ConfigError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    const { code, message } = error as NodeJS.ErrnoException;
+    throw new ConfigError(`cannot read ${path}: ${code === "ENOENT" ? "no such file" : message}`);
   }
   return parsePluginsConfig(text, path);
 }

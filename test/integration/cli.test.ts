@@ -1,0 +1,156 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CliProcess } from "../support/cli-process";
+import { TcpClient } from "../support/tcp-client";
+
+const running: CliProcess[] = [];
+
+function start(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd?: string): CliProcess {
+  const cli = CliProcess.spawn(["--port", "0", "--host", "127.0.0.1", ...args], env, cwd);
+  running.push(cli);
+  return cli;
+}
+
+afterEach(() => {
+  for (const cli of running.splice(0)) cli.kill("SIGKILL");
+});
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), "chat-cli-"));
+}
+
+describe("chat-server, the command", () => {
+  it("serves the default plugins and logs JSON: connections, logins, no message text", async () => {
+    const cli = start([]);
+    const port = await cli.port();
+    const alice = await TcpClient.login(port, "alice");
+    const bob = await TcpClient.login(port, "bob");
+    alice.send("MSG a secret");
+    expect(await bob.readLine()).toBe("MSG alice a secret");
+    alice.send("QUIT");
+    await alice.readUntilClosed();
+    expect(await bob.readLine()).toBe("INFO alice disconnected");
+    bob.close();
+
+    expect((await cli.waitForLog("ready")).plugins).toEqual(["login", "msg", "who", "dm", "ping", "quit"]);
+    await cli.waitForLog("connection closed");
+    const messages = cli.logs().map((entry) => entry.msg);
+    expect(messages).toEqual(expect.arrayContaining(["listening", "ready", "connection opened", "login", "connection closed"]));
+    expect(JSON.stringify(cli.logs())).not.toContain("a secret");
+  });
+
+  it.each(["SIGTERM", "SIGINT"] as const)("on %s tells every client INFO server-shutdown and exits 0", async (signal) => {
+    const cli = start([]);
+    const port = await cli.port();
+    const alice = await TcpClient.login(port, "alice");
+    const stranger = await TcpClient.connect(port);
+    cli.kill(signal);
+    expect(await alice.readUntilClosed()).toEqual(["INFO server-shutdown"]);
+    expect(await stranger.readUntilClosed()).toEqual(["INFO server-shutdown"]);
+    expect((await cli.exited).code).toBe(0);
+  });
+
+  it("enables only the plugins given with --plugins", async () => {
+    const cli = start(["--plugins", "login, ping"]);
+    const port = await cli.port();
+    const alice = await TcpClient.login(port, "alice");
+    alice.send("MSG hi");
+    alice.send("PING");
+    expect(await alice.readLines(2)).toEqual(["ERR unknown-command MSG", "PONG"]);
+  });
+
+  it("reads the plugin list from --config, or from plugins.config.json in the working directory", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "plugins.config.json"), JSON.stringify({ plugins: ["ping"] }));
+    const fromCwd = start([], {}, dir);
+    expect((await fromCwd.waitForLog("ready")).plugins).toEqual(["ping"]);
+    const other = join(dir, "other.json");
+    writeFileSync(other, JSON.stringify({ plugins: ["login", "who"] }));
+    const fromFlag = start(["--config", other]);
+    expect((await fromFlag.waitForLog("ready")).plugins).toEqual(["login", "who"]);
+  });
+
+  it("honours --idle-timeout and --max-line-bytes", async () => {
+    const cli = start(["--idle-timeout", "0.3", "--max-line-bytes", "64"]);
+    const port = await cli.port();
+    const client = await TcpClient.connect(port);
+    client.send(`MSG ${"x".repeat(61)}`);
+    expect(await client.readUntilClosed()).toEqual(["ERR line-too-long", "ERR idle-timeout"]);
+  });
+
+  it("takes the port from PORT when --port is not given", async () => {
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const free = (probe.address() as net.AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const cli = CliProcess.spawn(["--host", "127.0.0.1"], { PORT: String(free) });
+    running.push(cli);
+    expect(await cli.port()).toBe(free);
+  });
+
+  describe("refuses to start, with one line naming the culprit", () => {
+    it("when the port is in use (exit 1)", async () => {
+      const holder = net.createServer();
+      await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
+      const port = (holder.address() as net.AddressInfo).port;
+      try {
+        const exit = await CliProcess.run(["--port", String(port), "--host", "127.0.0.1"]);
+        expect(exit.code).toBe(1);
+        expect(exit.stderr).toBe(`chat-server: 127.0.0.1:${port} is already in use\n`);
+      } finally {
+        holder.close();
+      }
+    });
+
+    it.each<[string, string[], number, string]>([
+      ["a bad number", ["--idle-timeout", "soon"], 2, '--idle-timeout must be a number of seconds, 0 or more, got "soon"'],
+      ["a port out of range", ["--port", "65536"], 2, '--port must be a whole number from 0 to 65535, got "65536"'],
+      ["a tiny line limit", ["--max-line-bytes", "8"], 2, '--max-line-bytes must be a whole number from 64 to 1048576, got "8"'],
+      ["an unknown flag", ["--prot", "4000"], 2, "Unknown argument: prot"],
+      [
+        "an unknown log level",
+        ["--log-level", "loud"],
+        2,
+        'Invalid values: Argument: log-level, Given: "loud", Choices: "fatal", "error", "warn", "info", "debug", "trace", "silent"',
+      ],
+      [
+        "an unknown plugin",
+        ["--plugins", "login,nope"],
+        1,
+        'plugin "nope": no such plugin (built-in plugins: login, msg, who, dm, ping, quit)',
+      ],
+      ["a missing dependency", ["--plugins", "msg"], 1, 'plugin "msg": depends on "login", which is not loaded'],
+      ["a missing config file", ["--config", "/nonexistent/chat.json"], 1, "cannot read /nonexistent/chat.json: no such file"],
+    ])("for %s (exit %#)", async (_case, args, code, message) => {
+      const exit = await CliProcess.run(args);
+      expect(exit.code).toBe(code);
+      expect(exit.stderr).toBe(`chat-server: ${message}\n`);
+    });
+
+    it("for a bad PORT variable", async () => {
+      const exit = await CliProcess.run([], { PORT: "http" });
+      expect(exit.code).toBe(2);
+      expect(exit.stderr).toBe('chat-server: PORT must be a whole number from 0 to 65535, got "http"\n');
+    });
+
+    it("for a config file that is not JSON", async () => {
+      const file = join(tempDir(), "broken.json");
+      writeFileSync(file, "{ plugins: [");
+      const exit = await CliProcess.run(["--config", file]);
+      expect(exit.code).toBe(1);
+      expect(exit.stderr).toMatch(new RegExp(`^chat-server: ${file}: not valid JSON \\(.+\\)\\n$`));
+    });
+  });
+
+  it("prints its version and a help that lists every flag", async () => {
+    const version = await CliProcess.run(["--version"]);
+    expect(version.stdout).toBe(`${(require("../../package.json") as { version: string }).version}\n`);
+    const help = await CliProcess.run(["--help"]);
+    expect(help.code).toBe(0);
+    for (const flag of ["--port", "--host", "--idle-timeout", "--plugins", "--config", "--max-line-bytes", "--log-level", "--help", "--version"]) {
+      expect(help.stdout).toContain(flag);
+    }
+  });
+});

@@ -1,0 +1,113 @@
+import net from "node:net";
+
+/** How long a test waits for a line that should come; a guard against hanging, not a measurement. */
+const WAIT_MS = 5000;
+
+/**
+ * A client over real TCP that reads lines the way `nc` shows them. Every
+ * read waits for an event (a line, the close); none sleeps.
+ */
+export class TcpClient {
+  private buffer = "";
+  private readonly lines: string[] = [];
+  private waiter: (() => void) | null = null;
+  private ended = false;
+  /** Resolves once the connection is fully closed. */
+  readonly closed: Promise<void>;
+
+  private constructor(private readonly socket: net.Socket) {
+    socket.setEncoding("utf8");
+    socket.setNoDelay(true);
+    socket.on("data", (text: string) => {
+      this.buffer += text;
+      const parts = this.buffer.split("\n");
+      this.buffer = parts.pop()!;
+      this.lines.push(...parts);
+      this.wake();
+    });
+    socket.on("error", () => undefined);
+    this.closed = new Promise((resolve) =>
+      socket.on("close", () => {
+        this.ended = true;
+        this.wake();
+        resolve();
+      }),
+    );
+  }
+
+  static connect(port: number, host = "127.0.0.1"): Promise<TcpClient> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ port, host }, () => resolve(new TcpClient(socket)));
+      socket.once("error", reject);
+    });
+  }
+
+  /** Connects and logs in, expecting OK. */
+  static async login(port: number, username: string): Promise<TcpClient> {
+    const client = await TcpClient.connect(port);
+    client.send(`LOGIN ${username}`);
+    const reply = await client.readLine();
+    if (reply !== "OK") throw new Error(`LOGIN ${username} answered ${reply}`);
+    return client;
+  }
+
+  send(line: string): void {
+    this.socket.write(`${line}\n`);
+  }
+
+  write(data: string | Uint8Array): Promise<void> {
+    return new Promise((resolve) => this.socket.write(data, () => resolve()));
+  }
+
+  /** The next line; fails if the connection closes first or nothing comes. */
+  async readLine(): Promise<string> {
+    const [line] = await this.readLines(1);
+    return line!;
+  }
+
+  async readLines(count: number): Promise<string[]> {
+    const deadline = Date.now() + WAIT_MS;
+    while (this.lines.length < count) {
+      if (this.ended) throw new Error(`connection closed after ${JSON.stringify(this.lines)}; wanted ${count} lines`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no line within ${WAIT_MS} ms; have ${JSON.stringify(this.lines)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    return this.lines.splice(0, count);
+  }
+
+  /** Every line until the server closes the connection. */
+  async readUntilClosed(): Promise<string[]> {
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`still open after ${WAIT_MS} ms`)), WAIT_MS).unref(),
+    );
+    await Promise.race([this.closed, timeout]);
+    return this.lines.splice(0);
+  }
+
+  /** Shuts down our sending side, as nc does at the end of its input. */
+  endInput(): void {
+    this.socket.end();
+  }
+
+  /** Drops the connection with a reset, as a crashed client does. */
+  reset(): void {
+    this.socket.resetAndDestroy();
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private wake(): void {
+    const waiter = this.waiter;
+    this.waiter = null;
+    waiter?.();
+  }
+}
