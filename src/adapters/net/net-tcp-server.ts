@@ -48,7 +48,13 @@ export class NetTcpServer implements TransportPort {
   }
 
   private accept(socket: Socket, acceptor: ConnectionAcceptor): void {
-    const connection = new NetConnection(socket, socket.remoteAddress ?? "unknown", this.batcher);
+    const connection = new NetConnection(socket, peerAddress(socket), this.batcher);
     connection.attach(acceptor(connection));
   }
+}
+
+/** The peer's address, an IPv4 client of a dual-stack socket shown as plain IPv4. */
+function peerAddress(socket: Socket): string {
+  const address = socket.remoteAddress ?? "unknown";
+  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
 }
