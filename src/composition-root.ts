@@ -13,21 +13,18 @@ import type { LoggerPort } from "./core/ports/logger.port";
 import type { PresencePort } from "./core/ports/presence.port";
 import type { ListeningAddress, TransportPort } from "./core/ports/transport.port";
 import { Room } from "./core/room";
-import { DEFAULT_CORE_SETTINGS } from "./core/settings";
+import { DEFAULT_CORE_SETTINGS, type CoreSettings } from "./core/settings";
 import { TOKENS } from "./core/tokens";
 import { resolvePlugins, type PluginSpec } from "./plugin-catalogue";
 
 export const DEFAULT_PORT = 4000;
 export const DEFAULT_PLUGINS: readonly string[] = ["login", "msg", "who", "dm", "ping", "quit"];
 
-export interface ServerConfig {
+export interface ServerConfig extends CoreSettings {
   /** TCP port; 0 picks a free one. */
   readonly port: number;
   /** Interface to listen on; all of them when omitted. */
   readonly host?: string;
-  /** 0 disables the idle timeout. */
-  readonly idleTimeoutMs: number;
-  readonly maxLineBytes: number;
   readonly plugins: readonly PluginSpec[];
 }
 
@@ -68,9 +65,7 @@ export function build(config: Partial<ServerConfig> = {}, overrides: AdapterOver
 
   container.register(TOKENS.Logger, { useValue: logger });
   container.register(TOKENS.Clock, { useValue: overrides.clock ?? new SystemClock() });
-  container.register(TOKENS.Settings, {
-    useValue: { idleTimeoutMs: settings.idleTimeoutMs, maxLineBytes: settings.maxLineBytes },
-  });
+  container.register(TOKENS.Settings, { useValue: settings });
   container.register(TOKENS.Presence, { useValue: overrides.presence ?? new InProcessPresence() });
   container.register(TOKENS.Delivery, { useValue: overrides.delivery ?? new InProcessDelivery() });
   const transports = overrides.transports ?? [new NetTcpServer({ port: settings.port, host: settings.host }, logger)];

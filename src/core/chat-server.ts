@@ -1,8 +1,10 @@
 import { inject, injectable, injectAll } from "tsyringe";
 import { CommandDispatcher } from "./commands";
+import { ConnectionLimits } from "./connection-limits";
 import type { ClockPort } from "./ports/clock.port";
 import type { LoggerPort } from "./ports/logger.port";
-import type { Connection, ListeningAddress, TransportPort } from "./ports/transport.port";
+import type { Connection, ConnectionHandler, ListeningAddress, TransportPort } from "./ports/transport.port";
+import { encodeLine } from "./protocol/text";
 import { Room } from "./room";
 import { Session, type SessionServices } from "./session";
 import type { CoreSettings } from "./settings";
@@ -15,6 +17,9 @@ export interface StopOptions {
 
 const DEFAULT_GRACE_MS = 3000;
 
+/** For a connection that is turned away: nothing it does matters any more. */
+const IGNORED: ConnectionHandler = { onData() {}, onEnd() {}, onClose() {} };
+
 /**
  * Accepts connections from every transport, gives each a session, and
  * shuts them all down in order.
@@ -23,6 +28,7 @@ const DEFAULT_GRACE_MS = 3000;
 export class ChatServer {
   private readonly sessions = new Set<Session>();
   private readonly services: SessionServices;
+  private readonly limits: ConnectionLimits;
   private nextSessionId = 1;
   private stopping: Promise<void> | null = null;
   private onIdle: (() => void) | null = null;
@@ -35,6 +41,7 @@ export class ChatServer {
     commands: CommandDispatcher,
     room: Room,
   ) {
+    this.limits = new ConnectionLimits(settings.maxConnections, settings.maxConnectionsPerAddress);
     this.services = {
       clock,
       logger,
@@ -90,16 +97,22 @@ export class ChatServer {
     this.logger.info({}, "stopped");
   }
 
-  private accept(connection: Connection): Session {
+  private accept(connection: Connection): ConnectionHandler {
+    // A transport may still hand over a connection it accepted just before it stopped.
+    const refusal = this.stopping !== null ? "server-shutdown" : this.limits.admit(connection.remoteAddress);
+    if (refusal !== null) {
+      this.logger.debug({ remote: connection.remoteAddress, refusal }, "connection refused");
+      connection.destroy(encodeLine(refusal === "server-shutdown" ? "INFO server-shutdown" : `ERR ${refusal}`));
+      return IGNORED;
+    }
     const session = new Session(this.nextSessionId++, connection, this.services);
     this.sessions.add(session);
-    // A transport may still hand over a connection it accepted just before it stopped.
-    if (this.stopping !== null) session.end("shutdown", "INFO server-shutdown");
     return session;
   }
 
   private forget(session: Session): void {
     this.sessions.delete(session);
+    this.limits.release(session.remoteAddress);
     if (this.sessions.size === 0) this.onIdle?.();
   }
 }

@@ -4,7 +4,7 @@ import type { ClockPort, Timer } from "./ports/clock.port";
 import type { Recipient } from "./ports/delivery.port";
 import type { LoggerPort } from "./ports/logger.port";
 import type { Connection, ConnectionHandler } from "./ports/transport.port";
-import { LineDecoder } from "./protocol/line-decoder";
+import { LineDecoder, type LineFailure } from "./protocol/line-decoder";
 import { encodeLine } from "./protocol/text";
 import type { CoreSettings } from "./settings";
 
@@ -26,21 +26,30 @@ const enum State {
   Closed,
 }
 
+const SEND_QUEUE_EXCEEDED = encodeLine("ERR send-queue-exceeded");
+
 /**
- * One client connection: reads lines, runs them through the commands one at
- * a time and in order, watches for idleness, and leaves the room exactly
- * once however the connection ends.
+ * One client connection: reads lines within its flood budget, runs them
+ * through the commands one at a time and in order, watches for idleness and
+ * for output piling up, and leaves the room exactly once however the
+ * connection ends.
  */
 export class Session implements SessionHandle, Recipient, ConnectionHandler {
   private name: string | null = null;
   private member = false;
   private state = State.Open;
-  /** A command is still running; further lines wait for it. */
-  private busy = false;
+  /** Input is on hold (a command is running, or the line budget is spent); the socket is paused. */
+  private held = false;
+  /** A line taken from the decoder that waits for budget. */
+  private stalled: string | LineFailure | null = null;
   private inputEnded = false;
   private closeReason: string | null = null;
   private lastActivity: number;
   private idleTimer: Timer | null = null;
+  private budgetTimer: Timer | null = null;
+  /** Flood control: a token bucket, refilled lazily when lines arrive. */
+  private tokens: number;
+  private tokensAt: number;
   private readonly decoder: LineDecoder;
 
   constructor(
@@ -48,9 +57,11 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
     private readonly connection: Connection,
     private readonly services: SessionServices,
   ) {
-    this.decoder = new LineDecoder(services.settings.maxLineBytes);
-    this.lastActivity = services.clock.now();
-    if (services.settings.idleTimeoutMs > 0) this.armIdleTimer(services.settings.idleTimeoutMs);
+    const { settings, clock } = services;
+    this.decoder = new LineDecoder(settings.maxLineBytes);
+    this.lastActivity = this.tokensAt = clock.now();
+    this.tokens = settings.rateBurst;
+    if (settings.idleTimeoutMs > 0) this.armIdleTimer(settings.idleTimeoutMs);
     services.logger.info({ conn: id, remote: connection.remoteAddress }, "connection opened");
   }
 
@@ -67,11 +78,11 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
   }
 
   reply(line: string): void {
-    if (this.state === State.Open) this.connection.send(encodeLine(line));
+    if (this.state === State.Open) this.transmit(encodeLine(line));
   }
 
   deliver(line: Uint8Array): void {
-    if (this.state === State.Open) this.connection.send(line);
+    if (this.state === State.Open) this.transmit(line);
   }
 
   end(reason: string, farewell?: string): void {
@@ -87,9 +98,10 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
   beginClose(reason: string, farewell?: string): void {
     if (this.state !== State.Open) return;
     if (farewell !== undefined) this.reply(farewell);
+    if (this.state !== State.Open) return; // the farewell itself overflowed the send queue
     this.state = State.Closing;
     this.closeReason = reason;
-    this.cancelIdleTimer();
+    this.cancelTimers();
   }
 
   /** Second half of `end`: leaves the room and closes the connection. */
@@ -113,20 +125,20 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
   onData(chunk: Uint8Array): void {
     if (this.state !== State.Open) return;
     this.decoder.push(chunk);
-    this.processInput();
+    this.safely(this.processInput);
   }
 
   onEnd(): void {
     this.inputEnded = true;
-    if (!this.busy) this.end("client-closed");
+    if (!this.held) this.safely(this.endOfInput);
   }
 
   onClose(error?: Error): void {
     if (this.state === State.Closed) return;
     const reason = this.closeReason ?? (error === undefined ? "client-closed" : "error");
     this.state = State.Closed;
-    this.cancelIdleTimer();
-    this.leaveRoom();
+    this.cancelTimers();
+    this.safely(this.leaveRoom);
     this.services.logger.info(
       { conn: this.id, user: this.name, reason, ...(error && { error: error.message }) },
       "connection closed",
@@ -134,32 +146,114 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
     this.services.closed(this);
   }
 
+  /**
+   * Runs one step of this session for an outside event (data, a timer).
+   * Whatever goes wrong in it is this connection's problem only: it is
+   * dropped, and the server and every other connection go on.
+   */
+  private safely(step: (this: Session) => void): void {
+    try {
+      step.call(this);
+    } catch (error) {
+      this.services.logger.error({ conn: this.id, user: this.name, err: error }, "session failed");
+      this.abort("error");
+    }
+  }
+
+  private endOfInput(): void {
+    this.end("client-closed");
+  }
+
   private processInput(): void {
-    const { clock, commands } = this.services;
-    while (!this.busy && this.state === State.Open) {
-      const line = this.decoder.next();
+    const { clock, commands, settings } = this.services;
+    const now = clock.now();
+    const limited = settings.rateLimitPerSecond > 0 && settings.rateBurst > 0;
+    if (limited) this.refillTokens(now);
+    while (!this.held && this.state === State.Open) {
+      const line = this.stalled ?? this.decoder.next();
       if (line === null) break;
-      this.lastActivity = clock.now();
+      if (limited) {
+        if (this.tokens < 1) {
+          this.stalled = line;
+          this.waitForBudget();
+          break;
+        }
+        this.tokens -= 1;
+      }
+      this.stalled = null;
+      this.lastActivity = now;
       if (typeof line !== "string") {
         this.reply(`ERR ${line.error}`);
         continue;
       }
       const running = commands.dispatch(this, line);
-      if (running !== undefined) this.waitFor(running);
+      if (running !== undefined) this.waitForCommand(running);
     }
-    if (this.inputEnded && !this.busy) this.end("client-closed");
+    if (this.inputEnded && !this.held) this.endOfInput();
   }
 
-  /** Holds further input, in the kernel as well, until the running command is done. */
-  private waitFor(running: Promise<void>): void {
-    this.busy = true;
-    this.connection.pauseReading();
-    void running.then(() => {
-      this.busy = false;
-      if (this.state !== State.Open) return;
-      this.connection.resumeReading();
-      this.processInput();
+  private refillTokens(now: number): void {
+    const { rateLimitPerSecond, rateBurst } = this.services.settings;
+    this.tokens = Math.min(rateBurst, this.tokens + ((now - this.tokensAt) * rateLimitPerSecond) / 1000);
+    this.tokensAt = now;
+  }
+
+  /**
+   * Over budget: stop reading, so that the flooder's lines wait in the
+   * kernel (and TCP slows the flooder), and go on once a line's worth of
+   * budget is back. Nothing is dropped.
+   */
+  private waitForBudget(): void {
+    this.hold();
+    const delayMs = Math.ceil(((1 - this.tokens) * 1000) / this.services.settings.rateLimitPerSecond);
+    this.budgetTimer = this.services.clock.schedule(delayMs, () => {
+      this.budgetTimer = null;
+      this.release();
     });
+  }
+
+  /** A command is still running: its client's next lines wait for it. */
+  private waitForCommand(running: Promise<void>): void {
+    this.hold();
+    void running.then(() => this.release());
+  }
+
+  private hold(): void {
+    this.held = true;
+    this.connection.pauseReading();
+  }
+
+  private release(): void {
+    this.held = false;
+    if (this.state !== State.Open) return;
+    this.connection.resumeReading();
+    this.safely(this.processInput);
+  }
+
+  /**
+   * Every byte for this client goes through here. A client that does not
+   * read what it is sent is dropped once its backlog passes the limit, so
+   * that it costs bounded memory and slows nobody else down.
+   */
+  private transmit(bytes: Uint8Array): void {
+    const connection = this.connection;
+    connection.send(bytes);
+    if (connection.pendingBytes > this.services.settings.maxSendQueueBytes) {
+      this.services.logger.info({ conn: this.id, user: this.name, pending: connection.pendingBytes }, "send queue exceeded");
+      this.abort("send-queue", SEND_QUEUE_EXCEEDED);
+    }
+  }
+
+  /** Drops the connection now, its queued output with it; also when a graceful close failed half-way. */
+  private abort(reason: string, farewell?: Uint8Array): void {
+    if (this.state === State.Closed) return;
+    this.state = State.Closing;
+    this.closeReason = reason;
+    this.cancelTimers();
+    this.connection.destroy(farewell);
+    // Leaving tells the others, and this may be the middle of a broadcast
+    // to them: let it finish first, so that they get its line before the INFO.
+    queueMicrotask(() => this.safely(this.leaveRoom));
   }
 
   private leaveRoom(): void {
@@ -169,7 +263,7 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
   }
 
   private armIdleTimer(delayMs: number): void {
-    this.idleTimer = this.services.clock.schedule(delayMs, () => this.checkIdle());
+    this.idleTimer = this.services.clock.schedule(delayMs, () => this.safely(this.checkIdle));
   }
 
   /** One timer per session, re-armed lazily: activity only records a time. */
@@ -184,8 +278,10 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
     this.end("idle", "ERR idle-timeout");
   }
 
-  private cancelIdleTimer(): void {
+  private cancelTimers(): void {
     this.idleTimer?.cancel();
     this.idleTimer = null;
+    this.budgetTimer?.cancel();
+    this.budgetTimer = null;
   }
 }

@@ -4,9 +4,24 @@ export interface CoreSettings {
   readonly idleTimeoutMs: number;
   /** Longest accepted line in bytes, not counting the line ending. */
   readonly maxLineBytes: number;
+  /** Lines per second a connection may send once its burst is spent; 0 disables flood control. */
+  readonly rateLimitPerSecond: number;
+  /** Lines a connection may send at once before the rate applies; 0 disables flood control. */
+  readonly rateBurst: number;
+  /** Output waiting for one client, in bytes, beyond which it is disconnected. */
+  readonly maxSendQueueBytes: number;
+  /** Open connections in all; 0 for no limit. */
+  readonly maxConnections: number;
+  /** Open connections from one address (IPv6: one /64); loopback is exempt; 0 for no limit. */
+  readonly maxConnectionsPerAddress: number;
 }
 
 export const DEFAULT_CORE_SETTINGS: CoreSettings = {
   idleTimeoutMs: 60_000,
   maxLineBytes: 4096,
+  rateLimitPerSecond: 10,
+  rateBurst: 20,
+  maxSendQueueBytes: 1024 * 1024,
+  maxConnections: 10_000,
+  maxConnectionsPerAddress: 100,
 };

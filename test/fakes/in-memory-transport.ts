@@ -9,19 +9,37 @@ import type {
 /** The client side of an in-memory connection: what a test types and reads. */
 export class FakeClient {
   private received = "";
+  private unread: Uint8Array[] = [];
+  private unreadBytes = 0;
   private handler: ConnectionHandler | null = null;
+  private closeRequested = false;
+  private gone = false;
   /** The server closed (or dropped) the connection. */
   closedByServer = false;
   /** The server paused reading from this client. */
   paused = false;
-  /**
-   * A client that never reads: the server's graceful close never completes
-   * (as with a full TCP window); only a destroy ends the connection.
-   */
-  stalled = false;
-  private gone = false;
 
   constructor(readonly remoteAddress: string) {}
+
+  /**
+   * Whether this client reads what it is sent. One that does not lets the
+   * server's output pile up, and a graceful close from the server never
+   * completes (as with a full TCP window); only a destroy ends it.
+   */
+  private reading = true;
+
+  stopReading(): void {
+    this.reading = false;
+  }
+
+  /** Reads everything held back, and goes on reading. */
+  startReading(): void {
+    this.reading = true;
+    for (const bytes of this.unread) this.receive(bytes);
+    this.unread = [];
+    this.unreadBytes = 0;
+    if (this.closeRequested) this.closeFromServer();
+  }
 
   /** Sends one line, adding LF. */
   send(line: string): void {
@@ -39,9 +57,11 @@ export class FakeClient {
     this.handler!.onEnd();
   }
 
-  /** Drops the connection, as a client that crashes or resets does. */
+  /** Drops the connection, as a client that crashes or resets does; the server hears at once. */
   disconnect(): void {
-    this.close();
+    if (this.gone) return;
+    this.gone = true;
+    this.handler!.onClose();
   }
 
   /** Complete lines received and not yet taken, removing them. */
@@ -58,17 +78,46 @@ export class FakeClient {
     this.handler = handler;
   }
 
-  /** @internal */
-  receive(bytes: Uint8Array): void {
-    if (!this.gone) this.received += Buffer.from(bytes).toString("utf8");
+  /** @internal Bytes the server sent that this client has not read. */
+  get pendingBytes(): number {
+    return this.unreadBytes;
   }
 
   /** @internal */
-  close(byServer = false): void {
+  deliver(bytes: Uint8Array): void {
+    if (this.gone) return;
+    if (this.reading) {
+      this.receive(bytes);
+    } else {
+      this.unread.push(bytes);
+      this.unreadBytes += bytes.byteLength;
+    }
+  }
+
+  /** @internal A graceful close: completes once everything sent has been read. */
+  requestClose(): void {
+    this.closeRequested = true;
+    if (this.reading) this.closeFromServer();
+  }
+
+  /** @internal */
+  destroyFromServer(farewell?: Uint8Array): void {
+    this.unread = [];
+    this.unreadBytes = 0;
+    if (farewell !== undefined && this.reading) this.receive(farewell);
+    this.closeFromServer();
+  }
+
+  private receive(bytes: Uint8Array): void {
+    this.received += Buffer.from(bytes).toString("utf8");
+  }
+
+  private closeFromServer(): void {
     if (this.gone) return;
     this.gone = true;
-    this.closedByServer = byServer;
-    this.handler!.onClose();
+    this.closedByServer = true;
+    // As with a socket, the close event comes after the call that caused it.
+    queueMicrotask(() => this.handler!.onClose());
   }
 }
 
@@ -79,8 +128,12 @@ class InMemoryConnection implements Connection {
     return this.client.remoteAddress;
   }
 
+  get pendingBytes(): number {
+    return this.client.pendingBytes;
+  }
+
   send(bytes: Uint8Array): void {
-    this.client.receive(bytes);
+    this.client.deliver(bytes);
   }
 
   pauseReading(): void {
@@ -92,11 +145,11 @@ class InMemoryConnection implements Connection {
   }
 
   close(): void {
-    if (!this.client.stalled) this.client.close(true);
+    this.client.requestClose();
   }
 
-  destroy(): void {
-    this.client.close(true);
+  destroy(farewell?: Uint8Array): void {
+    this.client.destroyFromServer(farewell);
   }
 }
 

@@ -1,14 +1,15 @@
-import { build, DEFAULT_PLUGINS, type ChatApp } from "../../src/composition-root";
+import { build, DEFAULT_PLUGINS, type AdapterOverrides, type ChatApp } from "../../src/composition-root";
+import type { CoreSettings } from "../../src/core/settings";
 import type { PluginSpec } from "../../src/plugin-catalogue";
 import { FakeClock } from "../fakes/fake-clock";
 import { FakeClient, InMemoryTransport } from "../fakes/in-memory-transport";
 import { RecordingLogger } from "../fakes/recording-logger";
 
-export interface TestServerOptions {
+export interface TestServerOptions extends Partial<CoreSettings> {
   /** Plugin names or specs; the default plugins when omitted. */
   readonly plugins?: readonly (string | PluginSpec)[];
-  readonly idleTimeoutMs?: number;
-  readonly maxLineBytes?: number;
+  /** Adapters to use instead of the in-process ones (the fakes are always used). */
+  readonly adapters?: Pick<AdapterOverrides, "presence" | "delivery">;
 }
 
 /** A server over fakes: in-memory connections, a hand-driven clock, a recording logger. */
@@ -37,14 +38,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const clock = new FakeClock();
   const logger = new RecordingLogger();
   const transport = new InMemoryTransport();
-  const plugins = (options.plugins ?? DEFAULT_PLUGINS).map((spec) => (typeof spec === "string" ? { name: spec } : spec));
+  const { plugins = DEFAULT_PLUGINS, adapters, ...settings } = options;
   const app = build(
-    {
-      plugins,
-      ...(options.idleTimeoutMs !== undefined && { idleTimeoutMs: options.idleTimeoutMs }),
-      ...(options.maxLineBytes !== undefined && { maxLineBytes: options.maxLineBytes }),
-    },
-    { clock, logger, transports: [transport] },
+    { ...settings, plugins: plugins.map((spec) => (typeof spec === "string" ? { name: spec } : spec)) },
+    { ...adapters, clock, logger, transports: [transport] },
   );
   await app.start();
   return {

@@ -52,6 +52,10 @@ export class NetConnection implements Connection, Flushable {
     this.queuedBytes += bytes.byteLength;
   }
 
+  get pendingBytes(): number {
+    return this.queuedBytes + this.socket.writableLength;
+  }
+
   flush(): void {
     if (this.queuedBytes === 0) return;
     const queued = this.queued;
@@ -82,10 +86,13 @@ export class NetConnection implements Connection, Flushable {
     this.linger.unref();
   }
 
-  destroy(): void {
+  destroy(farewell?: Uint8Array): void {
+    if (this.socket.destroyed) return;
     this.closing = true;
     this.queued = [];
     this.queuedBytes = 0;
+    // Written only if the kernel takes it at once; destroy() drops anything still queued.
+    if (farewell !== undefined && this.socket.writableLength === 0) this.socket.write(farewell);
     this.socket.destroy();
   }
 }

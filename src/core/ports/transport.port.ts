@@ -10,13 +10,18 @@ export interface Connection {
    * event-loop turn into one write; order is kept.
    */
   send(bytes: Uint8Array): void;
+  /** Bytes accepted by `send` that the peer has not taken yet and that are held in this process. */
+  readonly pendingBytes: number;
   /** Stops delivering data to the handler until `resumeReading`. */
   pauseReading(): void;
   resumeReading(): void;
   /** Sends what is queued, then closes. `onClose` follows. */
   close(): void;
-  /** Closes at once, dropping queued output. `onClose` follows. */
-  destroy(): void;
+  /**
+   * Closes at once, dropping queued output; `farewell`, if given, is written
+   * first on a best-effort basis. `onClose` follows.
+   */
+  destroy(farewell?: Uint8Array): void;
 }
 
 /** What the core does with a connection's events. */

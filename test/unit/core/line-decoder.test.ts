@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { LineDecoder, type LineFailure } from "../../../src/core/protocol/line-decoder";
+import { byteStream as stream, cuts as cutPoints, split } from "../../support/arbitraries";
 
 type Item = string | LineFailure["error"];
 
@@ -43,32 +44,6 @@ function referenceLines(stream: Uint8Array, maxLineBytes: number): Item[] {
   }
   return items;
 }
-
-/** Cuts `stream` at the given points (taken modulo its length). */
-function split(stream: Uint8Array, cuts: readonly number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((cut) => (stream.length === 0 ? 0 : cut % (stream.length + 1))))].sort(
-    (a, b) => a - b,
-  );
-  const chunks: Uint8Array[] = [];
-  let previous = 0;
-  for (const point of [...points, stream.length]) {
-    chunks.push(stream.subarray(previous, point));
-    previous = point;
-  }
-  return chunks;
-}
-
-/** Bytes biased towards what matters here: line endings, multi-byte sequences, invalid ones. */
-const streamByte = fc.oneof(
-  { weight: 6, arbitrary: fc.integer({ min: 0x20, max: 0x7e }) },
-  { weight: 2, arbitrary: fc.constantFrom(0x0a, 0x0d) },
-  { weight: 2, arbitrary: fc.integer({ min: 0x80, max: 0xff }) },
-  { weight: 1, arbitrary: fc.integer({ min: 0, max: 0x1f }) },
-);
-const utf8Text = fc.string({ unit: "binary", maxLength: 40 }).map((text) => [...bytes(text)]);
-const stream = fc
-  .array(fc.oneof(streamByte.map((byte) => [byte]), utf8Text), { maxLength: 120 })
-  .map((parts) => Uint8Array.from(parts.flat()));
 
 describe("LineDecoder", () => {
   it("splits on LF and drops one CR before it", () => {
@@ -123,7 +98,7 @@ describe("LineDecoder", () => {
 
   it("property: any stream cut anywhere decodes as a line-at-a-time reader reads it", () => {
     fc.assert(
-      fc.property(stream, fc.array(fc.nat(), { maxLength: 20 }), fc.integer({ min: 1, max: 24 }), (input, cuts, max) => {
+      fc.property(stream, cutPoints, fc.integer({ min: 1, max: 24 }), (input, cuts, max) => {
         const complete = input.subarray(0, input.lastIndexOf(0x0a) + 1);
         expect(decodeChunks(split(complete, cuts), max)).toEqual(referenceLines(complete, max));
       }),
@@ -133,7 +108,7 @@ describe("LineDecoder", () => {
 
   it("property: never throws, and never holds more than the limit plus a CR", () => {
     fc.assert(
-      fc.property(stream, fc.array(fc.nat(), { maxLength: 20 }), fc.integer({ min: 1, max: 24 }), (input, cuts, max) => {
+      fc.property(stream, cutPoints, fc.integer({ min: 1, max: 24 }), (input, cuts, max) => {
         const decoder = new LineDecoder(max);
         for (const chunk of split(input, cuts)) {
           decoder.push(chunk);
@@ -149,7 +124,7 @@ describe("LineDecoder", () => {
 
   it("property: an unfinished last line adds at most one line-too-long", () => {
     fc.assert(
-      fc.property(stream, fc.array(fc.nat(), { maxLength: 20 }), fc.integer({ min: 1, max: 24 }), (input, cuts, max) => {
+      fc.property(stream, cutPoints, fc.integer({ min: 1, max: 24 }), (input, cuts, max) => {
         const complete = input.lastIndexOf(0x0a) + 1;
         const expected = referenceLines(input.subarray(0, complete), max);
         const actual = decodeChunks(split(input, cuts), max);

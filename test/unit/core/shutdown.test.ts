@@ -19,7 +19,7 @@ describe("stopping the server", () => {
     const server = await startTestServer();
     const client = server.connect();
     const stalled = server.connect();
-    stalled.stalled = true;
+    stalled.stopReading();
     let stopped = false;
     const stopping = server.app.stop({ graceMs: 3000 }).then(() => (stopped = true));
     await settle();

@@ -1,0 +1,200 @@
+import { InProcessDelivery } from "../../../src/adapters/in-process/in-process-delivery";
+import { addressGroup } from "../../../src/core/connection-limits";
+import { linesOf, settle, startTestServer } from "../../support/test-server";
+
+const numbered = (count: number, from = 0): string[] => Array.from({ length: count }, (_, i) => `MSG ${from + i}`);
+
+describe("flood control", () => {
+  it("takes a burst at once, then the rest at the rate, in order, dropping nothing", async () => {
+    const server = await startTestServer({ rateLimitPerSecond: 10, rateBurst: 20 });
+    const bob = await server.login("bob");
+    const alice = await server.login("alice"); // LOGIN took one line of the burst
+    const relayed = (from: number, count: number): string[] =>
+      numbered(count, from).map((line) => line.replace("MSG", "MSG alice"));
+    alice.write(`${numbered(30).join("\n")}\n`);
+    expect(await linesOf(bob)).toEqual(relayed(0, 19));
+    expect(alice.paused).toBe(true);
+    server.clock.advance(99);
+    expect(await linesOf(bob)).toEqual([]);
+    server.clock.advance(1);
+    expect(await linesOf(bob)).toEqual(relayed(19, 1));
+    server.clock.advance(1000);
+    expect(await linesOf(bob)).toEqual(relayed(20, 10));
+    expect(alice.paused).toBe(false);
+  });
+
+  it("refills up to the burst, no more", async () => {
+    const server = await startTestServer({ rateLimitPerSecond: 10, rateBurst: 5, idleTimeoutMs: 0 });
+    const client = server.connect();
+    server.clock.advance(3_600_000);
+    client.write("PING\n".repeat(6));
+    expect(await linesOf(client)).toEqual(Array(5).fill("PONG"));
+    server.clock.advance(100);
+    expect(await linesOf(client)).toEqual(["PONG"]);
+  });
+
+  it("counts every line, errors and blank ones too", async () => {
+    const server = await startTestServer({ rateLimitPerSecond: 1, rateBurst: 2, maxLineBytes: 64 });
+    const client = server.connect();
+    client.write(`\n${"x".repeat(100)}\nPING\n`);
+    expect(await linesOf(client)).toEqual(["ERR line-too-long"]);
+    server.clock.advance(1000);
+    expect(await linesOf(client)).toEqual(["PONG"]);
+  });
+
+  it("leaves a client alone that stays within its budget", async () => {
+    const server = await startTestServer({ rateLimitPerSecond: 10, rateBurst: 2 });
+    const client = server.connect();
+    for (let i = 0; i < 50; i++) {
+      client.send("PING");
+      expect(await linesOf(client)).toEqual(["PONG"]);
+      server.clock.advance(100);
+    }
+    expect(client.paused).toBe(false);
+  });
+
+  it.each([
+    ["rate", { rateLimitPerSecond: 0, rateBurst: 20 }],
+    ["burst", { rateLimitPerSecond: 10, rateBurst: 0 }],
+  ])("is off when the %s is 0", async (_name, settings) => {
+    const server = await startTestServer(settings);
+    const client = server.connect();
+    client.write("PING\n".repeat(500));
+    expect(await linesOf(client)).toHaveLength(500);
+  });
+
+  it("answers what a throttled client sent before closing its side, then closes", async () => {
+    const server = await startTestServer({ rateLimitPerSecond: 10, rateBurst: 1 });
+    const client = server.connect();
+    client.write("PING\nPING\n");
+    client.endInput();
+    expect(await linesOf(client)).toEqual(["PONG"]);
+    server.clock.advance(100);
+    expect(await linesOf(client)).toEqual(["PONG"]);
+    expect(client.closedByServer).toBe(true);
+  });
+});
+
+describe("slow consumers", () => {
+  it("drops a client that does not read once its backlog passes the limit; the others get everything", async () => {
+    const server = await startTestServer({ maxSendQueueBytes: 100, rateLimitPerSecond: 0 });
+    const alice = await server.login("alice");
+    const sleeper = await server.login("sleeper");
+    const carol = await server.login("carol");
+    sleeper.stopReading();
+    const lines = numbered(8).map((line) => `${line} ${"x".repeat(10)}`); // 22 bytes each to a recipient
+    alice.write(`${lines.join("\n")}\n`);
+    expect(await linesOf(carol)).toEqual([
+      ...lines.map((line) => line.replace("MSG", "MSG alice")),
+      "INFO sleeper disconnected",
+    ]);
+    expect(sleeper.closedByServer).toBe(true);
+    expect(server.logger.find("connection closed").map((entry) => entry.context)).toEqual([
+      { conn: 2, user: "sleeper", reason: "send-queue" },
+    ]);
+    sleeper.startReading();
+    expect(await linesOf(sleeper)).toEqual([]);
+  });
+
+  it("frees the name of the dropped user", async () => {
+    const server = await startTestServer({ maxSendQueueBytes: 30 });
+    const alice = await server.login("alice");
+    const sleeper = await server.login("sleeper");
+    sleeper.stopReading();
+    alice.write("MSG one two three four five six\n");
+    await settle();
+    const again = server.connect();
+    again.send("LOGIN sleeper");
+    expect(await linesOf(again)).toEqual(["OK"]);
+  });
+});
+
+describe("connection limits", () => {
+  it("answers server-full past the total, and admits again once one leaves", async () => {
+    const server = await startTestServer({ maxConnections: 2 });
+    const first = server.connect("10.0.0.1");
+    server.connect("10.0.0.2");
+    const third = server.connect("10.0.0.3");
+    expect(await linesOf(third)).toEqual(["ERR server-full"]);
+    expect(third.closedByServer).toBe(true);
+    first.disconnect();
+    const fourth = server.connect("10.0.0.4");
+    fourth.send("PING");
+    expect(await linesOf(fourth)).toEqual(["PONG"]);
+  });
+
+  it("answers too-many-connections past the limit of one address; loopback is exempt", async () => {
+    const server = await startTestServer({ maxConnectionsPerAddress: 2 });
+    server.connect("198.51.100.7");
+    const second = server.connect("198.51.100.7");
+    const third = server.connect("198.51.100.7");
+    expect(await linesOf(third)).toEqual(["ERR too-many-connections"]);
+    const elsewhere = server.connect("198.51.100.8");
+    const local = Array.from({ length: 5 }, () => server.connect("127.0.0.1"));
+    for (const client of [elsewhere, ...local]) {
+      client.send("PING");
+      expect(await linesOf(client)).toEqual(["PONG"]);
+    }
+    second.send("QUIT");
+    await settle();
+    const again = server.connect("198.51.100.7");
+    again.send("PING");
+    expect(await linesOf(again)).toEqual(["PONG"]);
+  });
+
+  it("counts an IPv6 /64 as one address", async () => {
+    const server = await startTestServer({ maxConnectionsPerAddress: 1 });
+    server.connect("2001:db8::1");
+    const sameSubnet = server.connect("2001:db8:0:0:ffff::2");
+    const otherSubnet = server.connect("2001:db8:0:1::1");
+    expect(await linesOf(sameSubnet)).toEqual(["ERR too-many-connections"]);
+    otherSubnet.send("PING");
+    expect(await linesOf(otherSubnet)).toEqual(["PONG"]);
+  });
+
+  it("are off at 0", async () => {
+    const server = await startTestServer({ maxConnections: 0, maxConnectionsPerAddress: 0 });
+    const clients = Array.from({ length: 200 }, () => server.connect("203.0.113.9"));
+    clients[199]!.send("PING");
+    expect(await linesOf(clients[199]!)).toEqual(["PONG"]);
+  });
+
+  it.each([
+    ["192.0.2.1", "192.0.2.1"],
+    ["127.0.0.1", null],
+    ["127.45.0.9", null],
+    ["::1", null],
+    ["0:0:0:0:0:0:0:1", null],
+    ["2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"],
+    ["2001:DB8:1:2::9", "2001:db8:1:2::/64"],
+    ["fe80::1%eth0", "fe80:0:0:0::/64"],
+    ["::ffff:192.0.2.1", "::ffff:192.0.2.1"],
+    ["not:an:address::x:y:z:w:v", "not:an:address::x:y:z:w:v"],
+  ])("groups %s as %s", (address, group) => {
+    expect(addressGroup(address)).toBe(group);
+  });
+});
+
+describe("fault isolation", () => {
+  it("drops only the connection whose handling failed, and logs why", async () => {
+    class FailingDelivery extends InProcessDelivery {
+      override broadcast(line: Uint8Array, except?: Parameters<InProcessDelivery["broadcast"]>[1]): void {
+        if (Buffer.from(line).toString().startsWith("INFO doomed")) throw new Error("delivery is down");
+        super.broadcast(line, except);
+      }
+    }
+    const server = await startTestServer({ adapters: { delivery: new FailingDelivery() } });
+    const alice = await server.login("alice");
+    const doomed = await server.login("doomed");
+    const bob = await server.login("bob");
+    doomed.write("PING\n");
+    doomed.endInput(); // leaving broadcasts INFO doomed ..., which fails
+    expect(await linesOf(doomed)).toEqual(["PONG"]);
+    expect(doomed.closedByServer).toBe(true);
+    expect(server.logger.find("session failed").map((entry) => (entry.context.err as Error).message)).toEqual([
+      "delivery is down",
+    ]);
+    alice.send("MSG still fine");
+    expect(await linesOf(bob)).toEqual(["MSG alice still fine"]);
+  });
+});
