@@ -9,12 +9,12 @@ import { build, DEFAULT_CONFIG, DEFAULT_PORT, type ChatApp } from "./composition
 import { ConfigError, loadPluginsConfig, pluginSpecs } from "./config";
 import { PluginError } from "./core/errors";
 import type { LoggerPort, LogLevel } from "./core/ports/logger.port";
+import type { CoreSettings } from "./core/settings";
 
 const PROGRAM = "chat-server";
 const PACKAGE_ROOT = join(__dirname, "..");
 const CONFIG_FILE = "plugins.config.json";
 const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
-const MAX_LINE_BYTES_RANGE = [64, 1024 * 1024] as const;
 /** Whatever happens during shutdown, the process is gone by then. */
 const EXIT_DEADLINE_MS = 4500;
 
@@ -31,20 +31,89 @@ class CliError extends Error {
 
 const usageError = (message: string): CliError => new CliError(message, 2);
 
-function wholeNumber(flag: string, text: string, min: number, max: number): number {
+interface NumberRule {
+  readonly min: number;
+  readonly max: number;
+  /** Fractions allowed. */
+  readonly fractional?: boolean;
+}
+
+function parseNumber(flag: string, text: string, { min, max, fractional = false }: NumberRule): number {
   const value = Number(text);
-  if (text.trim() === "" || !Number.isInteger(value) || value < min || value > max) {
-    throw usageError(`${flag} must be a whole number from ${min} to ${max}, got "${text}"`);
+  if (text.trim() === "" || !Number.isFinite(value) || (!fractional && !Number.isInteger(value)) || value < min || value > max) {
+    const kind = fractional ? "a number" : "a whole number";
+    throw usageError(`${flag} must be ${kind} from ${min} to ${max}, got "${text}"`);
   }
   return value;
 }
 
-function seconds(flag: string, text: string): number {
-  const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value) || value < 0) {
-    throw usageError(`${flag} must be a number of seconds, 0 or more, got "${text}"`);
+/** The numeric flags that set a core setting: name, meaning, range, and the factor from flag to setting. */
+const SETTING_FLAGS = {
+  "idle-timeout": {
+    setting: "idleTimeoutMs",
+    factor: 1000,
+    rule: { min: 0, max: 86_400, fractional: true },
+    describe: "seconds without a complete line before a client is dropped; 0 disables",
+  },
+  "max-line-bytes": {
+    setting: "maxLineBytes",
+    factor: 1,
+    rule: { min: 64, max: 1024 * 1024 },
+    describe: "longest accepted line in bytes, line ending not counted",
+  },
+  "rate-limit": {
+    setting: "rateLimitPerSecond",
+    factor: 1,
+    rule: { min: 0, max: 1_000_000, fractional: true },
+    describe: "lines per second a client may send after its burst; 0 disables flood control",
+  },
+  "rate-burst": {
+    setting: "rateBurst",
+    factor: 1,
+    rule: { min: 0, max: 1_000_000 },
+    describe: "lines a client may send at once before the rate applies; 0 disables flood control",
+  },
+  "max-send-queue": {
+    setting: "maxSendQueueBytes",
+    factor: 1,
+    rule: { min: 1024, max: 1024 * 1024 * 1024 },
+    describe: "bytes of output waiting for one client before it is disconnected",
+  },
+  "max-connections": {
+    setting: "maxConnections",
+    factor: 1,
+    rule: { min: 0, max: 10_000_000 },
+    describe: "open connections in all; 0 for no limit",
+  },
+  "max-per-ip": {
+    setting: "maxConnectionsPerAddress",
+    factor: 1,
+    rule: { min: 0, max: 10_000_000 },
+    describe: "open connections from one address (IPv6: one /64), loopback exempt; 0 for no limit",
+  },
+} as const satisfies Record<string, { setting: keyof CoreSettings; factor: number; rule: NumberRule; describe: string }>;
+
+type SettingFlag = keyof typeof SETTING_FLAGS;
+
+const settingOptions = Object.fromEntries(
+  Object.entries(SETTING_FLAGS).map(([flag, { setting, factor, describe }]) => [
+    flag,
+    { type: "string", describe, default: String(DEFAULT_CONFIG[setting] / factor) },
+  ]),
+) as Record<SettingFlag, { type: "string"; describe: string; default: string }>;
+
+function coreSettings(args: Record<SettingFlag, string>): CoreSettings {
+  const settings = Object.fromEntries(
+    Object.entries(SETTING_FLAGS).map(([flag, { setting, factor, rule }]) => [
+      setting,
+      parseNumber(`--${flag}`, args[flag as SettingFlag], rule) * factor,
+    ]),
+  ) as unknown as CoreSettings;
+  const smallestQueue = settings.maxLineBytes + 64;
+  if (settings.maxSendQueueBytes < smallestQueue) {
+    throw usageError(`--max-send-queue must be at least --max-line-bytes + 64 (${smallestQueue}), so that one line fits`);
   }
-  return value;
+  return settings;
 }
 
 function parseArguments(argv: string[]) {
@@ -58,11 +127,7 @@ function parseArguments(argv: string[]) {
         describe: `TCP port, 0 for any free one (default: $PORT, else ${DEFAULT_PORT})`,
       },
       host: { type: "string", describe: "interface to listen on (default: all)" },
-      "idle-timeout": {
-        type: "string",
-        describe: "seconds without a complete line before a client is dropped; 0 disables",
-        default: String(DEFAULT_CONFIG.idleTimeoutMs / 1000),
-      },
+      ...settingOptions,
       plugins: {
         type: "string",
         describe: "comma-separated plugins to enable, instead of the config file's list",
@@ -70,11 +135,6 @@ function parseArguments(argv: string[]) {
       config: {
         type: "string",
         describe: `plugin configuration (default: ./${CONFIG_FILE}, else the one shipped with the server)`,
-      },
-      "max-line-bytes": {
-        type: "string",
-        describe: "longest accepted line in bytes, line ending not counted",
-        default: String(DEFAULT_CONFIG.maxLineBytes),
       },
       "log-level": { choices: LOG_LEVELS, default: "info" as LogLevel, describe: "least severe log level written" },
     })
@@ -112,15 +172,15 @@ function listenFailure(error: NodeJS.ErrnoException, port: number, host: string 
 
 async function main(): Promise<void> {
   const args = parseArguments(hideBin(process.argv));
-  const port = wholeNumber(args.port === undefined ? "PORT" : "--port", args.port ?? process.env.PORT ?? String(DEFAULT_PORT), 0, 65535);
-  const idleTimeoutMs = seconds("--idle-timeout", args["idle-timeout"]) * 1000;
-  const maxLineBytes = wholeNumber("--max-line-bytes", args["max-line-bytes"], ...MAX_LINE_BYTES_RANGE);
+  const portText = args.port ?? process.env.PORT ?? String(DEFAULT_PORT);
+  const port = parseNumber(args.port === undefined ? "PORT" : "--port", portText, { min: 0, max: 65535 });
+  const settings = coreSettings(args);
   const pluginsConfig = loadPluginsConfig(configPath(args.config));
   const enabled = args.plugins?.split(",").map((name) => name.trim()).filter((name) => name !== "");
   const logger = PinoLogger.create({ level: args["log-level"] });
 
   const app = build(
-    { port, host: args.host, idleTimeoutMs, maxLineBytes, plugins: pluginSpecs(pluginsConfig, enabled) },
+    { ...settings, port, host: args.host, plugins: pluginSpecs(pluginsConfig, enabled) },
     { logger },
   );
   try {

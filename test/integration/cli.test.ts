@@ -52,6 +52,31 @@ describe("chat-server, the command", () => {
     expect((await cli.exited).code).toBe(0);
   });
 
+  it("shuts down under load: thousands of connections, some with full send queues", async () => {
+    const cli = start(["--max-send-queue", String(64 * 1024 * 1024), "--rate-limit", "0"]);
+    const port = await cli.port();
+    const idle = await Promise.all(
+      Array.from({ length: 2000 }, async () => {
+        const client = await TcpClient.connect(port);
+        client.send("PING");
+        expect(await client.readLine()).toBe("PONG");
+        return client;
+      }),
+    );
+    const sleepers = await Promise.all(Array.from({ length: 20 }, (_, i) => TcpClient.login(port, `sleeper${i}`)));
+    for (const sleeper of sleepers) sleeper.stopReading();
+    const sender = await TcpClient.login(port, "sender");
+    const line = `MSG ${"z".repeat(4000)}\n`;
+    await sender.write(line.repeat(1000)); // 4 MB to each sleeper: more than loopback buffers take
+    sender.send("PING");
+    expect(await sender.readLine()).toBe("PONG");
+
+    cli.kill("SIGTERM");
+    const farewells = await Promise.all(idle.map((client) => client.readUntilClosed()));
+    expect(new Set(farewells.map((lines) => lines.join("|")))).toEqual(new Set(["INFO server-shutdown"]));
+    expect((await cli.exited).code).toBe(0);
+  }, 30_000);
+
   it("enables only the plugins given with --plugins", async () => {
     const cli = start(["--plugins", "login, ping"]);
     const port = await cli.port();
@@ -80,6 +105,18 @@ describe("chat-server, the command", () => {
     expect(await client.readUntilClosed()).toEqual(["ERR line-too-long", "ERR idle-timeout"]);
   });
 
+  it("honours the protection flags", async () => {
+    const cli = start(["--max-connections", "2", "--rate-limit", "1000", "--rate-burst", "1", "--max-send-queue", "5000"]);
+    const port = await cli.port();
+    const alice = await TcpClient.login(port, "alice");
+    const bob = await TcpClient.connect(port);
+    const third = await TcpClient.connect(port);
+    expect(await third.readUntilClosed()).toEqual(["ERR server-full"]);
+    await bob.write("PING\nPING\nPING\n");
+    expect(await bob.readLines(3)).toEqual(["PONG", "PONG", "PONG"]);
+    alice.close();
+  });
+
   it("takes the port from PORT when --port is not given", async () => {
     const probe = net.createServer();
     await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
@@ -105,9 +142,17 @@ describe("chat-server, the command", () => {
     });
 
     it.each<[string, string[], number, string]>([
-      ["a bad number", ["--idle-timeout", "soon"], 2, '--idle-timeout must be a number of seconds, 0 or more, got "soon"'],
+      ["a bad number", ["--idle-timeout", "soon"], 2, '--idle-timeout must be a number from 0 to 86400, got "soon"'],
       ["a port out of range", ["--port", "65536"], 2, '--port must be a whole number from 0 to 65535, got "65536"'],
       ["a tiny line limit", ["--max-line-bytes", "8"], 2, '--max-line-bytes must be a whole number from 64 to 1048576, got "8"'],
+      ["a negative rate", ["--rate-limit", "-1"], 2, '--rate-limit must be a number from 0 to 1000000, got "-1"'],
+      ["a fractional burst", ["--rate-burst", "2.5"], 2, '--rate-burst must be a whole number from 0 to 1000000, got "2.5"'],
+      [
+        "a send queue smaller than a line",
+        ["--max-send-queue", "2000"],
+        2,
+        "--max-send-queue must be at least --max-line-bytes + 64 (4160), so that one line fits",
+      ],
       ["an unknown flag", ["--prot", "4000"], 2, "Unknown argument: prot"],
       [
         "an unknown log level",
@@ -123,7 +168,7 @@ describe("chat-server, the command", () => {
       ],
       ["a missing dependency", ["--plugins", "msg"], 1, 'plugin "msg": depends on "login", which is not loaded'],
       ["a missing config file", ["--config", "/nonexistent/chat.json"], 1, "cannot read /nonexistent/chat.json: no such file"],
-    ])("for %s (exit %#)", async (_case, args, code, message) => {
+    ])("for %s", async (_case, args, code, message) => {
       const exit = await CliProcess.run(args);
       expect(exit.code).toBe(code);
       expect(exit.stderr).toBe(`chat-server: ${message}\n`);
@@ -149,7 +194,9 @@ describe("chat-server, the command", () => {
     expect(version.stdout).toBe(`${(require("../../package.json") as { version: string }).version}\n`);
     const help = await CliProcess.run(["--help"]);
     expect(help.code).toBe(0);
-    for (const flag of ["--port", "--host", "--idle-timeout", "--plugins", "--config", "--max-line-bytes", "--log-level", "--help", "--version"]) {
+    const flags = ["--port", "--host", "--idle-timeout", "--plugins", "--config", "--max-line-bytes", "--log-level"];
+    const limits = ["--rate-limit", "--rate-burst", "--max-send-queue", "--max-connections", "--max-per-ip"];
+    for (const flag of [...flags, ...limits, "--help", "--version"]) {
       expect(help.stdout).toContain(flag);
     }
   });

@@ -1,38 +1,18 @@
-import { build, type ChatApp, type ServerConfig } from "../../src/composition-root";
-import { RecordingLogger } from "../fakes/recording-logger";
+import type { ChatApp } from "../../src/composition-root";
 import { TcpClient } from "../support/tcp-client";
-
-/** The real server, real clock and real TCP, on a port the OS picks. */
-async function startServer(config: Partial<ServerConfig> = {}): Promise<{ app: ChatApp; port: number }> {
-  const app = build({ port: 0, host: "127.0.0.1", ...config }, { logger: new RecordingLogger() });
-  const [address] = await app.start();
-  return { app, port: address!.port };
-}
+import { startTcpServer as startServer } from "../support/tcp-server";
 
 describe("the protocol over TCP", () => {
   let app: ChatApp;
   let port: number;
-  const clients: TcpClient[] = [];
-
-  const connect = async (): Promise<TcpClient> => {
-    const client = await TcpClient.connect(port);
-    clients.push(client);
-    return client;
-  };
-  const login = async (name: string): Promise<TcpClient> => {
-    const client = await TcpClient.login(port, name);
-    clients.push(client);
-    return client;
-  };
+  const connect = (): Promise<TcpClient> => TcpClient.connect(port);
+  const login = (name: string): Promise<TcpClient> => TcpClient.login(port, name);
 
   beforeEach(async () => {
     ({ app, port } = await startServer());
   });
 
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.close();
-    await app.stop({ graceMs: 100 });
-  });
+  afterEach(() => app.stop({ graceMs: 100 }));
 
   it("runs a session of two users as PROTOCOL.md shows it", async () => {
     const alice = await login("alice");

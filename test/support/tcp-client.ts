@@ -8,10 +8,19 @@ const WAIT_MS = 5000;
  * read waits for an event (a line, the close); none sleeps.
  */
 export class TcpClient {
+  private static readonly open = new Set<TcpClient>();
+
+  /** Drops every client still connected; run after each test, so that a failed test leaves no socket behind. */
+  static closeAll(): void {
+    for (const client of TcpClient.open) client.close();
+  }
+
   private buffer = "";
   private readonly lines: string[] = [];
   private waiter: (() => void) | null = null;
   private ended = false;
+  /** Lines received so far, read or not. */
+  receivedCount = 0;
   /** Resolves once the connection is fully closed. */
   readonly closed: Promise<void>;
 
@@ -23,11 +32,14 @@ export class TcpClient {
       const parts = this.buffer.split("\n");
       this.buffer = parts.pop()!;
       this.lines.push(...parts);
+      this.receivedCount += parts.length;
       this.wake();
     });
     socket.on("error", () => undefined);
+    TcpClient.open.add(this);
     this.closed = new Promise((resolve) =>
       socket.on("close", () => {
+        TcpClient.open.delete(this);
         this.ended = true;
         this.wake();
         resolve();
@@ -89,6 +101,15 @@ export class TcpClient {
     );
     await Promise.race([this.closed, timeout]);
     return this.lines.splice(0);
+  }
+
+  /** Stops reading: what the server sends piles up in the kernel, then in the server. */
+  stopReading(): void {
+    this.socket.pause();
+  }
+
+  startReading(): void {
+    this.socket.resume();
   }
 
   /** Shuts down our sending side, as nc does at the end of its input. */

@@ -53,7 +53,7 @@ export class NetConnection implements Connection, Flushable {
   }
 
   get pendingBytes(): number {
-    return this.queuedBytes + this.socket.writableLength;
+    return this.socket.writableLength;
   }
 
   flush(): void {

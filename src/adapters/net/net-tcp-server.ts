@@ -10,6 +10,14 @@ export interface NetTcpServerOptions {
   readonly host?: string;
 }
 
+/**
+ * Connections the kernel may hold before we accept them. Node's default of
+ * 511 overflows when thousands of clients connect at once (a restart, a
+ * load test): the overflow is silently dropped and the clients hang.
+ * Linux caps it at net.core.somaxconn.
+ */
+const LISTEN_BACKLOG = 4096;
+
 /** Plain TCP through `node:net`. */
 export class NetTcpServer implements TransportPort {
   readonly name = "tcp";
@@ -30,7 +38,7 @@ export class NetTcpServer implements TransportPort {
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once("error", reject);
-      server.listen({ port: this.options.port, host: this.options.host }, () => {
+      server.listen({ port: this.options.port, host: this.options.host, backlog: LISTEN_BACKLOG }, () => {
         server.off("error", reject);
         // Errors while running (EMFILE on accept, say) must not end the process.
         server.on("error", (error) => this.logger.error({ err: error, transport: this.name }, "accept failed"));

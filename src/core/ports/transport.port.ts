@@ -10,7 +10,11 @@ export interface Connection {
    * event-loop turn into one write; order is kept.
    */
   send(bytes: Uint8Array): void;
-  /** Bytes accepted by `send` that the peer has not taken yet and that are held in this process. */
+  /**
+   * Bytes sent in earlier event-loop turns that the peer has not taken yet
+   * and that wait in this process. What the current turn sent is not
+   * counted: a burst is not a slow reader.
+   */
   readonly pendingBytes: number;
   /** Stops delivering data to the handler until `resumeReading`. */
   pauseReading(): void;

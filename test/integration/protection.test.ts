@@ -1,0 +1,102 @@
+import { networkInterfaces } from "node:os";
+import { definePlugin } from "../../src/core/plugin-api";
+import { TcpClient } from "../support/tcp-client";
+import { startTcpServer, type RunningServer } from "../support/tcp-server";
+
+describe("protection over TCP", () => {
+  let server: RunningServer;
+
+  afterEach(() => server.app.stop({ graceMs: 100 }));
+
+  it("drops a client that never reads while the others receive everything, in order", async () => {
+    server = await startTcpServer({ maxSendQueueBytes: 64 * 1024, rateLimitPerSecond: 0 });
+    const alice = await TcpClient.login(server.port, "alice");
+    const sleeper = await TcpClient.login(server.port, "sleeper");
+    const carol = await TcpClient.login(server.port, "carol");
+    sleeper.stopReading();
+
+    const filler = "x".repeat(4000);
+    const received: string[] = [];
+    let sent = 0;
+    // Kernel buffers on loopback can take megabytes before the server's own queue grows.
+    while (!received.includes("INFO sleeper disconnected") && sent < 20_000) {
+      const batch = Array.from({ length: 100 }, (_, i) => `MSG ${sent + i} ${filler}`);
+      await alice.write(`${batch.join("\n")}\n`);
+      sent += batch.length;
+      received.push(...(await carol.readLines(batch.length)));
+    }
+    const info = received.indexOf("INFO sleeper disconnected");
+    expect(info).toBeGreaterThan(0);
+    expect(received.filter((line) => line.startsWith("INFO"))).toEqual(["INFO sleeper disconnected"]);
+    const relayed = received.filter((line) => line.startsWith("MSG"));
+    received.push(...(await carol.readLines(sent - relayed.length)));
+    expect(received.filter((line) => line.startsWith("MSG"))).toEqual(
+      Array.from({ length: sent }, (_, i) => `MSG alice ${i} ${filler}`),
+    );
+    expect(server.logger.find("connection closed").map((entry) => entry.context.reason)).toEqual(["send-queue"]);
+    sleeper.startReading();
+    await sleeper.readUntilClosed().catch(() => undefined);
+  });
+
+  it("slows a flooder without losing a line, while others are answered at once", async () => {
+    server = await startTcpServer({ rateLimitPerSecond: 50, rateBurst: 5 });
+    const flooder = await TcpClient.login(server.port, "flooder");
+    const bob = await TcpClient.login(server.port, "bob");
+    const carol = await TcpClient.connect(server.port);
+    const flood = Array.from({ length: 40 }, (_, i) => `MSG ${i}`);
+    await flooder.write(`${flood.join("\n")}\n`);
+    const first = await bob.readLine();
+    carol.send("PING");
+    expect(await carol.readLine()).toBe("PONG");
+    // carol was answered while the flood was still being let through
+    expect(bob.receivedCount).toBeLessThan(flood.length);
+    const rest = await bob.readLines(flood.length - 1);
+    expect([first, ...rest]).toEqual(flood.map((line) => line.replace("MSG", "MSG flooder")));
+  });
+
+  it("answers server-full past --max-connections", async () => {
+    server = await startTcpServer({ maxConnections: 2 });
+    await TcpClient.connect(server.port);
+    await TcpClient.connect(server.port);
+    const third = await TcpClient.connect(server.port);
+    expect(await third.readUntilClosed()).toEqual(["ERR server-full"]);
+  });
+
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((address) => address?.family === "IPv4" && !address.internal)?.address;
+  (external === undefined ? it.skip : it)(
+    `answers too-many-connections past --max-per-ip from a non-loopback address (${external ?? "none here"})`,
+    async () => {
+      server = await startTcpServer({ host: external, maxConnectionsPerAddress: 2 });
+      await TcpClient.connect(server.port, external);
+      await TcpClient.connect(server.port, external);
+      const third = await TcpClient.connect(server.port, external);
+      expect(await third.readUntilClosed()).toEqual(["ERR too-many-connections"]);
+    },
+  );
+
+  it("isolates a plugin that throws: its client is answered, a second client is not disturbed", async () => {
+    const faulty = definePlugin({
+      name: "faulty",
+      register({ commands }) {
+        commands.add({
+          verb: "CRASH",
+          handle() {
+            throw new TypeError("cannot read properties of undefined");
+          },
+        });
+      },
+    });
+    server = await startTcpServer({ plugins: [{ name: "login" }, { name: "msg" }, { name: "faulty", plugin: faulty }] });
+    const alice = await TcpClient.login(server.port, "alice");
+    const bob = await TcpClient.login(server.port, "bob");
+    alice.send("CRASH");
+    alice.send("MSG after the crash");
+    expect(await alice.readLine()).toBe("ERR internal-error");
+    expect(await bob.readLine()).toBe("MSG alice after the crash");
+    bob.send("MSG and back");
+    expect(await alice.readLine()).toBe("MSG bob and back");
+    expect(server.logger.find("command failed")[0]?.context).toMatchObject({ plugin: "faulty", verb: "CRASH" });
+  });
+});

@@ -1,0 +1,3 @@
+import { TcpClient } from "./support/tcp-client";
+
+afterEach(() => TcpClient.closeAll());
