@@ -38,9 +38,11 @@ interface NumberRule {
   readonly fractional?: boolean;
 }
 
+const DECIMAL = /^(\d+(\.\d*)?|\.\d+)$/;
+
 function parseNumber(flag: string, text: string, { min, max, fractional = false }: NumberRule): number {
   const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value) || (!fractional && !Number.isInteger(value)) || value < min || value > max) {
+  if (!DECIMAL.test(text) || (!fractional && !Number.isInteger(value)) || value < min || value > max) {
     const kind = fractional ? "a number" : "a whole number";
     throw usageError(`${flag} must be ${kind} from ${min} to ${max}, got "${text}"`);
   }
@@ -193,7 +195,11 @@ async function main(): Promise<void> {
 }
 
 function stopOnSignals(app: ChatApp, logger: LoggerPort): void {
+  let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
+    // A second Ctrl-C while stopping changes nothing: the exit is on its way.
+    if (stopping) return;
+    stopping = true;
     logger.info({ signal }, "stopping");
     setTimeout(() => process.exit(0), EXIT_DEADLINE_MS).unref();
     void app.stop().then(
@@ -201,8 +207,8 @@ function stopOnSignals(app: ChatApp, logger: LoggerPort): void {
       () => process.exit(0),
     );
   };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
 }
 
 main().catch((error: unknown) => {

@@ -2,7 +2,7 @@ import { inject, injectable } from "tsyringe";
 import { PluginError } from "./errors";
 import type { Command, SessionHandle } from "./plugin-api";
 import type { LoggerPort } from "./ports/logger.port";
-import { splitFirstWord, stripControlCharacters } from "./protocol/text";
+import { asciiUpperCase, echoWord, splitFirstWord } from "./protocol/text";
 import { TOKENS } from "./tokens";
 
 interface RegisteredCommand {
@@ -13,13 +13,6 @@ interface RegisteredCommand {
 }
 
 const VERB = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
-const MAX_SHOWN_VERB_LENGTH = 32;
-
-/** How an unknown verb is echoed back: upper-cased, printable, at most 32 characters. */
-function shownVerb(verb: string): string {
-  const printable = [...stripControlCharacters(verb).toUpperCase()];
-  return printable.length === 0 ? "?" : printable.slice(0, MAX_SHOWN_VERB_LENGTH).join("");
-}
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
@@ -57,19 +50,14 @@ export class CommandDispatcher {
     this.byVerb.set(verb, { plugin, verb, requiresLogin: command.requiresLogin !== false, command });
   }
 
-  /** The registered verbs, in registration order. */
-  verbs(): string[] {
-    return [...this.byVerb.keys()];
-  }
-
   /** Runs the command on `line`; returns a promise when the command is still running. */
   dispatch(session: SessionHandle, line: string): Promise<void> | undefined {
     const { word, rest } = splitFirstWord(line);
     if (word === "") return undefined;
     // Clients mostly send verbs upper-case already; try that before allocating.
-    const entry = this.byVerb.get(word) ?? this.byVerb.get(word.toUpperCase());
+    const entry = this.byVerb.get(word) ?? this.byVerb.get(asciiUpperCase(word));
     if (entry === undefined) {
-      session.reply(`ERR unknown-command ${shownVerb(word)}`);
+      session.reply(`ERR unknown-command ${echoWord(asciiUpperCase(word))}`);
       return undefined;
     }
     if (entry.requiresLogin && session.username === null) {

@@ -130,7 +130,8 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
 
   onEnd(): void {
     this.inputEnded = true;
-    if (!this.held) this.safely(this.endOfInput);
+    this.decoder.endOfInput();
+    if (!this.held && this.state === State.Open) this.safely(this.processInput);
   }
 
   onClose(error?: Error): void {
@@ -160,10 +161,6 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
     }
   }
 
-  private endOfInput(): void {
-    this.end("client-closed");
-  }
-
   private processInput(): void {
     const { clock, commands, settings } = this.services;
     const now = clock.now();
@@ -189,7 +186,7 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
       const running = commands.dispatch(this, line);
       if (running !== undefined) this.waitForCommand(running);
     }
-    if (this.inputEnded && !this.held) this.endOfInput();
+    if (this.inputEnded && !this.held) this.end("client-closed");
   }
 
   private refillTokens(now: number): void {

@@ -1,5 +1,5 @@
 import { definePlugin } from "../core/plugin-api";
-import { splitFirstWord, stripControlCharacters } from "../core/protocol/text";
+import { echoWord, isValidUsername, relayableText, splitFirstWord } from "../core/protocol/text";
 
 /** `DM <user> <text>`: only that user receives `DM <sender> <text>`. */
 export const dmPlugin = definePlugin({
@@ -10,13 +10,14 @@ export const dmPlugin = definePlugin({
       verb: "DM",
       async handle({ session, args }) {
         const { word: target, rest } = splitFirstWord(args);
-        const text = stripControlCharacters(rest);
+        const text = relayableText(rest);
         if (target === "" || text === "") {
           session.reply("ERR invalid-dm-format");
           return;
         }
-        if (!(await room.sendTo(target, `DM ${session.username} ${text}`))) {
-          session.reply(`ERR user-not-found ${stripControlCharacters(target)}`);
+        // A name nobody can have is not looked up.
+        if (!isValidUsername(target) || !(await room.sendTo(target, `DM ${session.username} ${text}`))) {
+          session.reply(`ERR user-not-found ${echoWord(target)}`);
         }
       },
     });

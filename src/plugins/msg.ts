@@ -1,5 +1,5 @@
 import { definePlugin } from "../core/plugin-api";
-import { stripControlCharacters } from "../core/protocol/text";
+import { relayableText } from "../core/protocol/text";
 
 /** `MSG <text>`: everyone else logged in receives `MSG <sender> <text>`; no echo. */
 export const msgPlugin = definePlugin({
@@ -9,7 +9,7 @@ export const msgPlugin = definePlugin({
     commands.add({
       verb: "MSG",
       handle({ session, args }) {
-        const text = stripControlCharacters(args);
+        const text = relayableText(args);
         if (text === "") {
           session.reply("ERR empty-message");
           return;

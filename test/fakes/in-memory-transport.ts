@@ -121,7 +121,8 @@ export class FakeClient {
   }
 }
 
-class InMemoryConnection implements Connection {
+/** The server side of an in-memory connection. */
+export class InMemoryConnection implements Connection {
   constructor(private readonly client: FakeClient) {}
 
   get remoteAddress(): string {
@@ -156,7 +157,8 @@ class InMemoryConnection implements Connection {
 /** A transport without sockets: tests open connections by calling `connect`. */
 export class InMemoryTransport implements TransportPort {
   readonly name = "in-memory";
-  private acceptor: ConnectionAcceptor | null = null;
+  /** What the server gave to accept connections with; null once it stopped accepting. */
+  acceptor: ConnectionAcceptor | null = null;
 
   listen(acceptor: ConnectionAcceptor): Promise<ListeningAddress> {
     this.acceptor = acceptor;

@@ -54,6 +54,33 @@ describe("protection over TCP", () => {
     expect([first, ...rest]).toEqual(flood.map((line) => line.replace("MSG", "MSG flooder")));
   });
 
+  it("delivers the last lines to a client whose unread input the server still holds", async () => {
+    // HANG holds the connection's input, as flood control or a slow command does.
+    const hang = definePlugin({
+      name: "hang",
+      register({ commands }) {
+        commands.add({ verb: "HANG", handle: () => new Promise<void>(() => undefined) });
+      },
+    });
+    server = await startTcpServer({
+      rateLimitPerSecond: 0,
+      plugins: [{ name: "login" }, { name: "msg" }, { name: "ping" }, { name: "hang", plugin: hang }],
+    });
+    const victim = await TcpClient.login(server.port, "victim");
+    const sender = await TcpClient.login(server.port, "sender");
+    await victim.write(`HANG\n${"junk\n".repeat(200_000)}`);
+    victim.stopReading();
+    const text = "y".repeat(4000);
+    await sender.write(`MSG ${text}\n`.repeat(250)); // 1 MB: more than the victim's kernel buffer takes
+    sender.send("PING");
+    expect(await sender.readLine()).toBe("PONG");
+    // Closing a socket with unread input makes the kernel send a reset and
+    // throw away the output it has not sent yet: the server must read it first.
+    await server.app.stop({ graceMs: 5000 });
+    victim.startReading();
+    expect(await victim.readUntilClosed()).toEqual([...Array(250).fill(`MSG sender ${text}`), "INFO server-shutdown"]);
+  });
+
   it("answers server-full past --max-connections", async () => {
     server = await startTcpServer({ maxConnections: 2 });
     await TcpClient.connect(server.port);

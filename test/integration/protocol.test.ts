@@ -110,6 +110,12 @@ describe("the protocol over TCP", () => {
       expect(await bob.readLine()).toBe("MSG alice [2Jgotcha");
     });
 
+    it("delivers INFO bye to a client that sent more after QUIT, without a reset destroying it", async () => {
+      const client = await connect();
+      await client.write(`QUIT\n${"junk ".repeat(200_000)}\n`);
+      expect(await client.readUntilClosed()).toEqual(["INFO bye"]);
+    });
+
     it("answers what a client sent before it shut down its side, then closes", async () => {
       const client = await connect();
       await client.write("LOGIN piped\nWHO\n");

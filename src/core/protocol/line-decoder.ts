@@ -13,6 +13,7 @@ const INVALID_UTF8: LineFailure = Object.freeze({ error: "invalid-utf8" });
 const LF = 0x0a;
 const CR = 0x0d;
 const MIN_PARTIAL_CAPACITY = 256;
+const NOTHING = Buffer.alloc(0);
 
 /**
  * Splits a byte stream into lines (LF, with an optional CR before it).
@@ -34,6 +35,7 @@ export class LineDecoder {
   private partial: Buffer | null = null;
   private partialLength = 0;
   private discarding = false;
+  private ended = false;
 
   constructor(private readonly maxLineBytes: number) {}
 
@@ -54,8 +56,22 @@ export class LineDecoder {
     }
   }
 
+  /**
+   * No more bytes will come: what is held of an unfinished line becomes the
+   * last line, as a line-at-a-time reader returns a last line without LF.
+   */
+  endOfInput(): void {
+    this.ended = true;
+  }
+
   /** The next complete line (without its ending), a failure, or null for "need more bytes". */
   next(): string | LineFailure | null {
+    const line = this.nextTerminated();
+    if (line !== null || !this.ended || this.partialLength === 0) return line;
+    return this.complete(NOTHING, 0, 0);
+  }
+
+  private nextTerminated(): string | LineFailure | null {
     while (this.chunk !== null) {
       const chunk = this.chunk;
       const start = this.offset;

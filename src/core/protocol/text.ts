@@ -41,7 +41,38 @@ export function stripControlCharacters(text: string): string {
   return text.replace(CONTROL_CHARACTERS, "");
 }
 
-export const MAX_USERNAME_LENGTH = 32;
+const SURROUNDING_SEPARATORS = /^[ \t]+|[ \t]+$/g;
+
+/**
+ * Text as it may be relayed to other users: control characters removed,
+ * then the spaces and tabs that this leaves at either end. Empty means the
+ * text had nothing to say.
+ */
+export function relayableText(text: string): string {
+  return stripControlCharacters(text).replace(SURROUNDING_SEPARATORS, "");
+}
+
+const MAX_ECHO_CHARACTERS = 32;
+
+/**
+ * How the server echoes back a word the client sent (an unknown verb, an
+ * unknown user): printable only, at most 32 characters, "?" when nothing
+ * printable is left.
+ */
+export function echoWord(word: string): string {
+  const characters = [...stripControlCharacters(word)];
+  return characters.length === 0 ? "?" : characters.slice(0, MAX_ECHO_CHARACTERS).join("");
+}
+
+/**
+ * Upper-cases ASCII letters only. `toUpperCase` also folds some non-ASCII
+ * letters into ASCII (the dotless i into I, the long s into S), which would
+ * make "p\u0131ng" a PING.
+ */
+export function asciiUpperCase(text: string): string {
+  return text.replace(/[a-z]+/g, (letters) => letters.toUpperCase());
+}
+
 const USERNAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$/;
 
 /** 1 to 32 of ASCII letters, digits, `_`, `-`, `.`; not starting with `-` or `.`. */
@@ -49,9 +80,13 @@ export function isValidUsername(name: string): boolean {
   return USERNAME.test(name);
 }
 
-/** The form under which names are compared: uniqueness ignores case. */
+/**
+ * The form under which names are compared: uniqueness ignores ASCII case.
+ * Only ASCII letters are folded, so that no other character (the Kelvin
+ * sign folds to "k") can stand for a valid name.
+ */
 export function usernameKey(name: string): string {
-  return name.toLowerCase();
+  return name.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
 }
 
 /** Encodes one outgoing line, adding the LF that ends every line the server sends. */

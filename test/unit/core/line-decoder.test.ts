@@ -82,6 +82,17 @@ describe("LineDecoder", () => {
     expect(drain(decoder)).toEqual(["ok"]);
   });
 
+  it("at the end of input, returns what is held of a last line without LF", () => {
+    const decoder = new LineDecoder(8);
+    decoder.push(bytes("one\ntwo\r"));
+    decoder.endOfInput();
+    expect(drain(decoder)).toEqual(["one", "two"]);
+    const discarding = new LineDecoder(8);
+    discarding.push(bytes("far too long"));
+    discarding.endOfInput();
+    expect(drain(discarding)).toEqual(["line-too-long"]);
+  });
+
   it("refuses invalid UTF-8 but keeps a genuine U+FFFD", () => {
     const input = Buffer.concat([Buffer.from([0x61, 0xff, 0x0a]), bytes("\ufffd\n")]);
     expect(decodeChunks([input], 64)).toEqual(["invalid-utf8", "\ufffd"]);

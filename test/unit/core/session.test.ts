@@ -43,6 +43,23 @@ describe("a session", () => {
       expect(await linesOf(bob)).toEqual([]);
     });
 
+    it("takes a tab as a separator", async () => {
+      const server = await startTestServer();
+      const alice = await server.login("alice");
+      const bob = await server.login("bob");
+      alice.send("MSG\thi\tthere");
+      expect(await linesOf(bob)).toEqual(["MSG alice hi\tthere"]);
+    });
+
+    it("answers a last line without LF when the client shuts down its side", async () => {
+      const server = await startTestServer();
+      const client = server.connect();
+      client.write("PING\nPING");
+      client.endInput();
+      expect(await linesOf(client)).toEqual(["PONG", "PONG"]);
+      expect(client.closedByServer).toBe(true);
+    });
+
     it("takes verbs in any case", async () => {
       const server = await startTestServer();
       const client = server.connect();
@@ -62,6 +79,15 @@ describe("a session", () => {
         "ERR unknown-command FOO",
         "ERR unknown-command ?",
       ]);
+    });
+
+    it("folds only ASCII letters: a dotless i or a long s is not a verb's letter", async () => {
+      const server = await startTestServer();
+      const alice = await server.login("alice");
+      const bob = await server.login("bob");
+      alice.write("p\u0131ng\nM\u017fG sneaky\n");
+      expect(await linesOf(alice)).toEqual(["ERR unknown-command P\u0131NG", "ERR unknown-command M\u017fG"]);
+      expect(await linesOf(bob)).toEqual([]);
     });
 
     it("treats the verbs of a disabled plugin as unknown", async () => {
@@ -158,7 +184,6 @@ describe("a session", () => {
       watcher.send("PING");
       server.clock.advance(1); // only idler has been quiet for a whole second
       await settle();
-      quitter.disconnect();
       expect(await linesOf(watcher)).toEqual([
         "INFO quitter disconnected",
         "INFO dropper disconnected",

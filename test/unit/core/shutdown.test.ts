@@ -1,3 +1,4 @@
+import { FakeClient, InMemoryConnection } from "../../fakes/in-memory-transport";
 import { linesOf, settle, startTestServer } from "../../support/test-server";
 
 describe("stopping the server", () => {
@@ -13,6 +14,16 @@ describe("stopping the server", () => {
     }
     expect(server.app.server.connectionCount).toBe(0);
     expect(() => server.connect()).toThrow("not accepting");
+  });
+
+  it("turns away a connection that a transport hands over after it was told to stop", async () => {
+    const server = await startTestServer();
+    const accept = server.transport.acceptor!;
+    await server.app.stop();
+    const late = new FakeClient("10.0.0.9");
+    late.accept(accept(new InMemoryConnection(late)));
+    expect(await linesOf(late)).toEqual(["INFO server-shutdown"]);
+    expect(late.closedByServer).toBe(true);
   });
 
   it("drops connections still open after the grace period", async () => {

@@ -19,7 +19,27 @@ describe("DM", () => {
     expect(await linesOf(alice)).toEqual(["ERR user-not-found ghost"]);
   });
 
-  it.each(["DM", "DM bob", "DM bob   ", "DM bob \u0001\u0002"])("refuses %j as invalid", async (line) => {
+  it("answers a target nobody can have by name, printable and cut to 32 characters", async () => {
+    const server = await startTestServer();
+    const alice = await server.login("alice");
+    await server.login("kate");
+    alice.write(`DM \u212Aate hi\nDM \u0001 hi\nDM ${"n".repeat(40)} hi\nDM \u001b[1mkate hi\n`);
+    expect(await linesOf(alice)).toEqual([
+      "ERR user-not-found \u212Aate", // a Kelvin sign is not a K
+      "ERR user-not-found ?",
+      `ERR user-not-found ${"n".repeat(32)}`,
+      "ERR user-not-found [1mkate",
+    ]);
+  });
+
+  it("delivers a DM to yourself", async () => {
+    const server = await startTestServer();
+    const alice = await server.login("alice");
+    alice.send("DM ALICE note to self");
+    expect(await linesOf(alice)).toEqual(["DM alice note to self"]);
+  });
+
+  it.each(["DM", "DM bob", "DM bob   ", "DM bob \u0001\u0002", "DM bob \u0001 \t \u0001"])("refuses %j as invalid", async (line) => {
     const server = await startTestServer();
     const alice = await server.login("alice");
     const bob = await server.login("bob");

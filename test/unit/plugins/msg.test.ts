@@ -30,7 +30,7 @@ describe("MSG", () => {
     expect(await linesOf(bob)).toEqual(["MSG alice [31mred text"]);
   });
 
-  it.each(["MSG", "MSG    ", "MSG \u001b\u0000"])("refuses empty text: %j", async (line) => {
+  it.each(["MSG", "MSG    ", "MSG \u001b\u0000", "MSG \u0001 \t \u0001"])("refuses empty text: %j", async (line) => {
     const server = await startTestServer();
     const alice = await server.login("alice");
     const bob = await server.login("bob");

@@ -22,6 +22,13 @@ describe("WHO", () => {
     expect(await linesOf(bob)).toEqual(["INFO alice disconnected", "USER bob", "USER carol", "USER alice", "END WHO"]);
   });
 
+  it("ignores words after the verb", async () => {
+    const server = await startTestServer();
+    const alice = await server.login("alice");
+    alice.send("WHO is there?");
+    expect(await linesOf(alice)).toEqual(["USER alice", "END WHO"]);
+  });
+
   it("needs a login first", async () => {
     const server = await startTestServer();
     const client = server.connect();

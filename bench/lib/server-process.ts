@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import net from "node:net";
+import { join } from "node:path";
+
+const CLI = join(__dirname, "..", "..", "dist", "cli.js");
+const CLOCK_TICKS_PER_SECOND = 100;
+
+export interface ProcessUsage {
+  /** Resident set size, bytes. */
+  readonly rssBytes: number;
+  /** User + system CPU time, seconds. */
+  readonly cpuSeconds: number;
+}
+
+/** A port nobody listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** The built server as a child process, optionally pinned to CPUs with taskset. */
+export class ServerProcess {
+  private constructor(
+    readonly child: ChildProcess,
+    readonly port: number,
+  ) {}
+
+  static async start(
+    args: readonly string[],
+    options: { cpus?: string; nodeArgs?: readonly string[] } = {},
+  ): Promise<ServerProcess> {
+    const port = await freePort();
+    const command = [process.execPath, ...(options.nodeArgs ?? []), CLI, "--port", String(port), "--host", "127.0.0.1", "--log-level", "warn", ...args];
+    const child = options.cpus
+      ? spawn("taskset", ["-c", options.cpus, ...command], { stdio: ["ignore", "inherit", "inherit"] })
+      : spawn(command[0]!, command.slice(1), { stdio: ["ignore", "inherit", "inherit"] });
+    const server = new ServerProcess(child, port);
+    await server.waitUntilListening();
+    return server;
+  }
+
+  /** Memory and CPU time of the server process, read from /proc. */
+  usage(): ProcessUsage {
+    const pid = this.child.pid!;
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return { rssBytes: rssKb * 1024, cpuSeconds: ticks / CLOCK_TICKS_PER_SECOND };
+  }
+
+  /** Sends SIGTERM; resolves with the exit code and how long the exit took. */
+  async stop(): Promise<{ code: number | null; seconds: number }> {
+    const started = process.hrtime.bigint();
+    const exited = new Promise<number | null>((resolve) => this.child.once("exit", (code) => resolve(code)));
+    this.child.kill("SIGTERM");
+    const code = await exited;
+    return { code, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+  }
+
+  kill(): void {
+    this.child.kill("SIGKILL");
+  }
+
+  private async waitUntilListening(): Promise<void> {
+    for (let attempt = 0; attempt < 200; attempt++) {
+      if (this.child.exitCode !== null) throw new Error(`the server exited with code ${this.child.exitCode}`);
+      const connected = await new Promise<boolean>((resolve) => {
+        const socket = net.connect(this.port, "127.0.0.1", () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.on("error", () => resolve(false));
+      });
+      if (connected) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error("the server did not start listening");
+  }
+}
+
+export function megabytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}

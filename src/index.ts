@@ -1,0 +1,33 @@
+/**
+ * The package's API, for embedding the server and writing plugins.
+ * `import "reflect-metadata"` comes first: the DI decorators need it.
+ */
+import "reflect-metadata";
+
+export { build, DEFAULT_CONFIG, DEFAULT_PLUGINS } from "./composition-root";
+export type { AdapterOverrides, ChatApp, ServerConfig } from "./composition-root";
+export type { StopOptions } from "./core/chat-server";
+export { PluginError } from "./core/errors";
+export { definePlugin } from "./core/plugin-api";
+export type {
+  ChatPlugin,
+  Command,
+  CommandContext,
+  LoginResult,
+  PluginApi,
+  RoomApi,
+  SessionHandle,
+} from "./core/plugin-api";
+export type { ClockPort, Timer } from "./core/ports/clock.port";
+export type { DeliveryPort, Recipient } from "./core/ports/delivery.port";
+export type { LogContext, LoggerPort, LogLevel } from "./core/ports/logger.port";
+export type { PresencePort } from "./core/ports/presence.port";
+export type {
+  Connection,
+  ConnectionAcceptor,
+  ConnectionHandler,
+  ListeningAddress,
+  TransportPort,
+} from "./core/ports/transport.port";
+export type { CoreSettings } from "./core/settings";
+export type { PluginSpec } from "./plugin-catalogue";

@@ -1,0 +1,54 @@
+import { InProcessPresence } from "../../../src/adapters/in-process/in-process-presence";
+import type { PresencePort } from "../../../src/core/ports/presence.port";
+import { linesOf, settle, startTestServer } from "../../support/test-server";
+
+/** A registry that answers claims only when the test says so, like one across a network. */
+class SlowPresence implements PresencePort {
+  private readonly names = new InProcessPresence();
+  private readonly waiting: (() => void)[] = [];
+
+  claim(username: string): Promise<boolean> {
+    return new Promise((resolve) => this.waiting.push(() => void this.names.claim(username).then(resolve)));
+  }
+
+  release(username: string): void {
+    this.names.release(username);
+  }
+
+  list(): Promise<readonly string[]> {
+    return this.names.list();
+  }
+
+  answerAll(): void {
+    for (const answer of this.waiting.splice(0)) answer();
+  }
+}
+
+describe("the room with a presence registry that answers late", () => {
+  it("waits for the claim before anything else on that connection", async () => {
+    const presence = new SlowPresence();
+    const server = await startTestServer({ adapters: { presence } });
+    const alice = server.connect();
+    alice.write("LOGIN alice\nWHO\n");
+    expect(await linesOf(alice)).toEqual([]);
+    presence.answerAll();
+    expect(await linesOf(alice)).toEqual(["OK", "USER alice", "END WHO"]);
+  });
+
+  it("gives the name back when the connection left while the claim was in flight", async () => {
+    const presence = new SlowPresence();
+    const server = await startTestServer({ adapters: { presence } });
+    const gone = server.connect();
+    gone.send("LOGIN alice");
+    await settle();
+    gone.disconnect();
+    presence.answerAll();
+    await settle();
+    expect(await presence.list()).toEqual([]);
+    const again = server.connect();
+    again.send("LOGIN alice");
+    presence.answerAll();
+    expect(await linesOf(again)).toEqual(["OK"]);
+    expect(server.logger.find("login")).toHaveLength(1);
+  });
+});
