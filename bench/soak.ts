@@ -7,6 +7,7 @@
  *   npm run soak -- --duration 60 --good 2000
  */
 import { randomBytes } from "node:crypto";
+import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { LineClient } from "./lib/line-client";
 import { megabytes, ServerProcess } from "./lib/server-process";
@@ -103,6 +104,7 @@ async function main(): Promise<void> {
   const server = await ServerProcess.start(serverArgs, { nodeArgs });
   const port = server.port;
   const baseline = server.usage();
+  console.log(`node ${process.version}, ${cpus().length} x ${cpus()[0]?.model}`);
   console.log(`server pid ${server.child.pid} on port ${port}, args: ${serverArgs.join(" ")}`);
   console.log(`clients: ${JSON.stringify(counts)}, ${durationMs / 1000} s`);
 

@@ -9,6 +9,8 @@ export interface SessionHandle {
   readonly username: string | null;
   /** Sends one line to this client (the line ending is added). */
   reply(line: string): void;
+  /** Sends several lines at once, encoded into one write: cheaper than a reply per line. */
+  replyLines(lines: readonly string[]): void;
   /**
    * Ends the connection: sends `farewell` first if given, tells the others
    * that the user left, then closes.

@@ -81,6 +81,10 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
     if (this.state === State.Open) this.transmit(encodeLine(line));
   }
 
+  replyLines(lines: readonly string[]): void {
+    if (this.state === State.Open && lines.length > 0) this.transmit(encodeLine(lines.join("\n")));
+  }
+
   deliver(line: Uint8Array): void {
     if (this.state === State.Open) this.transmit(line);
   }

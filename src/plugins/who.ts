@@ -8,8 +8,8 @@ export const whoPlugin = definePlugin({
     commands.add({
       verb: "WHO",
       async handle({ session }) {
-        for (const user of await room.users()) session.reply(`USER ${user}`);
-        session.reply("END WHO");
+        const users = await room.users();
+        session.replyLines([...users.map((user) => `USER ${user}`), "END WHO"]);
       },
     });
   },
