@@ -99,7 +99,7 @@ async function loop(task: () => Promise<void>): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const serverArgs = flags["server-args"]!.split(" ").filter(Boolean);
+  const serverArgs = ["--log-level", "warn", ...flags["server-args"]!.split(" ").filter(Boolean)];
   const nodeArgs = flags["node-args"]!.split(" ").filter(Boolean);
   const server = await ServerProcess.start(serverArgs, { nodeArgs });
   const port = server.port;

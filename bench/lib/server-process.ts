@@ -32,13 +32,15 @@ export class ServerProcess {
 
   static async start(
     args: readonly string[],
-    options: { cpus?: string; nodeArgs?: readonly string[] } = {},
+    /** quiet: the server's stdout (its logs) goes to /dev/null, as to a log file nobody reads live. */
+    options: { cpus?: string; nodeArgs?: readonly string[]; quiet?: boolean } = {},
   ): Promise<ServerProcess> {
     const port = await freePort();
-    const command = [process.execPath, ...(options.nodeArgs ?? []), CLI, "--port", String(port), "--host", "127.0.0.1", "--log-level", "warn", ...args];
+    const command = [process.execPath, ...(options.nodeArgs ?? []), CLI, "--port", String(port), "--host", "127.0.0.1", ...args];
+    const stdio = ["ignore", options.quiet ? "ignore" : "inherit", "inherit"] as const;
     const child = options.cpus
-      ? spawn("taskset", ["-c", options.cpus, ...command], { stdio: ["ignore", "inherit", "inherit"] })
-      : spawn(command[0]!, command.slice(1), { stdio: ["ignore", "inherit", "inherit"] });
+      ? spawn("taskset", ["-c", options.cpus, ...command], { stdio: [...stdio] })
+      : spawn(command[0]!, command.slice(1), { stdio: [...stdio] });
     const server = new ServerProcess(child, port);
     await server.waitUntilListening();
     return server;

@@ -47,6 +47,7 @@ export class ChatServer {
       logger,
       settings,
       commands,
+      withdraw: (session) => room.withdraw(session),
       leave: (session) => room.leave(session),
       closed: (session) => this.forget(session),
     };

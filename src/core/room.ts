@@ -37,6 +37,11 @@ export class Room implements RoomApi {
     return "ok";
   }
 
+  /** Stops delivering to a session that is closing; `leave` follows. */
+  withdraw(session: Session): void {
+    this.delivery.detach(session.username!, session);
+  }
+
   /** Called once for every session that logged in, when it ends. */
   leave(session: Session): void {
     const username = session.username!;

@@ -14,6 +14,8 @@ export interface SessionServices {
   readonly logger: LoggerPort;
   readonly settings: CoreSettings;
   readonly commands: CommandDispatcher;
+  /** Stops delivering lines to a logged-in session that is closing; its name stays claimed until it leaves. */
+  withdraw(session: Session): void;
   /** Takes a logged-in session out of the room: exactly once per login. */
   leave(session: Session): void;
   /** The connection is gone; forget the session. */
@@ -47,9 +49,12 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
   private lastActivity: number;
   private idleTimer: Timer | null = null;
   private budgetTimer: Timer | null = null;
-  /** Flood control: a token bucket, refilled lazily when lines arrive. */
-  private tokens: number;
-  private tokensAt: number;
+  /**
+   * Flood control as a token bucket in one number (GCRA): the time at which
+   * the bucket would be full again. A line may pass while that is no more
+   * than a burst's worth of intervals ahead of now.
+   */
+  private budgetFullAt: number;
   private readonly decoder: LineDecoder;
 
   constructor(
@@ -59,8 +64,7 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
   ) {
     const { settings, clock } = services;
     this.decoder = new LineDecoder(settings.maxLineBytes);
-    this.lastActivity = this.tokensAt = clock.now();
-    this.tokens = settings.rateBurst;
+    this.lastActivity = this.budgetFullAt = clock.now();
     if (settings.idleTimeoutMs > 0) this.armIdleTimer(settings.idleTimeoutMs);
     services.logger.info({ conn: id, remote: connection.remoteAddress }, "connection opened");
   }
@@ -106,6 +110,7 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
     this.state = State.Closing;
     this.closeReason = reason;
     this.cancelTimers();
+    this.withdraw();
   }
 
   /** Second half of `end`: leaves the room and closes the connection. */
@@ -169,17 +174,19 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
     const { clock, commands, settings } = this.services;
     const now = clock.now();
     const limited = settings.rateLimitPerSecond > 0 && settings.rateBurst > 0;
-    if (limited) this.refillTokens(now);
+    const interval = 1000 / settings.rateLimitPerSecond;
+    const tolerance = (settings.rateBurst - 1) * interval;
     while (!this.held && this.state === State.Open) {
       const line = this.stalled ?? this.decoder.next();
       if (line === null) break;
       if (limited) {
-        if (this.tokens < 1) {
+        const fullAt = Math.max(this.budgetFullAt, now);
+        if (fullAt - now > tolerance) {
           this.stalled = line;
-          this.waitForBudget();
+          this.waitForBudget(fullAt - tolerance - now);
           break;
         }
-        this.tokens -= 1;
+        this.budgetFullAt = fullAt + interval;
       }
       this.stalled = null;
       this.lastActivity = now;
@@ -193,21 +200,14 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
     if (this.inputEnded && !this.held) this.end("client-closed");
   }
 
-  private refillTokens(now: number): void {
-    const { rateLimitPerSecond, rateBurst } = this.services.settings;
-    this.tokens = Math.min(rateBurst, this.tokens + ((now - this.tokensAt) * rateLimitPerSecond) / 1000);
-    this.tokensAt = now;
-  }
-
   /**
    * Over budget: stop reading, so that the flooder's lines wait in the
    * kernel (and TCP slows the flooder), and go on once a line's worth of
    * budget is back. Nothing is dropped.
    */
-  private waitForBudget(): void {
+  private waitForBudget(delayMs: number): void {
     this.hold();
-    const delayMs = Math.ceil(((1 - this.tokens) * 1000) / this.services.settings.rateLimitPerSecond);
-    this.budgetTimer = this.services.clock.schedule(delayMs, () => {
+    this.budgetTimer = this.services.clock.schedule(Math.ceil(delayMs), () => {
       this.budgetTimer = null;
       this.release();
     });
@@ -251,10 +251,20 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
     this.state = State.Closing;
     this.closeReason = reason;
     this.cancelTimers();
+    this.withdraw();
     this.connection.destroy(farewell);
     // Leaving tells the others, and this may be the middle of a broadcast
     // to them: let it finish first, so that they get its line before the INFO.
     queueMicrotask(() => this.safely(this.leaveRoom));
+  }
+
+  /**
+   * A closing session takes no more lines. At shutdown this matters: with
+   * every session withdrawn first, each leaving is announced to nobody
+   * instead of being offered to every other closing session.
+   */
+  private withdraw(): void {
+    if (this.member) this.services.withdraw(this);
   }
 
   private leaveRoom(): void {

@@ -7,13 +7,33 @@ export interface PinoLoggerOptions {
   readonly destination?: pino.DestinationStream;
 }
 
+/** Log lines kept in memory while standard output is slow, beyond which they are dropped. */
+const MAX_BUFFERED_LOG_BYTES = 16 * 1024 * 1024;
+/** Lines are written once this many bytes are waiting ... */
+const LOG_WRITE_BYTES = 8 * 1024;
+/** ... or this long after they were logged. */
+const LOG_FLUSH_MS = 100;
+
+/**
+ * Standard output written asynchronously and in blocks: a burst of
+ * connections costs a few syscalls instead of one per line, and a stalled
+ * reader of the logs never blocks the server (past the buffer, lines are
+ * dropped). A line waits at most 100 ms; pino flushes what is left when the
+ * process exits.
+ */
+function standardOutput(): pino.DestinationStream {
+  const destination = pino.destination({ dest: 1, sync: false, minLength: LOG_WRITE_BYTES, maxLength: MAX_BUFFERED_LOG_BYTES });
+  setInterval(() => destination.flush(), LOG_FLUSH_MS).unref();
+  return destination;
+}
+
 /** Structured JSON logs through pino. */
 export class PinoLogger implements LoggerPort {
   private constructor(private readonly logger: Logger) {}
 
   static create(options: PinoLoggerOptions): PinoLogger {
     const config = { level: options.level, base: { pid: process.pid } };
-    return new PinoLogger(options.destination ? pino(config, options.destination) : pino(config));
+    return new PinoLogger(pino(config, options.destination ?? standardOutput()));
   }
 
   error(context: LogContext, message: string): void {

@@ -11,6 +11,7 @@ export interface Recipient {
 export interface DeliveryPort {
   /** Makes a logged-in user reachable by broadcasts and by name. */
   attach(username: string, recipient: Recipient): void;
+  /** Stops delivering to `recipient`; detaching one not attached does nothing. */
   detach(username: string, recipient: Recipient): void;
   /** Delivers `line` to every attached recipient but `except`. */
   broadcast(line: Uint8Array, except?: Recipient): void;

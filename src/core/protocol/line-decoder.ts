@@ -31,7 +31,8 @@ const NOTHING = Buffer.alloc(0);
 export class LineDecoder {
   private chunk: Buffer | null = null;
   private offset = 0;
-  private readonly queued: Buffer[] = [];
+  /** Chunks pushed while one is still being read; rare, so made only when needed. */
+  private queued: Buffer[] | null = null;
   private partial: Buffer | null = null;
   private partialLength = 0;
   private discarding = false;
@@ -52,7 +53,7 @@ export class LineDecoder {
       this.chunk = buffer;
       this.offset = 0;
     } else {
-      this.queued.push(buffer);
+      (this.queued ??= []).push(buffer);
     }
   }
 
@@ -91,7 +92,7 @@ export class LineDecoder {
   }
 
   private takeNextChunk(): void {
-    this.chunk = this.queued.length > 0 ? this.queued.shift()! : null;
+    this.chunk = this.queued?.shift() ?? null;
     this.offset = 0;
   }
 

@@ -1,0 +1,279 @@
+/**
+ * The benchmark: a load generator over real TCP against the built server in
+ * its own process. Prints figures; asserts nothing.
+ *
+ *   npm run bench                       every scenario with its defaults
+ *   npm run bench -- fanout --rate 2000 one scenario, other parameters
+ *
+ * Scenarios: fanout, capacity, smallroom, overload.
+ */
+import { cpus } from "node:os";
+import { parseArgs } from "node:util";
+import { LatencyHistogram } from "./lib/histogram";
+import { LoadClient, type LineSink } from "./lib/load-client";
+import { pinProcesses, type Pinning } from "./lib/pinning";
+import { megabytes, ServerProcess, type ProcessUsage } from "./lib/server-process";
+
+const { values: flags, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    clients: { type: "string" },
+    senders: { type: "string" },
+    rate: { type: "string" },
+    duration: { type: "string" },
+    "in-flight": { type: "string" },
+    "server-args": { type: "string", default: "" },
+    "node-args": { type: "string", default: "" },
+    "log-level": { type: "string", default: "info" },
+    "no-pin": { type: "boolean", default: false },
+  },
+});
+
+const MESSAGE_BYTES = 32;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const nowUs = (): number => Math.round(performance.now() * 1000);
+const words = (text: string) => text.split(" ").filter(Boolean);
+const numberFlag = (name: "clients" | "senders" | "rate" | "duration" | "in-flight", fallback: number): number =>
+  flags[name] === undefined ? fallback : Number(flags[name]);
+
+interface ServerUsageWindow {
+  readonly start: ProcessUsage;
+  readonly end: ProcessUsage;
+  readonly seconds: number;
+}
+
+function cpuPercent(window: ServerUsageWindow): string {
+  return `${((100 * (window.end.cpuSeconds - window.start.cpuSeconds)) / window.seconds).toFixed(0)}%`;
+}
+
+async function startServer(pinning: Pinning, extraArgs: readonly string[]): Promise<ServerProcess> {
+  const args = ["--log-level", flags["log-level"]!, "--rate-limit", "0", ...extraArgs, ...words(flags["server-args"]!)];
+  return ServerProcess.start(args, {
+    cpus: pinning.server ?? undefined,
+    nodeArgs: words(flags["node-args"]!),
+    quiet: true,
+  });
+}
+
+/** Connects and logs in `count` clients, `inFlight` at a time; resolves with them and the time it took. */
+async function loginAll(
+  port: number,
+  count: number,
+  inFlight: number,
+  sinkFor: (index: number) => LineSink,
+): Promise<{ clients: LoadClient[]; seconds: number }> {
+  const clients: LoadClient[] = new Array(count);
+  let next = 0;
+  const started = performance.now();
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const index = next++;
+      clients[index] = await LoadClient.login(port, `u${index}`, sinkFor(index));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(inFlight, count) }, worker));
+  return { clients, seconds: (performance.now() - started) / 1000 };
+}
+
+interface ChatRun {
+  readonly clients: number;
+  readonly senders: number;
+  readonly rate: number;
+  readonly durationS: number;
+  readonly serverArgs?: readonly string[];
+  /** Also measure PING round trips on a separate connection during the run. */
+  readonly ping?: boolean;
+}
+
+/** Clients in one room, `senders` of them sending `rate` messages a second in all, timestamped. */
+async function chat(name: string, run: ChatRun, pinning: Pinning): Promise<void> {
+  const server = await startServer(pinning, run.serverArgs ?? []);
+  try {
+    const latency = new LatencyHistogram();
+    let received = 0;
+    let lastReceiptUs = 0;
+    let outOfOrder = 0;
+    let other = 0;
+    const lastSeq: Int32Array[] = [];
+    const sinkFor = (index: number): LineSink => {
+      const seen = (lastSeq[index] = new Int32Array(run.senders).fill(-1));
+      return {
+        onChat(sender, seq, sentUs, receivedUs) {
+          received++;
+          lastReceiptUs = receivedUs;
+          latency.record(receivedUs - sentUs);
+          if (seq <= seen[sender]!) outOfOrder++;
+          seen[sender] = seq;
+        },
+        onOther() {
+          other++;
+        },
+      };
+    };
+    const idle = server.usage();
+    const { clients, seconds: loginSeconds } = await loginAll(server.port, run.clients, 200, sinkFor);
+    const loggedIn = server.usage();
+
+    const pings = new LatencyHistogram();
+    let pingTimer: NodeJS.Timeout | undefined;
+    if (run.ping) {
+      let pingSentUs = 0;
+      const pinger = await LoadClient.connect(server.port, {
+        onChat: () => undefined,
+        onOther: (line) => void (line === "PONG" && pings.record(nowUs() - pingSentUs)),
+      });
+      pingTimer = setInterval(() => {
+        pingSentUs = nowUs();
+        pinger.send("PING");
+      }, 20);
+    }
+
+    const senders = clients.slice(0, run.senders);
+    const seqs = new Int32Array(run.senders);
+    const total = Math.round(run.rate * run.durationS);
+    const padding = "x".repeat(MESSAGE_BYTES);
+    const lag = new LatencyHistogram();
+    let sent = 0;
+    let peakRss = loggedIn.rssBytes;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, server.usage().rssBytes)), 250);
+    const clientCpuStart = process.cpuUsage();
+    const startUs = nowUs();
+    const windowStart = server.usage();
+    await new Promise<void>((resolve) => {
+      const tick = (): void => {
+        const now = nowUs();
+        const due = Math.min(total, Math.floor(((now - startUs) / 1e6) * run.rate));
+        if (due > sent) lag.record(now - (startUs + (sent / run.rate) * 1e6));
+        for (; sent < due; sent++) {
+          const sender = sent % run.senders;
+          const text = `${sender} ${seqs[sender]!++} ${nowUs()} `;
+          senders[sender]!.send(`MSG ${text}${padding.slice(text.length)}`);
+        }
+        if (sent < total) setTimeout(tick, 1);
+        else resolve();
+      };
+      tick();
+    });
+    const sendSeconds = (nowUs() - startUs) / 1e6;
+    const expected = total * (run.clients - 1);
+    // Wait for the last deliveries: until all arrived, or nothing arrived for 2 s.
+    for (let last = -1, quiet = 0; received < expected && quiet < 20; await sleep(100)) {
+      quiet = received === last ? quiet + 1 : 0;
+      last = received;
+    }
+    const drainSeconds = (nowUs() - startUs) / 1e6;
+    const windowEnd = server.usage();
+    clearInterval(sampler);
+    if (pingTimer) clearInterval(pingTimer);
+    const clientCpu = process.cpuUsage(clientCpuStart);
+    const clientBusy = (clientCpu.user + clientCpu.system) / 1e6 / drainSeconds;
+    const dropped = clients.filter((client) => client.closed).length;
+
+    console.log(`\n== ${name}: ${run.clients} clients, ${run.senders} senders, ${run.rate} msg/s for ${run.durationS} s`);
+    console.log(`  logins: ${run.clients} in ${loginSeconds.toFixed(2)} s (200 in flight)`);
+    console.log(`  sent ${sent} in ${sendSeconds.toFixed(2)} s; deliveries expected ${expected}, received ${received}`);
+    console.log(`  LOST ${expected - received}, out of order ${outOfOrder}, clients dropped by the server ${dropped}, other lines ${other}`);
+    const deliverySeconds = (lastReceiptUs - startUs) / 1e6;
+    console.log(
+      `  deliveries/s: ${Math.round(received / deliverySeconds)} (first send to last receipt, ${deliverySeconds.toFixed(2)} s; ` +
+        `offered ${Math.round(run.rate * (run.clients - 1))})`,
+    );
+    console.log(`  latency: ${latency.summary()}`);
+    if (run.ping) console.log(`  PING round trip during the run: ${pings.summary()} (${pings.count} answered)`);
+    console.log(
+      `  server: RSS idle ${megabytes(idle.rssBytes)}, logged in ${megabytes(loggedIn.rssBytes)}, peak ${megabytes(peakRss)}; ` +
+        `CPU ${cpuPercent({ start: windowStart, end: windowEnd, seconds: drainSeconds })} of a core`,
+    );
+    const behind = lag.percentileMs(0.99);
+    console.log(
+      `  load generator: ${(clientBusy * 100).toFixed(0)}% of a core (${((100 * clientCpu.system) / 1e6 / drainSeconds).toFixed(0)}% in the kernel); send schedule lag p99 ${behind.toFixed(2)} ms, max ${lag.maxMs.toFixed(1)} ms` +
+        (clientBusy > 0.9 || lag.maxMs > 50 ? "  << FELL BEHIND: the figures above are the load generator's limit, not the server's" : ""),
+    );
+    await server.stop();
+    for (const client of clients) client.close();
+  } finally {
+    server.kill();
+  }
+}
+
+/** Many logged-in clients doing nothing: login time, and server memory per client. */
+async function capacity(clientCount: number, inFlight: number, pinning: Pinning): Promise<void> {
+  const server = await startServer(pinning, ["--max-connections", String(clientCount + 100)]);
+  try {
+    await sleep(1000);
+    const idle = server.usage();
+    const sink: LineSink = { onChat: () => undefined, onOther: () => undefined };
+    const clientCpuStart = process.cpuUsage();
+    const { clients, seconds } = await loginAll(server.port, clientCount, inFlight, () => sink);
+    const clientCpu = process.cpuUsage(clientCpuStart);
+    const afterLogins = server.usage();
+    await sleep(3000);
+    const loaded = server.usage();
+    const perClient = (loaded.rssBytes - idle.rssBytes) / clientCount;
+    console.log(`\n== capacity: ${clientCount} clients, ${inFlight} logins in flight`);
+    console.log(`  logins: ${clientCount} in ${seconds.toFixed(2)} s (${Math.round(clientCount / seconds)}/s)`);
+    console.log(
+      `  CPU during the logins: server ${cpuPercent({ start: idle, end: afterLogins, seconds })} of a core, ` +
+        `load generator ${((100 * (clientCpu.user + clientCpu.system)) / 1e6 / seconds).toFixed(0)}%`,
+    );
+    console.log(`  server RSS: idle ${megabytes(idle.rssBytes)}, with ${clientCount} logged in ${megabytes(loaded.rssBytes)}`);
+    console.log(`  RSS per idle logged-in client: ${(perClient / 1024).toFixed(2)} KB`);
+    await server.stop();
+    for (const client of clients) client.close();
+  } finally {
+    server.kill();
+  }
+}
+
+async function main(): Promise<void> {
+  const pinning = pinProcesses(!flags["no-pin"]);
+  const scenarios = positionals.length > 0 ? positionals : ["fanout", "capacity", "smallroom", "overload"];
+  console.log(`node ${process.version}, ${cpus().length} x ${cpus()[0]?.model}`);
+  console.log(
+    pinning.server === null
+      ? "not pinned: server and load generator share the cores"
+      : `server pinned to CPU ${pinning.server}, load generator to CPU ${pinning.client}`,
+  );
+  for (const scenario of scenarios) {
+    switch (scenario) {
+      case "fanout":
+        await chat("fanout", {
+          clients: numberFlag("clients", 1000),
+          senders: numberFlag("senders", 10),
+          rate: numberFlag("rate", 1000),
+          durationS: numberFlag("duration", 5),
+        }, pinning);
+        break;
+      case "capacity":
+        await capacity(numberFlag("clients", 10_000), numberFlag("in-flight", 200), pinning);
+        break;
+      case "smallroom":
+        await chat("smallroom", {
+          clients: numberFlag("clients", 50),
+          senders: numberFlag("senders", 10),
+          rate: numberFlag("rate", 200),
+          durationS: numberFlag("duration", 10),
+        }, pinning);
+        break;
+      case "overload":
+        await chat("overload", {
+          clients: numberFlag("clients", 1000),
+          senders: numberFlag("senders", 10),
+          rate: numberFlag("rate", 5000),
+          durationS: numberFlag("duration", 5),
+          ping: true,
+        }, pinning);
+        break;
+      default:
+        throw new Error(`unknown scenario "${scenario}" (fanout, capacity, smallroom, overload)`);
+    }
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
