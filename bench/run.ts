@@ -11,6 +11,7 @@ import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { LatencyHistogram } from "./lib/histogram";
 import { LoadClient, type LineSink } from "./lib/load-client";
+import { nativeLoginStorm } from "./lib/login-storm";
 import { pinProcesses, type Pinning } from "./lib/pinning";
 import { megabytes, ServerProcess, type ProcessUsage } from "./lib/server-process";
 
@@ -117,12 +118,18 @@ async function chat(name: string, run: ChatRun, pinning: Pinning): Promise<void>
     const pings = new LatencyHistogram();
     let pingTimer: NodeJS.Timeout | undefined;
     if (run.ping) {
+      // One PING at a time, every 20 ms or as soon as the last one is answered.
       let pingSentUs = 0;
       const pinger = await LoadClient.connect(server.port, {
         onChat: () => undefined,
-        onOther: (line) => void (line === "PONG" && pings.record(nowUs() - pingSentUs)),
+        onOther: (line) => {
+          if (line !== "PONG") return;
+          pings.record(nowUs() - pingSentUs);
+          pingSentUs = 0;
+        },
       });
       pingTimer = setInterval(() => {
+        if (pingSentUs !== 0) return;
         pingSentUs = nowUs();
         pinger.send("PING");
       }, 20);
@@ -156,10 +163,15 @@ async function chat(name: string, run: ChatRun, pinning: Pinning): Promise<void>
     });
     const sendSeconds = (nowUs() - startUs) / 1e6;
     const expected = total * (run.clients - 1);
-    // Wait for the last deliveries: until all arrived, or nothing arrived for 2 s.
-    for (let last = -1, quiet = 0; received < expected && quiet < 20; await sleep(100)) {
-      quiet = received === last ? quiet + 1 : 0;
+    // Wait for the last deliveries: until all arrived, or for a whole second
+    // nothing arrived and the server did next to nothing (it may still be
+    // working through a backlog without sending).
+    for (let last = -1, cpu = server.usage().cpuSeconds; received < expected; ) {
+      await sleep(1000);
+      const nowCpu = server.usage().cpuSeconds;
+      if (received === last && nowCpu - cpu < 0.05) break;
       last = received;
+      cpu = nowCpu;
     }
     const drainSeconds = (nowUs() - startUs) / 1e6;
     const windowEnd = server.usage();
@@ -202,24 +214,42 @@ async function capacity(clientCount: number, inFlight: number, pinning: Pinning)
   try {
     await sleep(1000);
     const idle = server.usage();
-    const sink: LineSink = { onChat: () => undefined, onOther: () => undefined };
-    const clientCpuStart = process.cpuUsage();
-    const { clients, seconds } = await loginAll(server.port, clientCount, inFlight, () => sink);
-    const clientCpu = process.cpuUsage(clientCpuStart);
+    let close: () => void;
+    let seconds: number;
+    let generator: string;
+    let generatorCpu: number;
+    const storm = await nativeLoginStorm(server.port, clientCount, inFlight, pinning.client);
+    if (storm !== null) {
+      if (storm.failed > 0) console.log(`  ${storm.failed} logins failed`);
+      ({ seconds, close } = storm);
+      generator = "native login storm (bench/native/login-storm.c)";
+      generatorCpu = storm.cpuSeconds;
+    } else {
+      const sink: LineSink = { onChat: () => undefined, onOther: () => undefined };
+      const cpuStart = process.cpuUsage();
+      const { clients, seconds: took } = await loginAll(server.port, clientCount, inFlight, () => sink);
+      const cpu = process.cpuUsage(cpuStart);
+      seconds = took;
+      close = () => clients.forEach((client) => client.close());
+      generator = "Node clients (no C compiler here for the native one)";
+      generatorCpu = (cpu.user + cpu.system) / 1e6;
+    }
     const afterLogins = server.usage();
     await sleep(3000);
     const loaded = server.usage();
     const perClient = (loaded.rssBytes - idle.rssBytes) / clientCount;
-    console.log(`\n== capacity: ${clientCount} clients, ${inFlight} logins in flight`);
+    console.log(`\n== capacity: ${clientCount} clients, ${inFlight} logins in flight, by ${generator}`);
     console.log(`  logins: ${clientCount} in ${seconds.toFixed(2)} s (${Math.round(clientCount / seconds)}/s)`);
     console.log(
-      `  CPU during the logins: server ${cpuPercent({ start: idle, end: afterLogins, seconds })} of a core, ` +
-        `load generator ${((100 * (clientCpu.user + clientCpu.system)) / 1e6 / seconds).toFixed(0)}%`,
+      `  CPU during the logins: server ${cpuPercent({ start: idle, end: afterLogins, seconds })} of a core ` +
+        `(${(((afterLogins.cpuSeconds - idle.cpuSeconds) * 1e6) / clientCount).toFixed(0)} us a login), ` +
+        `load generator ${((100 * generatorCpu) / seconds).toFixed(0)}%`,
     );
     console.log(`  server RSS: idle ${megabytes(idle.rssBytes)}, with ${clientCount} logged in ${megabytes(loaded.rssBytes)}`);
     console.log(`  RSS per idle logged-in client: ${(perClient / 1024).toFixed(2)} KB`);
+    // Stop the server first: 10000 clients leaving one by one would each be announced to all the others.
     await server.stop();
-    for (const client of clients) client.close();
+    close();
   } finally {
     server.kill();
   }
@@ -259,7 +289,7 @@ async function main(): Promise<void> {
         await chat("overload", {
           clients: numberFlag("clients", 1000),
           senders: numberFlag("senders", 10),
-          rate: numberFlag("rate", 5000),
+          rate: numberFlag("rate", 20_000),
           durationS: numberFlag("duration", 5),
           ping: true,
         }, pinning);

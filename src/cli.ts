@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 import "reflect-metadata";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -4,6 +4,8 @@ import net from "node:net";
 import { join } from "node:path";
 
 const CLI = join(__dirname, "..", "..", "dist", "cli.js");
+/** The V8 flags `npm start` and the `chat-server` bin run the server with. */
+const PRODUCTION_NODE_ARGS = ["--max-semi-space-size=4"];
 const CLOCK_TICKS_PER_SECOND = 100;
 
 export interface ProcessUsage {
@@ -11,6 +13,16 @@ export interface ProcessUsage {
   readonly rssBytes: number;
   /** User + system CPU time, seconds. */
   readonly cpuSeconds: number;
+}
+
+/** Memory and CPU time of a process, read from /proc. */
+export function processUsage(pid: number): ProcessUsage {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return { rssBytes: rssKb * 1024, cpuSeconds: ticks / CLOCK_TICKS_PER_SECOND };
 }
 
 /** A port nobody listens on right now. */
@@ -36,7 +48,7 @@ export class ServerProcess {
     options: { cpus?: string; nodeArgs?: readonly string[]; quiet?: boolean } = {},
   ): Promise<ServerProcess> {
     const port = await freePort();
-    const command = [process.execPath, ...(options.nodeArgs ?? []), CLI, "--port", String(port), "--host", "127.0.0.1", ...args];
+    const command = [process.execPath, ...PRODUCTION_NODE_ARGS, ...(options.nodeArgs ?? []), CLI, "--port", String(port), "--host", "127.0.0.1", ...args];
     const stdio = ["ignore", options.quiet ? "ignore" : "inherit", "inherit"] as const;
     const child = options.cpus
       ? spawn("taskset", ["-c", options.cpus, ...command], { stdio: [...stdio] })
@@ -46,15 +58,9 @@ export class ServerProcess {
     return server;
   }
 
-  /** Memory and CPU time of the server process, read from /proc. */
+  /** Memory and CPU time of the server process. */
   usage(): ProcessUsage {
-    const pid = this.child.pid!;
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return { rssBytes: rssKb * 1024, cpuSeconds: ticks / CLOCK_TICKS_PER_SECOND };
+    return processUsage(this.child.pid!);
   }
 
   /** Sends SIGTERM; resolves with the exit code and how long the exit took. */

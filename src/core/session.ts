@@ -31,6 +31,13 @@ const enum State {
 const SEND_QUEUE_EXCEEDED = encodeLine("ERR send-queue-exceeded");
 
 /**
+ * Lines one connection may have handled before it yields to the others
+ * (and output is flushed): a client pipelining thousands of lines, with
+ * flood control off, must not hold the event loop for seconds.
+ */
+const MAX_LINES_PER_TURN = 100;
+
+/**
  * One client connection: reads lines within its flood budget, runs them
  * through the commands one at a time and in order, watches for idleness and
  * for output piling up, and leaves the room exactly once however the
@@ -40,8 +47,10 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
   private name: string | null = null;
   private member = false;
   private state = State.Open;
-  /** Input is on hold (a command is running, or the line budget is spent); the socket is paused. */
+  /** Input is on hold: a command is running, or the line budget is spent. */
   private held = false;
+  /** The transport was asked to stop reading, because input came while on hold. */
+  private paused = false;
   /** A line taken from the decoder that waits for budget. */
   private stalled: string | LineFailure | null = null;
   private inputEnded = false;
@@ -134,7 +143,13 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
   onData(chunk: Uint8Array): void {
     if (this.state !== State.Open) return;
     this.decoder.push(chunk);
-    this.safely(this.processInput);
+    if (!this.held) {
+      this.safely(this.processInput);
+    } else if (!this.paused) {
+      // On hold and more is coming: let it wait in the kernel, not here.
+      this.paused = true;
+      this.connection.pauseReading();
+    }
   }
 
   onEnd(): void {
@@ -176,7 +191,11 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
     const limited = settings.rateLimitPerSecond > 0 && settings.rateBurst > 0;
     const interval = 1000 / settings.rateLimitPerSecond;
     const tolerance = (settings.rateBurst - 1) * interval;
-    while (!this.held && this.state === State.Open) {
+    for (let handled = 0; !this.held && this.state === State.Open; handled++) {
+      if (handled === MAX_LINES_PER_TURN) {
+        this.yieldTurn();
+        break;
+      }
       const line = this.stalled ?? this.decoder.next();
       if (line === null) break;
       if (limited) {
@@ -201,9 +220,9 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
   }
 
   /**
-   * Over budget: stop reading, so that the flooder's lines wait in the
-   * kernel (and TCP slows the flooder), and go on once a line's worth of
-   * budget is back. Nothing is dropped.
+   * Over budget: stop taking lines, and reading, so that the flooder's lines
+   * wait in the kernel (and TCP slows the flooder); go on once a line's worth
+   * of budget is back. Nothing is dropped.
    */
   private waitForBudget(delayMs: number): void {
     this.hold();
@@ -213,21 +232,34 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
     });
   }
 
+  /** Lets the other connections (and the output of this turn) go first. */
+  private yieldTurn(): void {
+    this.hold();
+    this.services.clock.defer(() => this.release());
+  }
+
   /** A command is still running: its client's next lines wait for it. */
   private waitForCommand(running: Promise<void>): void {
     this.hold();
     void running.then(() => this.release());
   }
 
+  /**
+   * Stops taking lines. Reading stops only if more input arrives meanwhile:
+   * most holds (a LOGIN waiting for its claim) end before the client sends
+   * anything else, and pausing and resuming a socket costs more than they do.
+   */
   private hold(): void {
     this.held = true;
-    this.connection.pauseReading();
   }
 
   private release(): void {
     this.held = false;
     if (this.state !== State.Open) return;
-    this.connection.resumeReading();
+    if (this.paused) {
+      this.paused = false;
+      this.connection.resumeReading();
+    }
     this.safely(this.processInput);
   }
 

@@ -27,6 +27,11 @@ export class FakeClock implements ClockPort {
     };
   }
 
+  /** Deferred work runs after the I/O of this turn, as with the real clock; time does not move. */
+  defer(callback: () => void): void {
+    setImmediate(callback);
+  }
+
   /** Moves time forward, firing every timer that falls due, in order, at its own time. */
   advance(ms: number): void {
     const target = this.current + ms;

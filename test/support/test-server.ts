@@ -23,9 +23,12 @@ export interface TestServer {
   login(username: string): Promise<FakeClient>;
 }
 
-/** Lets pending promise callbacks (async commands) run to completion. */
-export function settle(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+/**
+ * Lets pending work run to completion: promise callbacks (async commands)
+ * and deferred turns (a connection that yielded after many lines).
+ */
+export async function settle(): Promise<void> {
+  for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Lines the client received once the server has settled, removing them. */

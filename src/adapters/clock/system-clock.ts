@@ -21,6 +21,10 @@ export class SystemClock implements ClockPort {
     return performance.now();
   }
 
+  defer(callback: () => void): void {
+    setImmediate(callback);
+  }
+
   schedule(delayMs: number, callback: () => void): Timer {
     if (delayMs <= MAX_TIMER_DELAY_MS) return new NodeTimer(setTimeout(callback, delayMs));
     // Beyond what one timer holds: wait in steps until the time has come.

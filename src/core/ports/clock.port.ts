@@ -12,4 +12,9 @@ export interface ClockPort {
   now(): number;
   /** Runs `callback` once, `delayMs` from now, unless cancelled first. */
   schedule(delayMs: number, callback: () => void): Timer;
+  /**
+   * Runs `callback` as soon as the I/O already waiting has been served: a
+   * way to yield, so that one busy connection cannot hold up the others.
+   */
+  defer(callback: () => void): void;
 }

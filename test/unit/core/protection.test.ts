@@ -11,7 +11,8 @@ describe("flood control", () => {
     const alice = await server.login("alice"); // LOGIN took one line of the burst
     const relayed = (from: number, count: number): string[] =>
       numbered(count, from).map((line) => line.replace("MSG", "MSG alice"));
-    alice.write(`${numbered(30).join("\n")}\n`);
+    alice.write(`${numbered(20).join("\n")}\n`);
+    alice.write(`${numbered(10, 20).join("\n")}\n`);
     expect(await linesOf(bob)).toEqual(relayed(0, 19));
     expect(alice.paused).toBe(true);
     server.clock.advance(99);

@@ -128,10 +128,25 @@ describe("a session", () => {
       const client = server.connect();
       client.write("SLOW\nPING\n");
       expect(await linesOf(client)).toEqual([]);
-      expect(client.paused).toBe(true);
+      expect(client.paused).toBe(false); // nothing more came: no need to stop reading
+      client.write("PING\n");
+      expect(client.paused).toBe(true); // more came: it waits in the kernel
       release();
-      expect(await linesOf(client)).toEqual(["SLOW done", "PONG"]);
+      expect(await linesOf(client)).toEqual(["SLOW done", "PONG", "PONG"]);
       expect(client.paused).toBe(false);
+    });
+  });
+
+  describe("fairness", () => {
+    it("lets others go first after 100 lines of one connection, then takes the rest in order", async () => {
+      const server = await startTestServer({ rateLimitPerSecond: 0 });
+      const busy = server.connect();
+      const other = server.connect();
+      busy.write("PING\n".repeat(250));
+      other.send("PING");
+      expect(busy.takeLines()).toHaveLength(100);
+      expect(other.takeLines()).toEqual(["PONG"]);
+      expect(await linesOf(busy)).toHaveLength(150);
     });
   });
 
