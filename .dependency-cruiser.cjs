@@ -37,6 +37,13 @@ module.exports = {
       to: { path: "^src/plugins/" },
     },
     {
+      name: "no-test-kit-in-production",
+      comment: "The test kit (src/testing) is for tests; the server itself never loads it.",
+      severity: "error",
+      from: { path: "^src/", pathNot: "^src/testing/" },
+      to: { path: "^src/testing/" },
+    },
+    {
       name: "no-circular",
       comment: "Import cycles break module initialisation; cycles made only of type imports vanish at compile time.",
       severity: "error",

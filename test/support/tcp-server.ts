@@ -1,5 +1,5 @@
 import { build, type ChatApp, type ServerConfig } from "../../src/composition-root";
-import { RecordingLogger } from "../fakes/recording-logger";
+import { RecordingLogger } from "../../src/testing/recording-logger";
 
 export interface RunningServer {
   readonly app: ChatApp;

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { splitFirstWord, stripControlCharacters } from "../../../src/core/protocol/text";
 import { cuts, protocolStream, split } from "../../support/arbitraries";
-import { linesOf, startTestServer } from "../../support/test-server";
+import { linesOf, startTestServer } from "../../../src/testing/test-server";
 
 const separators = /^[ \t]*$/;
 const lineText = fc.string({ unit: fc.constantFrom(" ", "\t", "a", "B", "1", "-", "\u00e9", "\u0007", "\u{1f600}"), maxLength: 30 });

@@ -2,9 +2,9 @@ import { build } from "../../../src/composition-root";
 import { PluginError } from "../../../src/core/errors";
 import { definePlugin } from "../../../src/core/plugin-api";
 import type { PluginSpec } from "../../../src/plugin-catalogue";
-import { FakeClock } from "../../fakes/fake-clock";
-import { InMemoryTransport } from "../../fakes/in-memory-transport";
-import { RecordingLogger } from "../../fakes/recording-logger";
+import { FakeClock } from "../../../src/testing/fake-clock";
+import { InMemoryTransport } from "../../../src/testing/in-memory-transport";
+import { RecordingLogger } from "../../../src/testing/recording-logger";
 
 function load(plugins: readonly PluginSpec[]): string[] {
   const app = build(

@@ -1,6 +1,6 @@
 import { InProcessDelivery } from "../../../src/adapters/in-process/in-process-delivery";
 import { addressGroup } from "../../../src/core/connection-limits";
-import { linesOf, settle, startTestServer } from "../../support/test-server";
+import { linesOf, settle, startTestServer } from "../../../src/testing/test-server";
 
 const numbered = (count: number, from = 0): string[] => Array.from({ length: count }, (_, i) => `MSG ${from + i}`);
 

@@ -1,6 +1,6 @@
 import { InProcessPresence } from "../../../src/adapters/in-process/in-process-presence";
 import type { PresencePort } from "../../../src/core/ports/presence.port";
-import { linesOf, settle, startTestServer } from "../../support/test-server";
+import { linesOf, settle, startTestServer } from "../../../src/testing/test-server";
 
 /** A registry that answers claims only when the test says so, like one across a network. */
 class SlowPresence implements PresencePort {

@@ -1,5 +1,5 @@
 import { definePlugin } from "../../../src/core/plugin-api";
-import { linesOf, settle, startTestServer } from "../../support/test-server";
+import { linesOf, settle, startTestServer } from "../../../src/testing/test-server";
 
 describe("a session", () => {
   describe("framing", () => {

@@ -1,5 +1,5 @@
-import { FakeClient, InMemoryConnection } from "../../fakes/in-memory-transport";
-import { linesOf, settle, startTestServer } from "../../support/test-server";
+import { FakeClient, InMemoryConnection } from "../../../src/testing/in-memory-transport";
+import { linesOf, settle, startTestServer } from "../../../src/testing/test-server";
 
 describe("stopping the server", () => {
   it("tells every connection INFO server-shutdown, closes them, and tells nobody who left", async () => {

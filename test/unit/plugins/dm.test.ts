@@ -1,4 +1,4 @@
-import { linesOf, startTestServer } from "../../support/test-server";
+import { linesOf, startTestServer } from "../../../src/testing/test-server";
 
 describe("DM", () => {
   it("reaches only the target, found ignoring case, and nothing comes back", async () => {

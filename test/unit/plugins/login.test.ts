@@ -1,4 +1,4 @@
-import { linesOf, startTestServer } from "../../support/test-server";
+import { linesOf, startTestServer } from "../../../src/testing/test-server";
 
 describe("LOGIN", () => {
   it("answers OK and claims the name", async () => {

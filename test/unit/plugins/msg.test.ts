@@ -1,4 +1,4 @@
-import { linesOf, startTestServer } from "../../support/test-server";
+import { linesOf, startTestServer } from "../../../src/testing/test-server";
 
 describe("MSG", () => {
   it("reaches every other logged-in user, not the sender, not those not logged in", async () => {

@@ -1,4 +1,4 @@
-import { linesOf, startTestServer } from "../../support/test-server";
+import { linesOf, startTestServer } from "../../../src/testing/test-server";
 
 describe("PING", () => {
   it("answers PONG before login and after", async () => {

@@ -1,4 +1,4 @@
-import { linesOf, startTestServer } from "../../support/test-server";
+import { linesOf, startTestServer } from "../../../src/testing/test-server";
 
 describe("QUIT", () => {
   it("says INFO bye, closes, and tells the others once", async () => {

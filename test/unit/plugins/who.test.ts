@@ -1,4 +1,4 @@
-import { linesOf, startTestServer } from "../../support/test-server";
+import { linesOf, startTestServer } from "../../../src/testing/test-server";
 
 describe("WHO", () => {
   it("lists logged-in users in login order, the caller included, then END WHO", async () => {

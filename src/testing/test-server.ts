@@ -1,9 +1,9 @@
-import { build, DEFAULT_PLUGINS, type AdapterOverrides, type ChatApp } from "../../src/composition-root";
-import type { CoreSettings } from "../../src/core/settings";
-import type { PluginSpec } from "../../src/plugin-catalogue";
-import { FakeClock } from "../fakes/fake-clock";
-import { FakeClient, InMemoryTransport } from "../fakes/in-memory-transport";
-import { RecordingLogger } from "../fakes/recording-logger";
+import { build, DEFAULT_PLUGINS, type AdapterOverrides, type ChatApp } from "../composition-root";
+import type { CoreSettings } from "../core/settings";
+import type { PluginSpec } from "../plugin-catalogue";
+import { FakeClock } from "./fake-clock";
+import { FakeClient, InMemoryTransport } from "./in-memory-transport";
+import { RecordingLogger } from "./recording-logger";
 
 export interface TestServerOptions extends Partial<CoreSettings> {
   /** Plugin names or specs; the default plugins when omitted. */
@@ -35,6 +35,18 @@ export async function settle(): Promise<void> {
 export async function linesOf(client: FakeClient): Promise<string[]> {
   await settle();
   return client.takeLines();
+}
+
+/**
+ * Asserts, for any test framework, that the client received exactly these
+ * lines since the last look (once the server has settled); throws an Error
+ * showing both when not.
+ */
+export async function expectLines(client: FakeClient, ...expected: string[]): Promise<void> {
+  const actual = await linesOf(client);
+  if (actual.length !== expected.length || actual.some((line, i) => line !== expected[i])) {
+    throw new Error(`expected the lines ${JSON.stringify(expected)}\n     but received ${JSON.stringify(actual)}`);
+  }
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {

@@ -1,4 +1,4 @@
-import type { LogContext, LoggerPort } from "../../src/core/ports/logger.port";
+import type { LogContext, LoggerPort } from "../core/ports/logger.port";
 
 export interface LogEntry {
   readonly level: "error" | "warn" | "info" | "debug";

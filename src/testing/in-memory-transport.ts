@@ -4,7 +4,7 @@ import type {
   ConnectionHandler,
   ListeningAddress,
   TransportPort,
-} from "../../src/core/ports/transport.port";
+} from "../core/ports/transport.port";
 
 /** The client side of an in-memory connection: what a test types and reads. */
 export class FakeClient {

@@ -1,4 +1,4 @@
-import type { ClockPort, Timer } from "../../src/core/ports/clock.port";
+import type { ClockPort, Timer } from "../core/ports/clock.port";
 
 interface PendingTimer {
   readonly at: number;
