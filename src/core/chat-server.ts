@@ -1,6 +1,7 @@
 import { inject, injectable, injectAll } from "tsyringe";
 import { CommandDispatcher } from "./commands";
 import { ConnectionLimits } from "./connection-limits";
+import { PluginHooks } from "./hooks";
 import type { ClockPort } from "./ports/clock.port";
 import type { LoggerPort } from "./ports/logger.port";
 import type { Connection, ConnectionHandler, ListeningAddress, TransportPort } from "./ports/transport.port";
@@ -40,6 +41,7 @@ export class ChatServer {
     @inject(TOKENS.Settings) settings: CoreSettings,
     commands: CommandDispatcher,
     room: Room,
+    hooks: PluginHooks,
   ) {
     this.limits = new ConnectionLimits(settings.maxConnections, settings.maxConnectionsPerAddress);
     this.services = {
@@ -47,8 +49,9 @@ export class ChatServer {
       logger,
       settings,
       commands,
+      hooks,
       withdraw: (session) => room.withdraw(session),
-      leave: (session) => room.leave(session),
+      leave: (session, reason) => room.leave(session, reason),
       closed: (session) => this.forget(session),
     };
   }

@@ -1,6 +1,6 @@
 import { inject, injectable } from "tsyringe";
 import { PluginError } from "./errors";
-import type { Command, SessionHandle } from "./plugin-api";
+import type { Command, CommandContext, CommandExtension, SessionHandle } from "./plugin-api";
 import type { LoggerPort } from "./ports/logger.port";
 import { asciiUpperCase, echoWord, splitFirstWord } from "./protocol/text";
 import { TOKENS } from "./tokens";
@@ -12,20 +12,51 @@ interface RegisteredCommand {
   readonly command: Command;
 }
 
+interface RegisteredExtension {
+  readonly plugin: string;
+  readonly extension: CommandExtension;
+}
+
+/** A failure inside a plugin's code, with the plugin it came from. */
+class PluginFailure {
+  constructor(
+    readonly plugin: string,
+    readonly error: unknown,
+  ) {}
+}
+
 const VERB = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
+const DONE = Promise.resolve();
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
 }
 
+/** Runs a plugin's function; a failure, thrown or rejected, comes back tagged with the plugin. */
+function attempt(plugin: string, run: () => unknown): Promise<void> {
+  const tag = (error: unknown): PluginFailure => (error instanceof PluginFailure ? error : new PluginFailure(plugin, error));
+  try {
+    const result = run();
+    if (!isThenable(result)) return DONE;
+    return Promise.resolve(result).then(
+      () => undefined,
+      (error: unknown) => Promise.reject(tag(error)),
+    );
+  } catch (error) {
+    return Promise.reject(tag(error));
+  }
+}
+
 /**
- * The verbs plugins registered, and the dispatch of a line to one of them.
- * A failing command is answered `ERR internal-error` and logged with its
- * plugin's name; the connection and the server go on.
+ * The verbs plugins registered (and the extensions of them), and the
+ * dispatch of a line to them. A failing command is answered
+ * `ERR internal-error` and logged with its plugin's name; the connection
+ * and the server go on.
  */
 @injectable()
 export class CommandDispatcher {
   private readonly byVerb = new Map<string, RegisteredCommand>();
+  private readonly extensions = new Map<string, RegisteredExtension[]>();
 
   constructor(@inject(TOKENS.Logger) private readonly logger: LoggerPort) {}
 
@@ -33,13 +64,7 @@ export class CommandDispatcher {
     if (typeof command !== "object" || command === null) {
       throw new PluginError(plugin, "a command must be an object with a verb and a handle function");
     }
-    if (typeof command.verb !== "string" || !VERB.test(command.verb)) {
-      throw new PluginError(
-        plugin,
-        `invalid verb ${JSON.stringify(command.verb)}: 1 to 32 letters, digits, "_" or "-", starting with a letter`,
-      );
-    }
-    const verb = command.verb.toUpperCase();
+    const verb = this.checkVerb(plugin, command.verb);
     if (typeof command.handle !== "function") {
       throw new PluginError(plugin, `command ${verb} has no handle function`);
     }
@@ -48,6 +73,24 @@ export class CommandDispatcher {
       throw new PluginError(plugin, `verb ${verb} is already registered by plugin "${existing.plugin}"`);
     }
     this.byVerb.set(verb, { plugin, verb, requiresLogin: command.requiresLogin !== false, command });
+  }
+
+  /** Extensions run in the order they were added, before the verb's own handler. */
+  extend(plugin: string, verb: string, extension: CommandExtension): void {
+    const key = this.checkVerb(plugin, verb);
+    if (typeof extension !== "function") throw new PluginError(plugin, `the extension of ${key} is not a function`);
+    const list = this.extensions.get(key) ?? [];
+    list.push({ plugin, extension });
+    this.extensions.set(key, list);
+  }
+
+  /** Throws for an extension of a verb that no plugin registered; run once all plugins are in. */
+  checkExtensions(): void {
+    for (const [verb, list] of this.extensions) {
+      if (!this.byVerb.has(verb)) {
+        throw new PluginError(list[0]!.plugin, `extends verb ${verb}, which no loaded plugin provides`);
+      }
+    }
   }
 
   /** Runs the command on `line`; returns a promise when the command is still running. */
@@ -64,25 +107,45 @@ export class CommandDispatcher {
       session.reply("ERR must-login-first");
       return undefined;
     }
+    const context: CommandContext = { session, args: rest };
+    const extensions = this.extensions.get(entry.verb);
+    if (extensions === undefined) return this.runCommand(entry, context);
+    const step = (index: number): Promise<void> => {
+      if (index === extensions.length) return attempt(entry.plugin, () => entry.command.handle(context));
+      const { plugin, extension } = extensions[index]!;
+      return attempt(plugin, () => extension(context, () => step(index + 1)));
+    };
+    return step(0).then(undefined, (failure: PluginFailure) => this.fail(failure, entry.verb, session));
+  }
+
+  /** The common case, a verb nobody extends: no promise unless the command makes one. */
+  private runCommand(entry: RegisteredCommand, context: CommandContext): Promise<void> | undefined {
     try {
-      const result = entry.command.handle({ session, args: rest });
+      const result = entry.command.handle(context);
       if (isThenable(result)) {
         return Promise.resolve(result).then(
           () => undefined,
-          (error: unknown) => this.fail(entry, session, error),
+          (error: unknown) => this.fail(new PluginFailure(entry.plugin, error), entry.verb, context.session),
         );
       }
     } catch (error) {
-      this.fail(entry, session, error);
+      this.fail(new PluginFailure(entry.plugin, error), entry.verb, context.session);
     }
     return undefined;
   }
 
-  private fail(entry: RegisteredCommand, session: SessionHandle, error: unknown): void {
-    this.logger.error(
-      { plugin: entry.plugin, verb: entry.verb, conn: session.id, user: session.username, err: error },
-      "command failed",
-    );
+  private checkVerb(plugin: string, verb: unknown): string {
+    if (typeof verb !== "string" || !VERB.test(verb)) {
+      throw new PluginError(
+        plugin,
+        `invalid verb ${JSON.stringify(verb)}: 1 to 32 letters, digits, "_" or "-", starting with a letter`,
+      );
+    }
+    return verb.toUpperCase();
+  }
+
+  private fail({ plugin, error }: PluginFailure, verb: string, session: SessionHandle): void {
+    this.logger.error({ plugin, verb, conn: session.id, user: session.username, err: error }, "command failed");
     session.reply("ERR internal-error");
   }
 }

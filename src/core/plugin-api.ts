@@ -1,3 +1,4 @@
+import type { OptionsOf, OptionsSchema } from "./options";
 import type { LoggerPort } from "./ports/logger.port";
 
 /** What a command sees of the connection it serves. */
@@ -33,42 +34,132 @@ export interface Command {
   handle(context: CommandContext): void | Promise<void>;
 }
 
+/**
+ * Runs before the handler of a verb another plugin provides: it may answer
+ * the line itself, or call `next()` to pass it on (to later extensions,
+ * then the verb's own handler).
+ */
+export type CommandExtension = (context: CommandContext, next: () => Promise<void>) => void | Promise<void>;
+
 /** The outcome of a LOGIN; anything but "ok" is the error code sent to the client. */
 export type LoginResult = "ok" | "already-logged-in" | "invalid-username" | "username-taken";
+
+/** Who a line is for. Group names are compared ignoring ASCII case. */
+export type MessageTarget =
+  | { readonly kind: "everyone" }
+  | { readonly kind: "user"; readonly username: string }
+  | { readonly kind: "group"; readonly group: string };
+
+/** A user's chat message on its way to others. */
+export interface ChatMessage {
+  readonly from: SessionHandle;
+  readonly to: MessageTarget;
+  readonly text: string;
+}
+
+/**
+ * What a `beforeMessage` hook decides: nothing (pass it on as it is), a new
+ * text, or a refusal: the line the sender gets instead (`ERR ...`).
+ */
+export type MessageVerdict = void | { readonly text: string } | { readonly refuse: string };
+
+/** What became of a message given to `room.send`. */
+export type SendResult =
+  | { readonly status: "sent"; readonly text: string }
+  | { readonly status: "not-found" }
+  | { readonly status: "refused"; readonly reply: string };
+
+/** A group (a chat room) and how many are in it. */
+export interface GroupInfo {
+  readonly name: string;
+  readonly members: number;
+}
 
 /** The logged-in users, as commands may act on them. */
 export interface RoomApi {
   /** Claims `username` for the session, applying the username rules. */
   login(session: SessionHandle, username: string): Promise<LoginResult>;
-  /** Sends `line` to every logged-in user but `from`. */
-  broadcast(from: SessionHandle, line: string): void;
-  /** Sends `line` to the user named (ignoring case); false when nobody has that name. */
-  sendTo(username: string, line: string): Promise<boolean>;
   /** Every logged-in username, in login order. */
   users(): Promise<readonly string[]>;
+  /**
+   * Sends a user's chat message: the `beforeMessage` hooks may change or
+   * refuse it; `format` turns the final text into the line delivered; the
+   * `onMessage` hooks hear of it once delivered. Never back to the sender.
+   */
+  send(message: ChatMessage, format: (text: string) => string): Promise<SendResult>;
+  /**
+   * Sends a line from the server (a notice, not a user's message: no hooks)
+   * to `to`, but not to `except`. Resolves false when a user target is not
+   * online.
+   */
+  notify(to: MessageTarget, line: string, except?: SessionHandle): Promise<boolean>;
+  /** Puts the session in a group; false when it was in already. */
+  join(session: SessionHandle, group: string): Promise<boolean>;
+  /** Takes the session out of a group; false when it was not in. */
+  part(session: SessionHandle, group: string): Promise<boolean>;
+  isMember(session: SessionHandle, group: string): boolean;
+  /** The groups with anyone in them, by name. */
+  groups(): Promise<readonly GroupInfo[]>;
+}
+
+export interface LoginEvent {
+  readonly session: SessionHandle;
+  readonly username: string;
+}
+
+export interface DisconnectEvent {
+  readonly username: string;
+  /** Why: "quit", "idle", "client-closed", "error", "send-queue", "shutdown" ... */
+  readonly reason: string;
+}
+
+/**
+ * Events a plugin can act on besides its commands. Hooks run in plugin
+ * order; one that throws (or rejects) is logged with its plugin's name and
+ * the others still run.
+ */
+export interface Hooks {
+  /** A user logged in; runs after the `OK`, before the connection's next line. */
+  onLogin(hook: (event: LoginEvent) => void | Promise<void>): void;
+  /** A logged-in user left; runs after the others were told. */
+  onDisconnect(hook: (event: DisconnectEvent) => void | Promise<void>): void;
+  /**
+   * A user's message is about to be delivered: return a new text, a
+   * refusal, or nothing. A hook that fails refuses it (`ERR internal-error`).
+   */
+  beforeMessage(hook: (message: ChatMessage) => MessageVerdict | Promise<MessageVerdict>): void;
+  /** A user's message was delivered, with its final text. */
+  onMessage(hook: (message: ChatMessage) => void): void;
 }
 
 /** What a plugin receives when it is registered. */
 export interface PluginApi<Options> {
-  readonly commands: { add(command: Command): void };
+  readonly commands: {
+    add(command: Command): void;
+    /** Extends a verb that another plugin adds; that plugin must be loaded too. */
+    extend(verb: string, extension: CommandExtension): void;
+  };
+  readonly hooks: Hooks;
   readonly room: RoomApi;
   /** A logger that names the plugin in every entry. */
   readonly logger: LoggerPort;
-  /** This plugin's options from the configuration; `{}` when none are given. */
+  /** This plugin's options, checked against its schema, defaults filled in. */
   readonly options: Options;
 }
 
-export interface ChatPlugin<Options = Record<string, unknown>> {
+export interface ChatPlugin<Schema extends OptionsSchema = OptionsSchema> {
   /** Unique among loaded plugins; what the configuration calls it. */
   readonly name: string;
   /** Plugins that must be loaded too, in any order. */
   readonly dependencies?: readonly string[];
-  register(api: PluginApi<Options>): void;
+  /** The options the plugin takes; any other is refused when the server starts. */
+  readonly options?: Schema;
+  register(api: PluginApi<OptionsOf<Schema>>): void;
 }
 
-/** Identity function that gives a plugin literal its types. */
-export function definePlugin<Options = Record<string, unknown>>(
-  plugin: ChatPlugin<Options>,
-): ChatPlugin<Options> {
+/** Identity function that gives a plugin literal its types, options included. */
+export function definePlugin<const Schema extends OptionsSchema = Record<never, never>>(
+  plugin: ChatPlugin<Schema>,
+): ChatPlugin<Schema> {
   return plugin;
 }

@@ -1,7 +1,9 @@
 import { inject, injectable } from "tsyringe";
 import { CommandDispatcher } from "./commands";
 import { PluginError } from "./errors";
-import type { ChatPlugin, Command, PluginApi } from "./plugin-api";
+import { PluginHooks } from "./hooks";
+import { parseOptions } from "./options";
+import type { ChatPlugin, PluginApi } from "./plugin-api";
 import type { LoggerPort } from "./ports/logger.port";
 import { Room } from "./room";
 import { TOKENS } from "./tokens";
@@ -12,14 +14,16 @@ export interface PluginCandidate {
   readonly source: string;
   /** Whatever the module exported; validated here. */
   readonly plugin: unknown;
-  readonly options: Record<string, unknown>;
+  /** The options the configuration gives it, unchecked. */
+  readonly options: Readonly<Record<string, unknown>>;
 }
 
 /**
  * Validates plugins and registers them, one at a time in the given order.
- * Dependencies are checked once all are registered, so the order of the
- * configuration does not matter. Any problem throws a PluginError naming
- * the plugin: a server never runs with half its configuration.
+ * Dependencies and the verbs extended are checked once all are registered,
+ * so the order of the configuration does not matter. Any problem throws a
+ * PluginError naming the plugin: a server never runs with half its
+ * configuration.
  */
 @injectable()
 export class PluginHost {
@@ -27,6 +31,7 @@ export class PluginHost {
 
   constructor(
     private readonly commands: CommandDispatcher,
+    private readonly hooks: PluginHooks,
     private readonly room: Room,
     @inject(TOKENS.Logger) private readonly logger: LoggerPort,
   ) {}
@@ -48,25 +53,41 @@ export class PluginHost {
         throw new PluginError(plugin.name, `depends on ${missing.map((name) => `"${name}"`).join(", ")}, which is not loaded`);
       }
     }
+    this.commands.checkExtensions();
   }
 
-  private register(plugin: ChatPlugin, options: Record<string, unknown>): void {
-    if (this.loaded.includes(plugin.name)) {
-      throw new PluginError(plugin.name, "is loaded twice");
+  private register(plugin: ChatPlugin, rawOptions: Readonly<Record<string, unknown>>): void {
+    const name = plugin.name;
+    if (this.loaded.includes(name)) throw new PluginError(name, "is loaded twice");
+    let options;
+    try {
+      options = parseOptions(plugin.options, rawOptions);
+    } catch (error) {
+      throw new PluginError(name, (error as Error).message);
     }
-    const api: PluginApi<Record<string, unknown>> = {
-      commands: { add: (command: Command) => this.commands.add(plugin.name, command) },
+    const { commands, hooks } = this;
+    const api: PluginApi<typeof options> = {
+      commands: {
+        add: (command) => commands.add(name, command),
+        extend: (verb, extension) => commands.extend(name, verb, extension),
+      },
+      hooks: {
+        onLogin: (hook) => hooks.addLogin(name, hook),
+        onDisconnect: (hook) => hooks.addDisconnect(name, hook),
+        beforeMessage: (hook) => hooks.addBeforeMessage(name, hook),
+        onMessage: (hook) => hooks.addMessage(name, hook),
+      },
       room: this.room,
-      logger: this.logger.child({ plugin: plugin.name }),
+      logger: this.logger.child({ plugin: name }),
       options,
     };
     try {
       plugin.register(api);
     } catch (error) {
       if (error instanceof PluginError) throw error;
-      throw new PluginError(plugin.name, `register failed: ${error instanceof Error ? error.message : String(error)}`);
+      throw new PluginError(name, `register failed: ${error instanceof Error ? error.message : String(error)}`);
     }
-    this.loaded.push(plugin.name);
+    this.loaded.push(name);
   }
 }
 
@@ -84,6 +105,10 @@ function validatePlugin({ source, plugin }: PluginCandidate): ChatPlugin {
   const dependencies = candidate.dependencies;
   if (dependencies !== undefined && (!Array.isArray(dependencies) || !dependencies.every((d) => typeof d === "string"))) {
     throw new PluginError(candidate.name, "dependencies must be a list of plugin names");
+  }
+  const options = candidate.options;
+  if (options !== undefined && (typeof options !== "object" || options === null || Array.isArray(options))) {
+    throw new PluginError(candidate.name, "options must be an object describing each option");
   }
   return candidate as ChatPlugin;
 }

@@ -1,5 +1,14 @@
 import { inject, injectable } from "tsyringe";
-import type { LoginResult, RoomApi, SessionHandle } from "./plugin-api";
+import { PluginHooks, type MessageDecision } from "./hooks";
+import type {
+  ChatMessage,
+  GroupInfo,
+  LoginResult,
+  MessageTarget,
+  RoomApi,
+  SendResult,
+  SessionHandle,
+} from "./plugin-api";
 import type { DeliveryPort } from "./ports/delivery.port";
 import type { LoggerPort } from "./ports/logger.port";
 import type { PresencePort } from "./ports/presence.port";
@@ -7,11 +16,13 @@ import { encodeLine, isValidUsername } from "./protocol/text";
 import { Session } from "./session";
 import { TOKENS } from "./tokens";
 
+const NOT_FOUND: SendResult = Object.freeze({ status: "not-found" });
+
 /**
  * The users who are logged in, as the domain sees them: claims names through
- * the presence port and reaches users through the delivery port, so that
- * both can live elsewhere (another process, a cluster) without the room or
- * the plugins knowing.
+ * the presence port and reaches users and groups through the delivery port,
+ * so that both can live elsewhere (another process, a cluster) without the
+ * room or the plugins knowing.
  */
 @injectable()
 export class Room implements RoomApi {
@@ -19,6 +30,7 @@ export class Room implements RoomApi {
     @inject(TOKENS.Presence) private readonly presence: PresencePort,
     @inject(TOKENS.Delivery) private readonly delivery: DeliveryPort,
     @inject(TOKENS.Logger) private readonly logger: LoggerPort,
+    private readonly hooks: PluginHooks,
   ) {}
 
   async login(handle: SessionHandle, username: string): Promise<LoginResult> {
@@ -27,11 +39,11 @@ export class Room implements RoomApi {
     if (!isValidUsername(username)) return "invalid-username";
     if (!(await this.presence.claim(username))) return "username-taken";
     if (!session.isOpen) {
-      // The connection went away while the claim was in flight.
+      // The connection went away while the claim was in flight; the reply goes nowhere.
       this.presence.release(username);
       return "ok";
     }
-    session.joined(username);
+    session.joined(username, this.hooks.hasLoginHooks);
     this.delivery.attach(username, session);
     this.logger.info({ conn: session.id, user: username }, "login");
     return "ok";
@@ -43,23 +55,72 @@ export class Room implements RoomApi {
   }
 
   /** Called once for every session that logged in, when it ends. */
-  leave(session: Session): void {
+  leave(session: Session, reason: string): void {
     const username = session.username!;
     this.delivery.detach(username, session);
     this.presence.release(username);
     this.delivery.broadcast(encodeLine(`INFO ${username} disconnected`));
-  }
-
-  broadcast(from: SessionHandle, line: string): void {
-    this.delivery.broadcast(encodeLine(line), asSession(from));
-  }
-
-  sendTo(username: string, line: string): Promise<boolean> {
-    return this.delivery.sendTo(username, encodeLine(line));
+    this.hooks.runDisconnect({ username, reason });
   }
 
   users(): Promise<readonly string[]> {
     return this.presence.list();
+  }
+
+  send(message: ChatMessage, format: (text: string) => string): Promise<SendResult> {
+    const decision = this.hooks.decide(message);
+    return decision instanceof Promise
+      ? decision.then((settled) => this.deliverMessage(message, settled, format))
+      : this.deliverMessage(message, decision, format);
+  }
+
+  async notify(to: MessageTarget, line: string, except?: SessionHandle): Promise<boolean> {
+    const bytes = encodeLine(line);
+    const skip = except === undefined ? undefined : asSession(except);
+    switch (to.kind) {
+      case "everyone":
+        this.delivery.broadcast(bytes, skip);
+        return true;
+      case "group":
+        this.delivery.sendToGroup(to.group, bytes, skip);
+        return true;
+      case "user":
+        return this.delivery.sendTo(to.username, bytes);
+    }
+  }
+
+  join(handle: SessionHandle, group: string): Promise<boolean> {
+    const session = asMember(handle);
+    return this.delivery.joinGroup(group, session.username!, session);
+  }
+
+  part(handle: SessionHandle, group: string): Promise<boolean> {
+    return this.delivery.leaveGroup(group, asMember(handle).username!);
+  }
+
+  isMember(handle: SessionHandle, group: string): boolean {
+    return handle.username !== null && this.delivery.isInGroup(group, handle.username);
+  }
+
+  groups(): Promise<readonly GroupInfo[]> {
+    return this.delivery.groups();
+  }
+
+  private async deliverMessage(
+    message: ChatMessage,
+    decision: MessageDecision,
+    format: (text: string) => string,
+  ): Promise<SendResult> {
+    if (decision.refuse !== undefined) return { status: "refused", reply: decision.refuse };
+    const { text } = decision;
+    const line = encodeLine(format(text));
+    const from = asSession(message.from);
+    const { to } = message;
+    if (to.kind === "everyone") this.delivery.broadcast(line, from);
+    else if (to.kind === "group") this.delivery.sendToGroup(to.group, line, from);
+    else if (!(await this.delivery.sendTo(to.username, line))) return NOT_FOUND;
+    this.hooks.runMessage(text === message.text ? message : { ...message, text });
+    return { status: "sent", text };
   }
 }
 
@@ -68,4 +129,10 @@ function asSession(handle: SessionHandle): Session {
     throw new TypeError("the room only accepts the sessions it handed to commands");
   }
   return handle;
+}
+
+function asMember(handle: SessionHandle): Session {
+  const session = asSession(handle);
+  if (session.username === null) throw new TypeError("only a logged-in session can be in a group");
+  return session;
 }

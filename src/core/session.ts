@@ -1,4 +1,5 @@
 import type { CommandDispatcher } from "./commands";
+import type { PluginHooks } from "./hooks";
 import type { SessionHandle } from "./plugin-api";
 import type { ClockPort, Timer } from "./ports/clock.port";
 import type { Recipient } from "./ports/delivery.port";
@@ -14,10 +15,11 @@ export interface SessionServices {
   readonly logger: LoggerPort;
   readonly settings: CoreSettings;
   readonly commands: CommandDispatcher;
+  readonly hooks: PluginHooks;
   /** Stops delivering lines to a logged-in session that is closing; its name stays claimed until it leaves. */
   withdraw(session: Session): void;
   /** Takes a logged-in session out of the room: exactly once per login. */
-  leave(session: Session): void;
+  leave(session: Session, reason: string): void;
   /** The connection is gone; forget the session. */
   closed(session: Session): void;
 }
@@ -46,6 +48,8 @@ const MAX_LINES_PER_TURN = 100;
 export class Session implements SessionHandle, Recipient, ConnectionHandler {
   private name: string | null = null;
   private member = false;
+  /** Logged in by the command running now; the login hooks run once it is done. */
+  private loginHooksDue = false;
   private state = State.Open;
   /** Input is on hold: a command is running, or the line budget is spent. */
   private held = false;
@@ -135,9 +139,10 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
   }
 
   /** Called by the room when a LOGIN succeeds. */
-  joined(username: string): void {
+  joined(username: string, runLoginHooks: boolean): void {
     this.name = username;
     this.member = true;
+    this.loginHooksDue = runLoginHooks;
   }
 
   onData(chunk: Uint8Array): void {
@@ -160,7 +165,7 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
 
   onClose(error?: Error): void {
     if (this.state === State.Closed) return;
-    const reason = this.closeReason ?? (error === undefined ? "client-closed" : "error");
+    const reason = (this.closeReason ??= error === undefined ? "client-closed" : "error");
     this.state = State.Closed;
     this.cancelTimers();
     this.safely(this.leaveRoom);
@@ -215,6 +220,7 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
       }
       const running = commands.dispatch(this, line);
       if (running !== undefined) this.waitForCommand(running);
+      else if (this.loginHooksDue) this.runLoginHooks();
     }
     if (this.inputEnded && !this.held) this.end("client-closed");
   }
@@ -241,7 +247,17 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
   /** A command is still running: its client's next lines wait for it. */
   private waitForCommand(running: Promise<void>): void {
     this.hold();
-    void running.then(() => this.release());
+    void running.then(() => {
+      if (this.loginHooksDue && this.state === State.Open) this.runLoginHooks();
+      else this.release();
+    });
+  }
+
+  /** After the LOGIN has answered: the plugins' login hooks, before the connection's next line. */
+  private runLoginHooks(): void {
+    this.loginHooksDue = false;
+    this.hold();
+    void this.services.hooks.runLogin({ session: this, username: this.name! }).then(() => this.release());
   }
 
   /**
@@ -302,7 +318,7 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
   private leaveRoom(): void {
     if (!this.member) return;
     this.member = false;
-    this.services.leave(this);
+    this.services.leave(this, this.closeReason ?? "client-closed");
   }
 
   private armIdleTimer(delayMs: number): void {

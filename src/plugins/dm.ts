@@ -15,10 +15,18 @@ export const dmPlugin = definePlugin({
           session.reply("ERR invalid-dm-format");
           return;
         }
+        const notFound = `ERR user-not-found ${echoWord(target)}`;
         // A name nobody can have is not looked up.
-        if (!isValidUsername(target) || !(await room.sendTo(target, `DM ${session.username} ${text}`))) {
-          session.reply(`ERR user-not-found ${echoWord(target)}`);
+        if (!isValidUsername(target)) {
+          session.reply(notFound);
+          return;
         }
+        const result = await room.send(
+          { from: session, to: { kind: "user", username: target }, text },
+          (final) => `DM ${session.username} ${final}`,
+        );
+        if (result.status === "not-found") session.reply(notFound);
+        else if (result.status === "refused") session.reply(result.reply);
       },
     });
   },

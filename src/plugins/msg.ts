@@ -1,5 +1,7 @@
-import { definePlugin } from "../core/plugin-api";
+import { definePlugin, type MessageTarget } from "../core/plugin-api";
 import { relayableText } from "../core/protocol/text";
+
+const EVERYONE: MessageTarget = Object.freeze({ kind: "everyone" });
 
 /** `MSG <text>`: everyone else logged in receives `MSG <sender> <text>`; no echo. */
 export const msgPlugin = definePlugin({
@@ -8,13 +10,14 @@ export const msgPlugin = definePlugin({
   register({ commands, room }) {
     commands.add({
       verb: "MSG",
-      handle({ session, args }) {
+      async handle({ session, args }) {
         const text = relayableText(args);
         if (text === "") {
           session.reply("ERR empty-message");
           return;
         }
-        room.broadcast(session, `MSG ${session.username} ${text}`);
+        const result = await room.send({ from: session, to: EVERYONE, text }, (final) => `MSG ${session.username} ${final}`);
+        if (result.status === "refused") session.reply(result.reply);
       },
     });
   },

@@ -1,17 +1,29 @@
-import type { DeliveryPort, Recipient } from "../../core/ports/delivery.port";
-import { usernameKey } from "../../core/protocol/text";
+import type { DeliveryPort, GroupSummary, Recipient } from "../../core/ports/delivery.port";
+import { nameKey } from "../../core/protocol/text";
+
+interface Group {
+  readonly name: string;
+  /** Recipients by username key. */
+  readonly members: Map<string, Recipient>;
+}
 
 /** Delivery within this process: every recipient is a local session. */
 export class InProcessDelivery implements DeliveryPort {
   private readonly byName = new Map<string, Recipient>();
+  /** Groups by name key. */
+  private readonly groupsByKey = new Map<string, Group>();
 
   attach(username: string, recipient: Recipient): void {
-    this.byName.set(usernameKey(username), recipient);
+    this.byName.set(nameKey(username), recipient);
   }
 
   detach(username: string, recipient: Recipient): void {
-    const key = usernameKey(username);
-    if (this.byName.get(key) === recipient) this.byName.delete(key);
+    const key = nameKey(username);
+    if (this.byName.get(key) !== recipient) return;
+    this.byName.delete(key);
+    for (const [groupKey, group] of this.groupsByKey) {
+      if (group.members.delete(key) && group.members.size === 0) this.groupsByKey.delete(groupKey);
+    }
   }
 
   broadcast(line: Uint8Array, except?: Recipient): void {
@@ -21,8 +33,46 @@ export class InProcessDelivery implements DeliveryPort {
   }
 
   sendTo(username: string, line: Uint8Array): Promise<boolean> {
-    const recipient = this.byName.get(usernameKey(username));
+    const recipient = this.byName.get(nameKey(username));
     recipient?.deliver(line);
     return Promise.resolve(recipient !== undefined);
+  }
+
+  joinGroup(group: string, username: string, recipient: Recipient): Promise<boolean> {
+    const key = nameKey(group);
+    let found = this.groupsByKey.get(key);
+    if (found === undefined) {
+      found = { name: group, members: new Map() };
+      this.groupsByKey.set(key, found);
+    }
+    const member = nameKey(username);
+    if (found.members.has(member)) return Promise.resolve(false);
+    found.members.set(member, recipient);
+    return Promise.resolve(true);
+  }
+
+  leaveGroup(group: string, username: string): Promise<boolean> {
+    const key = nameKey(group);
+    const found = this.groupsByKey.get(key);
+    const left = found?.members.delete(nameKey(username)) ?? false;
+    if (found !== undefined && found.members.size === 0) this.groupsByKey.delete(key);
+    return Promise.resolve(left);
+  }
+
+  isInGroup(group: string, username: string): boolean {
+    return this.groupsByKey.get(nameKey(group))?.members.has(nameKey(username)) ?? false;
+  }
+
+  sendToGroup(group: string, line: Uint8Array, except?: Recipient): void {
+    const found = this.groupsByKey.get(nameKey(group));
+    if (found === undefined) return;
+    for (const recipient of found.members.values()) {
+      if (recipient !== except) recipient.deliver(line);
+    }
+  }
+
+  groups(): Promise<readonly GroupSummary[]> {
+    const summaries = [...this.groupsByKey.values()].map(({ name, members }) => ({ name, members: members.size }));
+    return Promise.resolve(summaries.sort((a, b) => (nameKey(a.name) < nameKey(b.name) ? -1 : 1)));
   }
 }

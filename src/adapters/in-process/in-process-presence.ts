@@ -1,5 +1,5 @@
 import type { PresencePort } from "../../core/ports/presence.port";
-import { usernameKey } from "../../core/protocol/text";
+import { nameKey } from "../../core/protocol/text";
 
 /** Usernames held in this process: a single server is its own registry. */
 export class InProcessPresence implements PresencePort {
@@ -7,14 +7,14 @@ export class InProcessPresence implements PresencePort {
   private readonly names = new Map<string, string>();
 
   claim(username: string): Promise<boolean> {
-    const key = usernameKey(username);
+    const key = nameKey(username);
     if (this.names.has(key)) return Promise.resolve(false);
     this.names.set(key, username);
     return Promise.resolve(true);
   }
 
   release(username: string): void {
-    this.names.delete(usernameKey(username));
+    this.names.delete(nameKey(username));
   }
 
   list(): Promise<readonly string[]> {

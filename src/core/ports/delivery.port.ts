@@ -4,17 +4,34 @@ export interface Recipient {
   deliver(line: Uint8Array): void;
 }
 
+/** A group and its size, as listed. */
+export interface GroupSummary {
+  /** The name as it was first joined. */
+  readonly name: string;
+  readonly members: number;
+}
+
 /**
- * Who gets a line. The core hands over encoded lines and usernames; the
- * adapter finds the recipients, on this node or on others.
+ * Who gets a line. The core hands over encoded lines, usernames and group
+ * names; the adapter finds the recipients, on this node or on others.
+ * Usernames and group names are compared ignoring ASCII case.
  */
 export interface DeliveryPort {
   /** Makes a logged-in user reachable by broadcasts and by name. */
   attach(username: string, recipient: Recipient): void;
-  /** Stops delivering to `recipient`; detaching one not attached does nothing. */
+  /** Stops delivering to `recipient`, in groups too; detaching one not attached does nothing. */
   detach(username: string, recipient: Recipient): void;
   /** Delivers `line` to every attached recipient but `except`. */
   broadcast(line: Uint8Array, except?: Recipient): void;
-  /** Delivers `line` to the user named (ignoring case); false if not online. */
+  /** Delivers `line` to the user named; false if not online. */
   sendTo(username: string, line: Uint8Array): Promise<boolean>;
+  /** Adds an attached user to a group (made when first joined); false if a member already. */
+  joinGroup(group: string, username: string, recipient: Recipient): Promise<boolean>;
+  /** Takes a user out of a group (gone when empty); false if not a member. */
+  leaveGroup(group: string, username: string): Promise<boolean>;
+  isInGroup(group: string, username: string): boolean;
+  /** Delivers `line` to every member of the group but `except`. */
+  sendToGroup(group: string, line: Uint8Array, except?: Recipient): void;
+  /** The groups with members, sorted by name. */
+  groups(): Promise<readonly GroupSummary[]>;
 }

@@ -81,11 +81,12 @@ export function isValidUsername(name: string): boolean {
 }
 
 /**
- * The form under which names are compared: uniqueness ignores ASCII case.
+ * The form under which names (of users, of groups) are compared:
+ * uniqueness ignores ASCII case.
  * Only ASCII letters are folded, so that no other character (the Kelvin
  * sign folds to "k") can stand for a valid name.
  */
-export function usernameKey(name: string): string {
+export function nameKey(name: string): string {
   return name.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
 }
 

@@ -80,8 +80,9 @@ describe("loading plugins", () => {
   it("gives each plugin its options and a logger that names it", () => {
     const logger = new RecordingLogger();
     let seen: unknown;
-    const probe = definePlugin<{ size: number }>({
+    const probe = definePlugin({
       name: "probe",
+      options: { size: { type: "integer", default: 1 }, label: { type: "string", default: "none" } },
       register({ options, logger: pluginLogger }) {
         seen = options;
         pluginLogger.info({}, "registered");
@@ -91,7 +92,7 @@ describe("loading plugins", () => {
       { plugins: [{ name: "probe", plugin: probe, options: { size: 3 } }] },
       { clock: new FakeClock(), logger, transports: [new InMemoryTransport()] },
     );
-    expect(seen).toEqual({ size: 3 });
+    expect(seen).toEqual({ size: 3, label: "none" });
     expect(logger.find("registered")[0]?.context).toEqual({ plugin: "probe" });
   });
 });

@@ -12,8 +12,8 @@ describe("flood control", () => {
     const relayed = (from: number, count: number): string[] =>
       numbered(count, from).map((line) => line.replace("MSG", "MSG alice"));
     alice.write(`${numbered(20).join("\n")}\n`);
-    alice.write(`${numbered(10, 20).join("\n")}\n`);
     expect(await linesOf(bob)).toEqual(relayed(0, 19));
+    alice.write(`${numbered(10, 20).join("\n")}\n`); // more, while over budget: reading stops
     expect(alice.paused).toBe(true);
     server.clock.advance(99);
     expect(await linesOf(bob)).toEqual([]);
@@ -85,10 +85,9 @@ describe("slow consumers", () => {
     sleeper.stopReading();
     const lines = numbered(8).map((line) => `${line} ${"x".repeat(10)}`); // 22 bytes each to a recipient
     alice.write(`${lines.join("\n")}\n`);
-    expect(await linesOf(carol)).toEqual([
-      ...lines.map((line) => line.replace("MSG", "MSG alice")),
-      "INFO sleeper disconnected",
-    ]);
+    const relayed = lines.map((line) => line.replace("MSG", "MSG alice"));
+    // The fifth line took the sleeper's backlog past 100 bytes.
+    expect(await linesOf(carol)).toEqual([...relayed.slice(0, 5), "INFO sleeper disconnected", ...relayed.slice(5)]);
     expect(sleeper.closedByServer).toBe(true);
     expect(server.logger.find("connection closed").map((entry) => entry.context)).toEqual([
       { conn: 2, user: "sleeper", reason: "send-queue" },
