@@ -181,7 +181,7 @@ async function main(): Promise<void> {
   const enabled = args.plugins?.split(",").map((name) => name.trim()).filter((name) => name !== "");
   const logger = PinoLogger.create({ level: args["log-level"] });
 
-  const app = build(
+  const app = await build(
     { ...settings, port, host: args.host, plugins: pluginSpecs(pluginsConfig, enabled) },
     { logger },
   );

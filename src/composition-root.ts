@@ -6,6 +6,7 @@ import { NetTcpServer } from "./adapters/net/net-tcp-server";
 import { PinoLogger } from "./adapters/pino/pino-logger";
 import { ChatServer, type StopOptions } from "./core/chat-server";
 import { CommandDispatcher } from "./core/commands";
+import { PluginHooks } from "./core/hooks";
 import { PluginHost } from "./core/plugin-host";
 import type { ClockPort } from "./core/ports/clock.port";
 import type { DeliveryPort } from "./core/ports/delivery.port";
@@ -15,7 +16,7 @@ import type { ListeningAddress, TransportPort } from "./core/ports/transport.por
 import { Room } from "./core/room";
 import { DEFAULT_CORE_SETTINGS, type CoreSettings } from "./core/settings";
 import { TOKENS } from "./core/tokens";
-import { resolvePlugins, type PluginSpec } from "./plugin-catalogue";
+import { loadPlugins, type PluginSpec } from "./plugin-loader";
 
 export const DEFAULT_PORT = 4000;
 export const DEFAULT_PLUGINS: readonly string[] = ["login", "msg", "who", "dm", "ping", "quit"];
@@ -56,9 +57,10 @@ export const DEFAULT_CONFIG: ServerConfig = {
 /**
  * The composition root: the one place that wires adapters, core and
  * plugins. Every app gets its own child container, so two apps (two tests)
- * never share state. Throws a PluginError if any plugin cannot be loaded.
+ * never share state. Rejects with a PluginError if any plugin cannot be
+ * loaded.
  */
-export function build(config: Partial<ServerConfig> = {}, overrides: AdapterOverrides = {}): ChatApp {
+export async function build(config: Partial<ServerConfig> = {}, overrides: AdapterOverrides = {}): Promise<ChatApp> {
   const settings = { ...DEFAULT_CONFIG, ...config };
   const container = rootContainer.createChildContainer();
   const logger = overrides.logger ?? PinoLogger.create({ level: "info" });
@@ -71,12 +73,14 @@ export function build(config: Partial<ServerConfig> = {}, overrides: AdapterOver
   const transports = overrides.transports ?? [new NetTcpServer({ port: settings.port, host: settings.host }, logger)];
   for (const transport of transports) container.register(TOKENS.Transport, { useValue: transport });
   container.registerSingleton(CommandDispatcher);
+  container.registerSingleton(PluginHooks);
   container.registerSingleton(Room);
   container.registerSingleton(PluginHost);
   container.registerSingleton(ChatServer);
 
+  const candidates = await loadPlugins(settings.plugins);
   const pluginHost = container.resolve(PluginHost);
-  pluginHost.loadAll(resolvePlugins(settings.plugins));
+  pluginHost.loadAll(candidates);
   const server = container.resolve(ChatServer);
 
   return {

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import type { PluginSpec } from "./plugin-catalogue";
+import { dirname, resolve } from "node:path";
+import type { PluginSpec } from "./plugin-loader";
 
 /** A configuration file that cannot be used; the message names the file. */
 export class ConfigError extends Error {
@@ -12,6 +13,8 @@ export interface PluginsConfig {
   readonly plugins: readonly string[];
   /** Options by plugin name; plugins without an entry get `{}`. */
   readonly options: Readonly<Record<string, Record<string, unknown>>>;
+  /** Where the file is: paths and packages it names are found from here. */
+  readonly directory: string;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -33,7 +36,7 @@ export function parsePluginsConfig(text: string, path: string): PluginsConfig {
   if (!isRecord(options) || !Object.values(options).every(isRecord)) {
     throw new ConfigError(`${path}: "options" must map plugin names to objects of options`);
   }
-  return { plugins, options: options as PluginsConfig["options"] };
+  return { plugins, options: options as PluginsConfig["options"], directory: dirname(resolve(path)) };
 }
 
 export function loadPluginsConfig(path: string): PluginsConfig {
@@ -47,7 +50,12 @@ export function loadPluginsConfig(path: string): PluginsConfig {
   return parsePluginsConfig(text, path);
 }
 
-/** The plugins to load: the configured list, or `enabled` in its place, each with its options. */
-export function pluginSpecs(config: PluginsConfig, enabled: readonly string[] = config.plugins): PluginSpec[] {
-  return enabled.map((name) => ({ name, options: config.options[name] ?? {} }));
+/**
+ * The plugins to load: the configured list, each found from the file's
+ * directory, or `enabled` (from the command line) in its place, found from
+ * the working directory. Each gets the options the file gives it.
+ */
+export function pluginSpecs(config: PluginsConfig, enabled?: readonly string[]): PluginSpec[] {
+  const from = enabled === undefined ? config.directory : process.cwd();
+  return (enabled ?? config.plugins).map((name) => ({ name, options: config.options[name] ?? {}, from }));
 }

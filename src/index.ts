@@ -30,4 +30,4 @@ export type {
   TransportPort,
 } from "./core/ports/transport.port";
 export type { CoreSettings } from "./core/settings";
-export type { PluginSpec } from "./plugin-catalogue";
+export type { PluginSpec } from "./plugin-loader";

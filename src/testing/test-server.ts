@@ -1,6 +1,6 @@
 import { build, DEFAULT_PLUGINS, type AdapterOverrides, type ChatApp } from "../composition-root";
 import type { CoreSettings } from "../core/settings";
-import type { PluginSpec } from "../plugin-catalogue";
+import type { PluginSpec } from "../plugin-loader";
 import { FakeClock } from "./fake-clock";
 import { FakeClient, InMemoryTransport } from "./in-memory-transport";
 import { RecordingLogger } from "./recording-logger";
@@ -54,7 +54,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const logger = new RecordingLogger();
   const transport = new InMemoryTransport();
   const { plugins = DEFAULT_PLUGINS, adapters, ...settings } = options;
-  const app = build(
+  const app = await build(
     { ...settings, plugins: plugins.map((spec) => (typeof spec === "string" ? { name: spec } : spec)) },
     { ...adapters, clock, logger, transports: [transport] },
   );

@@ -10,7 +10,7 @@ export interface RunningServer {
 /** The real server, real clock and real TCP on 127.0.0.1, on a port the OS picks. */
 export async function startTcpServer(config: Partial<ServerConfig> = {}): Promise<RunningServer> {
   const logger = new RecordingLogger();
-  const app = build({ port: 0, host: "127.0.0.1", ...config }, { logger });
+  const app = await build({ port: 0, host: "127.0.0.1", ...config }, { logger });
   const [address] = await app.start();
   return { app, port: address!.port, logger };
 }

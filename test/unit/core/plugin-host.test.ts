@@ -1,22 +1,22 @@
 import { build } from "../../../src/composition-root";
 import { PluginError } from "../../../src/core/errors";
 import { definePlugin } from "../../../src/core/plugin-api";
-import type { PluginSpec } from "../../../src/plugin-catalogue";
+import type { PluginSpec } from "../../../src/plugin-loader";
 import { FakeClock } from "../../../src/testing/fake-clock";
 import { InMemoryTransport } from "../../../src/testing/in-memory-transport";
 import { RecordingLogger } from "../../../src/testing/recording-logger";
 
-function load(plugins: readonly PluginSpec[]): string[] {
-  const app = build(
+async function load(plugins: readonly PluginSpec[]): Promise<string[]> {
+  const app = await build(
     { plugins },
     { clock: new FakeClock(), logger: new RecordingLogger(), transports: [new InMemoryTransport()] },
   );
   return [...app.plugins];
 }
 
-function loadError(plugins: readonly PluginSpec[]): PluginError {
+async function loadError(plugins: readonly PluginSpec[]): Promise<PluginError> {
   try {
-    load(plugins);
+    await load(plugins);
   } catch (error) {
     if (error instanceof PluginError) return error;
     throw error;
@@ -33,12 +33,12 @@ const echo = definePlugin({
 });
 
 describe("loading plugins", () => {
-  it("loads the built-ins and given plugins in order, dependencies in any order", () => {
-    expect(load([{ name: "echo", plugin: echo }, { name: "login" }, { name: "ping" }])).toEqual(["echo", "login", "ping"]);
+  it("loads the built-ins and given plugins in order, dependencies in any order", async () => {
+    expect(await load([{ name: "echo", plugin: echo }, { name: "login" }, { name: "ping" }])).toEqual(["echo", "login", "ping"]);
   });
 
   it.each<[string, PluginSpec[], string]>([
-    ["an unknown name", [{ name: "nope" }], 'plugin "nope": no such plugin (built-in plugins: login, msg, who, dm, ping, quit)'],
+    ["an unknown name", [{ name: "nope" }], 'plugin "nope": no such plugin: not a built-in one (login, msg, who, dm, ping, quit), nor a package installed in ' + process.cwd()],
     ["a missing export", [{ name: "./x.js", plugin: null }], 'plugin "./x.js": does not export a plugin object'],
     ["a plugin without a name", [{ name: "./x.js", plugin: { register() {} } }], 'plugin "./x.js": has no name'],
     ["a plugin without register", [{ name: "x", plugin: { name: "x" } }], 'plugin "x": has no register function'],
@@ -73,11 +73,11 @@ describe("loading plugins", () => {
       [{ name: "bad", plugin: { name: "bad", register() { throw new Error("no database"); } } }],
       'plugin "bad": register failed: no database',
     ],
-  ])("refuses %s with an error naming the plugin", (_case, plugins, message) => {
-    expect(loadError(plugins).message).toBe(message);
+  ])("refuses %s with an error naming the plugin", async (_case, plugins, message) => {
+    expect((await loadError(plugins)).message).toBe(message);
   });
 
-  it("gives each plugin its options and a logger that names it", () => {
+  it("gives each plugin its options and a logger that names it", async () => {
     const logger = new RecordingLogger();
     let seen: unknown;
     const probe = definePlugin({
@@ -88,7 +88,7 @@ describe("loading plugins", () => {
         pluginLogger.info({}, "registered");
       },
     });
-    build(
+    await build(
       { plugins: [{ name: "probe", plugin: probe, options: { size: 3 } }] },
       { clock: new FakeClock(), logger, transports: [new InMemoryTransport()] },
     );
