@@ -1,12 +1,17 @@
 import type { ChatPlugin } from "../core/plugin-api";
 import { dmPlugin } from "./dm";
+import { historyPlugin } from "./history";
 import { loginPlugin } from "./login";
 import { msgPlugin } from "./msg";
 import { pingPlugin } from "./ping";
 import { quitPlugin } from "./quit";
+import { roomsPlugin } from "./rooms";
 import { whoPlugin } from "./who";
 
 /** The plugins that ship with the server, by the name a configuration uses. */
 export const builtinPlugins: ReadonlyMap<string, ChatPlugin> = new Map<string, ChatPlugin>(
-  [loginPlugin, msgPlugin, whoPlugin, dmPlugin, pingPlugin, quitPlugin].map((plugin) => [plugin.name, plugin as ChatPlugin]),
+  [loginPlugin, msgPlugin, whoPlugin, dmPlugin, pingPlugin, quitPlugin, roomsPlugin, historyPlugin].map((plugin) => [
+    plugin.name,
+    plugin as unknown as ChatPlugin,
+  ]),
 );

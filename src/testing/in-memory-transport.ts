@@ -64,12 +64,15 @@ export class FakeClient {
     this.handler!.onClose();
   }
 
-  /** Complete lines received and not yet taken, removing them. */
-  takeLines(): string[] {
-    const end = this.received.lastIndexOf("\n");
-    if (end === -1) return [];
-    const lines = this.received.slice(0, end).split("\n");
-    this.received = this.received.slice(end + 1);
+  /** Complete lines received and not yet taken (at most `max` of them), removing them. */
+  takeLines(max = Infinity): string[] {
+    const lines: string[] = [];
+    let start = 0;
+    for (let end = this.received.indexOf("\n"); end !== -1 && lines.length < max; end = this.received.indexOf("\n", start)) {
+      lines.push(this.received.slice(start, end));
+      start = end + 1;
+    }
+    this.received = this.received.slice(start);
     return lines;
   }
 

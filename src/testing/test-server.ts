@@ -19,7 +19,7 @@ export interface TestServer {
   readonly logger: RecordingLogger;
   readonly transport: InMemoryTransport;
   connect(remoteAddress?: string): FakeClient;
-  /** Connects and logs in as `username`, expecting `OK`. */
+  /** Connects and logs in as `username`, expecting `OK` (what follows it is left to read). */
   login(username: string): Promise<FakeClient>;
 }
 
@@ -68,8 +68,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     async login(username) {
       const client = transport.connect();
       client.send(`LOGIN ${username}`);
-      const reply = await linesOf(client);
-      if (reply.join("\n") !== "OK") throw new Error(`LOGIN ${username} answered ${JSON.stringify(reply)}`);
+      await settle();
+      const [reply] = client.takeLines(1);
+      if (reply !== "OK") throw new Error(`LOGIN ${username} answered ${JSON.stringify(reply)}`);
       return client;
     },
   };

@@ -164,7 +164,7 @@ describe("chat-server, the command", () => {
         "an unknown plugin",
         ["--plugins", "login,nope"],
         1,
-        `plugin "nope": no such plugin: not a built-in one (login, msg, who, dm, ping, quit), nor a package installed in ${process.cwd()}`,
+        `plugin "nope": no such plugin: not a built-in one (login, msg, who, dm, ping, quit, rooms, history), nor a package installed in ${process.cwd()}`,
       ],
       ["a missing dependency", ["--plugins", "msg"], 1, 'plugin "msg": depends on "login", which is not loaded'],
       ["a missing config file", ["--config", "/nonexistent/chat.json"], 1, "cannot read /nonexistent/chat.json: no such file"],

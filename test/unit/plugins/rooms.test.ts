@@ -1,0 +1,101 @@
+import { expectLines, linesOf, startTestServer } from "../../../src/testing/test-server";
+
+const plugins = ["login", "msg", "ping", "rooms"];
+
+describe("rooms", () => {
+  it("delivers MSG #room only to the room's members, and plain MSG to everyone", async () => {
+    const server = await startTestServer({ plugins });
+    const alice = await server.login("alice");
+    const bob = await server.login("bob");
+    const carol = await server.login("carol");
+    alice.send("JOIN #dev");
+    await expectLines(alice, "OK");
+    bob.send("join #Dev");
+    await expectLines(bob, "OK");
+    await expectLines(alice, "INFO bob joined #dev");
+    alice.send("MSG #DEV  ship   it ");
+    await expectLines(bob, "MSG alice #dev ship   it");
+    await expectLines(alice);
+    await expectLines(carol);
+    carol.send("MSG #hashtags are for rooms now");
+    await expectLines(carol, "ERR not-in-room #hashtags");
+    carol.send("MSG hello all");
+    await expectLines(alice, "MSG carol hello all");
+    await expectLines(bob, "MSG carol hello all");
+  });
+
+  it("lists rooms with their member counts, by name, and forgets empty ones", async () => {
+    const server = await startTestServer({ plugins });
+    const alice = await server.login("alice");
+    const bob = await server.login("bob");
+    alice.send("ROOMS");
+    await expectLines(alice, "END ROOMS");
+    alice.write("JOIN #zeta\nJOIN #alpha\n");
+    bob.send("JOIN #zeta");
+    await linesOf(alice);
+    await linesOf(bob);
+    alice.send("ROOMS");
+    await expectLines(alice, "ROOM #alpha 1", "ROOM #zeta 2", "END ROOMS");
+    alice.send("PART #alpha");
+    await expectLines(alice, "OK");
+    bob.send("ROOMS");
+    await expectLines(bob, "ROOM #zeta 2", "END ROOMS");
+  });
+
+  it("tells the members who leaves a room, and takes a user who disconnects out of every room", async () => {
+    const server = await startTestServer({ plugins });
+    const alice = await server.login("alice");
+    const bob = await server.login("bob");
+    alice.send("JOIN #dev");
+    bob.send("JOIN #dev");
+    await linesOf(alice);
+    await linesOf(bob);
+    bob.send("PART #dev");
+    await expectLines(bob, "OK");
+    await expectLines(alice, "INFO bob left #dev");
+    bob.send("JOIN #dev");
+    await linesOf(alice);
+    bob.disconnect();
+    await expectLines(alice, "INFO bob disconnected");
+    alice.send("ROOMS");
+    await expectLines(alice, "ROOM #dev 1", "END ROOMS");
+  });
+
+  it.each([
+    ["JOIN dev", "ERR invalid-room"],
+    ["JOIN #", "ERR invalid-room"],
+    ["JOIN #a b", "ERR invalid-room"],
+    [`JOIN #${"x".repeat(33)}`, "ERR invalid-room"],
+    ["PART #nowhere", "ERR not-in-room #nowhere"],
+    ["MSG #bad!name hi", "ERR invalid-room"],
+    ["MSG #nowhere hi", "ERR not-in-room #nowhere"],
+  ])("answers %j with %j", async (line, reply) => {
+    const server = await startTestServer({ plugins });
+    const alice = await server.login("alice");
+    alice.send(line);
+    await expectLines(alice, reply);
+  });
+
+  it("refuses a second JOIN and an empty room message", async () => {
+    const server = await startTestServer({ plugins });
+    const alice = await server.login("alice");
+    alice.write("JOIN #dev\nJOIN #DEV\nMSG #dev \u0007 \n");
+    await expectLines(alice, "OK", "ERR already-in-room #dev", "ERR empty-message");
+  });
+
+  it("needs a login first", async () => {
+    const server = await startTestServer({ plugins });
+    const stranger = server.connect();
+    stranger.write("JOIN #dev\nROOMS\nMSG #dev hi\n");
+    await expectLines(stranger, "ERR must-login-first", "ERR must-login-first", "ERR must-login-first");
+  });
+
+  it("is off by default: its verbs are unknown", async () => {
+    const server = await startTestServer();
+    const alice = await server.login("alice");
+    const bob = await server.login("bob");
+    alice.write("JOIN #dev\nMSG #dev hi\n");
+    await expectLines(alice, "ERR unknown-command JOIN");
+    await expectLines(bob, "MSG alice #dev hi");
+  });
+});
