@@ -182,7 +182,7 @@ async function main(): Promise<void> {
   const logger = PinoLogger.create({ level: args["log-level"] });
 
   const app = await build(
-    { ...settings, port, host: args.host, plugins: pluginSpecs(pluginsConfig, enabled) },
+    { ...settings, port, host: args.host, plugins: pluginSpecs(pluginsConfig, enabled), pluginOptions: pluginsConfig.options },
     { logger },
   );
   try {

@@ -27,6 +27,11 @@ export interface ServerConfig extends CoreSettings {
   /** Interface to listen on; all of them when omitted. */
   readonly host?: string;
   readonly plugins: readonly PluginSpec[];
+  /**
+   * Options for plugins, by the plugin's name or by how it is listed (a path,
+   * a package): for those whose spec gives none.
+   */
+  readonly pluginOptions?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 /** Adapters to use instead of the real ones: the seams for tests and embedding. */
@@ -80,7 +85,7 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
 
   const candidates = await loadPlugins(settings.plugins);
   const pluginHost = container.resolve(PluginHost);
-  pluginHost.loadAll(candidates);
+  pluginHost.loadAll(candidates, settings.pluginOptions);
   const server = container.resolve(ChatServer);
 
   return {

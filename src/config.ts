@@ -53,9 +53,10 @@ export function loadPluginsConfig(path: string): PluginsConfig {
 /**
  * The plugins to load: the configured list, each found from the file's
  * directory, or `enabled` (from the command line) in its place, found from
- * the working directory. Each gets the options the file gives it.
+ * the working directory. Options are matched by the server (to the plugin's
+ * own name, or to how it is listed).
  */
 export function pluginSpecs(config: PluginsConfig, enabled?: readonly string[]): PluginSpec[] {
   const from = enabled === undefined ? config.directory : process.cwd();
-  return (enabled ?? config.plugins).map((name) => ({ name, options: config.options[name] ?? {}, from }));
+  return (enabled ?? config.plugins).map((name) => ({ name, from }));
 }

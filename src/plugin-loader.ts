@@ -10,6 +10,7 @@ import { builtinPlugins } from "./plugins";
 export interface PluginSpec {
   /** A built-in plugin's name, a path (`./x.js`, `/abs/x.mjs`), or an npm package name. */
   readonly name: string;
+  /** Its options; else those the server config gives for its name. */
   readonly options?: Readonly<Record<string, unknown>>;
   /** Where a path or a package name is resolved from; the working directory by default. */
   readonly from?: string;
@@ -32,7 +33,7 @@ export async function loadPlugins(specs: readonly PluginSpec[]): Promise<PluginC
   return candidates;
 }
 
-async function load({ name, options = {}, from = process.cwd(), plugin }: PluginSpec): Promise<PluginCandidate> {
+async function load({ name, options, from = process.cwd(), plugin }: PluginSpec): Promise<PluginCandidate> {
   if (plugin !== undefined) return { source: name, plugin, options };
   switch (sourceOf(name)) {
     case "built-in":

@@ -14,9 +14,11 @@ export interface PluginCandidate {
   readonly source: string;
   /** Whatever the module exported; validated here. */
   readonly plugin: unknown;
-  /** The options the configuration gives it, unchecked. */
-  readonly options: Readonly<Record<string, unknown>>;
+  /** The options given with it, unchecked; when absent, looked up by name. */
+  readonly options?: Readonly<Record<string, unknown>> | undefined;
 }
+
+type OptionsByName = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 
 /**
  * Validates plugins and registers them, one at a time in the given order.
@@ -41,12 +43,22 @@ export class PluginHost {
     return this.loaded;
   }
 
-  loadAll(candidates: readonly PluginCandidate[]): void {
+  /**
+   * `optionsByName` gives options to plugins loaded without any, by the
+   * plugin's own name or by how the configuration lists it.
+   */
+  loadAll(candidates: readonly PluginCandidate[], optionsByName: OptionsByName = {}): void {
+    const used = new Set<string>();
     const plugins = candidates.map((candidate) => {
       const plugin = validatePlugin(candidate);
-      this.register(plugin, candidate.options);
+      const key = [candidate.source, plugin.name].find((name) => Object.hasOwn(optionsByName, name));
+      if (key !== undefined) used.add(key);
+      this.register(plugin, candidate.options ?? (key === undefined ? {} : optionsByName[key]!));
       return plugin;
     });
+    for (const name of Object.keys(optionsByName)) {
+      if (!used.has(name)) this.logger.warn({ plugin: name }, "options given for a plugin that is not loaded");
+    }
     for (const plugin of plugins) {
       const missing = (plugin.dependencies ?? []).filter((name) => !this.loaded.includes(name));
       if (missing.length > 0) {

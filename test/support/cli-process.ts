@@ -33,9 +33,11 @@ export class CliProcess {
     );
   }
 
-  /** Runs to completion, for calls that exit by themselves (errors, --help). */
+  /** Runs to completion, for calls that exit by themselves (errors, --help); killed if it has not after 10 s. */
   static run(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<Exit> {
-    return CliProcess.spawn(args, env, cwd).exited;
+    const cli = CliProcess.spawn(args, env, cwd);
+    const guard = setTimeout(() => cli.kill("SIGKILL"), WAIT_MS);
+    return cli.exited.finally(() => clearTimeout(guard));
   }
 
   /** Log entries written so far (pino's JSON lines). */
