@@ -138,7 +138,16 @@ function parseArguments(argv: string[]) {
         type: "string",
         describe: `plugin configuration (default: ./${CONFIG_FILE}, else the one shipped with the server)`,
       },
+      "tls-cert": { type: "string", describe: "PEM file of the TLS certificate (chain); with --tls-key, serves TLS" },
+      "tls-key": { type: "string", describe: "PEM file of the TLS private key" },
+      "tls-port": {
+        type: "string",
+        describe: "port for TLS beside plain TCP on --port (default: TLS instead of plain TCP on --port)",
+      },
+      "metrics-port": { type: "string", describe: "serve Prometheus /metrics and /healthz over HTTP on this port (default: off)" },
+      "metrics-host": { type: "string", describe: "interface for the metrics port (default: --host)" },
       "log-level": { choices: LOG_LEVELS, default: "info" as LogLevel, describe: "least severe log level written" },
+      "log-pretty": { type: "boolean", default: false, describe: "human-readable logs (pino-pretty) instead of JSON lines" },
     })
     .strict()
     .version(version)
@@ -157,8 +166,9 @@ function configPath(explicit: string | undefined): string {
   return existsSync(CONFIG_FILE) ? CONFIG_FILE : join(PACKAGE_ROOT, CONFIG_FILE);
 }
 
-function listenFailure(error: NodeJS.ErrnoException, port: number, host: string | undefined): string {
-  const where = host === undefined ? `port ${port}` : `${host}:${port}`;
+function listenFailure(error: NodeJS.ErrnoException & { port?: number }, port: number, host: string | undefined): string {
+  const failed = error.port ?? port;
+  const where = host === undefined ? `port ${failed}` : `${host}:${failed}`;
   switch (error.code) {
     case "EADDRINUSE":
       return `${where} is already in use`;
@@ -177,12 +187,26 @@ async function main(): Promise<void> {
   const portText = args.port ?? process.env.PORT ?? String(DEFAULT_PORT);
   const port = parseNumber(args.port === undefined ? "PORT" : "--port", portText, { min: 0, max: 65535 });
   const settings = coreSettings(args);
-  const pluginsConfig = loadPluginsConfig(configPath(args.config));
+  const portFlag = (flag: "tls-port" | "metrics-port"): number | undefined =>
+    args[flag] === undefined ? undefined : parseNumber(`--${flag}`, args[flag], { min: 0, max: 65535 });
+  const tlsPort = portFlag("tls-port");
+  const metricsPort = portFlag("metrics-port");
+  const tls = tlsFiles(args["tls-cert"], args["tls-key"], tlsPort);
+  const path = configPath(args.config);
+  const pluginsConfig = loadPluginsConfig(path);
   const enabled = args.plugins?.split(",").map((name) => name.trim()).filter((name) => name !== "");
-  const logger = PinoLogger.create({ level: args["log-level"] });
+  const logger = PinoLogger.create({ level: args["log-level"], pretty: args["log-pretty"] });
 
   const app = await build(
-    { ...settings, port, host: args.host, plugins: pluginSpecs(pluginsConfig, enabled), pluginOptions: pluginsConfig.options },
+    {
+      ...settings,
+      port,
+      host: args.host,
+      plugins: pluginSpecs(pluginsConfig, enabled),
+      pluginOptions: pluginsConfig.options,
+      ...(tls && { tls }),
+      ...(metricsPort !== undefined && { metrics: { port: metricsPort, host: args["metrics-host"] ?? args.host } }),
+    },
     { logger },
   );
   try {
@@ -192,6 +216,37 @@ async function main(): Promise<void> {
   }
   logger.info({ plugins: app.plugins }, "ready");
   stopOnSignals(app, logger);
+  reloadOnHangup(app, logger, path, enabled);
+}
+
+function tlsFiles(certFile: string | undefined, keyFile: string | undefined, port: number | undefined) {
+  if (certFile === undefined && keyFile === undefined) {
+    if (port !== undefined) throw usageError("--tls-port needs --tls-cert and --tls-key");
+    return undefined;
+  }
+  if (certFile === undefined || keyFile === undefined) throw usageError("--tls-cert and --tls-key go together");
+  return { certFile, keyFile, ...(port !== undefined && { port }) };
+}
+
+/**
+ * SIGHUP: read the TLS certificate and the configuration file again; apply
+ * what can change while running, and log what needs a restart.
+ */
+function reloadOnHangup(app: ChatApp, logger: LoggerPort, path: string, enabled: readonly string[] | undefined): void {
+  process.on("SIGHUP", () => {
+    let request;
+    try {
+      const fresh = loadPluginsConfig(path);
+      request = { plugins: enabled ?? fresh.plugins, pluginOptions: fresh.options };
+    } catch (error) {
+      logger.error({ err: error, config: path }, "reload refused: the configuration file cannot be used; nothing changed");
+      return;
+    }
+    const { applied, needsRestart, errors } = app.reload(request);
+    for (const change of needsRestart) logger.warn({ change }, "needs a restart");
+    for (const problem of errors) logger.error({ problem }, "not reloaded");
+    logger.info({ applied, needsRestart, errors }, "reloaded");
+  });
 }
 
 function stopOnSignals(app: ChatApp, logger: LoggerPort): void {

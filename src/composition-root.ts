@@ -1,21 +1,28 @@
+import { readFileSync } from "node:fs";
+import { createSecureContext } from "node:tls";
 import { container as rootContainer, type DependencyContainer } from "tsyringe";
 import { SystemClock } from "./adapters/clock/system-clock";
 import { InProcessDelivery } from "./adapters/in-process/in-process-delivery";
 import { InProcessPresence } from "./adapters/in-process/in-process-presence";
-import { NetTcpServer } from "./adapters/net/net-tcp-server";
+import { NoMetrics } from "./adapters/metrics/no-metrics";
+import { NetTcpServer, type TlsIdentity } from "./adapters/net/net-tcp-server";
 import { PinoLogger } from "./adapters/pino/pino-logger";
+import { MetricsHttpServer } from "./adapters/prometheus/metrics-http-server";
+import { PrometheusMetrics } from "./adapters/prometheus/prometheus-metrics";
 import { ChatServer, type StopOptions } from "./core/chat-server";
 import { CommandDispatcher } from "./core/commands";
 import { PluginHooks } from "./core/hooks";
-import { PluginHost } from "./core/plugin-host";
+import { PluginHost, type ReloadReport } from "./core/plugin-host";
 import type { ClockPort } from "./core/ports/clock.port";
 import type { DeliveryPort } from "./core/ports/delivery.port";
 import type { LoggerPort } from "./core/ports/logger.port";
+import type { MetricsPort } from "./core/ports/metrics.port";
 import type { PresencePort } from "./core/ports/presence.port";
 import type { ListeningAddress, TransportPort } from "./core/ports/transport.port";
 import { Room } from "./core/room";
 import { DEFAULT_CORE_SETTINGS, type CoreSettings } from "./core/settings";
 import { TOKENS } from "./core/tokens";
+import { ConfigError } from "./config";
 import { loadPlugins, type PluginSpec } from "./plugin-loader";
 
 export const DEFAULT_PORT = 4000;
@@ -32,6 +39,20 @@ export interface ServerConfig extends CoreSettings {
    * a package): for those whose spec gives none.
    */
   readonly pluginOptions?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /**
+   * TLS: PEM files of the certificate (chain) and its key. With `port`, TLS
+   * is served there beside plain TCP; without, instead of it.
+   */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly port?: number };
+  /** Serve `/metrics` and `/healthz` over HTTP on this port (0: any free one). */
+  readonly metrics?: { readonly port: number; readonly host?: string };
+}
+
+/** What a reload was given: the configuration file read anew. */
+export interface ReloadRequest {
+  /** The plugins the file lists now (a change needs a restart). */
+  readonly plugins: readonly string[];
+  readonly pluginOptions: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 /** Adapters to use instead of the real ones: the seams for tests and embedding. */
@@ -41,6 +62,7 @@ export interface AdapterOverrides {
   readonly transports?: readonly TransportPort[];
   readonly presence?: PresencePort;
   readonly delivery?: DeliveryPort;
+  readonly metrics?: MetricsPort;
 }
 
 export interface ChatApp {
@@ -49,8 +71,32 @@ export interface ChatApp {
   readonly container: DependencyContainer;
   /** The loaded plugins, in load order. */
   readonly plugins: readonly string[];
+  /** Listens on every transport (and the metrics port); resolves with the transports' addresses. */
   start(): Promise<ListeningAddress[]>;
+  /** Where `/metrics` is served, once started; null when metrics are off. */
+  readonly metricsAddress: ListeningAddress | null;
   stop(options?: StopOptions): Promise<void>;
+  /** Reads the TLS certificate again and takes new plugin options where plugins allow it. */
+  reload(request: ReloadRequest): ReloadReport;
+}
+
+/** Reads and checks the TLS certificate and key; a ConfigError names the file and the problem. */
+function readIdentity({ certFile, keyFile }: NonNullable<ServerConfig["tls"]>): TlsIdentity {
+  const read = (file: string, what: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      const { code, message } = error as NodeJS.ErrnoException;
+      throw new ConfigError(`cannot read the TLS ${what} ${file}: ${code === "ENOENT" ? "no such file" : message}`);
+    }
+  };
+  const identity = { cert: read(certFile, "certificate"), key: read(keyFile, "key") };
+  try {
+    createSecureContext(identity);
+  } catch (error) {
+    throw new ConfigError(`the TLS certificate ${certFile} and key ${keyFile} cannot be used: ${(error as Error).message}`);
+  }
+  return identity;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -75,7 +121,13 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
   container.register(TOKENS.Settings, { useValue: settings });
   container.register(TOKENS.Presence, { useValue: overrides.presence ?? new InProcessPresence() });
   container.register(TOKENS.Delivery, { useValue: overrides.delivery ?? new InProcessDelivery() });
-  const transports = overrides.transports ?? [new NetTcpServer({ port: settings.port, host: settings.host }, logger)];
+  const prometheus = settings.metrics === undefined ? null : new PrometheusMetrics();
+  container.register(TOKENS.Metrics, { useValue: overrides.metrics ?? prometheus ?? new NoMetrics() });
+
+  const { tls, host } = settings;
+  const tlsServer = tls === undefined ? null : new NetTcpServer({ port: tls.port ?? settings.port, host, tls: readIdentity(tls) }, logger);
+  const plainServer = tls !== undefined && tls.port === undefined ? null : new NetTcpServer({ port: settings.port, host }, logger);
+  const transports = overrides.transports ?? [plainServer, tlsServer].filter((transport) => transport !== null);
   for (const transport of transports) container.register(TOKENS.Transport, { useValue: transport });
   container.registerSingleton(CommandDispatcher);
   container.registerSingleton(PluginHooks);
@@ -87,15 +139,48 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
   const pluginHost = container.resolve(PluginHost);
   pluginHost.loadAll(candidates, settings.pluginOptions);
   const server = container.resolve(ChatServer);
+  const metricsServer =
+    settings.metrics === undefined || prometheus === null
+      ? null
+      : new MetricsHttpServer(
+          { port: settings.metrics.port, host: settings.metrics.host ?? host },
+          prometheus.registry,
+          () => ({ ok: server.isAccepting, connections: server.connectionCount }),
+          logger,
+        );
 
+  let metricsAddress: ListeningAddress | null = null;
   return {
     server,
     container,
     plugins: pluginHost.names,
-    start: () => server.start(),
+    get metricsAddress() {
+      return metricsAddress;
+    },
+    async start() {
+      const addresses = await server.start();
+      if (metricsServer !== null) {
+        metricsAddress = await metricsServer.listen();
+        logger.info({ transport: "metrics", ...metricsAddress }, "listening");
+      }
+      return addresses;
+    },
     async stop(options) {
       await server.stop(options);
+      await metricsServer?.close();
       await container.dispose();
+    },
+    reload(request) {
+      const report = pluginHost.reload(request.plugins, request.pluginOptions);
+      if (tls !== undefined && tlsServer !== null) {
+        try {
+          tlsServer.reloadIdentity(readIdentity(tls));
+          report.applied.push(`TLS certificate ${tls.certFile} read again`);
+        } catch (error) {
+          report.errors.push(`TLS certificate: ${(error as Error).message}; the old one stays`);
+        }
+      }
+      return report;
     },
   };
 }

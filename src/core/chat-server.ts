@@ -4,6 +4,7 @@ import { ConnectionLimits } from "./connection-limits";
 import { PluginHooks } from "./hooks";
 import type { ClockPort } from "./ports/clock.port";
 import type { LoggerPort } from "./ports/logger.port";
+import type { MetricsPort } from "./ports/metrics.port";
 import type { Connection, ConnectionHandler, ListeningAddress, TransportPort } from "./ports/transport.port";
 import { encodeLine } from "./protocol/text";
 import { Room } from "./room";
@@ -32,12 +33,14 @@ export class ChatServer {
   private readonly limits: ConnectionLimits;
   private nextSessionId = 1;
   private stopping: Promise<void> | null = null;
+  private started = false;
   private onIdle: (() => void) | null = null;
 
   constructor(
     @injectAll(TOKENS.Transport) private readonly transports: TransportPort[],
     @inject(TOKENS.Clock) private readonly clock: ClockPort,
     @inject(TOKENS.Logger) private readonly logger: LoggerPort,
+    @inject(TOKENS.Metrics) private readonly metrics: MetricsPort,
     @inject(TOKENS.Settings) settings: CoreSettings,
     commands: CommandDispatcher,
     room: Room,
@@ -47,6 +50,7 @@ export class ChatServer {
     this.services = {
       clock,
       logger,
+      metrics,
       settings,
       commands,
       hooks,
@@ -61,6 +65,11 @@ export class ChatServer {
     return this.sessions.size;
   }
 
+  /** Taking connections: started and not stopping. */
+  get isAccepting(): boolean {
+    return this.started && this.stopping === null;
+  }
+
   /** Listens on every transport; resolves with their addresses, in order. */
   async start(): Promise<ListeningAddress[]> {
     const addresses: ListeningAddress[] = [];
@@ -69,6 +78,7 @@ export class ChatServer {
       this.logger.info({ transport: transport.name, ...address }, "listening");
       addresses.push(address);
     }
+    this.started = true;
     return addresses;
   }
 
@@ -111,12 +121,14 @@ export class ChatServer {
     }
     const session = new Session(this.nextSessionId++, connection, this.services);
     this.sessions.add(session);
+    this.metrics.connectionOpened();
     return session;
   }
 
   private forget(session: Session): void {
     this.sessions.delete(session);
     this.limits.release(session.remoteAddress);
+    this.metrics.connectionClosed(session.closeReason);
     if (this.sessions.size === 0) this.onIdle?.();
   }
 }

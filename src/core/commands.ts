@@ -1,7 +1,9 @@
 import { inject, injectable } from "tsyringe";
 import { PluginError } from "./errors";
 import type { Command, CommandContext, CommandExtension, SessionHandle } from "./plugin-api";
+import type { ClockPort } from "./ports/clock.port";
 import type { LoggerPort } from "./ports/logger.port";
+import type { MetricsPort } from "./ports/metrics.port";
 import { asciiUpperCase, echoWord, splitFirstWord } from "./protocol/text";
 import { TOKENS } from "./tokens";
 
@@ -58,7 +60,11 @@ export class CommandDispatcher {
   private readonly byVerb = new Map<string, RegisteredCommand>();
   private readonly extensions = new Map<string, RegisteredExtension[]>();
 
-  constructor(@inject(TOKENS.Logger) private readonly logger: LoggerPort) {}
+  constructor(
+    @inject(TOKENS.Logger) private readonly logger: LoggerPort,
+    @inject(TOKENS.Clock) private readonly clock: ClockPort,
+    @inject(TOKENS.Metrics) private readonly metrics: MetricsPort,
+  ) {}
 
   add(plugin: string, command: Command): void {
     if (typeof command !== "object" || command === null) {
@@ -108,6 +114,16 @@ export class CommandDispatcher {
       return undefined;
     }
     const context: CommandContext = { session, args: rest };
+    const started = this.clock.now();
+    const running = this.run(entry, context);
+    if (running === undefined) {
+      this.timed(entry.verb, started);
+      return undefined;
+    }
+    return running.then(() => this.timed(entry.verb, started));
+  }
+
+  private run(entry: RegisteredCommand, context: CommandContext): Promise<void> | undefined {
     const extensions = this.extensions.get(entry.verb);
     if (extensions === undefined) return this.runCommand(entry, context);
     const step = (index: number): Promise<void> => {
@@ -115,7 +131,11 @@ export class CommandDispatcher {
       const { plugin, extension } = extensions[index]!;
       return attempt(plugin, () => extension(context, () => step(index + 1)));
     };
-    return step(0).then(undefined, (failure: PluginFailure) => this.fail(failure, entry.verb, session));
+    return step(0).then(undefined, (failure: PluginFailure) => this.fail(failure, entry.verb, context.session));
+  }
+
+  private timed(verb: string, started: number): void {
+    this.metrics.commandHandled(verb, (this.clock.now() - started) / 1000);
   }
 
   /** The common case, a verb nobody extends: no promise unless the command makes one. */

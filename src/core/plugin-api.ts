@@ -145,6 +145,12 @@ export interface PluginApi<Options> {
   readonly logger: LoggerPort;
   /** This plugin's options, checked against its schema, defaults filled in. */
   readonly options: Options;
+  /**
+   * Takes new options while the server runs (on SIGHUP, when the
+   * configuration file changed). A plugin that does not listen needs a
+   * restart for new options, and the server says so in its log.
+   */
+  onOptionsChange(listener: (options: Options) => void): void;
 }
 
 export interface ChatPlugin<Schema extends OptionsSchema = OptionsSchema> {

@@ -20,6 +20,22 @@ export interface PluginCandidate {
 
 type OptionsByName = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 
+interface LoadedPlugin {
+  readonly plugin: ChatPlugin;
+  readonly source: string;
+  /** Options fixed by the spec itself, not by the configuration's map. */
+  readonly fixedOptions: boolean;
+  options: Readonly<Record<string, unknown>>;
+  readonly listeners: ((options: never) => void)[];
+}
+
+/** What a reload did: changes applied, changes that need a restart, and problems. */
+export interface ReloadReport {
+  readonly applied: string[];
+  readonly needsRestart: string[];
+  readonly errors: string[];
+}
+
 /**
  * Validates plugins and registers them, one at a time in the given order.
  * Dependencies and the verbs extended are checked once all are registered,
@@ -29,7 +45,7 @@ type OptionsByName = Readonly<Record<string, Readonly<Record<string, unknown>>>>
  */
 @injectable()
 export class PluginHost {
-  private readonly loaded: string[] = [];
+  private readonly loaded: LoadedPlugin[] = [];
 
   constructor(
     private readonly commands: CommandDispatcher,
@@ -40,7 +56,7 @@ export class PluginHost {
 
   /** Names of the registered plugins, in registration order. */
   get names(): readonly string[] {
-    return this.loaded;
+    return this.loaded.map((entry) => entry.plugin.name);
   }
 
   /**
@@ -51,16 +67,18 @@ export class PluginHost {
     const used = new Set<string>();
     const plugins = candidates.map((candidate) => {
       const plugin = validatePlugin(candidate);
-      const key = [candidate.source, plugin.name].find((name) => Object.hasOwn(optionsByName, name));
+      const key = optionsKey(optionsByName, candidate.source, plugin.name);
       if (key !== undefined) used.add(key);
-      this.register(plugin, candidate.options ?? (key === undefined ? {} : optionsByName[key]!));
+      const raw = candidate.options ?? (key === undefined ? {} : optionsByName[key]!);
+      this.register(plugin, candidate.source, raw, candidate.options !== undefined);
       return plugin;
     });
     for (const name of Object.keys(optionsByName)) {
       if (!used.has(name)) this.logger.warn({ plugin: name }, "options given for a plugin that is not loaded");
     }
+    const names = this.names;
     for (const plugin of plugins) {
-      const missing = (plugin.dependencies ?? []).filter((name) => !this.loaded.includes(name));
+      const missing = (plugin.dependencies ?? []).filter((name) => !names.includes(name));
       if (missing.length > 0) {
         throw new PluginError(plugin.name, `depends on ${missing.map((name) => `"${name}"`).join(", ")}, which is not loaded`);
       }
@@ -68,15 +86,53 @@ export class PluginHost {
     this.commands.checkExtensions();
   }
 
-  private register(plugin: ChatPlugin, rawOptions: Readonly<Record<string, unknown>>): void {
+  /**
+   * Takes a new configuration while running: options a plugin listens for
+   * are applied; any other change is reported as needing a restart.
+   */
+  reload(sources: readonly string[], optionsByName: OptionsByName): ReloadReport {
+    const report: ReloadReport = { applied: [], needsRestart: [], errors: [] };
+    const running = this.loaded.map((entry) => entry.source);
+    if (sources.join("\n") !== running.join("\n")) {
+      report.needsRestart.push(`the plugin list changed: ${running.join(", ")} -> ${sources.join(", ")}`);
+    }
+    for (const entry of this.loaded) {
+      const name = entry.plugin.name;
+      if (entry.fixedOptions) continue;
+      const key = optionsKey(optionsByName, entry.source, name);
+      let options: Readonly<Record<string, unknown>>;
+      try {
+        options = parseOptions(entry.plugin.options, key === undefined ? {} : optionsByName[key]!);
+      } catch (error) {
+        report.errors.push(`plugin "${name}": ${(error as Error).message}; its options stay as they were`);
+        continue;
+      }
+      if (JSON.stringify(options) === JSON.stringify(entry.options)) continue;
+      if (entry.listeners.length === 0) {
+        report.needsRestart.push(`plugin "${name}": new options, which it takes at start only`);
+        continue;
+      }
+      entry.options = options;
+      try {
+        for (const listener of entry.listeners) listener(options as never);
+        report.applied.push(`plugin "${name}": options ${JSON.stringify(options)}`);
+      } catch (error) {
+        report.errors.push(`plugin "${name}": failed to take its new options: ${(error as Error).message}`);
+      }
+    }
+    return report;
+  }
+
+  private register(plugin: ChatPlugin, source: string, rawOptions: Readonly<Record<string, unknown>>, fixedOptions: boolean): void {
     const name = plugin.name;
-    if (this.loaded.includes(name)) throw new PluginError(name, "is loaded twice");
+    if (this.loaded.some((entry) => entry.plugin.name === name)) throw new PluginError(name, "is loaded twice");
     let options;
     try {
       options = parseOptions(plugin.options, rawOptions);
     } catch (error) {
       throw new PluginError(name, (error as Error).message);
     }
+    const entry: LoadedPlugin = { plugin, source, fixedOptions, options, listeners: [] };
     const { commands, hooks } = this;
     const api: PluginApi<typeof options> = {
       commands: {
@@ -92,6 +148,7 @@ export class PluginHost {
       room: this.room,
       logger: this.logger.child({ plugin: name }),
       options,
+      onOptionsChange: (listener) => void entry.listeners.push(listener as (options: never) => void),
     };
     try {
       plugin.register(api);
@@ -99,8 +156,13 @@ export class PluginHost {
       if (error instanceof PluginError) throw error;
       throw new PluginError(name, `register failed: ${error instanceof Error ? error.message : String(error)}`);
     }
-    this.loaded.push(name);
+    this.loaded.push(entry);
   }
+}
+
+/** Options are given by how the configuration lists a plugin, or by its name. */
+function optionsKey(optionsByName: OptionsByName, source: string, name: string): string | undefined {
+  return [source, name].find((key) => Object.hasOwn(optionsByName, key));
 }
 
 function validatePlugin({ source, plugin }: PluginCandidate): ChatPlugin {

@@ -11,6 +11,7 @@ import type {
 } from "./plugin-api";
 import type { DeliveryPort } from "./ports/delivery.port";
 import type { LoggerPort } from "./ports/logger.port";
+import type { MetricsPort } from "./ports/metrics.port";
 import type { PresencePort } from "./ports/presence.port";
 import { encodeLine, isValidUsername } from "./protocol/text";
 import { Session } from "./session";
@@ -30,6 +31,7 @@ export class Room implements RoomApi {
     @inject(TOKENS.Presence) private readonly presence: PresencePort,
     @inject(TOKENS.Delivery) private readonly delivery: DeliveryPort,
     @inject(TOKENS.Logger) private readonly logger: LoggerPort,
+    @inject(TOKENS.Metrics) private readonly metrics: MetricsPort,
     private readonly hooks: PluginHooks,
   ) {}
 
@@ -46,6 +48,7 @@ export class Room implements RoomApi {
     session.joined(username, this.hooks.hasLoginHooks);
     this.delivery.attach(username, session);
     this.logger.info({ conn: session.id, user: username }, "login");
+    this.metrics.userLoggedIn();
     return "ok";
   }
 
@@ -59,6 +62,7 @@ export class Room implements RoomApi {
     const username = session.username!;
     this.delivery.detach(username, session);
     this.presence.release(username);
+    this.metrics.userLeft();
     this.delivery.broadcast(encodeLine(`INFO ${username} disconnected`));
     this.hooks.runDisconnect({ username, reason });
   }

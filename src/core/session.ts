@@ -4,6 +4,7 @@ import type { SessionHandle } from "./plugin-api";
 import type { ClockPort, Timer } from "./ports/clock.port";
 import type { Recipient } from "./ports/delivery.port";
 import type { LoggerPort } from "./ports/logger.port";
+import type { MetricsPort } from "./ports/metrics.port";
 import type { Connection, ConnectionHandler } from "./ports/transport.port";
 import { LineDecoder, type LineFailure } from "./protocol/line-decoder";
 import { encodeLine } from "./protocol/text";
@@ -13,6 +14,7 @@ import type { CoreSettings } from "./settings";
 export interface SessionServices {
   readonly clock: ClockPort;
   readonly logger: LoggerPort;
+  readonly metrics: MetricsPort;
   readonly settings: CoreSettings;
   readonly commands: CommandDispatcher;
   readonly hooks: PluginHooks;
@@ -58,7 +60,7 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
   /** A line taken from the decoder that waits for budget. */
   private stalled: string | LineFailure | null = null;
   private inputEnded = false;
-  private closeReason: string | null = null;
+  private reasonClosed: string | null = null;
   private lastActivity: number;
   private idleTimer: Timer | null = null;
   private budgetTimer: Timer | null = null;
@@ -94,16 +96,21 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
     return this.state === State.Open;
   }
 
+  /** Why the connection ended (or is ending); "open" while it is not. */
+  get closeReason(): string {
+    return this.reasonClosed ?? "open";
+  }
+
   reply(line: string): void {
-    if (this.state === State.Open) this.transmit(encodeLine(line));
+    if (this.state === State.Open) this.transmit(encodeLine(line), 1);
   }
 
   replyLines(lines: readonly string[]): void {
-    if (this.state === State.Open && lines.length > 0) this.transmit(encodeLine(lines.join("\n")));
+    if (this.state === State.Open && lines.length > 0) this.transmit(encodeLine(lines.join("\n")), lines.length);
   }
 
   deliver(line: Uint8Array): void {
-    if (this.state === State.Open) this.transmit(line);
+    if (this.state === State.Open) this.transmit(line, 1);
   }
 
   end(reason: string, farewell?: string): void {
@@ -121,7 +128,7 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
     if (farewell !== undefined) this.reply(farewell);
     if (this.state !== State.Open) return; // the farewell itself overflowed the send queue
     this.state = State.Closing;
-    this.closeReason = reason;
+    this.reasonClosed = reason;
     this.cancelTimers();
     this.withdraw();
   }
@@ -165,7 +172,7 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
 
   onClose(error?: Error): void {
     if (this.state === State.Closed) return;
-    const reason = (this.closeReason ??= error === undefined ? "client-closed" : "error");
+    const reason = (this.reasonClosed ??= error === undefined ? "client-closed" : "error");
     this.state = State.Closed;
     this.cancelTimers();
     this.safely(this.leaveRoom);
@@ -196,7 +203,8 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
     const limited = settings.rateLimitPerSecond > 0 && settings.rateBurst > 0;
     const interval = 1000 / settings.rateLimitPerSecond;
     const tolerance = (settings.rateBurst - 1) * interval;
-    for (let handled = 0; !this.held && this.state === State.Open; handled++) {
+    let handled = 0;
+    for (; !this.held && this.state === State.Open; handled++) {
       if (handled === MAX_LINES_PER_TURN) {
         this.yieldTurn();
         break;
@@ -222,6 +230,7 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
       if (running !== undefined) this.waitForCommand(running);
       else if (this.loginHooksDue) this.runLoginHooks();
     }
+    if (handled > 0) this.services.metrics.linesReceived(handled);
     if (this.inputEnded && !this.held) this.end("client-closed");
   }
 
@@ -284,9 +293,10 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
    * read what it is sent is dropped once its backlog passes the limit, so
    * that it costs bounded memory and slows nobody else down.
    */
-  private transmit(bytes: Uint8Array): void {
+  private transmit(bytes: Uint8Array, lines: number): void {
     const connection = this.connection;
     connection.send(bytes);
+    this.services.metrics.linesSent(lines);
     if (connection.pendingBytes > this.services.settings.maxSendQueueBytes) {
       this.services.logger.info({ conn: this.id, user: this.name, pending: connection.pendingBytes }, "send queue exceeded");
       this.abort("send-queue", SEND_QUEUE_EXCEEDED);
@@ -297,7 +307,7 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
   private abort(reason: string, farewell?: Uint8Array): void {
     if (this.state === State.Closed) return;
     this.state = State.Closing;
-    this.closeReason = reason;
+    this.reasonClosed = reason;
     this.cancelTimers();
     this.withdraw();
     this.connection.destroy(farewell);
@@ -318,7 +328,7 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
   private leaveRoom(): void {
     if (!this.member) return;
     this.member = false;
-    this.services.leave(this, this.closeReason ?? "client-closed");
+    this.services.leave(this, this.reasonClosed ?? "client-closed");
   }
 
   private armIdleTimer(delayMs: number): void {

@@ -2,6 +2,7 @@ import type { InjectionToken } from "tsyringe";
 import type { ClockPort } from "./ports/clock.port";
 import type { DeliveryPort } from "./ports/delivery.port";
 import type { LoggerPort } from "./ports/logger.port";
+import type { MetricsPort } from "./ports/metrics.port";
 import type { PresencePort } from "./ports/presence.port";
 import type { TransportPort } from "./ports/transport.port";
 import type { CoreSettings } from "./settings";
@@ -13,6 +14,7 @@ import type { CoreSettings } from "./settings";
 export const TOKENS = {
   Clock: Symbol("ClockPort") as InjectionToken<ClockPort>,
   Logger: Symbol("LoggerPort") as InjectionToken<LoggerPort>,
+  Metrics: Symbol("MetricsPort") as InjectionToken<MetricsPort>,
   Presence: Symbol("PresencePort") as InjectionToken<PresencePort>,
   Delivery: Symbol("DeliveryPort") as InjectionToken<DeliveryPort>,
   /** Registered once per transport; the server listens on all of them. */

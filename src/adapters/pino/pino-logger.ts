@@ -1,8 +1,11 @@
 import pino, { type Logger } from "pino";
+import pretty from "pino-pretty";
 import type { LogContext, LoggerPort, LogLevel } from "../../core/ports/logger.port";
 
 export interface PinoLoggerOptions {
   readonly level: LogLevel;
+  /** Human-readable lines (pino-pretty), coloured on a terminal, instead of JSON. */
+  readonly pretty?: boolean;
   /** Where JSON lines go; standard output by default. */
   readonly destination?: pino.DestinationStream;
 }
@@ -33,7 +36,9 @@ export class PinoLogger implements LoggerPort {
 
   static create(options: PinoLoggerOptions): PinoLogger {
     const config = { level: options.level, base: { pid: process.pid } };
-    return new PinoLogger(pino(config, options.destination ?? standardOutput()));
+    const destination =
+      options.destination ?? (options.pretty ? pretty({ colorize: process.stdout.isTTY === true, sync: true }) : standardOutput());
+    return new PinoLogger(pino(config, destination));
   }
 
   error(context: LogContext, message: string): void {

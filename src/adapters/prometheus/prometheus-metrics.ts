@@ -1,0 +1,87 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { MetricsPort } from "../../core/ports/metrics.port";
+
+const COMMAND_SECONDS_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1];
+
+/**
+ * The server's counts in the Prometheus format (prom-client). The hot-path
+ * counts (lines in and out) are plain fields, copied into their counters
+ * only when scraped; everything else goes straight to prom-client.
+ */
+export class PrometheusMetrics implements MetricsPort {
+  readonly registry = new Registry();
+  private received = 0;
+  private sent = 0;
+  private readonly connections: Gauge;
+  private readonly users: Gauge;
+  private readonly disconnects: Counter<"reason">;
+  private readonly commandSeconds: Histogram<"verb">;
+
+  constructor() {
+    const registers = [this.registry];
+    const self = this;
+    this.connections = new Gauge({ name: "chat_connections", help: "Open connections, logged in or not", registers });
+    this.users = new Gauge({ name: "chat_users", help: "Logged-in users", registers });
+    new Counter({
+      name: "chat_lines_received_total",
+      help: "Lines received from clients",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(self.received);
+      },
+    });
+    new Counter({
+      name: "chat_lines_delivered_total",
+      help: "Lines sent to clients: replies and deliveries",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(self.sent);
+      },
+    });
+    this.disconnects = new Counter({
+      name: "chat_disconnects_total",
+      help: "Connections closed, by reason (quit, idle, client-closed, error, send-queue, shutdown)",
+      labelNames: ["reason"],
+      registers,
+    });
+    this.commandSeconds = new Histogram({
+      name: "chat_command_duration_seconds",
+      help: "Time to handle a command, by verb",
+      labelNames: ["verb"],
+      buckets: COMMAND_SECONDS_BUCKETS,
+      registers,
+    });
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  connectionOpened(): void {
+    this.connections.inc();
+  }
+
+  connectionClosed(reason: string): void {
+    this.connections.dec();
+    this.disconnects.inc({ reason });
+  }
+
+  userLoggedIn(): void {
+    this.users.inc();
+  }
+
+  userLeft(): void {
+    this.users.dec();
+  }
+
+  linesReceived(count: number): void {
+    this.received += count;
+  }
+
+  linesSent(count: number): void {
+    this.sent += count;
+  }
+
+  commandHandled(verb: string, seconds: number): void {
+    this.commandSeconds.observe({ verb }, seconds);
+  }
+}
