@@ -40,6 +40,11 @@ export class CliProcess {
     return cli.exited.finally(() => clearTimeout(guard));
   }
 
+  /** Everything written to standard output so far. */
+  get output(): string {
+    return this.stdoutText;
+  }
+
   /** Log entries written so far (pino's JSON lines). */
   logs(): Record<string, unknown>[] {
     return this.stdoutText
@@ -48,11 +53,13 @@ export class CliProcess {
       .map((line) => JSON.parse(line) as Record<string, unknown>);
   }
 
-  /** Waits for the first log entry with this message. */
-  async waitForLog(message: string): Promise<Record<string, unknown>> {
+  /** Waits for the first log entry with this message (and these fields). */
+  async waitForLog(message: string, fields: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
     const deadline = Date.now() + WAIT_MS;
+    const matches = (log: Record<string, unknown>): boolean =>
+      log.msg === message && Object.entries(fields).every(([key, value]) => log[key] === value);
     for (;;) {
-      const entry = this.logs().find((log) => log.msg === message);
+      const entry = this.logs().find(matches);
       if (entry !== undefined) return entry;
       if (this.child.exitCode !== null) throw new Error(`exited before logging "${message}": ${this.stderrText}`);
       if (Date.now() > deadline) throw new Error(`no "${message}" log within ${WAIT_MS} ms`);
@@ -60,9 +67,9 @@ export class CliProcess {
     }
   }
 
-  /** The port of the first transport, once it listens. */
-  async port(): Promise<number> {
-    return (await this.waitForLog("listening")).port as number;
+  /** The port of the first transport (or of the one named: tcp, tls, metrics), once it listens. */
+  async port(transport?: string): Promise<number> {
+    return (await this.waitForLog("listening", transport === undefined ? {} : { transport })).port as number;
   }
 
   kill(signal: NodeJS.Signals = "SIGTERM"): void {

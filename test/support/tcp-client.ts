@@ -1,4 +1,5 @@
 import net from "node:net";
+import tls from "node:tls";
 
 /** How long a test waits for a line that should come; a guard against hanging, not a measurement. */
 const WAIT_MS = 5000;
@@ -45,6 +46,18 @@ export class TcpClient {
         resolve();
       }),
     );
+  }
+
+  /** Connects over TLS, trusting `ca`; the server's certificate is `certificate` afterwards. */
+  static connectTls(port: number, ca: string): Promise<TcpClient & { readonly certificateFingerprint: string }> {
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({ port, host: "127.0.0.1", ca, servername: "localhost" }, () => {
+        const client = new TcpClient(socket) as TcpClient & { certificateFingerprint: string };
+        client.certificateFingerprint = socket.getPeerX509Certificate()!.fingerprint256;
+        resolve(client);
+      });
+      socket.once("error", reject);
+    });
   }
 
   static connect(port: number, host = "127.0.0.1"): Promise<TcpClient> {
