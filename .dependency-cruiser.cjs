@@ -37,6 +37,13 @@ module.exports = {
       to: { path: "^src/plugins/" },
     },
     {
+      name: "client-speaks-only-the-protocol",
+      comment: "The terminal client is a client of the wire protocol: it shares no code with the server.",
+      severity: "error",
+      from: { path: "^src/(client/|client-cli\\.ts$)" },
+      to: { path: "^src/", pathNot: "^src/client/" },
+    },
+    {
       name: "no-test-kit-in-production",
       comment: "The test kit (src/testing) is for tests; the server itself never loads it.",
       severity: "error",

@@ -19,7 +19,7 @@ export function selfSignedCertificate(commonName = "localhost"): Certificate {
   execFileSync(
     "openssl",
     ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"]
-      .concat(["-keyout", keyFile, "-out", certFile, "-subj", `/CN=${commonName}`, "-addext", `subjectAltName=DNS:${commonName}`]),
+      .concat(["-keyout", keyFile, "-out", certFile, "-subj", `/CN=${commonName}`, "-addext", `subjectAltName=DNS:${commonName},IP:127.0.0.1`]),
     { stdio: "ignore" },
   );
   const pem = readFileSync(certFile, "utf8");

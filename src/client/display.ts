@@ -1,0 +1,111 @@
+import type { Style } from "./style";
+
+const ERROR_WORDS: Readonly<Record<string, (detail: string) => string>> = {
+  "user-not-found": (name) => `nobody named ${name} is online`,
+  "empty-message": () => "there is nothing to send",
+  "invalid-dm-format": () => "usage: /dm <user> <text>",
+  "must-login-first": () => "log in first",
+  "unknown-command": (verb) => `the server does not know ${verb}`,
+  "line-too-long": () => "that line is longer than the server takes",
+  "invalid-utf8": () => "that line was not valid UTF-8",
+  "not-in-room": (room) => `you are not in ${room}`,
+  "already-in-room": (room) => `you are in ${room} already`,
+  "invalid-room": () => "a room is # then 1 to 32 letters, digits, _ or -",
+  "idle-timeout": () => "disconnected for being idle",
+  "send-queue-exceeded": () => "disconnected: too much output waiting for this client",
+  "internal-error": () => "the server failed to handle that",
+};
+
+function splitWord(text: string): [string, string] {
+  const space = text.indexOf(" ");
+  return space === -1 ? [text, ""] : [text.slice(0, space), text.slice(space + 1)];
+}
+
+/**
+ * Turns the server's lines into what a person reads: who said what, DMs
+ * marked, notices muted, listings gathered into one line, errors in words.
+ */
+export class Display {
+  private gathered: string[] | null = null;
+  private historyShown = false;
+  /** What each `OK` still to come answers, in order. */
+  private readonly expectedOks: string[] = [];
+
+  constructor(private readonly style: Style) {}
+
+  /** Remembers what the `OK` to a command just sent means. */
+  expectOk(meaning: string): void {
+    this.expectedOks.push(meaning);
+  }
+
+  /** The lines to print for one line from the server; none for some. */
+  show(line: string): string[] {
+    const { style } = this;
+    const [verb, rest] = splitWord(line);
+    switch (verb) {
+      case "MSG": {
+        const [user, text] = splitWord(rest);
+        const [first, after] = splitWord(text);
+        if (first.startsWith("#") && after !== "") return [`${style.muted(`[${first}]`)} ${style.name(user)}: ${after}`];
+        return [`${style.name(user)}: ${text}`];
+      }
+      case "DM": {
+        const [user, text] = splitWord(rest);
+        return [style.private(`(DM) ${user}: ${text}`)];
+      }
+      case "HISTORY": {
+        const [user, text] = splitWord(rest);
+        this.historyShown = true;
+        return [style.muted(`${user}: ${text}`)];
+      }
+      case "INFO":
+        return this.info(rest);
+      case "USER":
+      case "ROOM":
+        (this.gathered ??= []).push(verb === "USER" ? rest : rest.replace(/ (\d+)$/, " ($1)"));
+        return [];
+      case "END":
+        return this.end(rest);
+      case "ERR": {
+        const [code, detail] = splitWord(rest);
+        const words = ERROR_WORDS[code]?.(detail) ?? (detail === "" ? code : `${code} ${detail}`);
+        return [style.error(`! ${words}`)];
+      }
+      case "OK": {
+        const meaning = this.expectedOks.shift();
+        return meaning === undefined ? [] : [style.muted(`* ${meaning}`)];
+      }
+      case "PONG":
+        return [];
+      default:
+        return [line];
+    }
+  }
+
+  private info(text: string): string[] {
+    const { style } = this;
+    if (text === "bye") return [];
+    if (text === "server-shutdown") return [style.notice("* the server is shutting down")];
+    const [user, event] = splitWord(text);
+    if (event === "disconnected") return [style.muted(`* ${user} left`)];
+    return [style.muted(`* ${text}`)];
+  }
+
+  private end(what: string): string[] {
+    const items = this.gathered ?? [];
+    this.gathered = null;
+    switch (what) {
+      case "WHO":
+        return [`online (${items.length}): ${items.join(", ")}`];
+      case "ROOMS":
+        return [items.length === 0 ? "no rooms" : `rooms: ${items.join(", ")}`];
+      case "HISTORY": {
+        const shown = this.historyShown;
+        this.historyShown = false;
+        return shown ? [this.style.muted("-- earlier messages above --")] : [];
+      }
+      default:
+        return [`END ${what}`];
+    }
+  }
+}

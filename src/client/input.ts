@@ -1,0 +1,53 @@
+/** What a line typed by the user becomes. */
+export type Input =
+  | { readonly send: string; readonly ok?: string }
+  | { readonly local: string }
+  | { readonly quit: true }
+  | { readonly nothing: true };
+
+export const HELP = [
+  "text            say it to everyone",
+  "#room text      say it in a room you joined (rooms plugin)",
+  "/dm user text   say it to one user",
+  "/who            who is online",
+  "/join #room     join a room; /part #room to leave it; /rooms to list them",
+  "/raw LINE       send LINE to the server as it is",
+  "//text          say text that starts with /",
+  "/quit           leave (Ctrl-D too)",
+  "/help           this",
+].join("\n");
+
+/** Maps friendly input to the protocol. */
+export function parseInput(typed: string): Input {
+  const line = typed.trim();
+  if (line === "") return { nothing: true };
+  if (line.startsWith("//")) return { send: `MSG ${line.slice(1)}` };
+  if (!line.startsWith("/")) return { send: `MSG ${line}` };
+  const space = line.indexOf(" ");
+  const command = (space === -1 ? line : line.slice(0, space)).toLowerCase();
+  const args = space === -1 ? "" : line.slice(space + 1).trim();
+  switch (command) {
+    case "/dm":
+    case "/msg": {
+      const [user, ...words] = args.split(/\s+/);
+      return user && words.length > 0 ? { send: `DM ${user} ${words.join(" ")}` } : { local: "usage: /dm <user> <text>" };
+    }
+    case "/who":
+      return { send: "WHO" };
+    case "/rooms":
+      return { send: "ROOMS" };
+    case "/join":
+    case "/part":
+      if (args === "") return { local: `usage: ${command} #room` };
+      return { send: `${command.slice(1).toUpperCase()} ${args}`, ok: `${command === "/join" ? "you joined" : "you left"} ${args.toLowerCase()}` };
+    case "/raw":
+      return args === "" ? { local: "usage: /raw <line>" } : { send: args };
+    case "/quit":
+    case "/exit":
+      return { quit: true };
+    case "/help":
+      return { local: HELP };
+    default:
+      return { local: `unknown command ${command} (try /help)` };
+  }
+}

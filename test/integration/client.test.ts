@@ -1,0 +1,154 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import type { ChatApp } from "../../src/composition-root";
+import { selfSignedCertificate } from "../support/certificates";
+import { TcpClient } from "../support/tcp-client";
+import { startTcpServer } from "../support/tcp-server";
+
+const CLIENT = join(__dirname, "..", "..", "dist", "client-cli.js");
+const WAIT_MS = 5000;
+
+/** chat-client as a real process, typed into through a pipe. */
+class ClientProcess {
+  private output = "";
+  private errors = "";
+  readonly exited: Promise<number | null>;
+  private readonly child: ChildProcess;
+
+  constructor(args: string[]) {
+    this.child = spawn(process.execPath, [CLIENT, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    this.child.stdout!.setEncoding("utf8").on("data", (text: string) => (this.output += text));
+    this.child.stderr!.setEncoding("utf8").on("data", (text: string) => (this.errors += text));
+    this.exited = new Promise((resolve) => this.child.on("close", resolve));
+  }
+
+  type(line: string): void {
+    this.child.stdin!.write(`${line}\n`);
+  }
+
+  endInput(): void {
+    this.child.stdin!.end();
+  }
+
+  get stderr(): string {
+    return this.errors;
+  }
+
+  /** Waits until the screen shows `line` (a whole line), then returns everything shown so far. */
+  async waitFor(line: string): Promise<string[]> {
+    const deadline = Date.now() + WAIT_MS;
+    while (!this.output.split("\n").includes(line)) {
+      if (Date.now() > deadline) throw new Error(`no ${JSON.stringify(line)} in ${JSON.stringify(this.output)} (stderr ${this.errors})`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return this.output.split("\n").filter(Boolean);
+  }
+
+  kill(): void {
+    this.child.kill("SIGKILL");
+  }
+}
+
+describe("chat-client against a real server", () => {
+  let app: ChatApp;
+  let port: number;
+  const clients: ClientProcess[] = [];
+  const client = (args: string[]): ClientProcess => {
+    const started = new ClientProcess(["--host", "127.0.0.1", ...args]);
+    clients.push(started);
+    return started;
+  };
+
+  beforeEach(async () => {
+    ({ app, port } = await startTcpServer({ plugins: ["login", "msg", "who", "dm", "ping", "quit", "rooms"].map((name) => ({ name })) }));
+  });
+  afterEach(async () => {
+    clients.splice(0).forEach((process) => process.kill());
+    await app.stop({ graceMs: 100 });
+  });
+
+  it("logs in, shows who said what, and maps friendly input to the protocol", async () => {
+    const bob = await TcpClient.login(port, "bob");
+    const alice = client(["--port", String(port), "--user", "alice"]);
+    await alice.waitFor(`connected to 127.0.0.1:${port} as alice; /help for commands`);
+
+    bob.send("MSG hi alice");
+    await alice.waitFor("bob: hi alice");
+    bob.send("DM alice just you");
+    await alice.waitFor("(DM) bob: just you");
+
+    alice.type("hello bob");
+    expect(await bob.readLine()).toBe("MSG alice hello bob");
+    alice.type("/dm bob psst");
+    expect(await bob.readLine()).toBe("DM alice psst");
+    alice.type("/who");
+    await alice.waitFor("online (2): bob, alice");
+    alice.type("/dm carol hi");
+    await alice.waitFor("! nobody named carol is online");
+    alice.type("/join #dev");
+    await alice.waitFor("* you joined #dev");
+    alice.type("/nonsense");
+    await alice.waitFor("unknown command /nonsense (try /help)");
+
+    bob.send("QUIT");
+    await alice.waitFor("* bob left");
+    alice.type("/quit");
+    expect(await alice.exited).toBe(0);
+    const screen = await alice.waitFor("* bob left");
+    expect(screen.join("\n")).not.toMatch(/\u001b\[/); // no colours off a terminal
+  });
+
+  it("leaves when its input ends, as after Ctrl-D", async () => {
+    const bob = await TcpClient.login(port, "bob");
+    const alice = client(["--port", String(port), "--user", "alice"]);
+    await alice.waitFor(`connected to 127.0.0.1:${port} as alice; /help for commands`);
+    alice.type("last words");
+    alice.endInput();
+    expect(await bob.readLines(2)).toEqual(["MSG alice last words", "INFO alice disconnected"]);
+    expect(await alice.exited).toBe(0);
+  });
+
+  it("says so in words and exits 1 when the name is taken", async () => {
+    await TcpClient.login(port, "alice");
+    const alice = client(["--port", String(port), "--user", "Alice"]);
+    expect(await alice.exited).toBe(1);
+    expect(alice.stderr).toBe('chat-client: the name "Alice" is taken: choose another with --user\n');
+  });
+
+  it("says so in words and exits 1 when the server goes away", async () => {
+    const alice = client(["--port", String(port), "--user", "alice"]);
+    await alice.waitFor(`connected to 127.0.0.1:${port} as alice; /help for commands`);
+    await app.stop({ graceMs: 100 });
+    await alice.waitFor("* the server is shutting down");
+    expect(await alice.exited).toBe(1);
+    expect(alice.stderr).toBe(`chat-client: connection to 127.0.0.1:${port} lost\n`);
+  });
+
+  it("exits 1 when it cannot connect", async () => {
+    await app.stop({ graceMs: 100 });
+    const alice = client(["--port", String(port), "--user", "alice"]);
+    expect(await alice.exited).toBe(1);
+    expect(alice.stderr).toBe(`chat-client: cannot connect to 127.0.0.1:${port}: connection refused (is the server running?)\n`);
+  });
+
+  it("exits 2 for a name the server would refuse, before connecting", async () => {
+    const alice = client(["--port", String(port), "--user", "a/b"]);
+    expect(await alice.exited).toBe(2);
+    expect(alice.stderr).toMatch(/^chat-client: "a\/b" cannot be a name/);
+  });
+
+  it("connects over TLS, trusting a self-signed certificate given with --ca", async () => {
+    const certificate = selfSignedCertificate();
+    const secure = await startTcpServer({ tls: { certFile: certificate.certFile, keyFile: certificate.keyFile } });
+    try {
+      const refused = client(["--port", String(secure.port), "--user", "alice", "--tls"]);
+      expect(await refused.exited).toBe(1);
+      expect(refused.stderr).toContain("the server's certificate is self-signed");
+      const alice = client(["--port", String(secure.port), "--user", "alice", "--tls", "--ca", certificate.certFile]);
+      await alice.waitFor(`connected to 127.0.0.1:${secure.port} as alice; /help for commands`);
+    } finally {
+      clients.splice(0).forEach((process) => process.kill());
+      await secure.app.stop({ graceMs: 100 });
+    }
+  });
+});

@@ -1,0 +1,79 @@
+import { Display } from "../../../src/client/display";
+import { parseInput } from "../../../src/client/input";
+import { COLOURS, PLAIN, styleFor } from "../../../src/client/style";
+
+describe("the client's display", () => {
+  const shown = (display: Display, ...lines: string[]): string[] => lines.flatMap((line) => display.show(line));
+
+  it("shows who said what, DMs and room messages marked, notices in words", () => {
+    const display = new Display(PLAIN);
+    expect(
+      shown(
+        display,
+        "MSG bob hello  there",
+        "MSG bob #dev in the room",
+        "DM bob psst",
+        "INFO bob disconnected",
+        "INFO carol joined #dev",
+        "INFO server-shutdown",
+        "INFO bye",
+        "PONG",
+        "ROLLED bob 4 d6",
+      ),
+    ).toEqual([
+      "bob: hello  there",
+      "[#dev] bob: in the room",
+      "(DM) bob: psst",
+      "* bob left",
+      "* carol joined #dev",
+      "* the server is shutting down",
+      "ROLLED bob 4 d6",
+    ]);
+  });
+
+  it("gathers listings into one line", () => {
+    const display = new Display(PLAIN);
+    expect(shown(display, "USER alice", "USER bob", "END WHO")).toEqual(["online (2): alice, bob"]);
+    expect(shown(display, "ROOM #a 1", "ROOM #b 12", "END ROOMS")).toEqual(["rooms: #a (1), #b (12)"]);
+    expect(shown(display, "END ROOMS")).toEqual(["no rooms"]);
+    expect(shown(display, "HISTORY bob earlier", "END HISTORY")).toEqual(["bob: earlier", "-- earlier messages above --"]);
+    expect(shown(display, "END HISTORY")).toEqual([]);
+  });
+
+  it("says errors in words, and what an OK answered", () => {
+    const display = new Display(PLAIN);
+    display.expectOk("you joined #dev");
+    expect(shown(display, "ERR user-not-found carol", "ERR must-login-first", "OK", "OK", "ERR brand-new thing")).toEqual([
+      "! nobody named carol is online",
+      "! log in first",
+      "* you joined #dev",
+      "! brand-new thing",
+    ]);
+  });
+
+  it("colours only on a terminal, and never with NO_COLOR", () => {
+    expect(styleFor({ isTTY: true }, {})).toBe(COLOURS);
+    expect(styleFor({ isTTY: false }, {})).toBe(PLAIN);
+    expect(styleFor({ isTTY: true }, { NO_COLOR: "1" })).toBe(PLAIN);
+    expect(new Display(COLOURS).show("DM bob hi")).toEqual(["\u001b[35m(DM) bob: hi\u001b[39m"]);
+  });
+});
+
+describe("the client's input", () => {
+  it.each([
+    ["hello there", { send: "MSG hello there" }],
+    ["#dev hi", { send: "MSG #dev hi" }],
+    ["//shrug", { send: "MSG /shrug" }],
+    ["/dm bob  see you", { send: "DM bob see you" }],
+    ["/DM bob", { local: "usage: /dm <user> <text>" }],
+    ["/who", { send: "WHO" }],
+    ["/join #Dev", { send: "JOIN #Dev", ok: "you joined #dev" }],
+    ["/part", { local: "usage: /part #room" }],
+    ["/raw PING", { send: "PING" }],
+    ["/quit", { quit: true }],
+    ["/nope", { local: "unknown command /nope (try /help)" }],
+    ["   ", { nothing: true }],
+  ])("maps %j", (typed, action) => {
+    expect(parseInput(typed)).toEqual(action);
+  });
+});
