@@ -215,6 +215,9 @@ async function main(): Promise<void> {
     throw new CliError(listenFailure(error as NodeJS.ErrnoException, port, args.host), 1);
   }
   logger.info({ plugins: app.plugins }, "ready");
+  // A promise some plugin left to fail on its own must not end the server
+  // (Node's default for an unhandled rejection is to exit): log it instead.
+  process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled promise rejection"));
   stopOnSignals(app, logger);
   reloadOnHangup(app, logger, path, enabled);
 }

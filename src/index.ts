@@ -9,13 +9,23 @@ export type { AdapterOverrides, ChatApp, ServerConfig } from "./composition-root
 export type { StopOptions } from "./core/chat-server";
 export { PluginError } from "./core/errors";
 export { definePlugin } from "./core/plugin-api";
+export type { OptionSpec, OptionsOf, OptionsSchema } from "./core/options";
 export type {
+  ChatMessage,
   ChatPlugin,
   Command,
   CommandContext,
+  CommandExtension,
+  DisconnectEvent,
+  GroupInfo,
+  Hooks,
+  LoginEvent,
   LoginResult,
+  MessageTarget,
+  MessageVerdict,
   PluginApi,
   RoomApi,
+  SendResult,
   SessionHandle,
 } from "./core/plugin-api";
 export type { ClockPort, Timer } from "./core/ports/clock.port";

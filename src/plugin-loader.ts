@@ -47,7 +47,10 @@ async function load({ name, options, from = process.cwd(), plugin }: PluginSpec)
       let entry: string;
       try {
         entry = createRequire(join(from, "package.json")).resolve(name);
-      } catch {
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ERR_PACKAGE_PATH_NOT_EXPORTED") {
+          throw new PluginError(name, 'the package exports no entry for require(): give its "exports" a "default" (or "require") condition');
+        }
         const builtins = [...builtinPlugins.keys()].join(", ");
         throw new PluginError(name, `no such plugin: not a built-in one (${builtins}), nor a package installed in ${from}`);
       }
@@ -58,8 +61,9 @@ async function load({ name, options, from = process.cwd(), plugin }: PluginSpec)
 
 async function importModule(name: string, file: string): Promise<unknown> {
   try {
-    // import() takes ES modules and CommonJS alike; Windows needs a file URL.
-    return await import(process.platform === "win32" ? pathToFileURL(file).href : file);
+    // import() takes ES modules and CommonJS alike; a file URL takes any path
+    // (a "#" or "%" in it would be read as URL syntax otherwise).
+    return await import(pathToFileURL(file).href);
   } catch (error) {
     throw new PluginError(name, `failed to load: ${error instanceof Error ? error.message : String(error)}`);
   }

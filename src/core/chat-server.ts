@@ -2,6 +2,7 @@ import { inject, injectable, injectAll } from "tsyringe";
 import { CommandDispatcher } from "./commands";
 import { ConnectionLimits } from "./connection-limits";
 import { PluginHooks } from "./hooks";
+import { Turns } from "./turns";
 import type { ClockPort } from "./ports/clock.port";
 import type { LoggerPort } from "./ports/logger.port";
 import type { MetricsPort } from "./ports/metrics.port";
@@ -54,6 +55,7 @@ export class ChatServer {
       settings,
       commands,
       hooks,
+      turns: new Turns(clock),
       withdraw: (session) => room.withdraw(session),
       leave: (session, reason) => room.leave(session, reason),
       closed: (session) => this.forget(session),

@@ -5,6 +5,7 @@ import type { ClockPort } from "./ports/clock.port";
 import type { LoggerPort } from "./ports/logger.port";
 import type { MetricsPort } from "./ports/metrics.port";
 import { asciiUpperCase, echoWord, splitFirstWord } from "./protocol/text";
+import { isThenable } from "./thenable";
 import { TOKENS } from "./tokens";
 
 interface RegisteredCommand {
@@ -30,9 +31,6 @@ class PluginFailure {
 const VERB = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
 const DONE = Promise.resolve();
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
-}
 
 /** Runs a plugin's function; a failure, thrown or rejected, comes back tagged with the plugin. */
 function attempt(plugin: string, run: () => unknown): Promise<void> {
@@ -129,7 +127,24 @@ export class CommandDispatcher {
     const step = (index: number): Promise<void> => {
       if (index === extensions.length) return attempt(entry.plugin, () => entry.command.handle(context));
       const { plugin, extension } = extensions[index]!;
-      return attempt(plugin, () => extension(context, () => step(index + 1)));
+      // The rest of the chain, if the extension passes the line on: run at
+      // most once, and waited for even when the extension does not wait (its
+      // failure is marked handled at once, and reported when waited for).
+      let rest: Promise<void> | null = null;
+      let calledTwice = false;
+      const next = (): Promise<void> => {
+        if (rest !== null) {
+          calledTwice = true;
+          return rest;
+        }
+        rest = step(index + 1);
+        rest.catch(() => undefined);
+        return rest;
+      };
+      return attempt(plugin, () => extension(context, next)).then(() => {
+        if (calledTwice) throw new PluginFailure(plugin, new Error("next() called more than once"));
+        return rest ?? undefined;
+      });
     };
     return step(0).then(undefined, (failure: PluginFailure) => this.fail(failure, entry.verb, context.session));
   }
@@ -138,7 +153,7 @@ export class CommandDispatcher {
     this.metrics.commandHandled(verb, (this.clock.now() - started) / 1000);
   }
 
-  /** The common case, a verb nobody extends: no promise unless the command makes one. */
+  /** A verb nobody extends: no chain, and no promise unless the command makes one (PING, QUIT). */
   private runCommand(entry: RegisteredCommand, context: CommandContext): Promise<void> | undefined {
     try {
       const result = entry.command.handle(context);

@@ -1,6 +1,8 @@
 import { inject, injectable } from "tsyringe";
 import type { ChatMessage, DisconnectEvent, LoginEvent, MessageVerdict } from "./plugin-api";
 import type { LoggerPort } from "./ports/logger.port";
+import { relayableText } from "./protocol/text";
+import { isThenable } from "./thenable";
 import { TOKENS } from "./tokens";
 
 interface Registered<Hook> {
@@ -11,16 +13,14 @@ interface Registered<Hook> {
 type LoginHook = (event: LoginEvent) => void | Promise<void>;
 type DisconnectHook = (event: DisconnectEvent) => void | Promise<void>;
 type BeforeMessageHook = (message: ChatMessage) => MessageVerdict | Promise<MessageVerdict>;
-type MessageHook = (message: ChatMessage) => void;
+type MessageHook = (message: ChatMessage) => void | Promise<void>;
 
 /** The final word on a message: the text to deliver, or the line that refuses it. */
 export type MessageDecision = { readonly text: string; readonly refuse?: undefined } | { readonly refuse: string };
 
 const INTERNAL_ERROR = "ERR internal-error";
+const EMPTY_MESSAGE = "ERR empty-message";
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
-}
 
 /**
  * The plugins' event hooks, run in plugin order. Each is isolated: one that
@@ -89,7 +89,8 @@ export class PluginHooks {
   runMessage(message: ChatMessage): void {
     for (const { plugin, hook } of this.after) {
       try {
-        hook(message);
+        const result: unknown = hook(message);
+        if (isThenable(result)) result.then(undefined, (error: unknown) => this.failed(plugin, "onMessage", error));
       } catch (error) {
         this.failed(plugin, "onMessage", error);
       }
@@ -110,22 +111,40 @@ export class PluginHooks {
       if (isThenable(verdict)) {
         const at = current;
         return Promise.resolve(verdict).then(
-          (settled) => this.continueAfter(i, at, settled),
+          (settled) => this.continueAfter(i, plugin, at, settled),
           (error: unknown) => {
             this.failed(plugin, "beforeMessage", error);
             return { refuse: INTERNAL_ERROR };
           },
         );
       }
-      if (verdict !== undefined && "refuse" in verdict) return { refuse: verdict.refuse };
-      if (verdict !== undefined) current = { ...current, text: verdict.text };
+      const next = this.apply(plugin, current, verdict);
+      if ("refuse" in next) return next;
+      current = next;
     }
     return { text: current.text };
   }
 
-  private continueAfter(index: number, message: ChatMessage, verdict: MessageVerdict): MessageDecision | Promise<MessageDecision> {
-    if (verdict !== undefined && "refuse" in verdict) return { refuse: verdict.refuse };
-    return this.decideFrom(index + 1, verdict === undefined ? message : { ...message, text: verdict.text });
+  private continueAfter(index: number, plugin: string, message: ChatMessage, verdict: unknown): MessageDecision | Promise<MessageDecision> {
+    const next = this.apply(plugin, message, verdict);
+    return "refuse" in next ? next : this.decideFrom(index + 1, next);
+  }
+
+  /**
+   * Applies one hook's verdict. What a hook returns is checked like input:
+   * a refusal must be a line, a new text is made relayable again (no
+   * control characters, so no forged lines) and must not be empty.
+   */
+  private apply(plugin: string, message: ChatMessage, verdict: unknown): ChatMessage | { readonly refuse: string } {
+    if (verdict === undefined) return message;
+    const { text, refuse } = (verdict ?? {}) as { text?: unknown; refuse?: unknown };
+    if (typeof refuse === "string" && relayableText(refuse) !== "") return { refuse: relayableText(refuse) };
+    if (refuse === undefined && typeof text === "string") {
+      const relayable = relayableText(text);
+      return relayable === "" ? { refuse: EMPTY_MESSAGE } : { ...message, text: relayable };
+    }
+    this.failed(plugin, "beforeMessage", new TypeError(`a verdict is nothing, { text } or { refuse: "ERR ..." }; got ${JSON.stringify(verdict)}`));
+    return { refuse: INTERNAL_ERROR };
   }
 
   private failed(plugin: string, hook: string, error: unknown): void {

@@ -48,16 +48,29 @@ export function parseOptions<Schema extends OptionsSchema>(schema: Schema | unde
   const known = schema ?? {};
   const names = Object.keys(known);
   for (const key of Object.keys(raw)) {
-    if (!(key in known)) {
+    if (!Object.hasOwn(known, key)) {
       throw new Error(names.length === 0 ? `takes no options, got "${key}"` : `unknown option "${key}" (options: ${names.join(", ")})`);
     }
   }
   const options: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(known) as [string, OptionSpec][]) {
-    const value = key in raw ? raw[key] : spec.default;
+    const value = Object.hasOwn(raw, key) ? raw[key] : spec.default;
     const wrong = problem(spec, value);
     if (wrong !== null) throw new Error(`option "${key}" ${wrong}, got ${JSON.stringify(value)}`);
     options[key] = value;
   }
   return options as OptionsOf<Schema>;
+}
+
+const TYPES = new Set(["integer", "number", "string", "boolean", "strings"]);
+
+/** Why a plugin's schema itself is wrong (a bug of the plugin's, not of the configuration), or null. */
+export function schemaProblem(schema: unknown): string | null {
+  if (typeof schema !== "object" || schema === null || Array.isArray(schema)) return "options must be an object describing each option";
+  for (const [key, spec] of Object.entries(schema as Record<string, unknown>)) {
+    const { type, default: fallback } = (spec ?? {}) as { type?: unknown; default?: unknown };
+    if (typeof type !== "string" || !TYPES.has(type)) return `option "${key}" has no known type (${[...TYPES].join(", ")})`;
+    if (problem(spec as OptionSpec, fallback) !== null) return `option "${key}" has a default that is not ${type === "strings" ? "a list of strings" : `a valid ${type}`}`;
+  }
+  return null;
 }

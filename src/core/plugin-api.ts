@@ -1,4 +1,5 @@
 import type { OptionsOf, OptionsSchema } from "./options";
+import type { GroupInfo } from "./ports/delivery.port";
 import type { LoggerPort } from "./ports/logger.port";
 
 /** What a command sees of the connection it serves. */
@@ -63,17 +64,18 @@ export interface ChatMessage {
  */
 export type MessageVerdict = void | { readonly text: string } | { readonly refuse: string };
 
-/** What became of a message given to `room.send`. */
+/**
+ * What became of a message given to `room.send`: sent (with its final text),
+ * refused by a hook (`reply` is the line for the sender), for a user not
+ * online, or dropped because the sender left while hooks were deciding.
+ */
 export type SendResult =
   | { readonly status: "sent"; readonly text: string }
+  | { readonly status: "refused"; readonly reply: string }
   | { readonly status: "not-found" }
-  | { readonly status: "refused"; readonly reply: string };
+  | { readonly status: "gone" };
 
-/** A group (a chat room) and how many are in it. */
-export interface GroupInfo {
-  readonly name: string;
-  readonly members: number;
-}
+export type { GroupInfo } from "./ports/delivery.port";
 
 /** The logged-in users, as commands may act on them. */
 export interface RoomApi {
@@ -84,7 +86,8 @@ export interface RoomApi {
   /**
    * Sends a user's chat message: the `beforeMessage` hooks may change or
    * refuse it; `format` turns the final text into the line delivered; the
-   * `onMessage` hooks hear of it once delivered. Never back to the sender.
+   * `onMessage` hooks hear of it once delivered. Not back to the sender,
+   * unless it is a DM to itself.
    */
   send(message: ChatMessage, format: (text: string) => string): Promise<SendResult>;
   /**
@@ -93,7 +96,7 @@ export interface RoomApi {
    * online.
    */
   notify(to: MessageTarget, line: string, except?: SessionHandle): Promise<boolean>;
-  /** Puts the session in a group; false when it was in already. */
+  /** Puts a logged-in session in a group; false when it was in already, or is leaving. */
   join(session: SessionHandle, group: string): Promise<boolean>;
   /** Takes the session out of a group; false when it was not in. */
   part(session: SessionHandle, group: string): Promise<boolean>;
@@ -129,7 +132,7 @@ export interface Hooks {
    */
   beforeMessage(hook: (message: ChatMessage) => MessageVerdict | Promise<MessageVerdict>): void;
   /** A user's message was delivered, with its final text. */
-  onMessage(hook: (message: ChatMessage) => void): void;
+  onMessage(hook: (message: ChatMessage) => void | Promise<void>): void;
 }
 
 /** What a plugin receives when it is registered. */

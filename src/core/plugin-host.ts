@@ -2,10 +2,11 @@ import { inject, injectable } from "tsyringe";
 import { CommandDispatcher } from "./commands";
 import { PluginError } from "./errors";
 import { PluginHooks } from "./hooks";
-import { parseOptions } from "./options";
+import { parseOptions, schemaProblem } from "./options";
 import type { ChatPlugin, PluginApi } from "./plugin-api";
 import type { LoggerPort } from "./ports/logger.port";
 import { Room } from "./room";
+import { isThenable } from "./thenable";
 import { TOKENS } from "./tokens";
 
 /** A plugin as found by the loader, before it is trusted. */
@@ -68,7 +69,7 @@ export class PluginHost {
     const plugins = candidates.map((candidate) => {
       const plugin = validatePlugin(candidate);
       const key = optionsKey(optionsByName, candidate.source, plugin.name);
-      if (key !== undefined) used.add(key);
+      for (const name of [candidate.source, plugin.name]) used.add(name);
       const raw = candidate.options ?? (key === undefined ? {} : optionsByName[key]!);
       this.register(plugin, candidate.source, raw, candidate.options !== undefined);
       return plugin;
@@ -151,7 +152,11 @@ export class PluginHost {
       onOptionsChange: (listener) => void entry.listeners.push(listener as (options: never) => void),
     };
     try {
-      plugin.register(api);
+      const result: unknown = plugin.register(api);
+      if (isThenable(result)) {
+        result.then(undefined, () => undefined); // refused below; its failure must not take the process down
+        throw new PluginError(name, "register must finish before it returns; it returned a promise");
+      }
     } catch (error) {
       if (error instanceof PluginError) throw error;
       throw new PluginError(name, `register failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -180,9 +185,9 @@ function validatePlugin({ source, plugin }: PluginCandidate): ChatPlugin {
   if (dependencies !== undefined && (!Array.isArray(dependencies) || !dependencies.every((d) => typeof d === "string"))) {
     throw new PluginError(candidate.name, "dependencies must be a list of plugin names");
   }
-  const options = candidate.options;
-  if (options !== undefined && (typeof options !== "object" || options === null || Array.isArray(options))) {
-    throw new PluginError(candidate.name, "options must be an object describing each option");
+  if (candidate.options !== undefined) {
+    const problem = schemaProblem(candidate.options);
+    if (problem !== null) throw new PluginError(candidate.name, problem);
   }
   return candidate as ChatPlugin;
 }

@@ -18,6 +18,7 @@ import { Session } from "./session";
 import { TOKENS } from "./tokens";
 
 const NOT_FOUND: SendResult = Object.freeze({ status: "not-found" });
+const GONE: SendResult = Object.freeze({ status: "gone" });
 
 /**
  * The users who are logged in, as the domain sees them: claims names through
@@ -93,9 +94,17 @@ export class Room implements RoomApi {
     }
   }
 
-  join(handle: SessionHandle, group: string): Promise<boolean> {
+  async join(handle: SessionHandle, group: string): Promise<boolean> {
     const session = asMember(handle);
-    return this.delivery.joinGroup(group, session.username!, session);
+    if (!session.isOpen) return false;
+    const username = session.username!;
+    const joined = await this.delivery.joinGroup(group, username, session);
+    if (joined && !session.isOpen) {
+      // It left while the join was in flight: no ghost members.
+      await this.delivery.leaveGroup(group, username);
+      return false;
+    }
+    return joined;
   }
 
   part(handle: SessionHandle, group: string): Promise<boolean> {
@@ -116,9 +125,11 @@ export class Room implements RoomApi {
     format: (text: string) => string,
   ): Promise<SendResult> {
     if (decision.refuse !== undefined) return { status: "refused", reply: decision.refuse };
+    const from = asSession(message.from);
+    // Hooks may take time; a sender who left meanwhile says nothing more.
+    if (!from.isOpen) return GONE;
     const { text } = decision;
     const line = encodeLine(format(text));
-    const from = asSession(message.from);
     const { to } = message;
     if (to.kind === "everyone") this.delivery.broadcast(line, from);
     else if (to.kind === "group") this.delivery.sendToGroup(to.group, line, from);

@@ -9,6 +9,7 @@ import type { Connection, ConnectionHandler } from "./ports/transport.port";
 import { LineDecoder, type LineFailure } from "./protocol/line-decoder";
 import { encodeLine } from "./protocol/text";
 import type { CoreSettings } from "./settings";
+import type { Turns } from "./turns";
 
 /** What every session shares; one object, so that a session carries one reference. */
 export interface SessionServices {
@@ -18,6 +19,7 @@ export interface SessionServices {
   readonly settings: CoreSettings;
   readonly commands: CommandDispatcher;
   readonly hooks: PluginHooks;
+  readonly turns: Turns;
   /** Stops delivering lines to a logged-in session that is closing; its name stays claimed until it leaves. */
   withdraw(session: Session): void;
   /** Takes a logged-in session out of the room: exactly once per login. */
@@ -71,6 +73,9 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
    */
   private budgetFullAt: number;
   private readonly decoder: LineDecoder;
+  /** The turn in which lines were last handled, and how many. */
+  private turn = -1;
+  private linesThisTurn = 0;
 
   constructor(
     readonly id: number,
@@ -203,9 +208,14 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
     const limited = settings.rateLimitPerSecond > 0 && settings.rateBurst > 0;
     const interval = 1000 / settings.rateLimitPerSecond;
     const tolerance = (settings.rateBurst - 1) * interval;
+    const turn = this.services.turns.now();
+    if (turn !== this.turn) {
+      this.turn = turn;
+      this.linesThisTurn = 0;
+    }
     let handled = 0;
-    for (; !this.held && this.state === State.Open; handled++) {
-      if (handled === MAX_LINES_PER_TURN) {
+    for (; !this.held && this.state === State.Open; handled++, this.linesThisTurn++) {
+      if (this.linesThisTurn >= MAX_LINES_PER_TURN) {
         this.yieldTurn();
         break;
       }

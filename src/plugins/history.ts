@@ -22,6 +22,15 @@ class Ring {
     return Array.from({ length: this.count }, (_, i) => this.slots[(oldest + i) % this.capacity]!);
   }
 
+  /** The newest lines whose text fits in `maxBytes` (UTF-8, line endings counted), oldest first. */
+  newest(maxBytes: number): string[] {
+    const lines = this.lines();
+    let bytes = 0;
+    let first = lines.length;
+    while (first > 0 && (bytes += Buffer.byteLength(lines[first - 1]!) + 1) <= maxBytes) first--;
+    return lines.slice(first);
+  }
+
   /** Keeps the newest lines that fit. */
   resize(capacity: number): void {
     const kept = this.lines().slice(-capacity || this.count);
@@ -37,19 +46,28 @@ class Ring {
  * The last messages to everyone, replayed to each user right after its
  * `OK`: `HISTORY <user> <text>` lines, oldest first, then `END HISTORY`.
  * Kept in memory only; `size` can change while the server runs (SIGHUP).
+ * A replay is at most `maxReplayBytes` (the newest lines that fit): it is
+ * written in one go, before the server can tell whether the client reads.
  */
 export const historyPlugin = definePlugin({
   name: "history",
   dependencies: ["login"],
-  options: { size: { type: "integer", default: 20, min: 0, max: 10_000 } },
+  options: {
+    size: { type: "integer", default: 20, min: 0, max: 10_000 },
+    maxReplayBytes: { type: "integer", default: 64 * 1024, min: 0, max: 16 * 1024 * 1024 },
+  },
   register({ hooks, options, onOptionsChange }) {
     const ring = new Ring(options.size);
-    onOptionsChange(({ size }) => ring.resize(size));
+    let maxReplayBytes = options.maxReplayBytes;
+    onOptionsChange((changed) => {
+      ring.resize(changed.size);
+      maxReplayBytes = changed.maxReplayBytes;
+    });
 
     hooks.onMessage(({ from, to, text }) => {
       if (to.kind === "everyone") ring.push(`HISTORY ${from.username} ${text}`);
     });
 
-    hooks.onLogin(({ session }) => session.replyLines([...ring.lines(), "END HISTORY"]));
+    hooks.onLogin(({ session }) => session.replyLines([...ring.newest(maxReplayBytes), "END HISTORY"]));
   },
 });

@@ -2,10 +2,10 @@
  * The test kit, `chat-server/testing`: the server over fakes, for plugin
  * authors and for this project's own tests.
  *
- *   const server = await startTestServer({ plugins: ["login", myPlugin] });
+ *   const server = await startTestServer({ plugins: ["login", { name: "greet", plugin: greet }] });
  *   const alice = await server.login("alice");
- *   alice.send("ROLL 20");
- *   await expectLines(alice, "ROLLED 14 (d20)");
+ *   alice.send("GREET");
+ *   await expectLines(alice, "hello alice");
  */
 import "reflect-metadata";
 

@@ -147,7 +147,7 @@ describe("SIGHUP", () => {
     write(["login", "msg", "history", dice, "who"], { history: { size: 3 }, dice: { maxSides: 6 } });
     cli.kill("SIGHUP");
     const report = await cli.waitForLog("reloaded");
-    expect(report.applied).toEqual(['plugin "history": options {"size":3}']);
+    expect(report.applied).toEqual(['plugin "history": options {"size":3,"maxReplayBytes":65536}']);
     expect(report.needsRestart).toEqual([
       `the plugin list changed: login, msg, history, ${dice} -> login, msg, history, ${dice}, who`,
       'plugin "dice": new options, which it takes at start only',

@@ -16,7 +16,8 @@ describe("plugins from outside the server's source, in the real server", () => {
   };
 
   it("loads the example (an ES module) by path from --plugins, with its commands and its hook", async () => {
-    const cli = start(["--plugins", `login,msg,${EXAMPLE}`]);
+    // As the guide shows it: a path from the working directory.
+    const cli = start(["--plugins", "login,msg,./examples/dice.mjs"]);
     const port = await cli.port();
     const alice = await TcpClient.login(port, "alice");
     const bob = await TcpClient.login(port, "bob");

@@ -1,4 +1,4 @@
-import type { DeliveryPort, GroupSummary, Recipient } from "../../core/ports/delivery.port";
+import type { DeliveryPort, GroupInfo, Recipient } from "../../core/ports/delivery.port";
 import { nameKey } from "../../core/protocol/text";
 
 interface Group {
@@ -71,7 +71,7 @@ export class InProcessDelivery implements DeliveryPort {
     }
   }
 
-  groups(): Promise<readonly GroupSummary[]> {
+  groups(): Promise<readonly GroupInfo[]> {
     const summaries = [...this.groupsByKey.values()].map(({ name, members }) => ({ name, members: members.size }));
     return Promise.resolve(summaries.sort((a, b) => (nameKey(a.name) < nameKey(b.name) ? -1 : 1)));
   }

@@ -5,7 +5,7 @@ export interface Recipient {
 }
 
 /** A group and its size, as listed. */
-export interface GroupSummary {
+export interface GroupInfo {
   /** The name as it was first joined. */
   readonly name: string;
   readonly members: number;
@@ -33,5 +33,5 @@ export interface DeliveryPort {
   /** Delivers `line` to every member of the group but `except`. */
   sendToGroup(group: string, line: Uint8Array, except?: Recipient): void;
   /** The groups with members, sorted by name. */
-  groups(): Promise<readonly GroupSummary[]>;
+  groups(): Promise<readonly GroupInfo[]>;
 }

@@ -1,4 +1,4 @@
-import { parseOptions, type OptionsSchema } from "../../../src/core/options";
+import { parseOptions, schemaProblem, type OptionsSchema } from "../../../src/core/options";
 
 const schema = {
   size: { type: "integer", default: 20, min: 0, max: 100 },
@@ -24,6 +24,19 @@ describe("plugin options", () => {
     [{ colour: "red" }, 'unknown option "colour" (options: size, ratio, label, loud, words)'],
   ])("refuse %j: %s", (raw, message) => {
     expect(() => parseOptions(schema, raw)).toThrow(message);
+  });
+
+  it("refuse the names every object has", () => {
+    expect(() => parseOptions(schema, { toString: 1 })).toThrow('unknown option "toString"');
+  });
+
+  it.each<[unknown, string]>([
+    [{ size: { type: "int", default: 1 } }, 'option "size" has no known type (integer, number, string, boolean, strings)'],
+    [{ size: { type: "integer" } }, 'option "size" has a default that is not a valid integer'],
+    [{ words: { type: "strings", default: "a" } }, 'option "words" has a default that is not a list of strings'],
+    [[], "options must be an object describing each option"],
+  ])("find a plugin's own schema wrong: %j", (bad, problem) => {
+    expect(schemaProblem(bad)).toBe(problem);
   });
 
   it("refuse any option for a plugin that takes none", () => {

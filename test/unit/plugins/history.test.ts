@@ -51,10 +51,23 @@ describe("history", () => {
     await expectLines(carol, "OK", ...Array.from({ length: 20 }, (_, i) => `HISTORY alice ${i + 5}`), "END HISTORY");
   });
 
+  it("replays only the newest lines that fit in maxReplayBytes", async () => {
+    const server = await startTestServer({
+      plugins: ["login", "msg", { name: "history", options: { size: 100, maxReplayBytes: 60 } }],
+      rateLimitPerSecond: 0,
+    });
+    const alice = await server.login("alice");
+    alice.write(Array.from({ length: 10 }, (_, i) => `MSG line ${i}\n`).join("")); // "HISTORY alice line N" is 21 bytes
+    await settle();
+    const bob = server.connect();
+    bob.send("LOGIN bob");
+    await expectLines(bob, "OK", "HISTORY alice line 8", "HISTORY alice line 9", "END HISTORY");
+  });
+
   it.each([
     [{ size: -1 }, 'plugin "history": option "size" must be a whole number from 0 to 10000, got -1'],
     [{ size: "ten" }, 'plugin "history": option "size" must be a whole number from 0 to 10000, got "ten"'],
-    [{ sise: 5 }, 'plugin "history": unknown option "sise" (options: size)'],
+    [{ sise: 5 }, 'plugin "history": unknown option "sise" (options: size, maxReplayBytes)'],
   ])("refuses the options %j with an error naming the plugin and the option", async (options, message) => {
     await expect(startTestServer({ plugins: ["login", { name: "history", options }] })).rejects.toThrow(message);
   });
