@@ -146,6 +146,13 @@ function parseArguments(argv: string[]) {
       },
       "metrics-port": { type: "string", describe: "serve Prometheus /metrics and /healthz over HTTP on this port (default: off)" },
       "metrics-host": { type: "string", describe: "interface for the metrics port (default: --host)" },
+      redis: { type: "string", describe: "join a cluster of servers through this Redis (redis://host:port); default: a single server" },
+      "redis-lease": {
+        type: "string",
+        default: "10",
+        describe: "seconds after which a node that stopped (killed) loses its users' names, and they are announced as gone",
+      },
+      "node-id": { type: "string", describe: "this server's name in the cluster (default: host, process id, random)" },
       "log-level": { choices: LOG_LEVELS, default: "info" as LogLevel, describe: "least severe log level written" },
       "log-pretty": { type: "boolean", default: false, describe: "human-readable logs (pino-pretty) instead of JSON lines" },
     })
@@ -206,13 +213,21 @@ async function main(): Promise<void> {
       pluginOptions: pluginsConfig.options,
       ...(tls && { tls }),
       ...(metricsPort !== undefined && { metrics: { port: metricsPort, host: args["metrics-host"] ?? args.host } }),
+      ...(args.redis !== undefined && {
+        redis: {
+          url: args.redis,
+          leaseMs: parseNumber("--redis-lease", args["redis-lease"], { min: 0.3, max: 3600, fractional: true }) * 1000,
+          ...(args["node-id"] !== undefined && { nodeId: args["node-id"] }),
+        },
+      }),
     },
     { logger },
   );
   try {
     await app.start();
   } catch (error) {
-    throw new CliError(listenFailure(error as NodeJS.ErrnoException, port, args.host), 1);
+    const failure = error as NodeJS.ErrnoException;
+    throw new CliError(failure.syscall === "listen" ? listenFailure(failure, port, args.host) : failure.message, 1);
   }
   logger.info({ plugins: app.plugins }, "ready");
   // A promise some plugin left to fail on its own must not end the server

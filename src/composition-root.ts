@@ -7,6 +7,7 @@ import { InProcessPresence } from "./adapters/in-process/in-process-presence";
 import { NoMetrics } from "./adapters/metrics/no-metrics";
 import { NetTcpServer, type TlsIdentity } from "./adapters/net/net-tcp-server";
 import { PinoLogger } from "./adapters/pino/pino-logger";
+import { RedisCluster } from "./adapters/redis/redis-cluster";
 import { MetricsHttpServer } from "./adapters/prometheus/metrics-http-server";
 import { PrometheusMetrics } from "./adapters/prometheus/prometheus-metrics";
 import { ChatServer, type StopOptions } from "./core/chat-server";
@@ -46,6 +47,12 @@ export interface ServerConfig extends CoreSettings {
   readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly port?: number };
   /** Serve `/metrics` and `/healthz` over HTTP on this port (0: any free one). */
   readonly metrics?: { readonly port: number; readonly host?: string };
+  /**
+   * Join a cluster of server processes through this Redis: presence and
+   * delivery span every node. `leaseMs`: how long a silent node keeps its
+   * users' names.
+   */
+  readonly redis?: { readonly url: string; readonly leaseMs: number; readonly nodeId?: string };
 }
 
 /** What a reload was given: the configuration file read anew. */
@@ -119,10 +126,12 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
   container.register(TOKENS.Logger, { useValue: logger });
   container.register(TOKENS.Clock, { useValue: overrides.clock ?? new SystemClock() });
   container.register(TOKENS.Settings, { useValue: settings });
-  container.register(TOKENS.Presence, { useValue: overrides.presence ?? new InProcessPresence() });
-  container.register(TOKENS.Delivery, { useValue: overrides.delivery ?? new InProcessDelivery() });
   const prometheus = settings.metrics === undefined ? null : new PrometheusMetrics();
-  container.register(TOKENS.Metrics, { useValue: overrides.metrics ?? prometheus ?? new NoMetrics() });
+  const metrics = overrides.metrics ?? prometheus ?? new NoMetrics();
+  container.register(TOKENS.Metrics, { useValue: metrics });
+  const cluster = settings.redis === undefined ? null : new RedisCluster(settings.redis, logger, metrics);
+  container.register(TOKENS.Presence, { useValue: overrides.presence ?? cluster ?? new InProcessPresence() });
+  container.register(TOKENS.Delivery, { useValue: overrides.delivery ?? cluster ?? new InProcessDelivery() });
 
   const { tls, host } = settings;
   const tlsServer = tls === undefined ? null : new NetTcpServer({ port: tls.port ?? settings.port, host, tls: readIdentity(tls) }, logger);
@@ -158,6 +167,7 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
       return metricsAddress;
     },
     async start() {
+      await cluster?.start();
       const addresses = await server.start();
       if (metricsServer !== null) {
         metricsAddress = await metricsServer.listen();
@@ -167,6 +177,7 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
     },
     async stop(options) {
       await server.stop(options);
+      await cluster?.stop();
       await metricsServer?.close();
       await container.dispose();
     },

@@ -1,5 +1,5 @@
 import { inject, injectable } from "tsyringe";
-import { PluginError } from "./errors";
+import { PluginError, UnavailableError } from "./errors";
 import type { Command, CommandContext, CommandExtension, SessionHandle } from "./plugin-api";
 import type { ClockPort } from "./ports/clock.port";
 import type { LoggerPort } from "./ports/logger.port";
@@ -180,6 +180,11 @@ export class CommandDispatcher {
   }
 
   private fail({ plugin, error }: PluginFailure, verb: string, session: SessionHandle): void {
+    if (error instanceof UnavailableError) {
+      this.logger.warn({ plugin, verb, conn: session.id, user: session.username, reason: error.message }, "cluster unavailable");
+      session.reply("ERR cluster-unavailable");
+      return;
+    }
     this.logger.error({ plugin, verb, conn: session.id, user: session.username, err: error }, "command failed");
     session.reply("ERR internal-error");
   }

@@ -9,3 +9,12 @@ export class PluginError extends Error {
     super(`plugin "${plugin}": ${problem}`);
   }
 }
+
+/**
+ * A service the server shares with other nodes (the cluster's store) cannot
+ * be reached. The client is answered `ERR cluster-unavailable`; what this
+ * node could do alone (deliver to its own users) has been done.
+ */
+export class UnavailableError extends Error {
+  override readonly name = "UnavailableError";
+}

@@ -34,7 +34,10 @@ export class Room implements RoomApi {
     @inject(TOKENS.Logger) private readonly logger: LoggerPort,
     @inject(TOKENS.Metrics) private readonly metrics: MetricsPort,
     private readonly hooks: PluginHooks,
-  ) {}
+  ) {
+    // Users another node held, gone with that node: everyone here is told.
+    presence.onDeparted((username) => this.delivery.announceDeparture(departureLine(username)));
+  }
 
   async login(handle: SessionHandle, username: string): Promise<LoginResult> {
     const session = asSession(handle);
@@ -64,7 +67,7 @@ export class Room implements RoomApi {
     this.delivery.detach(username, session);
     this.presence.release(username);
     this.metrics.userLeft();
-    this.delivery.broadcast(encodeLine(`INFO ${username} disconnected`));
+    this.delivery.announceDeparture(departureLine(username));
     this.hooks.runDisconnect({ username, reason });
   }
 
@@ -137,6 +140,10 @@ export class Room implements RoomApi {
     this.hooks.runMessage(text === message.text ? message : { ...message, text });
     return { status: "sent", text };
   }
+}
+
+function departureLine(username: string): Uint8Array {
+  return encodeLine(`INFO ${username} disconnected`);
 }
 
 function asSession(handle: SessionHandle): Session {

@@ -114,6 +114,10 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
     if (this.state === State.Open && lines.length > 0) this.transmit(encodeLine(lines.join("\n")), lines.length);
   }
 
+  evict(farewell: string): void {
+    this.end("evicted", farewell);
+  }
+
   deliver(line: Uint8Array): void {
     if (this.state === State.Open) this.transmit(line, 1);
   }

@@ -1,10 +1,15 @@
 import type { DeliveryPort, GroupInfo, Recipient } from "../../core/ports/delivery.port";
 import { nameKey } from "../../core/protocol/text";
 
+interface Member {
+  readonly username: string;
+  readonly recipient: Recipient;
+}
+
 interface Group {
   readonly name: string;
-  /** Recipients by username key. */
-  readonly members: Map<string, Recipient>;
+  /** Members by username key. */
+  readonly members: Map<string, Member>;
 }
 
 /** Delivery within this process: every recipient is a local session. */
@@ -32,6 +37,10 @@ export class InProcessDelivery implements DeliveryPort {
     }
   }
 
+  announceDeparture(line: Uint8Array): void {
+    this.broadcast(line);
+  }
+
   sendTo(username: string, line: Uint8Array): Promise<boolean> {
     const recipient = this.byName.get(nameKey(username));
     recipient?.deliver(line);
@@ -47,7 +56,7 @@ export class InProcessDelivery implements DeliveryPort {
     }
     const member = nameKey(username);
     if (found.members.has(member)) return Promise.resolve(false);
-    found.members.set(member, recipient);
+    found.members.set(member, { username, recipient });
     return Promise.resolve(true);
   }
 
@@ -66,9 +75,21 @@ export class InProcessDelivery implements DeliveryPort {
   sendToGroup(group: string, line: Uint8Array, except?: Recipient): void {
     const found = this.groupsByKey.get(nameKey(group));
     if (found === undefined) return;
-    for (const recipient of found.members.values()) {
+    for (const { recipient } of found.members.values()) {
       if (recipient !== except) recipient.deliver(line);
     }
+  }
+
+  /** Every membership here, as group name and username. */
+  *memberships(): Iterable<readonly [group: string, username: string]> {
+    for (const { name, members } of this.groupsByKey.values()) {
+      for (const { username } of members.values()) yield [name, username];
+    }
+  }
+
+  /** The recipient logged in here under this name, if any. */
+  recipient(username: string): Recipient | undefined {
+    return this.byName.get(nameKey(username));
   }
 
   groups(): Promise<readonly GroupInfo[]> {

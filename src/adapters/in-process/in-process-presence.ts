@@ -20,4 +20,7 @@ export class InProcessPresence implements PresencePort {
   list(): Promise<readonly string[]> {
     return Promise.resolve([...this.names.values()]);
   }
+
+  /** One process has no other nodes to lose. */
+  onDeparted(): void {}
 }

@@ -9,4 +9,5 @@ export class NoMetrics implements MetricsPort {
   linesReceived(): void {}
   linesSent(): void {}
   commandHandled(): void {}
+  clusterConnected(): void {}
 }

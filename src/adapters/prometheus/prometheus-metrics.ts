@@ -16,6 +16,7 @@ export class PrometheusMetrics implements MetricsPort {
   private readonly users: Gauge;
   private readonly disconnects: Counter<"reason">;
   private readonly commandSeconds: Histogram<"verb">;
+  private readonly cluster: Gauge;
 
   constructor() {
     const registers = [this.registry];
@@ -53,6 +54,11 @@ export class PrometheusMetrics implements MetricsPort {
       buckets: COMMAND_SECONDS_BUCKETS,
       registers,
     });
+    this.cluster = new Gauge({
+      name: "chat_cluster_connected",
+      help: "1 while this node reaches the cluster's Redis, 0 while it does not (absent without --redis)",
+      registers: [],
+    });
     collectDefaultMetrics({ register: this.registry });
   }
 
@@ -83,5 +89,11 @@ export class PrometheusMetrics implements MetricsPort {
 
   commandHandled(verb: string, seconds: number): void {
     this.commandSeconds.observe({ verb }, seconds);
+  }
+
+  clusterConnected(connected: boolean): void {
+    // Registered at the first report: a single node shows no cluster gauge.
+    if (this.registry.getSingleMetric("chat_cluster_connected") === undefined) this.registry.registerMetric(this.cluster);
+    this.cluster.set(connected ? 1 : 0);
   }
 }

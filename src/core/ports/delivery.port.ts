@@ -2,6 +2,11 @@
 export interface Recipient {
   /** Queues an encoded line (with its line ending). */
   deliver(line: Uint8Array): void;
+  /**
+   * The adapter lost this user's registration (another node holds the name
+   * now): the session sends `farewell` and ends.
+   */
+  evict(farewell: string): void;
 }
 
 /** A group and its size, as listed. */
@@ -14,7 +19,9 @@ export interface GroupInfo {
 /**
  * Who gets a line. The core hands over encoded lines, usernames and group
  * names; the adapter finds the recipients, on this node or on others.
- * Usernames and group names are compared ignoring ASCII case.
+ * Usernames and group names are compared ignoring ASCII case. An adapter
+ * that cannot reach the other nodes delivers to this node's users and then
+ * throws UnavailableError (from broadcast, sendToGroup) or rejects with it.
  */
 export interface DeliveryPort {
   /** Makes a logged-in user reachable by broadcasts and by name. */
@@ -23,6 +30,12 @@ export interface DeliveryPort {
   detach(username: string, recipient: Recipient): void;
   /** Delivers `line` to every attached recipient but `except`. */
   broadcast(line: Uint8Array, except?: Recipient): void;
+  /**
+   * Tells everyone that a user left: like `broadcast`, but the line must not
+   * be lost: an adapter that cannot reach the other nodes now keeps it for
+   * when it can.
+   */
+  announceDeparture(line: Uint8Array): void;
   /** Delivers `line` to the user named; false if not online. */
   sendTo(username: string, line: Uint8Array): Promise<boolean>;
   /** Adds an attached user to a group (made when first joined); false if a member already. */

@@ -12,4 +12,6 @@ export interface MetricsPort {
   linesReceived(count: number): void;
   linesSent(count: number): void;
   commandHandled(verb: string, seconds: number): void;
+  /** Whether the cluster's shared store is reachable (only a clustered node reports it). */
+  clusterConnected(connected: boolean): void;
 }

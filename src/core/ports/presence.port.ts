@@ -9,4 +9,9 @@ export interface PresencePort {
   release(username: string): void;
   /** Every online username, in login order. */
   list(): Promise<readonly string[]>;
+  /**
+   * Hears of users the registry let go without this node's sessions knowing:
+   * those of another node that died. Each is to be announced as gone.
+   */
+  onDeparted(listener: (username: string) => void): void;
 }
