@@ -1,0 +1,167 @@
+import { CliProcess } from "../support/cli-process";
+import { RedisServer, redisServerInstalled } from "../support/redis-server";
+import { TcpClient } from "../support/tcp-client";
+
+/*
+ * Several real server processes sharing one real Redis, spoken to over TCP.
+ * CI installs redis-server (.ci/run); elsewhere these tests are skipped,
+ * with a warning, when it is missing.
+ */
+if (!redisServerInstalled && process.env.CI !== "true") {
+  console.warn("redis-server is not installed: the cluster tests are skipped (apt-get install redis-server)");
+}
+const describeCluster = redisServerInstalled || process.env.CI === "true" ? describe : describe.skip;
+
+const LEASE_SECONDS = "1";
+
+describeCluster("a cluster of servers through Redis", () => {
+  let redis: RedisServer;
+  const nodes: CliProcess[] = [];
+
+  beforeEach(async () => {
+    redis = await RedisServer.start();
+  });
+  afterEach(async () => {
+    nodes.splice(0).forEach((node) => node.kill("SIGKILL"));
+    await redis.stop();
+  });
+
+  async function startNode(name: string, ...args: string[]): Promise<{ node: CliProcess; port: number }> {
+    const node = CliProcess.spawn(
+      ["--port", "0", "--host", "127.0.0.1", "--redis", redis.url, "--redis-lease", LEASE_SECONDS, "--node-id", name, "--rate-limit", "0", ...args],
+    );
+    nodes.push(node);
+    return { node, port: await node.port("tcp") };
+  }
+
+  /** Proves that nothing else came before: the next line is the answer to a PING. */
+  async function nothingMore(client: TcpClient): Promise<void> {
+    client.send("PING");
+    expect(await client.readLine()).toBe("PONG");
+  }
+
+  it("delivers MSG to every user on every node exactly once, in the order sent, and WHO lists them all", async () => {
+    const [a, b, c] = await Promise.all([startNode("a"), startNode("b"), startNode("c")]);
+    const alice = await TcpClient.login(a.port, "alice");
+    const bob = await TcpClient.login(b.port, "bob");
+    const carol = await TcpClient.login(c.port, "carol");
+    const dan = await TcpClient.login(a.port, "dan");
+    const sent = Array.from({ length: 30 }, (_, i) => `MSG line ${i}`);
+    await alice.write(`${sent.join("\n")}\n`);
+    const expected = sent.map((line) => line.replace("MSG", "MSG alice"));
+    for (const receiver of [bob, carol, dan]) {
+      expect(await receiver.readLines(30)).toEqual(expected);
+      await nothingMore(receiver);
+    }
+    await nothingMore(alice);
+    bob.send("WHO");
+    expect(await bob.readLines(5)).toEqual(["USER alice", "USER bob", "USER carol", "USER dan", "END WHO"]);
+  });
+
+  it("finds a DM's target on any node, and answers an unknown one", async () => {
+    const [a, b] = await Promise.all([startNode("a"), startNode("b")]);
+    const alice = await TcpClient.login(a.port, "alice");
+    const bob = await TcpClient.login(b.port, "Bob");
+    alice.send("DM bob psst");
+    expect(await bob.readLine()).toBe("DM alice psst");
+    alice.send("DM ghost boo");
+    expect(await alice.readLine()).toBe("ERR user-not-found ghost");
+  });
+
+  it("tells everyone on every node once when a user leaves, and frees the name at once", async () => {
+    const [a, b, c] = await Promise.all([startNode("a"), startNode("b"), startNode("c")]);
+    const alice = await TcpClient.login(a.port, "alice");
+    const bob = await TcpClient.login(b.port, "bob");
+    const carol = await TcpClient.login(c.port, "carol");
+    bob.send("QUIT");
+    await bob.readUntilClosed();
+    for (const client of [alice, carol]) {
+      expect(await client.readLine()).toBe("INFO bob disconnected");
+      await nothingMore(client);
+    }
+    const again = await TcpClient.connect(c.port);
+    again.send("LOGIN BOB");
+    expect(await again.readLine()).toBe("OK");
+  });
+
+  it("gives a name to exactly one of two LOGINs on two nodes at the same instant", async () => {
+    const [a, b] = await Promise.all([startNode("a"), startNode("b")]);
+    for (let round = 0; round < 20; round++) {
+      const [first, second] = await Promise.all([TcpClient.connect(a.port), TcpClient.connect(b.port)]);
+      first.send(`LOGIN racer${round}`);
+      second.send(`LOGIN RACER${round}`);
+      const answers = [await first.readLine(), await second.readLine()].sort();
+      expect(answers).toEqual(["ERR username-taken", "OK"]);
+    }
+  });
+
+  it("spans nodes with rooms", async () => {
+    const plugins = ["--plugins", "login,msg,ping,rooms"];
+    const [a, b] = await Promise.all([startNode("a", ...plugins), startNode("b", ...plugins)]);
+    const alice = await TcpClient.login(a.port, "alice");
+    const bob = await TcpClient.login(b.port, "bob");
+    const carol = await TcpClient.login(b.port, "carol");
+    alice.send("JOIN #dev");
+    expect(await alice.readLine()).toBe("OK");
+    bob.send("JOIN #dev");
+    expect(await bob.readLine()).toBe("OK");
+    expect(await alice.readLine()).toBe("INFO bob joined #dev");
+    bob.send("MSG #dev across nodes");
+    expect(await alice.readLine()).toBe("MSG bob #dev across nodes");
+    await nothingMore(carol);
+    carol.send("ROOMS");
+    expect(await carol.readLines(2)).toEqual(["ROOM #dev 2", "END ROOMS"]);
+  });
+
+  it("frees the names of a node killed with SIGKILL and announces its users, within the lease", async () => {
+    const [a, b] = await Promise.all([startNode("a"), startNode("b")]);
+    const alice = await TcpClient.login(a.port, "alice");
+    await TcpClient.login(b.port, "bob");
+    await TcpClient.login(b.port, "bea");
+    nodes[1]!.kill("SIGKILL");
+    expect((await alice.readLines(2)).sort()).toEqual(["INFO bea disconnected", "INFO bob disconnected"]);
+    await nothingMore(alice);
+    const again = await TcpClient.connect(a.port);
+    again.send("LOGIN bob");
+    expect(await again.readLine()).toBe("OK");
+  });
+
+  it("keeps serving its own users while Redis is away, says so, and rejoins when it is back", async () => {
+    const [a, b] = await Promise.all([startNode("a", "--metrics-port", "0"), startNode("b")]);
+    const metricsPort = await a.node.port("metrics");
+    const gauge = async (): Promise<string | undefined> =>
+      (await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()).split("\n").find((line) => line.startsWith("chat_cluster_connected"));
+    const alice = await TcpClient.login(a.port, "alice");
+    const dan = await TcpClient.login(a.port, "dan");
+    const bob = await TcpClient.login(b.port, "bob");
+    expect(await gauge()).toBe("chat_cluster_connected 1");
+
+    await redis.stop();
+    await a.node.waitForLog("lost the cluster (Redis): serving this node's users alone");
+    expect(await gauge()).toBe("chat_cluster_connected 0");
+    alice.send("MSG just us");
+    expect(await dan.readLine()).toBe("MSG alice just us"); // this node's users still get it
+    expect(await alice.readLine()).toBe("ERR cluster-unavailable"); // and the sender learns the rest did not
+    const late = await TcpClient.connect(a.port);
+    late.send("LOGIN late");
+    expect(await late.readLine()).toBe("ERR cluster-unavailable");
+    alice.send("WHO");
+    expect(await alice.readLine()).toBe("ERR cluster-unavailable");
+
+    await redis.restart(); // empty: every node puts its users back
+    await Promise.all([a.node.waitForLog("back in the cluster"), b.node.waitForLog("back in the cluster")]);
+    expect(await gauge()).toBe("chat_cluster_connected 1");
+    bob.send("MSG we are back");
+    expect(await alice.readLine()).toBe("MSG bob we are back");
+    expect(await dan.readLine()).toBe("MSG bob we are back");
+    bob.send("WHO");
+    expect((await bob.readLines(4)).sort()).toEqual(["END WHO", "USER alice", "USER bob", "USER dan"]);
+  });
+
+  it("refuses to start when Redis cannot be reached", async () => {
+    await redis.stop();
+    const exit = await CliProcess.run(["--port", "0", "--redis", redis.url]);
+    expect(exit.code).toBe(1);
+    expect(exit.stderr).toMatch(new RegExp(`^chat-server: cannot reach Redis at ${redis.url}: `));
+  });
+});
