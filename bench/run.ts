@@ -5,7 +5,7 @@
  *   npm run bench                       every scenario with its defaults
  *   npm run bench -- fanout --rate 2000 one scenario, other parameters
  *
- * Scenarios: fanout, capacity, smallroom, overload.
+ * Scenarios: fanout, capacity, smallroom, overload, cluster (needs redis-server).
  */
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
@@ -13,7 +13,8 @@ import { LatencyHistogram } from "./lib/histogram";
 import { LoadClient, type LineSink } from "./lib/load-client";
 import { nativeLoginStorm } from "./lib/login-storm";
 import { pinProcesses, type Pinning } from "./lib/pinning";
-import { megabytes, ServerProcess, type ProcessUsage } from "./lib/server-process";
+import { RedisServer } from "chat-server/testing";
+import { megabytes, processUsage, ServerProcess, type ProcessUsage } from "./lib/server-process";
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
@@ -56,9 +57,37 @@ async function startServer(pinning: Pinning, extraArgs: readonly string[]): Prom
   });
 }
 
+/** The processes under test: one server, or the nodes of a cluster and their Redis. */
+interface Fleet {
+  /** Where clients connect: client i to ports[i % ports.length]. */
+  readonly ports: readonly number[];
+  /** Every process, for CPU and memory; `server` marks the chat servers. */
+  readonly parts: readonly { readonly label: string; readonly server: boolean; usage(): ProcessUsage }[];
+  stop(): Promise<void>;
+}
+
+function fleetOf(server: ServerProcess): Fleet {
+  return {
+    ports: [server.port],
+    parts: [{ label: "server", server: true, usage: () => server.usage() }],
+    stop: async () => {
+      await server.stop();
+    },
+  };
+}
+
+/** Summed over the chat servers (RSS), or over every process (CPU). */
+function usageOf(fleet: Fleet, serversOnly = true): ProcessUsage {
+  const parts = fleet.parts.filter((part) => part.server || !serversOnly).map((part) => part.usage());
+  return {
+    rssBytes: parts.reduce((sum, part) => sum + part.rssBytes, 0),
+    cpuSeconds: parts.reduce((sum, part) => sum + part.cpuSeconds, 0),
+  };
+}
+
 /** Connects and logs in `count` clients, `inFlight` at a time; resolves with them and the time it took. */
 async function loginAll(
-  port: number,
+  ports: readonly number[],
   count: number,
   inFlight: number,
   sinkFor: (index: number) => LineSink,
@@ -69,7 +98,7 @@ async function loginAll(
   const worker = async (): Promise<void> => {
     while (next < count) {
       const index = next++;
-      clients[index] = await LoadClient.login(port, `u${index}`, sinkFor(index));
+      clients[index] = await LoadClient.login(ports[index % ports.length]!, `u${index}`, sinkFor(index));
     }
   };
   await Promise.all(Array.from({ length: Math.min(inFlight, count) }, worker));
@@ -87,8 +116,9 @@ interface ChatRun {
 }
 
 /** Clients in one room, `senders` of them sending `rate` messages a second in all, timestamped. */
-async function chat(name: string, run: ChatRun, pinning: Pinning): Promise<void> {
-  const server = await startServer(pinning, run.serverArgs ?? []);
+async function chat(name: string, run: ChatRun, fleet: Fleet): Promise<void> {
+  const server = { usage: () => usageOf(fleet) };
+  let stopped = false;
   try {
     const latency = new LatencyHistogram();
     let received = 0;
@@ -112,7 +142,7 @@ async function chat(name: string, run: ChatRun, pinning: Pinning): Promise<void>
       };
     };
     const idle = server.usage();
-    const { clients, seconds: loginSeconds } = await loginAll(server.port, run.clients, 200, sinkFor);
+    const { clients, seconds: loginSeconds } = await loginAll(fleet.ports, run.clients, 200, sinkFor);
     const loggedIn = server.usage();
 
     const pings = new LatencyHistogram();
@@ -120,7 +150,7 @@ async function chat(name: string, run: ChatRun, pinning: Pinning): Promise<void>
     if (run.ping) {
       // One PING at a time, every 20 ms or as soon as the last one is answered.
       let pingSentUs = 0;
-      const pinger = await LoadClient.connect(server.port, {
+      const pinger = await LoadClient.connect(fleet.ports[0]!, {
         onChat: () => undefined,
         onOther: (line) => {
           if (line !== "PONG") return;
@@ -146,6 +176,7 @@ async function chat(name: string, run: ChatRun, pinning: Pinning): Promise<void>
     const clientCpuStart = process.cpuUsage();
     const startUs = nowUs();
     const windowStart = server.usage();
+    const partsAtStart = fleet.parts.map((part) => part.usage().cpuSeconds);
     await new Promise<void>((resolve) => {
       const tick = (): void => {
         const now = nowUs();
@@ -196,6 +227,16 @@ async function chat(name: string, run: ChatRun, pinning: Pinning): Promise<void>
       `  server: RSS idle ${megabytes(idle.rssBytes)}, logged in ${megabytes(loggedIn.rssBytes)}, peak ${megabytes(peakRss)}; ` +
         `CPU ${cpuPercent({ start: windowStart, end: windowEnd, seconds: deliverySeconds })} of a core`,
     );
+    if (fleet.parts.length > 1) {
+      const shares = fleet.parts.map(
+        (part, i) => `${part.label} ${((100 * (part.usage().cpuSeconds - partsAtStart[i]!)) / deliverySeconds).toFixed(0)}%`,
+      );
+      const cpu = fleet.parts.reduce((sum, part, i) => sum + part.usage().cpuSeconds - partsAtStart[i]!, 0);
+      console.log(`  CPU by process: ${shares.join(", ")}; in all ${((1e6 * cpu) / sent).toFixed(0)} us a message, ${((1e9 * cpu) / received).toFixed(0)} ns a delivery`);
+    } else {
+      const cpu = windowEnd.cpuSeconds - windowStart.cpuSeconds;
+      console.log(`  server CPU: ${((1e6 * cpu) / sent).toFixed(0)} us a message, ${((1e9 * cpu) / received).toFixed(0)} ns a delivery`);
+    }
     const behind = lag.percentileMs(0.99);
     console.log(
       `  load generator: ${(clientBusy * 100).toFixed(0)}% of a core (${((100 * clientCpu.system) / 1e6 / deliverySeconds).toFixed(0)}% in the kernel); send schedule lag p99 ${behind.toFixed(2)} ms, max ${lag.maxMs.toFixed(1)} ms` +
@@ -205,10 +246,12 @@ async function chat(name: string, run: ChatRun, pinning: Pinning): Promise<void>
             ? "  (busy: the latencies include the load generator's own delay in reading)"
             : ""),
     );
-    await server.stop();
+    // The servers first: clients leaving one by one would each be announced to all the others.
+    await fleet.stop();
+    stopped = true;
     for (const client of clients) client.close();
   } finally {
-    server.kill();
+    if (!stopped) await fleet.stop();
   }
 }
 
@@ -231,7 +274,7 @@ async function capacity(clientCount: number, inFlight: number, pinning: Pinning)
     } else {
       const sink: LineSink = { onChat: () => undefined, onOther: () => undefined };
       const cpuStart = process.cpuUsage();
-      const { clients, seconds: took } = await loginAll(server.port, clientCount, inFlight, () => sink);
+      const { clients, seconds: took } = await loginAll([server.port], clientCount, inFlight, () => sink);
       const cpu = process.cpuUsage(cpuStart);
       seconds = took;
       close = () => clients.forEach((client) => client.close());
@@ -259,6 +302,27 @@ async function capacity(clientCount: number, inFlight: number, pinning: Pinning)
   }
 }
 
+/**
+ * Two nodes on one Redis, clients split between them: what clustering costs
+ * against one node. Both nodes share the server's CPU; Redis shares the load
+ * generator's (a 2-core machine has no third).
+ */
+async function clusterFleet(pinning: Pinning): Promise<Fleet> {
+  const redis = await RedisServer.start(pinning.client === null ? {} : { cpus: pinning.client });
+  const nodes = await Promise.all(["a", "b"].map((id) => startServer(pinning, ["--redis", redis.url, "--node-id", id])));
+  return {
+    ports: nodes.map((node) => node.port),
+    parts: [
+      ...nodes.map((node, i) => ({ label: `node ${"ab"[i]}`, server: true, usage: () => node.usage() })),
+      { label: "redis", server: false, usage: () => processUsage(redis.pid!) },
+    ],
+    stop: async () => {
+      await Promise.all(nodes.map((node) => node.stop()));
+      await redis.stop();
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const pinning = pinProcesses(!flags["no-pin"]);
   const scenarios = positionals.length > 0 ? positionals : ["fanout", "capacity", "smallroom", "overload"];
@@ -276,7 +340,7 @@ async function main(): Promise<void> {
           senders: numberFlag("senders", 10),
           rate: numberFlag("rate", 1000),
           durationS: numberFlag("duration", 5),
-        }, pinning);
+        }, fleetOf(await startServer(pinning, [])));
         break;
       case "capacity":
         await capacity(numberFlag("clients", 10_000), numberFlag("in-flight", 200), pinning);
@@ -287,7 +351,7 @@ async function main(): Promise<void> {
           senders: numberFlag("senders", 10),
           rate: numberFlag("rate", 200),
           durationS: numberFlag("duration", 10),
-        }, pinning);
+        }, fleetOf(await startServer(pinning, [])));
         break;
       case "overload":
         await chat("overload", {
@@ -296,10 +360,18 @@ async function main(): Promise<void> {
           rate: numberFlag("rate", 20_000),
           durationS: numberFlag("duration", 5),
           ping: true,
-        }, pinning);
+        }, fleetOf(await startServer(pinning, [])));
+        break;
+      case "cluster":
+        await chat("cluster (2 nodes, 1 Redis)", {
+          clients: numberFlag("clients", 1000),
+          senders: numberFlag("senders", 10),
+          rate: numberFlag("rate", 1000),
+          durationS: numberFlag("duration", 5),
+        }, await clusterFleet(pinning));
         break;
       default:
-        throw new Error(`unknown scenario "${scenario}" (fanout, capacity, smallroom, overload)`);
+        throw new Error(`unknown scenario "${scenario}" (fanout, capacity, smallroom, overload, cluster)`);
     }
   }
 }

@@ -1,5 +1,5 @@
 import { CliProcess } from "../support/cli-process";
-import { RedisServer, redisServerInstalled } from "../support/redis-server";
+import { RedisServer, redisServerInstalled } from "../../src/testing/redis-server";
 import { TcpClient } from "../support/tcp-client";
 
 /*

@@ -31,14 +31,26 @@ function answersPing(port: number): Promise<boolean> {
   });
 }
 
-/** A redis-server of the test's own, on a free port, keeping nothing on disk. */
+/**
+ * A redis-server of the test's own, on a free port, keeping nothing on disk
+ * (for cluster tests and benchmarks; needs the redis-server binary).
+ */
 export class RedisServer {
   private child: ChildProcess | null = null;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    /** CPUs to pin it to (taskset), for benchmarks. */
+    private readonly cpus?: string,
+  ) {}
 
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
+  /** The process id, while it runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  static async start(options: { cpus?: string } = {}): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), options.cpus);
     await server.run();
     return server;
   }
@@ -64,9 +76,9 @@ export class RedisServer {
   }
 
   private async run(): Promise<void> {
-    this.child = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-      stdio: "ignore",
-    });
+    const args = ["redis-server", "--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+    const command = this.cpus === undefined ? args : ["taskset", "-c", this.cpus, ...args];
+    this.child = spawn(command[0]!, command.slice(1), { stdio: "ignore" });
     for (let attempt = 0; attempt < 100; attempt++) {
       if (await answersPing(this.port)) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
