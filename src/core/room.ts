@@ -35,8 +35,7 @@ export class Room implements RoomApi {
     @inject(TOKENS.Metrics) private readonly metrics: MetricsPort,
     private readonly hooks: PluginHooks,
   ) {
-    // Users another node held, gone with that node: everyone here is told.
-    presence.onDeparted((username) => this.delivery.announceDeparture(departureLine(username)));
+    delivery.setDepartureLine(departureLine);
   }
 
   async login(handle: SessionHandle, username: string): Promise<LoginResult> {
@@ -67,7 +66,7 @@ export class Room implements RoomApi {
     this.delivery.detach(username, session);
     this.presence.release(username);
     this.metrics.userLeft();
-    this.delivery.announceDeparture(departureLine(username));
+    this.delivery.announceDeparture(username, departureLine(username));
     this.hooks.runDisconnect({ username, reason });
   }
 

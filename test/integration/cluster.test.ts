@@ -27,8 +27,9 @@ describeCluster("a cluster of servers through Redis", () => {
   });
 
   async function startNode(name: string, ...args: string[]): Promise<{ node: CliProcess; port: number }> {
+    const lease = args.includes("--redis-lease") ? [] : ["--redis-lease", LEASE_SECONDS];
     const node = CliProcess.spawn(
-      ["--port", "0", "--host", "127.0.0.1", "--redis", redis.url, "--redis-lease", LEASE_SECONDS, "--node-id", name, "--rate-limit", "0", ...args],
+      ["--port", "0", "--host", "127.0.0.1", "--redis", redis.url, ...lease, "--node-id", name, "--rate-limit", "0", ...args],
     );
     nodes.push(node);
     return { node, port: await node.port("tcp") };
@@ -147,6 +148,8 @@ describeCluster("a cluster of servers through Redis", () => {
     expect(await late.readLine()).toBe("ERR cluster-unavailable");
     alice.send("WHO");
     expect(await alice.readLine()).toBe("ERR cluster-unavailable");
+    dan.send("PART #nowhere");
+    expect(await dan.readLine()).toBe("ERR unknown-command PART"); // rooms are off here; see the rooms test
 
     await redis.restart(); // empty: every node puts its users back
     await Promise.all([a.node.waitForLog("back in the cluster"), b.node.waitForLog("back in the cluster")]);
@@ -158,10 +161,56 @@ describeCluster("a cluster of servers through Redis", () => {
     expect((await bob.readLines(4)).sort()).toEqual(["END WHO", "USER alice", "USER bob", "USER dan"]);
   });
 
+  it("keeps each sender's order across MSG, DM and its departure", async () => {
+    const [a, b] = await Promise.all([startNode("a"), startNode("b")]);
+    const alice = await TcpClient.login(a.port, "alice");
+    const bob = await TcpClient.login(b.port, "bob");
+    const lines = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? `MSG m${i}` : `DM bob d${i}`));
+    await alice.write(`${lines.join("\n")}\nDM bob bye\nQUIT\n`);
+    expect(await bob.readLines(22)).toEqual([
+      ...lines.map((line) => (line.startsWith("MSG") ? line.replace("MSG", "MSG alice") : line.replace("DM bob", "DM alice"))),
+      "DM alice bye",
+      "INFO alice disconnected",
+    ]);
+  });
+
+  it("takes out a node paused past its lease; resumed, it rejoins, and a user whose name was taken meanwhile goes", async () => {
+    const [a, b] = await Promise.all([startNode("a"), startNode("b")]);
+    const alice = await TcpClient.login(a.port, "alice");
+    const bob = await TcpClient.login(b.port, "bob");
+    const bea = await TcpClient.login(b.port, "bea");
+    const paused = nodes[1]!;
+    paused.kill("SIGSTOP");
+    expect((await alice.readLines(2)).sort()).toEqual(["INFO bea disconnected", "INFO bob disconnected"]);
+    const newBob = await TcpClient.login(a.port, "BOB");
+    paused.kill("SIGCONT");
+    await paused.waitForLog("back in the cluster");
+    expect(await bob.readUntilClosed()).toEqual(["ERR username-taken"]);
+    expect(await bea.readLine()).toBe("INFO bob disconnected"); // the bob of her node left
+    await nothingMore(bea); // she kept her name, and heard no news of herself
+    alice.send("WHO");
+    expect(await alice.readLines(4)).toEqual(["USER alice", "USER bea", "USER BOB", "END WHO"]);
+    newBob.send("QUIT");
+    expect(await alice.readLine()).toBe("INFO BOB disconnected");
+    await nothingMore(alice);
+  });
+
+  it("announces the users of a node that restarts under the same id before its lease ran out", async () => {
+    const [a] = await Promise.all([startNode("a"), startNode("b", "--redis-lease", "60")]);
+    const alice = await TcpClient.login(a.port, "alice");
+    await TcpClient.login((await nodes[1]!.port("tcp")), "bob");
+    nodes[1]!.kill("SIGKILL");
+    await startNode("b", "--redis-lease", "60");
+    expect(await alice.readLine()).toBe("INFO bob disconnected");
+    const again = await TcpClient.connect(a.port);
+    again.send("LOGIN bob");
+    expect(await again.readLine()).toBe("OK");
+  });
+
   it("refuses to start when Redis cannot be reached", async () => {
     await redis.stop();
     const exit = await CliProcess.run(["--port", "0", "--redis", redis.url]);
     expect(exit.code).toBe(1);
     expect(exit.stderr).toMatch(new RegExp(`^chat-server: cannot reach Redis at ${redis.url}: `));
-  });
+  }, 15_000);
 });

@@ -37,9 +37,12 @@ export class InProcessDelivery implements DeliveryPort {
     }
   }
 
-  announceDeparture(line: Uint8Array): void {
+  announceDeparture(_username: string, line: Uint8Array): void {
     this.broadcast(line);
   }
+
+  /** One process has no other nodes to hear departures from. */
+  setDepartureLine(): void {}
 
   sendTo(username: string, line: Uint8Array): Promise<boolean> {
     const recipient = this.byName.get(nameKey(username));

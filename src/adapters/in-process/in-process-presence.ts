@@ -21,6 +21,4 @@ export class InProcessPresence implements PresencePort {
     return Promise.resolve([...this.names.values()]);
   }
 
-  /** One process has no other nodes to lose. */
-  onDeparted(): void {}
 }

@@ -8,7 +8,7 @@ import type { MetricsPort } from "../../core/ports/metrics.port";
 import type { PresencePort } from "../../core/ports/presence.port";
 import { nameKey } from "../../core/protocol/text";
 import { InProcessDelivery } from "../in-process/in-process-delivery";
-import { CLAIM, JOIN_GROUP, LEAVE_GROUP, REAP, RELEASE } from "./scripts";
+import { CLAIM, JOIN_GROUP, LEAVE_GROUP, REAP, RELEASE, RENEW } from "./scripts";
 
 export interface RedisClusterOptions {
   /** redis://[user:password@]host:port[/db] */
@@ -19,27 +19,32 @@ export interface RedisClusterOptions {
   readonly nodeId?: string;
   /** Prefix of every key, so that several chats can share one Redis. */
   readonly prefix?: string;
-  /** Entries kept in each stream for nodes that fall behind or reconnect. */
+  /** Entries kept in the stream for nodes that fall behind or reconnect. */
   readonly streamLength?: number;
 }
 
 /** The commands the registry scripts become (ioredis `defineCommand`). */
 interface ScriptCommands {
-  chatClaim(prefix: string, node: string, name: string, mode: "login" | "reclaim"): Promise<number>;
-  chatRelease(prefix: string, node: string, name: string): Promise<number>;
-  chatReap(prefix: string, node: string): Promise<string[]>;
+  chatClaim(prefix: string, node: string, name: string, mode: "login" | "reclaim", seq: number): Promise<number>;
+  chatRelease(prefix: string, node: string, name: string, maxlen: string): Promise<number>;
+  chatReap(prefix: string, node: string, maxlen: string, mode: "force" | "expired"): Promise<string[]>;
+  chatRenew(prefix: string, node: string, leaseMs: number): Promise<number>;
   chatJoinGroup(prefix: string, group: string, shown: string, name: string): Promise<number>;
   chatLeaveGroup(prefix: string, group: string, name: string): Promise<number>;
 }
 
-/** Kinds of stream entries: a line for everyone, for a group's members, for one user. */
+/** Kinds of stream entries: a line for everyone, for a group, for one user; a departure. */
 const EVERYONE = "B";
 const GROUP = "G";
 const USER = "U";
+const DEPARTURE = "D";
 
 const CONNECT_TIMEOUT_MS = 5000;
+const COMMAND_TIMEOUT_MS = 2000;
 const READ_BLOCK_MS = 1000;
-const MAX_WAITING_DEPARTURES = 10_000;
+const REJOIN_RETRY_MS = 1000;
+/** Lines sent to Redis and not yet acknowledged, past which a sender is told the cluster is not keeping up. */
+const MAX_IN_FLIGHT = 10_000;
 const UNREACHABLE = "the cluster (Redis) cannot be reached; delivered to this node's users only";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
@@ -49,33 +54,40 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * is online, names unique across nodes) and delivery (who gets a line).
  *
  * - Names are claimed by a script, atomically: of two nodes claiming one
- *   name at the same instant exactly one wins.
- * - Lines for other nodes go through Redis streams: one stream every node
- *   reads (messages to everyone, to groups, departures) and one inbox per
- *   node (DMs). A stream keeps order, so each sender's lines arrive in the
- *   order sent, once; and it keeps recent entries, so a node that lost
- *   Redis for a while reads on from where it stopped.
- * - Each node holds a lease it renews; a node that stops renewing (killed)
- *   is taken out by the others after the lease: its names are freed and its
- *   users announced as gone, by exactly one of them.
+ *   name at the same instant exactly one wins. Freeing a name and
+ *   announcing the departure are one script too.
+ * - Lines for other nodes go through one Redis stream that every node
+ *   reads: messages to everyone, to groups, to one user, and departures. A
+ *   stream keeps one order, so each sender's lines (and its departure)
+ *   arrive in the order sent, once; and it keeps recent entries, so a node
+ *   that lost Redis for a while reads on from where it stopped.
+ * - Each node renews a lease; one that stops renewing (killed, paused, cut
+ *   off) is taken out by the others after the lease: its names are freed
+ *   and its users announced as gone, by exactly one of them. A node that
+ *   cannot renew for a whole lease stops acting for the cluster (its users
+ *   get ERR cluster-unavailable) until it has rejoined.
  * - Lines for this node's own users never leave the process.
  */
 export class RedisCluster implements PresencePort, DeliveryPort {
   readonly nodeId: string;
   private readonly prefix: string;
+  private readonly maxlen: string;
   private readonly local = new InProcessDelivery();
-  /** Names logged in at this node, by key. */
-  private readonly names = new Map<string, string>();
+  /** Names logged in at this node, by key, with their login sequence. */
+  private readonly names = new Map<string, { readonly name: string; seq: number }>();
   private readonly redis: Redis & ScriptCommands;
   private readonly reader: Redis;
   private connected = false;
   private running = false;
-  private lastIds: [bus: string, inbox: string] = ["0", "0"];
+  private rejoining = false;
+  private lastId = "0";
+  private serverRunId = "";
+  private lastRenewal = 0;
+  private inFlight = 0;
   private readonly timers: NodeJS.Timeout[] = [];
-  /** Work that waits for Redis: names to free, departures to announce. */
+  /** Names to free once Redis is back: users who left meanwhile, and claims whose outcome was not heard. */
   private readonly waitingReleases = new Set<string>();
-  private readonly waitingDepartures: Buffer[] = [];
-  private departed: (username: string) => void = () => undefined;
+  private departureLine: (username: string) => Uint8Array = () => new Uint8Array();
 
   constructor(
     private readonly options: RedisClusterOptions,
@@ -84,26 +96,30 @@ export class RedisCluster implements PresencePort, DeliveryPort {
   ) {
     this.nodeId = options.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
     this.prefix = options.prefix ?? "chat:";
-    // No offline queue: while Redis is away a command fails at once, and the
-    // client is told, instead of the command waiting unseen.
+    this.maxlen = String(options.streamLength ?? 100_000);
+    // No offline queue and no resending after a reconnection: while Redis is
+    // away a command fails at once and the client is told, rather than the
+    // command waiting unseen or running twice. A command without a reply in
+    // time fails too (a hung Redis, a network that drops packets).
     const settings = {
       lazyConnect: true,
       enableOfflineQueue: false,
+      autoResendUnfulfilledCommands: false,
       maxRetriesPerRequest: 1,
+      keepAlive: 10_000,
       retryStrategy: (attempt: number) => Math.min(100 * attempt, 2000),
     };
-    this.redis = new Redis(options.url, settings) as Redis & ScriptCommands;
-    this.reader = new Redis(options.url, settings);
+    this.redis = new Redis(options.url, { ...settings, commandTimeout: COMMAND_TIMEOUT_MS }) as Redis & ScriptCommands;
+    this.reader = new Redis(options.url, { ...settings, commandTimeout: READ_BLOCK_MS + COMMAND_TIMEOUT_MS });
     // Connection errors come again at every reconnection attempt; the loss
-    // itself is logged once (markConnected), the details at debug level.
+    // itself is logged once (lost()), the details at debug level.
     for (const connection of [this.redis, this.reader]) {
       connection.on("error", (error: Error) => this.logger.debug({ err: error }, "redis connection error"));
     }
-    for (const [name, lua] of Object.entries({ chatClaim: CLAIM, chatRelease: RELEASE, chatReap: REAP })) {
+    const scripts = { chatClaim: CLAIM, chatRelease: RELEASE, chatReap: REAP, chatRenew: RENEW };
+    for (const [name, lua] of Object.entries({ ...scripts, chatJoinGroup: JOIN_GROUP, chatLeaveGroup: LEAVE_GROUP })) {
       this.redis.defineCommand(name, { numberOfKeys: 0, lua });
     }
-    this.redis.defineCommand("chatJoinGroup", { numberOfKeys: 0, lua: JOIN_GROUP });
-    this.redis.defineCommand("chatLeaveGroup", { numberOfKeys: 0, lua: LEAVE_GROUP });
   }
 
   /** Joins the cluster; rejects when Redis cannot be reached. */
@@ -121,16 +137,20 @@ export class RedisCluster implements PresencePort, DeliveryPort {
     } finally {
       clearTimeout(timeout);
     }
+    // A previous run under the same id (restarted before its lease ran
+    // out) left its users behind: they are gone, and announced.
+    const leftover = await this.redis.chatReap(this.prefix, this.nodeId, this.maxlen, "force");
+    if (leftover.length > 0) this.logger.warn({ node: this.nodeId, users: leftover.length }, "cleared what a previous run of this node left");
     // Read from now on: what was said before this node joined is not for it.
-    this.lastIds = [await this.lastId(this.key("bus")), await this.lastId(this.inbox(this.nodeId))];
+    this.serverRunId = await this.runId();
+    this.lastId = await this.newestId();
     await this.register();
-    this.markConnected(true);
-    this.redis.on("close", () => this.markConnected(false));
+    this.markConnected();
+    this.redis.on("close", () => this.lost("the connection to Redis closed"));
     this.redis.on("ready", () => void this.rejoin());
     void this.read();
     const beat = Math.max(50, Math.floor(this.options.leaseMs / 3));
-    this.timers.push(setInterval(() => void this.renewLease(), beat).unref());
-    this.timers.push(setInterval(() => void this.reapDeadNodes(), beat).unref());
+    this.timers.push(setInterval(() => void this.beat(), beat).unref());
     this.logger.info({ node: this.nodeId, redis: redact(this.options.url) }, "joined the cluster");
   }
 
@@ -140,9 +160,9 @@ export class RedisCluster implements PresencePort, DeliveryPort {
     this.running = false;
     for (const timer of this.timers) clearInterval(timer);
     if (this.connected) {
-      await Promise.allSettled([...this.names.values()].map((name) => this.redis.chatRelease(this.prefix, this.nodeId, name)));
+      await Promise.allSettled([...this.names.values()].map(({ name }) => this.redis.chatRelease(this.prefix, this.nodeId, name, this.maxlen)));
       await Promise.allSettled([
-        this.redis.del(this.key(`node:${this.nodeId}`), this.key(`node-users:${this.nodeId}`), this.inbox(this.nodeId)),
+        this.redis.del(this.key(`node:${this.nodeId}`), this.key(`node-users:${this.nodeId}`)),
         this.redis.srem(this.key("nodes"), this.nodeId),
       ]);
     }
@@ -153,9 +173,22 @@ export class RedisCluster implements PresencePort, DeliveryPort {
   // PresencePort
 
   async claim(username: string): Promise<boolean> {
-    const won = (await this.call(() => this.redis.chatClaim(this.prefix, this.nodeId, username, "login"))) === 1;
-    if (won) this.names.set(nameKey(username), username);
-    return won;
+    let seq: number;
+    try {
+      seq = await this.call(() => this.redis.chatClaim(this.prefix, this.nodeId, username, "login", 0));
+    } catch (error) {
+      // The claim may have happened without its reply reaching us: free it
+      // later, unless a user here holds the name by then.
+      if (this.running) this.waitingReleases.add(username);
+      throw error;
+    }
+    if (seq === 0) return false;
+    if (!this.running) {
+      this.waitingReleases.add(username);
+      return false;
+    }
+    this.names.set(nameKey(username), { name: username, seq });
+    return true;
   }
 
   release(username: string): void {
@@ -164,15 +197,13 @@ export class RedisCluster implements PresencePort, DeliveryPort {
       this.waitingReleases.add(username);
       return;
     }
-    this.redis.chatRelease(this.prefix, this.nodeId, username).catch(() => this.waitingReleases.add(username));
+    this.redis
+      .chatRelease(this.prefix, this.nodeId, username, this.maxlen)
+      .catch(() => this.waitingReleases.add(username));
   }
 
   list(): Promise<readonly string[]> {
     return this.call(() => this.redis.zrange(this.key("logins"), 0, -1));
-  }
-
-  onDeparted(listener: (username: string) => void): void {
-    this.departed = listener;
   }
 
   // DeliveryPort
@@ -187,23 +218,23 @@ export class RedisCluster implements PresencePort, DeliveryPort {
 
   broadcast(line: Uint8Array, except?: Recipient): void {
     this.local.broadcast(line, except);
-    this.publish(this.key("bus"), EVERYONE, "", line);
+    this.publish(EVERYONE, "", line);
   }
 
-  announceDeparture(line: Uint8Array): void {
+  /** This node's users now; the others when the name is released (see RELEASE). */
+  announceDeparture(_username: string, line: Uint8Array): void {
     this.local.broadcast(line);
-    if (this.connected) {
-      this.publish(this.key("bus"), EVERYONE, "", line);
-    } else if (this.waitingDepartures.length < MAX_WAITING_DEPARTURES) {
-      this.waitingDepartures.push(Buffer.from(line));
-    }
+  }
+
+  setDepartureLine(format: (username: string) => Uint8Array): void {
+    this.departureLine = format;
   }
 
   async sendTo(username: string, line: Uint8Array): Promise<boolean> {
     if (this.local.recipient(username) !== undefined) return this.local.sendTo(username, line);
     const holder = await this.call(() => this.redis.get(this.key(`name:${nameKey(username)}`)));
     if (holder === null) return false;
-    this.publish(this.inbox(holder), USER, username, line);
+    this.publish(USER, username, line);
     return true;
   }
 
@@ -214,8 +245,10 @@ export class RedisCluster implements PresencePort, DeliveryPort {
   }
 
   async leaveGroup(group: string, username: string): Promise<boolean> {
+    // The registry first: if Redis is away, nothing has changed.
+    const left = await this.call(() => this.redis.chatLeaveGroup(this.prefix, nameKey(group), username));
     await this.local.leaveGroup(group, username);
-    return (await this.call(() => this.redis.chatLeaveGroup(this.prefix, nameKey(group), username))) === 1;
+    return left === 1;
   }
 
   isInGroup(group: string, username: string): boolean {
@@ -224,7 +257,7 @@ export class RedisCluster implements PresencePort, DeliveryPort {
 
   sendToGroup(group: string, line: Uint8Array, except?: Recipient): void {
     this.local.sendToGroup(group, line, except);
-    this.publish(this.key("bus"), GROUP, nameKey(group), line);
+    this.publish(GROUP, nameKey(group), line);
   }
 
   async groups(): Promise<readonly GroupInfo[]> {
@@ -243,10 +276,6 @@ export class RedisCluster implements PresencePort, DeliveryPort {
     return `${this.prefix}${name}`;
   }
 
-  private inbox(node: string): string {
-    return this.key(`inbox:${node}`);
-  }
-
   /** Runs a Redis command for a client; a failure to reach Redis becomes UnavailableError. */
   private async call<T>(command: () => Promise<T>): Promise<T> {
     if (!this.connected) throw new UnavailableError(UNREACHABLE);
@@ -257,57 +286,77 @@ export class RedisCluster implements PresencePort, DeliveryPort {
     }
   }
 
-  /** Appends a line for other nodes; after local delivery, so that this node's users have it either way. */
-  private publish(stream: string, kind: string, target: string, line: Uint8Array): void {
+  /** Appends a line for other nodes, after local delivery, so that this node's users have it either way. */
+  private publish(kind: string, target: string, line: Uint8Array): void {
     if (!this.connected) throw new UnavailableError(UNREACHABLE);
-    const length = String(this.options.streamLength ?? 100_000);
+    if (this.inFlight >= MAX_IN_FLIGHT) throw new UnavailableError("the cluster (Redis) is not keeping up; delivered to this node's users only");
+    this.inFlight++;
     this.redis
-      .xadd(stream, "MAXLEN", "~", length, "*", "o", this.nodeId, "k", kind, "t", target, "l", Buffer.from(line))
-      .catch((error: Error) => this.logger.warn({ err: error }, "a line for other nodes was lost"));
+      .xadd(this.key("bus"), "MAXLEN", "~", this.maxlen, "*", "o", this.nodeId, "k", kind, "t", target, "l", Buffer.from(line))
+      .catch((error: Error) => this.logger.warn({ err: error }, "a line for other nodes may be lost"))
+      .finally(() => this.inFlight--);
   }
 
-  private async lastId(stream: string): Promise<string> {
-    const [last] = await this.redis.xrevrange(stream, "+", "-", "COUNT", 1);
+  private async newestId(): Promise<string> {
+    const [last] = await this.redis.xrevrange(this.key("bus"), "+", "-", "COUNT", 1);
     return last?.[0] ?? "0";
   }
 
+  /** Which Redis this is: a different one (restarted, failed over) starts its stream afresh. */
+  private async runId(): Promise<string> {
+    return /run_id:(\w+)/.exec(await this.redis.info("server"))?.[1] ?? "";
+  }
+
   private async register(): Promise<void> {
-    await this.redis.set(this.key(`node:${this.nodeId}`), String(Date.now()), "PX", this.options.leaseMs);
     await this.redis.sadd(this.key("nodes"), this.nodeId);
+    await this.redis.chatRenew(this.prefix, this.nodeId, this.options.leaseMs);
+    this.lastRenewal = Date.now();
   }
 
-  private async renewLease(): Promise<void> {
-    if (!this.connected) return;
-    await this.redis.set(this.key(`node:${this.nodeId}`), String(Date.now()), "PX", this.options.leaseMs).catch(() => undefined);
-  }
-
-  /** Takes out the nodes whose lease ran out; their users are announced as gone, by whichever node reaps them. */
-  private async reapDeadNodes(): Promise<void> {
+  /** Every third of the lease: renew it, and take out the nodes whose lease ran out. */
+  private async beat(): Promise<void> {
     if (!this.connected) return;
     try {
-      const nodes = (await this.redis.smembers(this.key("nodes"))).filter((node) => node !== this.nodeId);
-      for (const node of nodes) {
-        if ((await this.redis.exists(this.key(`node:${node}`))) === 1) continue;
-        const gone = await this.redis.chatReap(this.prefix, node);
-        await this.redis.del(this.inbox(node));
-        if (gone.length > 0) this.logger.warn({ node, users: gone.length }, "a node stopped beating: its users are gone");
-        for (const username of gone) this.departed(username);
+      if ((await this.redis.chatRenew(this.prefix, this.nodeId, this.options.leaseMs)) === 0) {
+        this.lost("this node was taken out of the cluster (it could not renew its lease in time)");
+        return;
       }
-    } catch (error) {
-      this.logger.debug({ err: error }, "could not look for dead nodes");
+      this.lastRenewal = Date.now();
+      await this.releaseWaiting();
+      await this.reapDeadNodes();
+    } catch {
+      // Past a whole lease without renewing, the others may have taken this
+      // node out: it must not go on acting for the cluster.
+      if (Date.now() - this.lastRenewal > this.options.leaseMs) this.lost("could not renew the lease for a whole lease");
+    }
+  }
+
+  /** Frees the names waiting for it, but for any a user here holds by now. */
+  private async releaseWaiting(): Promise<void> {
+    for (const name of [...this.waitingReleases]) {
+      if (!this.names.has(nameKey(name))) await this.redis.chatRelease(this.prefix, this.nodeId, name, this.maxlen);
+      this.waitingReleases.delete(name);
+    }
+  }
+
+  private async reapDeadNodes(): Promise<void> {
+    const nodes = (await this.redis.smembers(this.key("nodes"))).filter((node) => node !== this.nodeId);
+    for (const node of nodes) {
+      if ((await this.redis.exists(this.key(`node:${node}`))) === 1) continue;
+      const gone = await this.redis.chatReap(this.prefix, node, this.maxlen, "expired");
+      if (gone.length > 0) this.logger.warn({ node, users: gone.length }, "a node stopped beating: its users are gone");
     }
   }
 
   /** Reads the other nodes' lines, from where it stopped, until stopped. */
   private async read(): Promise<void> {
-    const streams = [this.key("bus"), this.inbox(this.nodeId)];
+    const stream = this.key("bus");
     while (this.running) {
       try {
-        const result = await this.reader.xreadBuffer("COUNT", 1000, "BLOCK", READ_BLOCK_MS, "STREAMS", ...streams, ...this.lastIds);
-        for (const [stream, entries] of result ?? []) {
-          const index = streams.indexOf(stream.toString());
+        const result = await this.reader.xreadBuffer("COUNT", 1000, "BLOCK", READ_BLOCK_MS, "STREAMS", stream, this.lastId);
+        for (const [, entries] of result ?? []) {
           for (const [id, fields] of entries) {
-            this.lastIds[index] = id.toString();
+            this.lastId = id.toString();
             this.take(fields);
           }
         }
@@ -317,52 +366,84 @@ export class RedisCluster implements PresencePort, DeliveryPort {
     }
   }
 
-  /** One entry: origin, kind, target, line (in that order, as published). */
+  /** One entry: origin node, kind, target, line (in that order, as written). */
   private take(fields: Buffer[]): void {
     const origin = fields[1]!.toString();
+    if (origin === this.nodeId) return; // this node's own users had it when it was sent
     const kind = fields[3]!.toString();
-    if (origin === this.nodeId && kind !== USER) return; // delivered here when it was sent
     const target = fields[5]!.toString();
-    const line = fields[7]!;
-    if (kind === EVERYONE) this.local.broadcast(line);
-    else if (kind === GROUP) this.local.sendToGroup(target, line);
-    else void this.local.sendTo(target, line);
+    if (kind === EVERYONE) this.local.broadcast(fields[7]!);
+    else if (kind === GROUP) this.local.sendToGroup(target, fields[7]!);
+    else if (kind === USER) void this.local.sendTo(target, fields[7]!);
+    // A departure of a name a user here holds is old news (a reap while this
+    // node was away, before it took the name back): nobody left.
+    else if (kind === DEPARTURE && !this.names.has(nameKey(target))) this.local.broadcast(this.departureLine(target));
   }
 
-  private markConnected(connected: boolean): void {
-    if (this.connected === connected) return;
-    this.connected = connected;
-    this.metrics.clusterConnected(connected);
-    if (!connected && this.running) this.logger.warn({ node: this.nodeId }, "lost the cluster (Redis): serving this node's users alone");
+  private markConnected(): void {
+    this.connected = true;
+    this.metrics.clusterConnected(true);
+  }
+
+  private lost(why: string): void {
+    if (!this.connected || !this.running) return;
+    this.connected = false;
+    this.metrics.clusterConnected(false);
+    this.logger.warn({ node: this.nodeId, why }, "lost the cluster (Redis): serving this node's users alone");
+    void this.rejoin();
   }
 
   /**
-   * Redis is back: renew the lease, put this node's users (and their groups)
-   * back in the registry (the others may have taken them out, or Redis may
-   * have restarted empty), free the names of those who left meanwhile, and
-   * announce their departures.
+   * Back in the cluster, retried until it works: renew the lease, put this
+   * node's users (and their groups) back in the registry, keeping their
+   * login order (the others may have taken them out, or Redis may have
+   * restarted empty), and free the names of those who left meanwhile (which
+   * announces them, unless a reap did already).
    */
   private async rejoin(): Promise<void> {
-    if (!this.running || this.connected) return;
+    if (!this.running || this.connected || this.rejoining) return;
+    this.rejoining = true;
     try {
-      await this.register();
-      for (const [key, name] of this.names) {
-        if ((await this.redis.chatClaim(this.prefix, this.nodeId, name, "reclaim")) === 1) continue;
-        // Another node took the name while this one was away: its user here goes.
-        this.names.delete(key);
-        this.local.recipient(name)?.evict("ERR username-taken");
+      while (this.running && !this.connected) {
+        if (this.redis.status === "ready") {
+          try {
+            await this.rejoinOnce();
+            return;
+          } catch (error) {
+            this.logger.warn({ err: error }, "could not rejoin the cluster yet");
+          }
+        }
+        await sleep(REJOIN_RETRY_MS);
       }
-      for (const [group, name] of this.local.memberships()) {
-        await this.redis.chatJoinGroup(this.prefix, nameKey(group), group, name);
-      }
-      for (const name of this.waitingReleases) await this.redis.chatRelease(this.prefix, this.nodeId, name);
-      this.waitingReleases.clear();
-      this.markConnected(true);
-      for (const line of this.waitingDepartures.splice(0)) this.publish(this.key("bus"), EVERYONE, "", line);
-      this.logger.info({ node: this.nodeId, users: this.names.size }, "back in the cluster");
-    } catch (error) {
-      this.logger.warn({ err: error }, "could not rejoin the cluster yet");
+    } finally {
+      this.rejoining = false;
     }
+  }
+
+  private async rejoinOnce(): Promise<void> {
+    const runId = await this.runId();
+    if (runId !== this.serverRunId) {
+      // Another Redis (restarted empty, or failed over): its stream is new.
+      this.serverRunId = runId;
+      this.lastId = "0";
+    }
+    await this.register();
+    for (const [key, entry] of this.names) {
+      const seq = await this.redis.chatClaim(this.prefix, this.nodeId, entry.name, "reclaim", entry.seq);
+      if (seq > 0) {
+        entry.seq = seq;
+        continue;
+      }
+      // Another node took the name while this one was away: its user here goes.
+      this.names.delete(key);
+      this.local.recipient(entry.name)?.evict("ERR username-taken");
+    }
+    for (const [group, name] of this.local.memberships()) {
+      await this.redis.chatJoinGroup(this.prefix, nameKey(group), group, name);
+    }
+    await this.releaseWaiting();
+    this.markConnected();
+    this.logger.info({ node: this.nodeId, users: this.names.size }, "back in the cluster");
   }
 }
 

@@ -31,11 +31,15 @@ export interface DeliveryPort {
   /** Delivers `line` to every attached recipient but `except`. */
   broadcast(line: Uint8Array, except?: Recipient): void;
   /**
-   * Tells everyone that a user left: like `broadcast`, but the line must not
-   * be lost: an adapter that cannot reach the other nodes now keeps it for
-   * when it can.
+   * Tells this node's users that a user left. The other nodes learn it from
+   * the presence registry, when the name is released.
    */
-  announceDeparture(line: Uint8Array): void;
+  announceDeparture(username: string, line: Uint8Array): void;
+  /**
+   * How a departure is told: a clustered adapter hears of users leaving on
+   * other nodes (or with a node that died) and tells this node's users so.
+   */
+  setDepartureLine(format: (username: string) => Uint8Array): void;
   /** Delivers `line` to the user named; false if not online. */
   sendTo(username: string, line: Uint8Array): Promise<boolean>;
   /** Adds an attached user to a group (made when first joined); false if a member already. */

@@ -5,13 +5,11 @@
 export interface PresencePort {
   /** Claims `username`; resolves false when someone holds it already. */
   claim(username: string): Promise<boolean>;
-  /** Frees a name claimed before. */
+  /**
+   * Frees a name claimed before. A registry shared with other nodes also
+   * tells them that the user left (and never frees a name without telling).
+   */
   release(username: string): void;
   /** Every online username, in login order. */
   list(): Promise<readonly string[]>;
-  /**
-   * Hears of users the registry let go without this node's sessions knowing:
-   * those of another node that died. Each is to be announced as gone.
-   */
-  onDeparted(listener: (username: string) => void): void;
 }

@@ -19,7 +19,6 @@ class SlowPresence implements PresencePort {
     return this.names.list();
   }
 
-  onDeparted(): void {}
 
   answerAll(): void {
     for (const answer of this.waiting.splice(0)) answer();
