@@ -102,7 +102,11 @@ async function main(): Promise<void> {
   socket.on("error", () => undefined);
   socket.on("close", () => {
     if (quitting) {
-      if (terminal) print("bye");
+      if (terminal) {
+        readline.clearLine(process.stdout, 0);
+        readline.cursorTo(process.stdout, 0);
+        process.stdout.write("bye\n");
+      }
       process.exit(0);
     }
     fail(`connection to ${where} lost`);
