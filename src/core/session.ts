@@ -57,7 +57,11 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
   private state = State.Open;
   /** Input is on hold: a command is running, or the line budget is spent. */
   private held = false;
-  /** The transport was asked to stop reading, because input came while on hold. */
+  /**
+   * The transport was asked to stop reading, because input came while on
+   * hold; it reads again only once every line received has been handled, so
+   * that what waits is in the kernel (and slows the sender), not here.
+   */
   private paused = false;
   /** A line taken from the decoder that waits for budget. */
   private stalled: string | LineFailure | null = null;
@@ -224,7 +228,14 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
         break;
       }
       const line = this.stalled ?? this.decoder.next();
-      if (line === null) break;
+      if (line === null) {
+        // Everything received has been handled: only now take more.
+        if (this.paused) {
+          this.paused = false;
+          this.connection.resumeReading();
+        }
+        break;
+      }
       if (limited) {
         const fullAt = Math.max(this.budgetFullAt, now);
         if (fullAt - now > tolerance) {
@@ -292,13 +303,10 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
     this.held = true;
   }
 
+  /** Goes on with the lines held; reading resumes once they are all handled (processInput). */
   private release(): void {
     this.held = false;
     if (this.state !== State.Open) return;
-    if (this.paused) {
-      this.paused = false;
-      this.connection.resumeReading();
-    }
     this.safely(this.processInput);
   }
 

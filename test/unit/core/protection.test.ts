@@ -24,6 +24,22 @@ describe("flood control", () => {
     expect(alice.paused).toBe(false);
   });
 
+  it("takes no more input while lines received still wait for budget: the backlog stays in the kernel", async () => {
+    const server = await startTestServer({ rateLimitPerSecond: 10, rateBurst: 1, idleTimeoutMs: 0 });
+    const flooder = server.connect();
+    flooder.write("PING\n".repeat(5));
+    flooder.write("PING\n".repeat(5)); // arrives while on hold: reading stops
+    expect(await linesOf(flooder)).toEqual(["PONG"]);
+    expect(flooder.paused).toBe(true);
+    for (let answered = 1; answered < 10; answered++) {
+      server.clock.advance(100);
+      expect(await linesOf(flooder)).toEqual(["PONG"]);
+      // Still lines left from what was read: no reason to read more yet.
+      if (answered < 9) expect(flooder.paused).toBe(true);
+    }
+    expect(flooder.paused).toBe(false); // all handled: reading again
+  });
+
   it("refills up to the burst, no more", async () => {
     const server = await startTestServer({ rateLimitPerSecond: 10, rateBurst: 5, idleTimeoutMs: 0 });
     const client = server.connect();
