@@ -12,7 +12,15 @@ interface RegisteredCommand {
   readonly plugin: string;
   readonly verb: string;
   readonly requiresLogin: boolean;
+  /** Lines of flood budget beyond the one every line takes. */
+  readonly extraCost: number;
   readonly command: Command;
+}
+
+/** A connection that pays for its commands out of a flood budget. */
+export interface Budgeted {
+  /** Takes `lines` more from the budget (the line itself is already paid for). */
+  charge(lines: number): void;
 }
 
 interface RegisteredExtension {
@@ -76,7 +84,11 @@ export class CommandDispatcher {
     if (existing !== undefined) {
       throw new PluginError(plugin, `verb ${verb} is already registered by plugin "${existing.plugin}"`);
     }
-    this.byVerb.set(verb, { plugin, verb, requiresLogin: command.requiresLogin !== false, command });
+    const cost = command.cost ?? 1;
+    if (!Number.isInteger(cost) || cost < 1 || cost > 1000) {
+      throw new PluginError(plugin, `command ${verb}: cost must be a whole number from 1 to 1000`);
+    }
+    this.byVerb.set(verb, { plugin, verb, requiresLogin: command.requiresLogin !== false, extraCost: cost - 1, command });
   }
 
   /** Extensions run in the order they were added, before the verb's own handler. */
@@ -98,7 +110,7 @@ export class CommandDispatcher {
   }
 
   /** Runs the command on `line`; returns a promise when the command is still running. */
-  dispatch(session: SessionHandle, line: string): Promise<void> | undefined {
+  dispatch(session: SessionHandle & Budgeted, line: string): Promise<void> | undefined {
     const { word, rest } = splitFirstWord(line);
     if (word === "") return undefined;
     // Clients mostly send verbs upper-case already; try that before allocating.
@@ -111,6 +123,7 @@ export class CommandDispatcher {
       session.reply("ERR must-login-first");
       return undefined;
     }
+    if (entry.extraCost > 0) session.charge(entry.extraCost);
     const context: CommandContext = { session, args: rest };
     const started = this.clock.now();
     const running = this.run(entry, context);

@@ -31,6 +31,13 @@ export interface Command {
   readonly verb: string;
   /** Default true: before LOGIN the client is answered `ERR must-login-first`. */
   readonly requiresLogin?: boolean;
+  /**
+   * Lines of the client's flood budget the command takes (default 1): more
+   * for a command whose answer costs the server much (WHO writes a line per
+   * user), so that a client cannot make the server work harder than its
+   * budget allows.
+   */
+  readonly cost?: number;
   /** May return a promise; the connection's next line waits for it. */
   handle(context: CommandContext): void | Promise<void>;
 }

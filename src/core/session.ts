@@ -1,4 +1,4 @@
-import type { CommandDispatcher } from "./commands";
+import type { Budgeted, CommandDispatcher } from "./commands";
 import type { PluginHooks } from "./hooks";
 import type { SessionHandle } from "./plugin-api";
 import type { ClockPort, Timer } from "./ports/clock.port";
@@ -49,7 +49,7 @@ const MAX_LINES_PER_TURN = 100;
  * for output piling up, and leaves the room exactly once however the
  * connection ends.
  */
-export class Session implements SessionHandle, Recipient, ConnectionHandler {
+export class Session implements SessionHandle, Recipient, ConnectionHandler, Budgeted {
   private name: string | null = null;
   private member = false;
   /** Logged in by the command running now; the login hooks run once it is done. */
@@ -156,6 +156,13 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler {
   /** Drops the connection without flushing; for a shutdown past its grace period. */
   destroy(): void {
     this.connection.destroy();
+  }
+
+  /** A costly command takes more of the flood budget: the next lines wait longer. */
+  charge(lines: number): void {
+    const { clock, settings } = this.services;
+    if (settings.rateLimitPerSecond <= 0 || settings.rateBurst <= 0) return;
+    this.budgetFullAt = Math.max(this.budgetFullAt, clock.now()) + (lines * 1000) / settings.rateLimitPerSecond;
   }
 
   /** Called by the room when a LOGIN succeeds. */

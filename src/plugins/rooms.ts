@@ -43,6 +43,7 @@ export const roomsPlugin = definePlugin({
 
     commands.add({
       verb: "ROOMS",
+      cost: 10,
       async handle({ session }) {
         const rooms = await room.groups();
         session.replyLines([...rooms.map(({ name, members }) => `ROOM ${name} ${members}`), "END ROOMS"]);

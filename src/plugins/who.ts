@@ -7,6 +7,9 @@ export const whoPlugin = definePlugin({
   register({ commands, room }) {
     commands.add({
       verb: "WHO",
+      // One line per user to write: ten of the flood budget, so that a
+      // client can list the users once a second at the default rate.
+      cost: 10,
       async handle({ session }) {
         const users = await room.users();
         session.replyLines([...users.map((user) => `USER ${user}`), "END WHO"]);

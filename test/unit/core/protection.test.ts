@@ -50,6 +50,26 @@ describe("flood control", () => {
     expect(await linesOf(client)).toEqual(["PONG"]);
   });
 
+  it("charges costly commands more: WHO takes ten lines of the budget", async () => {
+    const server = await startTestServer({ rateLimitPerSecond: 10, rateBurst: 20, idleTimeoutMs: 0 });
+    const alice = await server.login("alice"); // 1 of 20
+    // Each WHO passes on what is left of the burst, then pays 10: 1 + 10 + 10
+    // is one more than the burst, so the PING waits two tenths of a second.
+    alice.write("WHO\nWHO\nPING\n");
+    expect(await linesOf(alice)).toEqual(["USER alice", "END WHO", "USER alice", "END WHO"]);
+    server.clock.advance(199);
+    expect(await linesOf(alice)).toEqual([]);
+    server.clock.advance(1);
+    expect(await linesOf(alice)).toEqual(["PONG"]);
+  });
+
+  it("refuses a command cost out of range", async () => {
+    const pricey = { name: "pricey", register: (api: any) => api.commands.add({ verb: "X", cost: 0, handle() {} }) };
+    await expect(startTestServer({ plugins: [{ name: "pricey", plugin: pricey }] })).rejects.toThrow(
+      'plugin "pricey": command X: cost must be a whole number from 1 to 1000',
+    );
+  });
+
   it("counts every line, errors and blank ones too", async () => {
     const server = await startTestServer({ rateLimitPerSecond: 1, rateBurst: 2, maxLineBytes: 64 });
     const client = server.connect();

@@ -25,7 +25,7 @@ describe("rooms", () => {
   });
 
   it("lists rooms with their member counts, by name, and forgets empty ones", async () => {
-    const server = await startTestServer({ plugins });
+    const server = await startTestServer({ plugins, rateLimitPerSecond: 0 });
     const alice = await server.login("alice");
     const bob = await server.login("bob");
     alice.send("ROOMS");
