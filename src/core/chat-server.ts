@@ -9,7 +9,7 @@ import type { MetricsPort } from "./ports/metrics.port";
 import type { Connection, ConnectionHandler, ListeningAddress, TransportPort } from "./ports/transport.port";
 import { encodeLine } from "./protocol/text";
 import { Room } from "./room";
-import { Session, type SessionServices } from "./session";
+import { floodBudget, Session, type SessionServices } from "./session";
 import type { CoreSettings } from "./settings";
 import { TOKENS } from "./tokens";
 
@@ -53,6 +53,7 @@ export class ChatServer {
       logger,
       metrics,
       settings,
+      flood: floodBudget(settings),
       commands,
       hooks,
       turns: new Turns(clock),

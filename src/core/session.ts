@@ -11,12 +11,28 @@ import { encodeLine } from "./protocol/text";
 import type { CoreSettings } from "./settings";
 import type { Turns } from "./turns";
 
+/** Flood control's constants, derived once from the settings (GCRA). */
+export interface FloodBudget {
+  /** Off when the rate or the burst is 0. */
+  readonly limited: boolean;
+  /** Milliseconds one line of budget takes to come back. */
+  readonly intervalMs: number;
+  /** How far ahead of now the bucket may be full again: a burst's worth, less one line. */
+  readonly toleranceMs: number;
+}
+
+export function floodBudget({ rateLimitPerSecond, rateBurst }: CoreSettings): FloodBudget {
+  const intervalMs = 1000 / rateLimitPerSecond;
+  return { limited: rateLimitPerSecond > 0 && rateBurst > 0, intervalMs, toleranceMs: (rateBurst - 1) * intervalMs };
+}
+
 /** What every session shares; one object, so that a session carries one reference. */
 export interface SessionServices {
   readonly clock: ClockPort;
   readonly logger: LoggerPort;
   readonly metrics: MetricsPort;
   readonly settings: CoreSettings;
+  readonly flood: FloodBudget;
   readonly commands: CommandDispatcher;
   readonly hooks: PluginHooks;
   readonly turns: Turns;
@@ -160,9 +176,8 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler, Bud
 
   /** A costly command takes more of the flood budget: the next lines wait longer. */
   charge(lines: number): void {
-    const { clock, settings } = this.services;
-    if (settings.rateLimitPerSecond <= 0 || settings.rateBurst <= 0) return;
-    this.budgetFullAt = Math.max(this.budgetFullAt, clock.now()) + (lines * 1000) / settings.rateLimitPerSecond;
+    const { clock, flood } = this.services;
+    if (flood.limited) this.budgetFullAt = Math.max(this.budgetFullAt, clock.now()) + lines * flood.intervalMs;
   }
 
   /** Called by the room when a LOGIN succeeds. */
@@ -218,11 +233,8 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler, Bud
   }
 
   private processInput(): void {
-    const { clock, commands, settings } = this.services;
+    const { clock, commands, flood } = this.services;
     const now = clock.now();
-    const limited = settings.rateLimitPerSecond > 0 && settings.rateBurst > 0;
-    const interval = 1000 / settings.rateLimitPerSecond;
-    const tolerance = (settings.rateBurst - 1) * interval;
     const turn = this.services.turns.now();
     if (turn !== this.turn) {
       this.turn = turn;
@@ -243,14 +255,14 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler, Bud
         }
         break;
       }
-      if (limited) {
+      if (flood.limited) {
         const fullAt = Math.max(this.budgetFullAt, now);
-        if (fullAt - now > tolerance) {
+        if (fullAt - now > flood.toleranceMs) {
           this.stalled = line;
-          this.waitForBudget(fullAt - tolerance - now);
+          this.waitForBudget(fullAt - flood.toleranceMs - now);
           break;
         }
-        this.budgetFullAt = fullAt + interval;
+        this.budgetFullAt = fullAt + flood.intervalMs;
       }
       this.stalled = null;
       this.lastActivity = now;

@@ -33,12 +33,12 @@ class Ring {
 
   /** Keeps the newest lines that fit. */
   resize(capacity: number): void {
-    const kept = this.lines().slice(-capacity || this.count);
+    const kept = capacity === 0 ? [] : this.lines().slice(-capacity);
     this.capacity = capacity;
     this.slots = new Array<string>(capacity);
     this.next = 0;
     this.count = 0;
-    for (const line of capacity === 0 ? [] : kept) this.push(line);
+    for (const line of kept) this.push(line);
   }
 }
 

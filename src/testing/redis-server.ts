@@ -11,7 +11,8 @@ export const redisServerInstalled: boolean = (() => {
   }
 })();
 
-function freePort(): Promise<number> {
+/** A local port nobody listens on right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const probe = net.createServer().listen(0, "127.0.0.1", () => {
       const { port } = probe.address() as net.AddressInfo;

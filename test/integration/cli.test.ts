@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "../../src/testing/redis-server";
 import { CliProcess } from "../support/cli-process";
 import { TcpClient } from "../support/tcp-client";
 
@@ -118,10 +119,7 @@ describe("chat-server, the command", () => {
   });
 
   it("takes the port from PORT when --port is not given", async () => {
-    const probe = net.createServer();
-    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-    const free = (probe.address() as net.AddressInfo).port;
-    await new Promise((resolve) => probe.close(resolve));
+    const free = await freePort();
     const cli = CliProcess.spawn(["--host", "127.0.0.1"], { PORT: String(free) });
     running.push(cli);
     expect(await cli.port()).toBe(free);

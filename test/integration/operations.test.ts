@@ -118,13 +118,14 @@ describe("TLS", () => {
         writeFileSync(join(dir, "junk.pem"), "not a key");
         return ["--tls-cert", first.certFile, "--tls-key", join(dir, "junk.pem")];
       },
-      "the TLS certificate",
+      `the TLS certificate ${"CERT"} and key DIR/junk.pem cannot be used: `,
     ],
   ])("refuses to start with %s", async (_case, args, message) => {
     const dir = mkdtempSync(join(tmpdir(), "chat-tls-bad-"));
     const exit = await CliProcess.run(args(dir));
     expect(exit.code).toBe(1);
-    expect(exit.stderr).toContain(`chat-server: ${message.replace("DIR", dir)}`);
+    expect(exit.stderr.split("\n")).toHaveLength(2); // one line, then the end
+    expect(exit.stderr).toContain(`chat-server: ${message.replace("DIR", dir).replace("CERT", first.certFile)}`);
   });
 });
 

@@ -231,7 +231,11 @@ export class RedisCluster implements PresencePort, DeliveryPort {
   }
 
   async sendTo(username: string, line: Uint8Array): Promise<boolean> {
-    if (this.local.recipient(username) !== undefined) return this.local.sendTo(username, line);
+    const here = this.local.recipient(username);
+    if (here !== undefined) {
+      here.deliver(line);
+      return true;
+    }
     const holder = await this.call(() => this.redis.get(this.key(`name:${nameKey(username)}`)));
     if (holder === null) return false;
     this.publish(USER, username, line);

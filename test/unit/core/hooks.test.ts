@@ -1,4 +1,5 @@
 import { definePlugin, type ChatMessage } from "../../../src/core/plugin-api";
+import type { FakeClient } from "../../../src/testing/in-memory-transport";
 import { expectLines, linesOf, settle, startTestServer } from "../../../src/testing/test-server";
 
 const base = ["login", "msg", "dm", "quit"];
@@ -39,6 +40,20 @@ describe("hooks", () => {
     server.clock.advance(1000);
     await settle();
     expect(seen).toEqual(["quitter quit", "dropper client-closed", "bob idle", "sleeper idle"]);
+  });
+
+  it("run onDisconnect only once the others have the INFO line", async () => {
+    const heardByBobFirst: string[][] = [];
+    let bob: FakeClient | undefined;
+    const watcher = definePlugin({
+      name: "watcher",
+      register: ({ hooks }) => hooks.onDisconnect(() => void heardByBobFirst.push(bob!.takeLines())),
+    });
+    const server = await startTestServer({ plugins: [...base, { name: "watcher", plugin: watcher }] });
+    bob = await server.login("bob");
+    (await server.login("alice")).send("QUIT");
+    await settle();
+    expect(heardByBobFirst).toEqual([["INFO alice disconnected"]]);
   });
 
   describe("beforeMessage", () => {
