@@ -9,7 +9,7 @@ import type { MetricsPort } from "./ports/metrics.port";
 import type { Connection, ConnectionHandler, ListeningAddress, TransportPort } from "./ports/transport.port";
 import { encodeLine } from "./protocol/text";
 import { Room } from "./room";
-import { floodBudget, Session, type SessionServices } from "./session";
+import { floodBudget, Session, turnOutputLimit, type SessionServices } from "./session";
 import type { CoreSettings } from "./settings";
 import { TOKENS } from "./tokens";
 
@@ -54,6 +54,7 @@ export class ChatServer {
       metrics,
       settings,
       flood: floodBudget(settings),
+      turnOutputLimit: turnOutputLimit(settings),
       commands,
       hooks,
       turns: new Turns(clock),

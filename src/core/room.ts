@@ -13,7 +13,8 @@ import type { DeliveryPort } from "./ports/delivery.port";
 import type { LoggerPort } from "./ports/logger.port";
 import type { MetricsPort } from "./ports/metrics.port";
 import type { PresencePort } from "./ports/presence.port";
-import { encodeLine, isValidUsername } from "./protocol/text";
+import { SharedLines } from "./protocol/shared-lines";
+import { encodeLineAlone, isValidUsername } from "./protocol/text";
 import { Session } from "./session";
 import { TOKENS } from "./tokens";
 
@@ -28,6 +29,9 @@ const GONE: SendResult = Object.freeze({ status: "gone" });
  */
 @injectable()
 export class Room implements RoomApi {
+  /** Lines to everyone: every recipient gets them all, so they share memory (see SharedLines). */
+  private readonly everyoneLines = new SharedLines();
+
   constructor(
     @inject(TOKENS.Presence) private readonly presence: PresencePort,
     @inject(TOKENS.Delivery) private readonly delivery: DeliveryPort,
@@ -35,7 +39,7 @@ export class Room implements RoomApi {
     @inject(TOKENS.Metrics) private readonly metrics: MetricsPort,
     private readonly hooks: PluginHooks,
   ) {
-    delivery.setDepartureLine(departureLine);
+    delivery.setDepartureLine(this.departureLine);
   }
 
   async login(handle: SessionHandle, username: string): Promise<LoginResult> {
@@ -66,7 +70,7 @@ export class Room implements RoomApi {
     this.delivery.detach(username, session);
     this.presence.release(username);
     this.metrics.userLeft();
-    this.delivery.announceDeparture(username, departureLine(username));
+    this.delivery.announceDeparture(username, this.departureLine(username));
     this.hooks.runDisconnect({ username, reason });
   }
 
@@ -82,7 +86,7 @@ export class Room implements RoomApi {
   }
 
   async notify(to: MessageTarget, line: string, except?: SessionHandle): Promise<boolean> {
-    const bytes = encodeLine(line);
+    const bytes = this.encodeFor(to, line);
     const skip = except === undefined ? undefined : asSession(except);
     switch (to.kind) {
       case "everyone":
@@ -121,6 +125,13 @@ export class Room implements RoomApi {
     return this.delivery.groups();
   }
 
+  /** A line to everyone goes into the shared slabs; any other into memory of its own. */
+  private encodeFor(to: MessageTarget, line: string): Uint8Array {
+    return to.kind === "everyone" ? this.everyoneLines.encode(line) : encodeLineAlone(line);
+  }
+
+  private readonly departureLine = (username: string): Uint8Array => this.everyoneLines.encode(`INFO ${username} disconnected`);
+
   private async deliverMessage(
     message: ChatMessage,
     decision: MessageDecision,
@@ -131,8 +142,8 @@ export class Room implements RoomApi {
     // Hooks may take time; a sender who left meanwhile says nothing more.
     if (!from.isOpen) return GONE;
     const { text } = decision;
-    const line = encodeLine(format(text));
     const { to } = message;
+    const line = this.encodeFor(to, format(text));
     if (to.kind === "everyone") this.delivery.broadcast(line, from);
     else if (to.kind === "group") this.delivery.sendToGroup(to.group, line, from);
     else if (!(await this.delivery.sendTo(to.username, line))) return NOT_FOUND;
@@ -141,9 +152,6 @@ export class Room implements RoomApi {
   }
 }
 
-function departureLine(username: string): Uint8Array {
-  return encodeLine(`INFO ${username} disconnected`);
-}
 
 function asSession(handle: SessionHandle): Session {
   if (!(handle instanceof Session)) {

@@ -26,6 +26,15 @@ export function floodBudget({ rateLimitPerSecond, rateBurst }: CoreSettings): Fl
   return { limited: rateLimitPerSecond > 0 && rateBurst > 0, intervalMs, toleranceMs: (rateBurst - 1) * intervalMs };
 }
 
+/**
+ * The output one connection may be given in one event-loop turn before the
+ * server stops taking input until the next turn: a quarter of the send
+ * queue, so that a burst alone never fills a reader's queue.
+ */
+export function turnOutputLimit({ maxSendQueueBytes }: CoreSettings): number {
+  return Math.floor(maxSendQueueBytes / 4);
+}
+
 /** What every session shares; one object, so that a session carries one reference. */
 export interface SessionServices {
   readonly clock: ClockPort;
@@ -33,6 +42,8 @@ export interface SessionServices {
   readonly metrics: MetricsPort;
   readonly settings: CoreSettings;
   readonly flood: FloodBudget;
+  /** See turnOutputLimit. */
+  readonly turnOutputLimit: number;
   readonly commands: CommandDispatcher;
   readonly hooks: PluginHooks;
   readonly turns: Turns;
@@ -96,6 +107,9 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler, Bud
   /** The turn in which lines were last handled, and how many. */
   private turn = -1;
   private linesThisTurn = 0;
+  /** The turn in which this client was last sent output, and how many bytes. */
+  private outputTurn = -1;
+  private outputThisTurn = 0;
 
   constructor(
     readonly id: number,
@@ -242,7 +256,7 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler, Bud
     }
     let handled = 0;
     for (; !this.held && this.state === State.Open; handled++, this.linesThisTurn++) {
-      if (this.linesThisTurn >= MAX_LINES_PER_TURN) {
+      if (this.linesThisTurn >= MAX_LINES_PER_TURN || this.services.turns.saturated) {
         this.yieldTurn();
         break;
       }
@@ -330,18 +344,30 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler, Bud
   }
 
   /**
-   * Every byte for this client goes through here. A client that does not
-   * read what it is sent is dropped once its backlog passes the limit, so
-   * that it costs bounded memory and slows nobody else down.
+   * Every byte for this client goes through here. A client whose output
+   * would pass the send-queue limit (what waits for it in this process,
+   * this turn's included) is dropped instead, so that it costs bounded
+   * memory and slows nobody else down. A client given a turn's share of
+   * output makes the server stop taking input until that output is written
+   * (Turns.saturate), so that a burst alone never drops a client that reads.
    */
   private transmit(bytes: Uint8Array, lines: number): void {
-    const connection = this.connection;
-    connection.send(bytes);
-    this.services.metrics.linesSent(lines);
-    if (connection.pendingBytes > this.services.settings.maxSendQueueBytes) {
-      this.services.logger.info({ conn: this.id, user: this.name, pending: connection.pendingBytes }, "send queue exceeded");
+    const { services, connection } = this;
+    const length = bytes.byteLength;
+    const pending = connection.pendingBytes;
+    if (pending + length > services.settings.maxSendQueueBytes) {
+      services.logger.info({ conn: this.id, user: this.name, pending, line: length }, "send queue exceeded");
       this.abort("send-queue", SEND_QUEUE_EXCEEDED);
+      return;
     }
+    connection.send(bytes);
+    services.metrics.linesSent(lines);
+    const turn = services.turns.now();
+    if (turn !== this.outputTurn) {
+      this.outputTurn = turn;
+      this.outputThisTurn = 0;
+    }
+    if ((this.outputThisTurn += length) > services.turnOutputLimit) services.turns.saturate();
   }
 
   /** Drops the connection now, its queued output with it; also when a graceful close failed half-way. */

@@ -103,11 +103,13 @@ export class FakeClient {
     if (this.reading) this.closeFromServer();
   }
 
-  /** @internal */
+  /**
+   * @internal The server drops the connection: the farewell comes after what
+   * the client was sent (as with a socket, what the kernel holds is still
+   * there to read), and the connection is gone at once.
+   */
   destroyFromServer(farewell?: Uint8Array): void {
-    this.unread = [];
-    this.unreadBytes = 0;
-    if (farewell !== undefined && this.reading) this.receive(farewell);
+    if (farewell !== undefined) this.deliver(farewell);
     this.closeFromServer();
   }
 

@@ -8,7 +8,7 @@ describe("protection over TCP", () => {
 
   afterEach(() => server.app.stop({ graceMs: 100 }));
 
-  it("drops a client that never reads while the others receive everything, in order", async () => {
+  it("drops a client that never reads while the others receive everything, in order; it reads ERR send-queue-exceeded last", async () => {
     server = await startTcpServer({ maxSendQueueBytes: 64 * 1024, rateLimitPerSecond: 0 });
     const alice = await TcpClient.login(server.port, "alice");
     const sleeper = await TcpClient.login(server.port, "sleeper");
@@ -33,9 +33,37 @@ describe("protection over TCP", () => {
     expect(received.filter((line) => line.startsWith("MSG"))).toEqual(
       Array.from({ length: sent }, (_, i) => `MSG alice ${i} ${filler}`),
     );
-    expect(server.logger.find("connection closed").map((entry) => entry.context.reason)).toEqual(["send-queue"]);
+    // What the kernel and the server had handed over is still there for it to read, in order, then why it was dropped.
     sleeper.startReading();
-    await sleeper.readUntilClosed().catch(() => undefined);
+    const tail = await sleeper.readUntilClosed();
+    expect(tail.at(-1)).toBe("ERR send-queue-exceeded");
+    const kept = tail.slice(0, -1);
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => `MSG alice ${i} ${filler}`));
+    const closed = await server.logger.waitFor("connection closed");
+    expect(closed.map((entry) => entry.context.reason)).toEqual(["send-queue"]);
+  });
+
+  it("drops nobody who reads for a burst many times the send queue: input waits while a turn's output is written", async () => {
+    // The attack of issue #10, scaled down: senders each write 20 long lines
+    // at once (inside the default flood burst); every reader is sent 800 KB
+    // in the same instant, against a send queue of 64 KB.
+    server = await startTcpServer({ maxSendQueueBytes: 64 * 1024 });
+    const readers = await Promise.all(["r1", "r2", "r3"].map((name) => TcpClient.login(server.port, name)));
+    const senders = await Promise.all(Array.from({ length: 10 }, (_, i) => TcpClient.login(server.port, `s${i}`)));
+    const text = (sender: number, line: number): string => `${line} ${"x".repeat(4000)} ${sender}`;
+    await Promise.all(
+      senders.map((sender, s) => sender.write(Array.from({ length: 20 }, (_, line) => `MSG ${text(s, line)}\n`).join(""))),
+    );
+    for (const reader of readers) {
+      const lines = await reader.readLines(200);
+      for (let s = 0; s < senders.length; s++) {
+        expect(lines.filter((line) => line.startsWith(`MSG s${s} `))).toEqual(
+          Array.from({ length: 20 }, (_, line) => `MSG s${s} ${text(s, line)}`),
+        );
+      }
+    }
+    expect(server.logger.find("send queue exceeded")).toEqual([]);
   });
 
   it("slows a flooder without losing a line, while others are answered at once", async () => {

@@ -7,13 +7,17 @@ export interface Connection {
   readonly remoteAddress: string;
   /**
    * Queues bytes for the peer. A transport may coalesce the sends of one
-   * event-loop turn into one write; order is kept.
+   * event-loop turn into one write; order is kept. The bytes may be shared
+   * with other connections and are never changed afterwards: a transport
+   * may keep a reference instead of a copy.
    */
   send(bytes: Uint8Array): void;
   /**
-   * Bytes sent in earlier event-loop turns that the peer has not taken yet
-   * and that wait in this process. What the current turn sent is not
-   * counted: a burst is not a slow reader.
+   * What this connection's output costs the process now: every byte sent
+   * that the peer has not taken yet and that waits in this process, this
+   * turn's included (and, where the transport keeps shared memory alive for
+   * it, that memory). The core checks it before each send, against the
+   * send-queue limit.
    */
   readonly pendingBytes: number;
   /** Stops delivering data to the handler until `resumeReading`. */
@@ -22,8 +26,11 @@ export interface Connection {
   /** Sends what is queued, then closes. `onClose` follows. */
   close(): void;
   /**
-   * Closes at once, dropping queued output; `farewell`, if given, is written
-   * first on a best-effort basis. `onClose` follows.
+   * Drops the output that waits in this process and closes. Without a
+   * `farewell`, at once. With one, it is sent after what the peer was
+   * already handed (the kernel's buffers, what the transport was writing),
+   * and the connection closes once it is written, or after a short linger
+   * if the peer does not read. `onClose` follows.
    */
   destroy(farewell?: Uint8Array): void;
 }

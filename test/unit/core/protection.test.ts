@@ -119,17 +119,21 @@ describe("slow consumers", () => {
     const sleeper = await server.login("sleeper");
     const carol = await server.login("carol");
     sleeper.stopReading();
-    const lines = numbered(8).map((line) => `${line} ${"x".repeat(10)}`); // 22 bytes each to a recipient
+    const lines = numbered(8).map((line) => `${line} ${"x".repeat(10)}`); // 22 or 23 bytes each to a recipient
     alice.write(`${lines.join("\n")}\n`);
     const relayed = lines.map((line) => line.replace("MSG", "MSG alice"));
-    // The fifth line took the sleeper's backlog past 100 bytes.
+    // The fifth line would take the sleeper's backlog past 100 bytes: it is dropped instead.
     expect(await linesOf(carol)).toEqual([...relayed.slice(0, 5), "INFO sleeper disconnected", ...relayed.slice(5)]);
     expect(sleeper.closedByServer).toBe(true);
     expect(server.logger.find("connection closed").map((entry) => entry.context)).toEqual([
       { conn: 2, user: "sleeper", reason: "send-queue" },
     ]);
+    expect(server.logger.find("send queue exceeded").map((entry) => entry.context)).toEqual([
+      { conn: 2, user: "sleeper", pending: 92, line: 23 },
+    ]);
+    // What it had been sent is still there to read, then why it was dropped.
     sleeper.startReading();
-    expect(await linesOf(sleeper)).toEqual([]);
+    expect(await linesOf(sleeper)).toEqual([...relayed.slice(0, 4), "ERR send-queue-exceeded"]);
   });
 
   it("frees the name of the dropped user", async () => {

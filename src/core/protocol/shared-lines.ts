@@ -1,0 +1,68 @@
+/**
+ * Encoding of lines meant for many connections.
+ *
+ * A line to everyone is written once, one after another into shared slabs
+ * of memory, and every recipient queues a view of it, never a copy. Since
+ * each recipient gets every such line (but its own), the lines waiting for
+ * one recipient are one contiguous range of a slab: a transport can merge
+ * them into one view and write a whole turn's worth with one call, and a
+ * reader that falls behind holds a range of the slabs everyone shares,
+ * not a copy of its own.
+ *
+ * Every byte written here has a position in one sequence for the process,
+ * so that a transport can charge a recipient for the span it keeps alive
+ * (its own lines, which it does not receive, included), not just for the
+ * bytes it will be sent.
+ */
+
+const SLAB_BYTES = 64 * 1024;
+const LF = 0x0a;
+
+/** Where each slab starts in the sequence of shared bytes. */
+const slabStarts = new WeakMap<ArrayBufferLike, number>();
+let nextSlabStart = 0;
+
+/**
+ * The position of the first byte of `bytes` in the sequence of shared
+ * bytes, or undefined when they were not encoded by a SharedLines.
+ */
+export function sharedPosition(bytes: Uint8Array): number | undefined {
+  const start = slabStarts.get(bytes.buffer);
+  return start === undefined ? undefined : start + bytes.byteOffset;
+}
+
+/** A writer of lines into shared slabs; one per protocol, so that each protocol's lines stay contiguous. */
+export class SharedLines {
+  private slab: Buffer = Buffer.alloc(0);
+  private used = 0;
+
+  /** The line with its LF, as a view of a shared slab. Never modified afterwards. */
+  encode(line: string): Buffer {
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+    if (line.length * 3 + 1 > this.slab.length - this.used) {
+      const bytes = Buffer.byteLength(line) + 1;
+      if (bytes > this.slab.length - this.used) this.newSlab(bytes);
+    }
+    const start = this.used;
+    const end = start + this.slab.write(line, start);
+    this.slab[end] = LF;
+    this.used = end + 1;
+    return this.slab.subarray(start, this.used);
+  }
+
+  /** Copies an encoded line (from another node, say) into the shared slabs. */
+  copy(bytes: Uint8Array): Buffer {
+    if (bytes.byteLength > this.slab.length - this.used) this.newSlab(bytes.byteLength);
+    const start = this.used;
+    this.slab.set(bytes, start);
+    this.used = start + bytes.byteLength;
+    return this.slab.subarray(start, this.used);
+  }
+
+  private newSlab(atLeast: number): void {
+    this.slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, atLeast));
+    this.used = 0;
+    slabStarts.set(this.slab.buffer, nextSlabStart);
+    nextSlabStart += this.slab.length;
+  }
+}
