@@ -5,7 +5,12 @@
  *   npm run bench                       every scenario with its defaults
  *   npm run bench -- fanout --rate 2000 one scenario, other parameters
  *
- * Scenarios: fanout, capacity, smallroom, overload, cluster (needs redis-server).
+ * Scenarios: fanout, capacity, smallroom, overload, amplification, cluster (needs redis-server).
+ *
+ *   npm run bench -- fanout --against ../before
+ *                                       each scenario against the build in another
+ *                                       checkout first, then this one: before and
+ *                                       after a change, in the same run
  */
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
@@ -13,7 +18,7 @@ import { LatencyHistogram } from "./lib/histogram";
 import { LoadClient, type LineSink } from "./lib/load-client";
 import { nativeLoginStorm } from "./lib/login-storm";
 import { pinProcesses, type Pinning } from "./lib/pinning";
-import { RedisServer } from "chat-server/testing";
+import { freePort, RedisServer } from "chat-server/testing";
 import { megabytes, processUsage, ServerProcess, type ProcessUsage } from "./lib/server-process";
 
 const { values: flags, positionals } = parseArgs({
@@ -28,6 +33,7 @@ const { values: flags, positionals } = parseArgs({
     "node-args": { type: "string", default: "" },
     "log-level": { type: "string", default: "info" },
     "no-pin": { type: "boolean", default: false },
+    against: { type: "string" },
   },
 });
 
@@ -48,12 +54,18 @@ function cpuPercent(window: ServerUsageWindow): string {
   return `${((100 * (window.end.cpuSeconds - window.start.cpuSeconds)) / window.seconds).toFixed(0)}%`;
 }
 
-async function startServer(pinning: Pinning, extraArgs: readonly string[]): Promise<ServerProcess> {
-  const args = ["--log-level", flags["log-level"]!, "--rate-limit", "0", ...extraArgs, ...words(flags["server-args"]!)];
+/** The checkout whose server is measured now: another one (--against), or this one. */
+let serverRoot: string | undefined;
+
+/** The server as `npm start` runs it, flood control off (the senders are the load) unless `floodControl`. */
+async function startServer(pinning: Pinning, extraArgs: readonly string[], floodControl = false): Promise<ServerProcess> {
+  const rate = floodControl ? [] : ["--rate-limit", "0"];
+  const args = ["--log-level", flags["log-level"]!, ...rate, ...extraArgs, ...words(flags["server-args"]!)];
   return ServerProcess.start(args, {
     cpus: pinning.server ?? undefined,
     nodeArgs: words(flags["node-args"]!),
     quiet: true,
+    root: serverRoot,
   });
 }
 
@@ -302,6 +314,72 @@ async function capacity(clientCount: number, inFlight: number, pinning: Pinning)
   }
 }
 
+/** A Prometheus counter's value from a /metrics text, summed over its labels that match. */
+async function scrapeCounter(port: number, name: string, labels = ""): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return text
+    .split("\n")
+    .filter((line) => line.startsWith(name) && line.includes(labels))
+    .reduce((sum, line) => sum + Number(line.split(" ").at(-1)), 0);
+}
+
+/**
+ * The amplification attack of issue #10: `receivers` logged-in clients that
+ * never read, with small receive buffers; then `senders` clients that each
+ * write 20 MSG lines of 4000 bytes at once (inside the default flood burst),
+ * while `readers` well-behaved clients read everything. Flood control is on,
+ * as by default. Prints the growth of the server's RSS, and whether the
+ * readers got every line.
+ */
+async function amplification(receivers: number, senderCount: number, readerCount: number, pinning: Pinning): Promise<void> {
+  const metricsPort = await freePort();
+  const total = receivers + senderCount + readerCount;
+  const server = await startServer(pinning, ["--max-connections", String(total + 100), "--metrics-port", String(metricsPort)], true);
+  try {
+    await sleep(1000);
+    const idle = server.usage();
+    const storm = await nativeLoginStorm(server.port, receivers, 200, pinning.client, { receiveBuffer: 4096, prefix: "n" });
+    if (storm === null) {
+      console.log("\n== amplification: skipped, the native client (bench/native/login-storm.c) cannot be built here");
+      return;
+    }
+    const linesPerSender = 20;
+    const expected = senderCount * linesPerSender;
+    let received = 0;
+    const sink: LineSink = { onChat: () => void received++, onOther: () => undefined };
+    const readers = await Promise.all(Array.from({ length: readerCount }, (_, i) => LoadClient.login(server.port, `r${i}`, sink)));
+    const senders = await Promise.all(Array.from({ length: senderCount }, (_, i) => LoadClient.login(server.port, `s${i}`, sink)));
+    await sleep(1000);
+    const loggedIn = server.usage();
+    let peak = loggedIn.rssBytes;
+    const sampler = setInterval(() => (peak = Math.max(peak, server.usage().rssBytes)), 20);
+    const started = performance.now();
+    const padding = "x".repeat(4000);
+    senders.forEach((sender, s) =>
+      sender.write(Array.from({ length: linesPerSender }, (_, seq) => `MSG ${s} ${seq} 0 ${padding}\n`).join("")),
+    );
+    const deadline = started + 20_000;
+    while (received < expected * readerCount && performance.now() < deadline) await sleep(20);
+    const deliveredMs = performance.now() - started;
+    await sleep(2000);
+    clearInterval(sampler);
+    const after = server.usage();
+    const dropped = await scrapeCounter(metricsPort, "chat_disconnects_total", 'reason="send-queue"');
+    console.log(`\n== amplification: ${receivers} clients that never read (8 KB receive buffers), ${senderCount} senders of ${linesPerSender} x 4000-byte lines at once, ${readerCount} readers`);
+    console.log(`  readers received ${received} of ${expected * readerCount} lines in ${(deliveredMs / 1000).toFixed(2)} s; LOST ${expected * readerCount - received}`);
+    console.log(`  clients dropped for their send queue: ${dropped}`);
+    console.log(
+      `  server RSS: idle ${megabytes(idle.rssBytes)}, logged in ${megabytes(loggedIn.rssBytes)}, peak ${megabytes(peak)} ` +
+        `(growth ${megabytes(peak - loggedIn.rssBytes)}), 2 s later ${megabytes(after.rssBytes)}`,
+    );
+    await server.stop();
+    storm.close();
+    for (const client of [...readers, ...senders]) client.close();
+  } finally {
+    server.kill();
+  }
+}
+
 /**
  * Two nodes on one Redis, clients split between them: what clustering costs
  * against one node. Both nodes share the server's CPU; Redis shares the load
@@ -332,47 +410,59 @@ async function main(): Promise<void> {
       ? "not pinned: server and load generator share the cores"
       : `server pinned to CPU ${pinning.server}, load generator to CPU ${pinning.client}`,
   );
+  const roots = flags.against === undefined ? [undefined] : [flags.against, undefined];
   for (const scenario of scenarios) {
-    switch (scenario) {
-      case "fanout":
-        await chat("fanout", {
-          clients: numberFlag("clients", 1000),
-          senders: numberFlag("senders", 10),
-          rate: numberFlag("rate", 1000),
-          durationS: numberFlag("duration", 5),
-        }, fleetOf(await startServer(pinning, [])));
-        break;
-      case "capacity":
-        await capacity(numberFlag("clients", 10_000), numberFlag("in-flight", 200), pinning);
-        break;
-      case "smallroom":
-        await chat("smallroom", {
-          clients: numberFlag("clients", 50),
-          senders: numberFlag("senders", 10),
-          rate: numberFlag("rate", 200),
-          durationS: numberFlag("duration", 10),
-        }, fleetOf(await startServer(pinning, [])));
-        break;
-      case "overload":
-        await chat("overload", {
-          clients: numberFlag("clients", 1000),
-          senders: numberFlag("senders", 10),
-          rate: numberFlag("rate", 20_000),
-          durationS: numberFlag("duration", 5),
-          ping: true,
-        }, fleetOf(await startServer(pinning, [])));
-        break;
-      case "cluster":
-        await chat("cluster (2 nodes, 1 Redis)", {
-          clients: numberFlag("clients", 1000),
-          senders: numberFlag("senders", 10),
-          rate: numberFlag("rate", 1000),
-          durationS: numberFlag("duration", 5),
-        }, await clusterFleet(pinning));
-        break;
-      default:
-        throw new Error(`unknown scenario "${scenario}" (fanout, capacity, smallroom, overload, cluster)`);
+    for (const root of roots) {
+      serverRoot = root;
+      if (flags.against !== undefined) console.log(`\n-- ${scenario} on the build in ${root ?? "this checkout"}`);
+      await runScenario(scenario, pinning);
     }
+  }
+}
+
+async function runScenario(scenario: string, pinning: Pinning): Promise<void> {
+  switch (scenario) {
+    case "fanout":
+      await chat("fanout", {
+        clients: numberFlag("clients", 1000),
+        senders: numberFlag("senders", 10),
+        rate: numberFlag("rate", 1000),
+        durationS: numberFlag("duration", 5),
+      }, fleetOf(await startServer(pinning, [])));
+      break;
+    case "capacity":
+      await capacity(numberFlag("clients", 10_000), numberFlag("in-flight", 200), pinning);
+      break;
+    case "smallroom":
+      await chat("smallroom", {
+        clients: numberFlag("clients", 50),
+        senders: numberFlag("senders", 10),
+        rate: numberFlag("rate", 200),
+        durationS: numberFlag("duration", 10),
+      }, fleetOf(await startServer(pinning, [])));
+      break;
+    case "overload":
+      await chat("overload", {
+        clients: numberFlag("clients", 1000),
+        senders: numberFlag("senders", 10),
+        rate: numberFlag("rate", 20_000),
+        durationS: numberFlag("duration", 5),
+        ping: true,
+      }, fleetOf(await startServer(pinning, [])));
+      break;
+    case "amplification":
+      await amplification(numberFlag("clients", 1000), numberFlag("senders", 100), 10, pinning);
+      break;
+    case "cluster":
+      await chat("cluster (2 nodes, 1 Redis)", {
+        clients: numberFlag("clients", 1000),
+        senders: numberFlag("senders", 10),
+        rate: numberFlag("rate", 1000),
+        durationS: numberFlag("duration", 5),
+      }, await clusterFleet(pinning));
+      break;
+    default:
+      throw new Error(`unknown scenario "${scenario}" (fanout, capacity, smallroom, overload, amplification, cluster)`);
   }
 }
 

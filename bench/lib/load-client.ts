@@ -83,6 +83,11 @@ export class LoadClient {
     if (!this.closed) this.socket.write(`${line}\n`);
   }
 
+  /** Writes raw text in one write: several lines at once, say. */
+  write(text: string): void {
+    if (!this.closed) this.socket.write(text);
+  }
+
   close(): void {
     this.socket.destroy();
   }

@@ -27,13 +27,27 @@ function ensureBuilt(): boolean {
   }
 }
 
+export interface StormOptions {
+  /** Each socket's receive buffer in bytes (SO_RCVBUF); the system's default when omitted. */
+  readonly receiveBuffer?: number;
+  /** Usernames are this and the client's number; "u" by default. */
+  readonly prefix?: string;
+}
+
 /**
  * Opens `count` logged-in connections with the native generator (pinned to
- * `cpu` when given); null when it cannot be built here.
+ * `cpu` when given), which read nothing after their OK; null when it cannot
+ * be built here.
  */
-export async function nativeLoginStorm(port: number, count: number, inFlight: number, cpu: string | null): Promise<LoginStorm | null> {
+export async function nativeLoginStorm(
+  port: number,
+  count: number,
+  inFlight: number,
+  cpu: string | null,
+  options: StormOptions = {},
+): Promise<LoginStorm | null> {
   if (!ensureBuilt()) return null;
-  const args = ["127.0.0.1", String(port), String(count), String(inFlight)];
+  const args = ["127.0.0.1", String(port), String(count), String(inFlight), String(options.receiveBuffer ?? 0), options.prefix ?? "u"];
   const child = cpu === null ? spawn(BINARY, args) : spawn("taskset", ["-c", cpu, BINARY, ...args]);
   const line = await new Promise<string>((resolve, reject) => {
     let output = "";

@@ -4,7 +4,8 @@ import net from "node:net";
 import { freePort } from "chat-server/testing";
 import { join } from "node:path";
 
-const CLI = join(__dirname, "..", "..", "dist", "cli.js");
+/** The checkout this benchmark was built in; another one can be measured in the same run (--against). */
+const OWN_ROOT = join(__dirname, "..", "..");
 /** The V8 flags `npm start` and the `chat-server` bin run the server with. */
 const PRODUCTION_NODE_ARGS = ["--max-semi-space-size=4"];
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -36,10 +37,11 @@ export class ServerProcess {
   static async start(
     args: readonly string[],
     /** quiet: the server's stdout (its logs) goes to /dev/null, as to a log file nobody reads live. */
-    options: { cpus?: string; nodeArgs?: readonly string[]; quiet?: boolean } = {},
+    options: { cpus?: string; nodeArgs?: readonly string[]; quiet?: boolean; root?: string } = {},
   ): Promise<ServerProcess> {
     const port = await freePort();
-    const command = [process.execPath, ...PRODUCTION_NODE_ARGS, ...(options.nodeArgs ?? []), CLI, "--port", String(port), "--host", "127.0.0.1", ...args];
+    const cli = join(options.root ?? OWN_ROOT, "dist", "cli.js");
+    const command = [process.execPath, ...PRODUCTION_NODE_ARGS, ...(options.nodeArgs ?? []), cli, "--port", String(port), "--host", "127.0.0.1", ...args];
     const stdio = ["ignore", options.quiet ? "ignore" : "inherit", "inherit"] as const;
     const child = options.cpus
       ? spawn("taskset", ["-c", options.cpus, ...command], { stdio: [...stdio] })

@@ -6,8 +6,13 @@
  * generator, not the server, the limit of a 10000-logins-a-second test;
  * this costs a fraction of that. Prints one JSON line with the results,
  * keeps every connection open until its standard input closes, then exits.
+ * It reads nothing after the OK: a storm of clients that never read.
  *
- *   login-storm HOST PORT COUNT IN_FLIGHT
+ *   login-storm HOST PORT COUNT IN_FLIGHT [RCVBUF [PREFIX]]
+ *
+ * RCVBUF (bytes, 0 for the default) shrinks each socket's receive buffer, as
+ * an attacker's clients that stop reading would; PREFIX names the users
+ * (default "u": u0, u1 ...).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -39,11 +44,16 @@ static double now_seconds(void) {
   return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static int receive_buffer = 0;
+static const char *prefix = "u";
+
 static int start(struct conn *c, int index, const struct sockaddr_in *addr, int epoll_fd) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
   if (fd < 0) return -1;
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  // Before connect, so that the window offered to the server is small too.
+  if (receive_buffer > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
   c->fd = fd;
   c->index = index;
   c->state = CONNECTING;
@@ -54,10 +64,12 @@ static int start(struct conn *c, int index, const struct sockaddr_in *addr, int 
 }
 
 int main(int argc, char **argv) {
-  if (argc != 5) {
-    fprintf(stderr, "usage: %s HOST PORT COUNT IN_FLIGHT\n", argv[0]);
+  if (argc < 5 || argc > 7) {
+    fprintf(stderr, "usage: %s HOST PORT COUNT IN_FLIGHT [RCVBUF [PREFIX]]\n", argv[0]);
     return 2;
   }
+  if (argc > 5) receive_buffer = atoi(argv[5]);
+  if (argc > 6) prefix = argv[6];
   struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(atoi(argv[2]))};
   inet_pton(AF_INET, argv[1], &addr.sin_addr);
   int count = atoi(argv[3]);
@@ -86,8 +98,8 @@ int main(int argc, char **argv) {
         int error = 0;
         socklen_t length = sizeof error;
         getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &error, &length);
-        char line[32];
-        int size = snprintf(line, sizeof line, "LOGIN u%d\n", c->index);
+        char line[64];
+        int size = snprintf(line, sizeof line, "LOGIN %s%d\n", prefix, c->index);
         if (error != 0 || write(c->fd, line, size) != size) {
           c->state = FAILED;
         } else {

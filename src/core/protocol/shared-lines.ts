@@ -60,6 +60,10 @@ export class SharedLines {
   }
 
   private newSlab(atLeast: number): void {
+    // The unused end of the last slab takes no positions, so that the lines
+    // on either side of it are as far apart as the bytes between them.
+    const start = slabStarts.get(this.slab.buffer);
+    if (start !== undefined && start + this.slab.length === nextSlabStart) nextSlabStart = start + this.used;
     this.slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, atLeast));
     this.used = 0;
     slabStarts.set(this.slab.buffer, nextSlabStart);
