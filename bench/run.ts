@@ -12,6 +12,7 @@
  *                                       checkout first, then this one: before and
  *                                       after a change, in the same run
  */
+import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { LatencyHistogram } from "./lib/histogram";
@@ -314,6 +315,12 @@ async function capacity(clientCount: number, inFlight: number, pinning: Pinning)
   }
 }
 
+/** Memory in the kernel's TCP buffers, every socket of the machine (pages of /proc/net/sockstat). */
+function tcpMemoryBytes(): number {
+  const pages = /^TCP:.* mem (\d+)/m.exec(readFileSync("/proc/net/sockstat", "utf8"))?.[1];
+  return Number(pages ?? 0) * 4096;
+}
+
 /** A Prometheus counter's value from a /metrics text, summed over its labels that match. */
 async function scrapeCounter(port: number, name: string, labels = ""): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -344,33 +351,69 @@ async function amplification(receivers: number, senderCount: number, readerCount
       return;
     }
     const linesPerSender = 20;
-    const expected = senderCount * linesPerSender;
+    // Per reader and sender: the lines received, and any not in order (a gap, a repeat).
+    const counts = Array.from({ length: readerCount }, () => new Int32Array(senderCount));
+    let disorder = 0;
     let received = 0;
-    const sink: LineSink = { onChat: () => void received++, onOther: () => undefined };
-    const readers = await Promise.all(Array.from({ length: readerCount }, (_, i) => LoadClient.login(server.port, `r${i}`, sink)));
-    const senders = await Promise.all(Array.from({ length: senderCount }, (_, i) => LoadClient.login(server.port, `s${i}`, sink)));
+    const readers = await Promise.all(
+      Array.from({ length: readerCount }, (_, r) =>
+        LoadClient.login(server.port, `r${r}`, {
+          onChat(sender, seq) {
+            received++;
+            if (seq !== counts[r]![sender]) disorder++;
+            counts[r]![sender] = seq + 1;
+          },
+          onOther: () => undefined,
+        }),
+      ),
+    );
+    // The senders read what they are sent (and throw it away): were they to
+    // stop, they would be dropped with their input, which would end the attack.
+    const ignore: LineSink = { onChat: () => undefined, onOther: () => undefined };
+    const senders = await Promise.all(Array.from({ length: senderCount }, (_, i) => LoadClient.login(server.port, `s${i}`, ignore)));
     await sleep(1000);
     const loggedIn = server.usage();
     let peak = loggedIn.rssBytes;
-    const sampler = setInterval(() => (peak = Math.max(peak, server.usage().rssBytes)), 20);
+    let kernelPeak = 0;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, server.usage().rssBytes);
+      kernelPeak = Math.max(kernelPeak, tcpMemoryBytes());
+    }, 20);
     const started = performance.now();
     const padding = "x".repeat(4000);
     senders.forEach((sender, s) =>
       sender.write(Array.from({ length: linesPerSender }, (_, seq) => `MSG ${s} ${seq} 0 ${padding}\n`).join("")),
     );
-    const deadline = started + 20_000;
-    while (received < expected * readerCount && performance.now() < deadline) await sleep(20);
-    const deliveredMs = performance.now() - started;
-    await sleep(2000);
+    // Until nothing more arrives for a second.
+    let lastReceipt = started;
+    for (let seen = -1; seen !== received && performance.now() - started < 30_000; ) {
+      seen = received;
+      await sleep(1000);
+      if (received !== seen) lastReceipt = performance.now();
+    }
+    const deliveredMs = lastReceipt - started;
+    // Dropped clients get a little time to read their farewell before their sockets go.
+    await sleep(3000);
     clearInterval(sampler);
     const after = server.usage();
     const dropped = await scrapeCounter(metricsPort, "chat_disconnects_total", 'reason="send-queue"');
-    console.log(`\n== amplification: ${receivers} clients that never read (8 KB receive buffers), ${senderCount} senders of ${linesPerSender} x 4000-byte lines at once, ${readerCount} readers`);
-    console.log(`  readers received ${received} of ${expected * readerCount} lines in ${(deliveredMs / 1000).toFixed(2)} s; LOST ${expected * readerCount - received}`);
-    console.log(`  clients dropped for their send queue: ${dropped}`);
+    const readersDropped = readers.filter((client) => client.closed).length;
+    console.log(
+      `\n== amplification: ${receivers} clients that never read (8 KB receive buffers), ${senderCount} senders ` +
+        `of ${linesPerSender} x 4000-byte lines at once, ${readerCount} readers`,
+    );
+    const relayed = Array.from({ length: senderCount }, (_, sender) => Math.max(...counts.map((count) => count[sender]!)));
+    const relayedLines = relayed.reduce((sum, lines) => sum + lines, 0);
+    const lost = counts.reduce((sum, count) => sum + relayed.reduce((missing, lines, sender) => missing + lines - count[sender]!, 0), 0);
+    console.log(
+      `  relayed ${relayedLines} of the ${senderCount * linesPerSender} lines sent; ` +
+        `each reader received them within ${(deliveredMs / 1000).toFixed(2)} s: LOST ${lost}, out of order ${disorder}`,
+    );
+    console.log(`  clients dropped for their send queue: ${dropped} (readers among them: ${readersDropped})`);
+    console.log(`  kernel TCP buffers, all sockets of the machine: peak ${megabytes(kernelPeak)} (/proc/net/sockstat)`);
     console.log(
       `  server RSS: idle ${megabytes(idle.rssBytes)}, logged in ${megabytes(loggedIn.rssBytes)}, peak ${megabytes(peak)} ` +
-        `(growth ${megabytes(peak - loggedIn.rssBytes)}), 2 s later ${megabytes(after.rssBytes)}`,
+        `(growth ${megabytes(peak - loggedIn.rssBytes)}), 3 s later ${megabytes(after.rssBytes)}`,
     );
     await server.stop();
     storm.close();

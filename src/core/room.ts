@@ -2,6 +2,7 @@ import { inject, injectable } from "tsyringe";
 import { PluginHooks, type MessageDecision } from "./hooks";
 import type {
   ChatMessage,
+  DisconnectEvent,
   GroupInfo,
   LoginResult,
   MessageTarget,
@@ -31,6 +32,8 @@ const GONE: SendResult = Object.freeze({ status: "gone" });
 export class Room implements RoomApi {
   /** Lines to everyone: every recipient gets them all, so they share memory (see SharedLines). */
   private readonly everyoneLines = new SharedLines();
+  /** Users who left and are yet to be announced. */
+  private departures: DisconnectEvent[] = [];
 
   constructor(
     @inject(TOKENS.Presence) private readonly presence: PresencePort,
@@ -64,14 +67,20 @@ export class Room implements RoomApi {
     this.delivery.detach(session.username!, session);
   }
 
-  /** Called once for every session that logged in, when it ends. */
+  /**
+   * Called once for every session that logged in, when it ends. The others
+   * are told once the work at hand is done, together with everyone else
+   * who left meanwhile: when thousands are dropped at once (a broadcast
+   * that overflows many send queues), each remaining user gets one write
+   * of their departures instead of thousands, so that a mass departure
+   * costs the server in proportion to the users, not to their square.
+   */
   leave(session: Session, reason: string): void {
     const username = session.username!;
     this.delivery.detach(username, session);
     this.presence.release(username);
     this.metrics.userLeft();
-    this.delivery.announceDeparture(username, this.departureLine(username));
-    this.hooks.runDisconnect({ username, reason });
+    if (this.departures.push({ username, reason }) === 1) queueMicrotask(this.announceDepartures);
   }
 
   users(): Promise<readonly string[]> {
@@ -130,7 +139,20 @@ export class Room implements RoomApi {
     return to.kind === "everyone" ? this.everyoneLines.encode(line) : encodeLineAlone(line);
   }
 
-  private readonly departureLine = (username: string): Uint8Array => this.everyoneLines.encode(`INFO ${username} disconnected`);
+  private readonly departureLine = (username: string): Uint8Array => this.everyoneLines.encode(departureText(username));
+
+  private readonly announceDepartures = (): void => {
+    const departures = this.departures;
+    this.departures = [];
+    const usernames = departures.map(({ username }) => username);
+    try {
+      this.delivery.announceDepartures(usernames, this.everyoneLines.encode(usernames.map(departureText).join("\n")));
+    } catch (error) {
+      // Nobody's connection is to blame: log it, and go on.
+      this.logger.error({ users: usernames, err: error }, "announcing departures failed");
+    }
+    for (const event of departures) this.hooks.runDisconnect(event);
+  };
 
   private async deliverMessage(
     message: ChatMessage,
@@ -152,6 +174,10 @@ export class Room implements RoomApi {
   }
 }
 
+
+function departureText(username: string): string {
+  return `INFO ${username} disconnected`;
+}
 
 function asSession(handle: SessionHandle): Session {
   if (!(handle instanceof Session)) {

@@ -152,8 +152,8 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler, Bud
     this.end("evicted", farewell);
   }
 
-  deliver(line: Uint8Array): void {
-    if (this.state === State.Open) this.transmit(line, 1);
+  deliver(line: Uint8Array, lines = 1): void {
+    if (this.state === State.Open) this.transmit(line, lines);
   }
 
   end(reason: string, farewell?: string): void {

@@ -31,14 +31,14 @@ export class InProcessDelivery implements DeliveryPort {
     }
   }
 
-  broadcast(line: Uint8Array, except?: Recipient): void {
+  broadcast(line: Uint8Array, except?: Recipient, lines = 1): void {
     for (const recipient of this.byName.values()) {
-      if (recipient !== except) recipient.deliver(line);
+      if (recipient !== except) recipient.deliver(line, lines);
     }
   }
 
-  announceDeparture(_username: string, line: Uint8Array): void {
-    this.broadcast(line);
+  announceDepartures(usernames: readonly string[], lines: Uint8Array): void {
+    this.broadcast(lines, undefined, usernames.length);
   }
 
   /** One process has no other nodes to hear departures from. */

@@ -221,9 +221,9 @@ export class RedisCluster implements PresencePort, DeliveryPort {
     this.publish(EVERYONE, "", line);
   }
 
-  /** This node's users now; the others when the name is released (see RELEASE). */
-  announceDeparture(_username: string, line: Uint8Array): void {
-    this.local.broadcast(line);
+  /** This node's users now; the others when the names are released (see RELEASE). */
+  announceDepartures(usernames: readonly string[], lines: Uint8Array): void {
+    this.local.announceDepartures(usernames, lines);
   }
 
   setDepartureLine(format: (username: string) => Uint8Array): void {

@@ -1,7 +1,7 @@
 /** Someone lines can be delivered to: a logged-in session on this node. */
 export interface Recipient {
-  /** Queues an encoded line (with its line ending). */
-  deliver(line: Uint8Array): void;
+  /** Queues encoded lines (with their line endings): one, or `lines` of them. */
+  deliver(line: Uint8Array, lines?: number): void;
   /**
    * The adapter lost this user's registration (another node holds the name
    * now): the session sends `farewell` and ends.
@@ -31,10 +31,11 @@ export interface DeliveryPort {
   /** Delivers `line` to every attached recipient but `except`. */
   broadcast(line: Uint8Array, except?: Recipient): void;
   /**
-   * Tells this node's users that a user left. The other nodes learn it from
-   * the presence registry, when the name is released.
+   * Tells this node's users that these users left: `lines` holds a line for
+   * each. The other nodes learn it from the presence registry, when the
+   * names are released.
    */
-  announceDeparture(username: string, line: Uint8Array): void;
+  announceDepartures(usernames: readonly string[], lines: Uint8Array): void;
   /**
    * How a departure is told: a clustered adapter hears of users leaving on
    * other nodes (or with a node that died) and tells this node's users so.

@@ -22,11 +22,11 @@ class FakeSocket extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
-    this.take([chunk], done);
+    this.record([chunk], done);
   }
 
   override _writev(chunks: { chunk: Buffer }[], done: () => void): void {
-    this.take(
+    this.record(
       chunks.map(({ chunk }) => chunk),
       done,
     );
@@ -50,7 +50,7 @@ class FakeSocket extends Duplex {
     return this.writes.filter((pieces) => pieces.some((piece) => piece.length > 0));
   }
 
-  private take(pieces: Buffer[], done: () => void): void {
+  private record(pieces: Buffer[], done: () => void): void {
     this.writes.push(pieces);
     if (this.stalled) this.held.push(done);
     else done();

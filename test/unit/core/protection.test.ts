@@ -1,4 +1,5 @@
 import { InProcessDelivery } from "../../../src/adapters/in-process/in-process-delivery";
+import { InProcessPresence } from "../../../src/adapters/in-process/in-process-presence";
 import { addressGroup } from "../../../src/core/connection-limits";
 import { linesOf, settle, startTestServer } from "../../../src/testing/test-server";
 
@@ -217,24 +218,46 @@ describe("connection limits", () => {
 
 describe("fault isolation", () => {
   it("drops only the connection whose handling failed, and logs why", async () => {
+    class FailingPresence extends InProcessPresence {
+      override release(username: string): void {
+        if (username === "doomed") throw new Error("presence is down");
+        super.release(username);
+      }
+    }
+    const server = await startTestServer({ adapters: { presence: new FailingPresence() } });
+    const alice = await server.login("alice");
+    const doomed = await server.login("doomed");
+    const bob = await server.login("bob");
+    doomed.write("PING\n");
+    doomed.endInput(); // leaving frees the name, which fails
+    expect(await linesOf(doomed)).toEqual(["PONG"]);
+    expect(doomed.closedByServer).toBe(true);
+    expect(server.logger.find("session failed").map((entry) => (entry.context.err as Error).message)).toEqual([
+      "presence is down",
+    ]);
+    alice.send("MSG still fine");
+    expect(await linesOf(bob)).toEqual(["MSG alice still fine"]);
+  });
+
+  it("logs a departure that could not be announced, and goes on", async () => {
     class FailingDelivery extends InProcessDelivery {
-      override broadcast(line: Uint8Array, except?: Parameters<InProcessDelivery["broadcast"]>[1]): void {
-        if (Buffer.from(line).toString().startsWith("INFO doomed")) throw new Error("delivery is down");
-        super.broadcast(line, except);
+      override announceDepartures(usernames: readonly string[], lines: Uint8Array): void {
+        if (usernames.includes("doomed")) throw new Error("delivery is down");
+        super.announceDepartures(usernames, lines);
       }
     }
     const server = await startTestServer({ adapters: { delivery: new FailingDelivery() } });
     const alice = await server.login("alice");
     const doomed = await server.login("doomed");
     const bob = await server.login("bob");
-    doomed.write("PING\n");
-    doomed.endInput(); // leaving broadcasts INFO doomed ..., which fails
-    expect(await linesOf(doomed)).toEqual(["PONG"]);
-    expect(doomed.closedByServer).toBe(true);
-    expect(server.logger.find("session failed").map((entry) => (entry.context.err as Error).message)).toEqual([
-      "delivery is down",
+    doomed.send("QUIT");
+    expect(await linesOf(doomed)).toEqual(["INFO bye"]);
+    expect(server.logger.find("announcing departures failed").map((entry) => [entry.context.users, (entry.context.err as Error).message])).toEqual([
+      [["doomed"], "delivery is down"],
     ]);
     alice.send("MSG still fine");
     expect(await linesOf(bob)).toEqual(["MSG alice still fine"]);
+    bob.send("QUIT");
+    expect(await linesOf(alice)).toEqual(["INFO bob disconnected"]);
   });
 });

@@ -194,6 +194,7 @@ describe("a session", () => {
       const idler = await server.login("idler");
       quitter.send("QUIT");
       dropper.disconnect();
+      await settle();
       watcher.send("PING");
       server.clock.advance(999);
       watcher.send("PING");
