@@ -74,8 +74,8 @@ export class PluginLifecycle {
       },
     };
     const fire = (): void => {
-      // The next tick is set before the callback runs, so that neither its
-      // failure nor its time shifts the cadence; cancelling from inside it works.
+      // The next tick is set before the callback runs: its failure cannot
+      // stop the timer, and a cancel() from inside the callback cancels that tick.
       if (repeat) pending = this.clock.schedule(ms, fire);
       else this.live.delete(handle);
       this.run(plugin, callback);
