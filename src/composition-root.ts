@@ -14,6 +14,7 @@ import { ChatServer, type StopOptions } from "./core/chat-server";
 import { CommandDispatcher } from "./core/commands";
 import { PluginHooks } from "./core/hooks";
 import { PluginHost, type ReloadReport } from "./core/plugin-host";
+import { PluginLifecycle } from "./core/plugin-lifecycle";
 import type { ClockPort } from "./core/ports/clock.port";
 import type { DeliveryPort } from "./core/ports/delivery.port";
 import type { LoggerPort } from "./core/ports/logger.port";
@@ -82,6 +83,11 @@ export interface ChatApp {
   start(): Promise<ListeningAddress[]>;
   /** Where `/metrics` is served, once started; null when metrics are off. */
   readonly metricsAddress: ListeningAddress | null;
+  /**
+   * Closes every connection, then the plugins (their timers cancelled, their
+   * `onClose` hooks run), then the adapters. Once: a second call gets the
+   * first one's promise.
+   */
   stop(options?: StopOptions): Promise<void>;
   /** Reads the TLS certificate again and takes new plugin options where plugins allow it. */
   reload(request: ReloadRequest): ReloadReport;
@@ -141,12 +147,20 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
   container.registerSingleton(CommandDispatcher);
   container.registerSingleton(PluginHooks);
   container.registerSingleton(Room);
+  container.registerSingleton(PluginLifecycle);
   container.registerSingleton(PluginHost);
   container.registerSingleton(ChatServer);
 
   const candidates = await loadPlugins(settings.plugins);
   const pluginHost = container.resolve(PluginHost);
-  pluginHost.loadAll(candidates, settings.pluginOptions);
+  const lifecycle = container.resolve(PluginLifecycle);
+  try {
+    pluginHost.loadAll(candidates, settings.pluginOptions);
+  } catch (error) {
+    // The plugins registered before the failure may have started timers or opened files.
+    await lifecycle.close();
+    throw error;
+  }
   const server = container.resolve(ChatServer);
   const metricsServer =
     settings.metrics === undefined || prometheus === null
@@ -159,6 +173,15 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
         );
 
   let metricsAddress: ListeningAddress | null = null;
+  let stopping: Promise<void> | null = null;
+  const stopAll = async (options?: StopOptions): Promise<void> => {
+    await server.stop(options);
+    // The users are gone; the adapters the plugins may use in onClose are still there.
+    await lifecycle.close();
+    await cluster?.stop();
+    await metricsServer?.close();
+    await container.dispose();
+  };
   return {
     server,
     container,
@@ -175,11 +198,9 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
       }
       return addresses;
     },
-    async stop(options) {
-      await server.stop(options);
-      await cluster?.stop();
-      await metricsServer?.close();
-      await container.dispose();
+    stop(options) {
+      stopping ??= stopAll(options);
+      return stopping;
     },
     reload(request) {
       const report = pluginHost.reload(request.plugins, request.pluginOptions);

@@ -27,6 +27,7 @@ export type {
   RoomApi,
   SendResult,
   SessionHandle,
+  Timers,
 } from "./core/plugin-api";
 export type { ClockPort, Timer } from "./core/ports/clock.port";
 export type { DeliveryPort, Recipient } from "./core/ports/delivery.port";

@@ -1,4 +1,5 @@
 import type { OptionsOf, OptionsSchema } from "./options";
+import type { Timer } from "./ports/clock.port";
 import type { GroupInfo } from "./ports/delivery.port";
 import type { LoggerPort } from "./ports/logger.port";
 
@@ -142,6 +143,24 @@ export interface Hooks {
   onMessage(hook: (message: ChatMessage) => void | Promise<void>): void;
 }
 
+/**
+ * Timers for a plugin, on the server's clock (the test kit's FakeClock moves
+ * them by hand). A callback that throws, or returns a promise that rejects,
+ * is logged with the plugin's name (`timer failed`) and the server goes on;
+ * a repeating timer keeps its cadence. Every timer not yet fired or
+ * cancelled is cancelled when the server stops.
+ */
+export interface Timers {
+  /** Runs `callback` once, `delayMs` from now, unless cancelled first. */
+  after(delayMs: number, callback: () => void | Promise<void>): Timer;
+  /**
+   * Runs `callback` every `intervalMs` (more than 0), the first time
+   * `intervalMs` from now, until cancelled. A promise it returns is not
+   * waited for: a slow callback can overlap the next tick.
+   */
+  every(intervalMs: number, callback: () => void | Promise<void>): Timer;
+}
+
 /** What a plugin receives when it is registered. */
 export interface PluginApi<Options> {
   readonly commands: {
@@ -161,6 +180,15 @@ export interface PluginApi<Options> {
    * restart for new options, and the server says so in its log.
    */
   onOptionsChange(listener: (options: Options) => void): void;
+  /** Timers that cannot take the server down, cancelled when it stops. */
+  readonly timers: Timers;
+  /**
+   * Releases what the plugin holds besides its timers (files, sockets,
+   * its own intervals) when the server stops: once, after the connections
+   * were closed, plugins in reverse order. Awaited for up to 1 s; a hook
+   * that fails or takes longer is logged and the others still run.
+   */
+  onClose(hook: () => void | Promise<void>): void;
 }
 
 export interface ChatPlugin<Schema extends OptionsSchema = OptionsSchema> {

@@ -4,6 +4,7 @@ import { PluginError } from "./errors";
 import { PluginHooks } from "./hooks";
 import { parseOptions, schemaProblem } from "./options";
 import type { ChatPlugin, PluginApi } from "./plugin-api";
+import { PluginLifecycle } from "./plugin-lifecycle";
 import type { LoggerPort } from "./ports/logger.port";
 import { Room } from "./room";
 import { isThenable } from "./thenable";
@@ -52,6 +53,7 @@ export class PluginHost {
     private readonly commands: CommandDispatcher,
     private readonly hooks: PluginHooks,
     private readonly room: Room,
+    private readonly lifecycle: PluginLifecycle,
     @inject(TOKENS.Logger) private readonly logger: LoggerPort,
   ) {}
 
@@ -134,7 +136,7 @@ export class PluginHost {
       throw new PluginError(name, (error as Error).message);
     }
     const entry: LoadedPlugin = { plugin, source, fixedOptions, options, listeners: [] };
-    const { commands, hooks } = this;
+    const { commands, hooks, lifecycle } = this;
     const api: PluginApi<typeof options> = {
       commands: {
         add: (command) => commands.add(name, command),
@@ -150,6 +152,8 @@ export class PluginHost {
       logger: this.logger.child({ plugin: name }),
       options,
       onOptionsChange: (listener) => void entry.listeners.push(listener as (options: never) => void),
+      timers: lifecycle.timersFor(name),
+      onClose: (hook) => lifecycle.addClose(name, hook),
     };
     try {
       const result: unknown = plugin.register(api);

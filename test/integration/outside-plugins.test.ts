@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CliProcess } from "../support/cli-process";
@@ -67,6 +67,35 @@ describe("plugins from outside the server's source, in the real server", () => {
     const client = await TcpClient.connect(port);
     client.send("EPOCH");
     expect(await client.readLine()).toBe("EPOCH 0");
+  });
+
+  it("survives a plugin's timer that throws, and runs the plugin's onClose on SIGTERM before exiting 0", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "chat-lifecycle-"));
+    const closedFile = join(dir, "closed.txt");
+    writeFileSync(
+      join(dir, "fragile.mjs"),
+      `import { writeFile } from "node:fs/promises";
+       export default { name: "fragile", register({ timers, onClose, logger }) {
+         timers.after(10, () => { throw new Error("boom in a timer"); });
+         onClose(async () => {
+           await writeFile(${JSON.stringify(closedFile)}, "closed\\n");
+           logger.info({}, "released its file");
+         });
+       } };`,
+    );
+    const cli = start(["--plugins", `ping,${join(dir, "fragile.mjs")}`]);
+    const port = await cli.port();
+    const failure = await cli.waitForLog("timer failed", { plugin: "fragile" });
+    expect((failure.err as { message: string }).message).toBe("boom in a timer");
+    const client = await TcpClient.connect(port);
+    client.send("PING");
+    expect(await client.readLine()).toBe("PONG");
+    expect(existsSync(closedFile)).toBe(false);
+
+    cli.kill("SIGTERM");
+    expect((await cli.exited).code).toBe(0);
+    expect(readFileSync(closedFile, "utf8")).toBe("closed\n");
+    expect(cli.logs().find((entry) => entry.msg === "released its file")?.plugin).toBe("fragile");
   });
 
   it.each<[string, (dir: string) => string[], string]>([
