@@ -93,6 +93,18 @@ const SETTING_FLAGS = {
     rule: { min: 0, max: 10_000_000 },
     describe: "open connections from one address (IPv6: one /64), loopback exempt; 0 for no limit",
   },
+  "connect-rate": {
+    setting: "connectRatePerSecond",
+    factor: 1,
+    rule: { min: 0, max: 1_000_000, fractional: true },
+    describe: "new connections per second from one address after its burst, loopback exempt; 0 disables",
+  },
+  "connect-burst": {
+    setting: "connectBurst",
+    factor: 1,
+    rule: { min: 0, max: 1_000_000 },
+    describe: "new connections one address may open at once before --connect-rate applies; 0 disables",
+  },
 } as const satisfies Record<string, { setting: keyof CoreSettings; factor: number; rule: NumberRule; describe: string }>;
 
 type SettingFlag = keyof typeof SETTING_FLAGS;

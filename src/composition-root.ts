@@ -45,7 +45,13 @@ export interface ServerConfig extends CoreSettings {
    * TLS: PEM files of the certificate (chain) and its key. With `port`, TLS
    * is served there beside plain TCP; without, instead of it.
    */
-  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly port?: number };
+  readonly tls?: {
+    readonly certFile: string;
+    readonly keyFile: string;
+    readonly port?: number;
+    /** How long a client has to finish its handshake (default 5 s). */
+    readonly handshakeTimeoutMs?: number;
+  };
   /** Serve `/metrics` and `/healthz` over HTTP on this port (0: any free one). */
   readonly metrics?: { readonly port: number; readonly host?: string };
   /**
@@ -140,7 +146,10 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
   container.register(TOKENS.Delivery, { useValue: overrides.delivery ?? cluster ?? new InProcessDelivery() });
 
   const { tls, host } = settings;
-  const tlsServer = tls === undefined ? null : new NetTcpServer({ port: tls.port ?? settings.port, host, tls: readIdentity(tls) }, logger);
+  const tlsServer =
+    tls === undefined
+      ? null
+      : new NetTcpServer({ port: tls.port ?? settings.port, host, tls: readIdentity(tls), handshakeTimeoutMs: tls.handshakeTimeoutMs }, logger);
   const plainServer = tls !== undefined && tls.port === undefined ? null : new NetTcpServer({ port: settings.port, host }, logger);
   const transports = overrides.transports ?? [plainServer, tlsServer].filter((transport) => transport !== null);
   for (const transport of transports) container.register(TOKENS.Transport, { useValue: transport });

@@ -6,8 +6,7 @@ import { Turns } from "./turns";
 import type { ClockPort } from "./ports/clock.port";
 import type { LoggerPort } from "./ports/logger.port";
 import type { MetricsPort } from "./ports/metrics.port";
-import type { Connection, ConnectionHandler, ListeningAddress, TransportPort } from "./ports/transport.port";
-import { encodeLine } from "./protocol/text";
+import type { Connection, ConnectionAcceptor, ConnectionHandler, ListeningAddress, Refusal, TransportPort } from "./ports/transport.port";
 import { Room } from "./room";
 import { floodBudget, Session, turnOutputLimit, type SessionServices } from "./session";
 import type { CoreSettings } from "./settings";
@@ -20,15 +19,15 @@ export interface StopOptions {
 
 const DEFAULT_GRACE_MS = 3000;
 
-/** For a connection that is turned away: nothing it does matters any more. */
-const IGNORED: ConnectionHandler = { onData() {}, onEnd() {}, onClose() {} };
+/** Refusals are logged at most this often, with their counts since the last entry: a flood cannot fill the logs. */
+const REFUSAL_LOG_INTERVAL_MS = 10_000;
 
 /**
  * Accepts connections from every transport, gives each a session, and
  * shuts them all down in order.
  */
 @injectable()
-export class ChatServer {
+export class ChatServer implements ConnectionAcceptor {
   private readonly sessions = new Set<Session>();
   private readonly services: SessionServices;
   private readonly limits: ConnectionLimits;
@@ -36,6 +35,9 @@ export class ChatServer {
   private stopping: Promise<void> | null = null;
   private started = false;
   private onIdle: (() => void) | null = null;
+  /** Refusals since the last "connections refused" log entry, by reason. */
+  private refusals: Partial<Record<Refusal, number>> = {};
+  private refusalsLoggedAt = -Infinity;
 
   constructor(
     @injectAll(TOKENS.Transport) private readonly transports: TransportPort[],
@@ -47,7 +49,7 @@ export class ChatServer {
     room: Room,
     hooks: PluginHooks,
   ) {
-    this.limits = new ConnectionLimits(settings.maxConnections, settings.maxConnectionsPerAddress);
+    this.limits = new ConnectionLimits(settings);
     this.services = {
       clock,
       logger,
@@ -78,7 +80,7 @@ export class ChatServer {
   async start(): Promise<ListeningAddress[]> {
     const addresses: ListeningAddress[] = [];
     for (const transport of this.transports) {
-      const address = await transport.listen((connection) => this.accept(connection));
+      const address = await transport.listen(this);
       this.logger.info({ transport: transport.name, ...address }, "listening");
       addresses.push(address);
     }
@@ -115,18 +117,33 @@ export class ChatServer {
     this.logger.info({}, "stopped");
   }
 
-  private accept(connection: Connection): ConnectionHandler {
+  admit(remoteAddress: string): Refusal | null {
     // A transport may still hand over a connection it accepted just before it stopped.
-    const refusal = this.stopping !== null ? "server-shutdown" : this.limits.admit(connection.remoteAddress);
-    if (refusal !== null) {
-      this.logger.debug({ remote: connection.remoteAddress, refusal }, "connection refused");
-      connection.destroy(encodeLine(refusal === "server-shutdown" ? "INFO server-shutdown" : `ERR ${refusal}`));
-      return IGNORED;
-    }
+    const refusal = this.stopping !== null ? "server-shutdown" : this.limits.admit(remoteAddress, this.clock.now());
+    if (refusal !== null) this.refused(refusal, remoteAddress);
+    return refusal;
+  }
+
+  open(connection: Connection): ConnectionHandler {
     const session = new Session(this.nextSessionId++, connection, this.services);
     this.sessions.add(session);
     this.metrics.connectionOpened();
     return session;
+  }
+
+  abandon(remoteAddress: string, reason: "handshake-failed" | "handshake-timeout"): void {
+    this.limits.release(remoteAddress);
+    this.logger.debug({ remote: remoteAddress, reason }, "connection abandoned");
+  }
+
+  /** Logs refusals at most once per interval, with how many of each kind there were. */
+  private refused(refusal: Refusal, remoteAddress: string): void {
+    this.refusals[refusal] = (this.refusals[refusal] ?? 0) + 1;
+    const now = this.clock.now();
+    if (now - this.refusalsLoggedAt < REFUSAL_LOG_INTERVAL_MS) return;
+    this.logger.warn({ refused: this.refusals, last: remoteAddress }, "connections refused");
+    this.refusals = {};
+    this.refusalsLoggedAt = now;
   }
 
   private forget(session: Session): void {

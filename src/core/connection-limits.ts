@@ -1,5 +1,4 @@
-/** Why a new connection is turned away; the client is told `ERR <refusal>`. */
-export type Refusal = "server-full" | "too-many-connections";
+import type { Refusal } from "./ports/transport.port";
 
 /**
  * The group an address counts against for the per-address limit: an IPv4
@@ -31,22 +30,54 @@ function expandIpv6(address: string): number[] | null {
   return groups.every((group) => Number.isInteger(group) && group >= 0 && group <= 0xffff) ? groups : null;
 }
 
-/** Counts open connections, in all and by address group, against their limits (0: none). */
+/** The limits on connections, as configured (0 turns each off). */
+export interface LimitSettings {
+  readonly maxConnections: number;
+  readonly maxConnectionsPerAddress: number;
+  /** New connections a second from one address group, once its burst is spent. */
+  readonly connectRatePerSecond: number;
+  readonly connectBurst: number;
+}
+
+/** How many address groups the connect-rate table holds before it sweeps out those at rest. */
+const SWEEP_FROM = 1024;
+
+/**
+ * Counts open connections, in all and by address group, against their
+ * limits, and the rate at which each address group opens new ones (a token
+ * bucket in one number per group, GCRA, as flood control does for lines).
+ * Loopback is exempt from the per-address limits. The rate table forgets a
+ * group once its bucket is full again, so that it holds only the addresses
+ * seen in the last burst's worth of seconds.
+ */
 export class ConnectionLimits {
   private total = 0;
   private readonly byGroup = new Map<string, number>();
+  /** By address group: when its bucket of new connections is full again. */
+  private readonly fullAt = new Map<string, number>();
+  private sweepAt = SWEEP_FROM;
+  private readonly intervalMs: number;
+  private readonly toleranceMs: number;
 
-  constructor(
-    private readonly maxTotal: number,
-    private readonly maxPerGroup: number,
-  ) {}
+  constructor(private readonly settings: LimitSettings) {
+    const { connectRatePerSecond, connectBurst } = settings;
+    this.intervalMs = connectRatePerSecond > 0 && connectBurst > 0 ? 1000 / connectRatePerSecond : 0;
+    this.toleranceMs = (connectBurst - 1) * this.intervalMs;
+  }
 
-  /** Counts the connection in, or says why it may not open. */
-  admit(address: string): Refusal | null {
-    if (this.maxTotal > 0 && this.total >= this.maxTotal) return "server-full";
+  /** Counts the connection in (at `now`, in ms), or says why it may not open. */
+  admit(address: string, now: number): Exclude<Refusal, "server-shutdown"> | null {
+    const { maxConnections, maxConnectionsPerAddress } = this.settings;
     const group = addressGroup(address);
+    if (group !== null && this.intervalMs > 0) {
+      const fullAt = Math.max(this.fullAt.get(group) ?? now, now);
+      if (fullAt - now > this.toleranceMs) return "connection-rate-exceeded";
+      this.fullAt.set(group, fullAt + this.intervalMs);
+      if (this.fullAt.size >= this.sweepAt) this.sweep(now);
+    }
+    if (maxConnections > 0 && this.total >= maxConnections) return "server-full";
     const count = group === null ? 0 : (this.byGroup.get(group) ?? 0);
-    if (group !== null && this.maxPerGroup > 0 && count >= this.maxPerGroup) return "too-many-connections";
+    if (group !== null && maxConnectionsPerAddress > 0 && count >= maxConnectionsPerAddress) return "too-many-connections";
     this.total++;
     if (group !== null) this.byGroup.set(group, count + 1);
     return null;
@@ -60,5 +91,16 @@ export class ConnectionLimits {
     const count = this.byGroup.get(group)! - 1;
     if (count === 0) this.byGroup.delete(group);
     else this.byGroup.set(group, count);
+  }
+
+  /** Groups in the rate table, for tests. */
+  get rateEntries(): number {
+    return this.fullAt.size;
+  }
+
+  /** Forgets the groups whose bucket is full again; amortised: the next sweep waits until the table doubles. */
+  private sweep(now: number): void {
+    for (const [group, fullAt] of this.fullAt) if (fullAt <= now) this.fullAt.delete(group);
+    this.sweepAt = Math.max(SWEEP_FROM, 2 * this.fullAt.size);
   }
 }

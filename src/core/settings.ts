@@ -14,6 +14,10 @@ export interface CoreSettings {
   readonly maxConnections: number;
   /** Open connections from one address (IPv6: one /64); loopback is exempt; 0 for no limit. */
   readonly maxConnectionsPerAddress: number;
+  /** New connections a second from one address once its burst is spent; loopback is exempt; 0 disables. */
+  readonly connectRatePerSecond: number;
+  /** New connections one address may open at once before the rate applies; 0 disables. */
+  readonly connectBurst: number;
 }
 
 export const DEFAULT_CORE_SETTINGS: CoreSettings = {
@@ -24,4 +28,6 @@ export const DEFAULT_CORE_SETTINGS: CoreSettings = {
   maxSendQueueBytes: 1024 * 1024,
   maxConnections: 10_000,
   maxConnectionsPerAddress: 100,
+  connectRatePerSecond: 10,
+  connectBurst: 50,
 };

@@ -5,6 +5,7 @@ import type {
   ListeningAddress,
   TransportPort,
 } from "../core/ports/transport.port";
+import { encodeLine, refusalLine } from "../core/protocol/text";
 
 /** The client side of an in-memory connection: what a test types and reads. */
 export class FakeClient {
@@ -159,6 +160,9 @@ export class InMemoryConnection implements Connection {
   }
 }
 
+/** For a connection turned away: nothing it does matters any more. */
+const REFUSED: ConnectionHandler = { onData() {}, onEnd() {}, onClose() {} };
+
 /** A transport without sockets: tests open connections by calling `connect`. */
 export class InMemoryTransport implements TransportPort {
   readonly name = "in-memory";
@@ -175,10 +179,21 @@ export class InMemoryTransport implements TransportPort {
     return Promise.resolve();
   }
 
+  /**
+   * Opens a connection from `remoteAddress`. One the server refuses (over a
+   * limit) receives its farewell line and is closed, as over TCP.
+   */
   connect(remoteAddress = "10.0.0.1"): FakeClient {
-    if (this.acceptor === null) throw new Error("the server is not accepting connections");
+    const acceptor = this.acceptor;
+    if (acceptor === null) throw new Error("the server is not accepting connections");
     const client = new FakeClient(remoteAddress);
-    client.accept(this.acceptor(new InMemoryConnection(client)));
+    const refusal = acceptor.admit(remoteAddress);
+    if (refusal !== null) {
+      client.accept(REFUSED);
+      client.destroyFromServer(encodeLine(refusalLine(refusal)));
+      return client;
+    }
+    client.accept(acceptor.open(new InMemoryConnection(client)));
     return client;
   }
 }

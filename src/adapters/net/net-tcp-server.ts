@@ -1,7 +1,8 @@
 import net, { type AddressInfo, type Server, type Socket } from "node:net";
-import tls from "node:tls";
+import tls, { type SecureContext } from "node:tls";
 import type { LoggerPort } from "../../core/ports/logger.port";
 import type { ConnectionAcceptor, ListeningAddress, TransportPort } from "../../core/ports/transport.port";
+import { encodeLine, refusalLine } from "../../core/protocol/text";
 import { NetConnection } from "./net-connection";
 import { WriteBatcher } from "./write-batcher";
 
@@ -17,10 +18,11 @@ export interface NetTcpServerOptions {
   readonly host?: string;
   /** Serve TLS with this identity instead of plain TCP. */
   readonly tls?: TlsIdentity;
+  /** How long a client has to complete its TLS handshake (default 5 s). */
+  readonly handshakeTimeoutMs?: number;
 }
 
-/** A client has this long to complete its TLS handshake before it is dropped. */
-const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5000;
 
 /**
  * Connections the kernel may hold before we accept them. Node's default of
@@ -30,37 +32,45 @@ const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
  */
 const LISTEN_BACKLOG = 4096;
 
-/** TCP through `node:net`, or TLS through `node:tls`: the same connections either way. */
+/** The TLS settings every identity is served with, at start and after a reload alike. */
+function secureContext(identity: TlsIdentity): SecureContext {
+  return tls.createSecureContext({ ...identity, minVersion: "TLSv1.2" });
+}
+
+/**
+ * TCP through `node:net`, or TLS over it: the same connections either way.
+ *
+ * Every connection is counted against the core's limits at the TCP accept,
+ * before a TLS handshake costs anything: one over a limit is closed at once
+ * (a plain one told why first). A TLS client then has a few seconds to
+ * finish its handshake, or it is dropped and counted out.
+ */
 export class NetTcpServer implements TransportPort {
   readonly name: string;
   private server: Server | null = null;
   private readonly batcher = new WriteBatcher();
+  private context: SecureContext | null;
+  private readonly handshakeTimeoutMs: number;
 
   constructor(
     private readonly options: NetTcpServerOptions,
     private readonly logger: LoggerPort,
   ) {
     this.name = options.tls === undefined ? "tcp" : "tls";
+    this.context = options.tls === undefined ? null : secureContext(options.tls);
+    this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   }
 
-  /** Serves new TLS connections with another identity; open ones keep theirs. */
+  /** Serves new TLS connections with another identity (same settings); open ones keep theirs. */
   reloadIdentity(identity: TlsIdentity): void {
-    if (!(this.server instanceof tls.Server)) throw new Error("this transport does not serve TLS");
-    this.server.setSecureContext({ cert: identity.cert, key: identity.key });
+    if (this.context === null) throw new Error("this transport does not serve TLS");
+    this.context = secureContext(identity);
   }
 
   listen(acceptor: ConnectionAcceptor): Promise<ListeningAddress> {
     // Half-open: a client that sends its last commands and shuts down its
     // side still gets the replies. Nagle off: a chat line should leave now.
-    const settings = { allowHalfOpen: true, noDelay: true };
-    const onConnection = (socket: Socket): void => this.accept(socket, acceptor);
-    const identity = this.options.tls;
-    const server =
-      identity === undefined
-        ? net.createServer(settings, onConnection)
-        : tls
-            .createServer({ ...settings, ...identity, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS }, onConnection)
-            .on("tlsClientError", (error) => this.logger.debug({ err: error, transport: this.name }, "TLS handshake failed"));
+    const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket, acceptor));
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once("error", reject);
@@ -82,8 +92,43 @@ export class NetTcpServer implements TransportPort {
   }
 
   private accept(socket: Socket, acceptor: ConnectionAcceptor): void {
-    const connection = new NetConnection(socket, peerAddress(socket), this.batcher);
-    connection.attach(acceptor(connection));
+    const address = peerAddress(socket);
+    const refusal = acceptor.admit(address);
+    if (refusal !== null) {
+      // A TLS client cannot read a line before its handshake, which is not worth doing for it.
+      if (this.context === null) socket.end(encodeLine(refusalLine(refusal)));
+      socket.on("error", () => undefined);
+      socket.destroySoon();
+      return;
+    }
+    if (this.context === null) {
+      this.open(socket, address, acceptor);
+      return;
+    }
+    const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: this.context });
+    const timer = setTimeout(() => failed("handshake-timeout"), this.handshakeTimeoutMs);
+    const failed = (reason: "handshake-failed" | "handshake-timeout", error?: Error): void => {
+      clearTimeout(timer);
+      secure.off("close", onClose);
+      secure.destroy();
+      this.logger.debug({ remote: address, transport: this.name, reason, ...(error && { error: error.message }) }, "TLS handshake failed");
+      acceptor.abandon(address, reason);
+    };
+    const onError = (error: Error): void => failed("handshake-failed", error);
+    const onClose = (): void => failed("handshake-failed");
+    secure.once("error", onError);
+    secure.once("close", onClose);
+    secure.once("secure", () => {
+      clearTimeout(timer);
+      secure.off("error", onError);
+      secure.off("close", onClose);
+      this.open(secure, address, acceptor);
+    });
+  }
+
+  private open(socket: Socket, address: string, acceptor: ConnectionAcceptor): void {
+    const connection = new NetConnection(socket, address, this.batcher);
+    connection.attach(acceptor.open(connection));
   }
 }
 

@@ -44,8 +44,30 @@ export interface ConnectionHandler {
   onClose(error?: Error): void;
 }
 
-/** Called by a transport for every accepted connection. */
-export type ConnectionAcceptor = (connection: Connection) => ConnectionHandler;
+/**
+ * Why the core turns a new connection away. A transport that can still send
+ * a line sends its farewell (`refusalLine`); one that cannot (a TLS
+ * handshake not done) just closes.
+ */
+export type Refusal = "server-full" | "too-many-connections" | "connection-rate-exceeded" | "server-shutdown";
+
+/**
+ * How a transport hands connections to the core, in two steps, so that a
+ * connection counts against the limits from its TCP accept, before any
+ * handshake (TLS, WebSocket) has cost the server anything.
+ */
+export interface ConnectionAcceptor {
+  /**
+   * A peer connected: counts it, by its address, against the connection
+   * limits; null if admitted, else why not. An admitted connection is then
+   * either opened or abandoned, exactly once.
+   */
+  admit(remoteAddress: string): Refusal | null;
+  /** An admitted connection is ready (its handshake done): the core takes it over. */
+  open(connection: Connection): ConnectionHandler;
+  /** An admitted connection that will never open: its handshake failed or took too long. */
+  abandon(remoteAddress: string, reason: "handshake-failed" | "handshake-timeout"): void;
+}
 
 export interface ListeningAddress {
   readonly host: string;

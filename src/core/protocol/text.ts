@@ -1,3 +1,5 @@
+import type { Refusal } from "../ports/transport.port";
+
 /**
  * Text rules of the wire protocol: what a line looks like, what a username
  * may be, what may be relayed to other users.
@@ -88,6 +90,11 @@ export function isValidUsername(name: string): boolean {
  */
 export function nameKey(name: string): string {
   return name.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+}
+
+/** The last line a refused connection is sent, where its transport can still send one. */
+export function refusalLine(refusal: Refusal): string {
+  return refusal === "server-shutdown" ? "INFO server-shutdown" : `ERR ${refusal}`;
 }
 
 /** Encodes one outgoing line, adding the LF that ends every line the server sends. */

@@ -1,6 +1,6 @@
 import { InProcessDelivery } from "../../../src/adapters/in-process/in-process-delivery";
 import { InProcessPresence } from "../../../src/adapters/in-process/in-process-presence";
-import { addressGroup } from "../../../src/core/connection-limits";
+import { addressGroup, ConnectionLimits } from "../../../src/core/connection-limits";
 import { linesOf, settle, startTestServer } from "../../../src/testing/test-server";
 
 const numbered = (count: number, from = 0): string[] => Array.from({ length: count }, (_, i) => `MSG ${from + i}`);
@@ -193,8 +193,61 @@ describe("connection limits", () => {
     expect(await linesOf(otherSubnet)).toEqual(["PONG"]);
   });
 
+  it("refuse an address opening connections faster than its burst and rate; loopback is exempt", async () => {
+    // Issue #10: one address could open and close connections as fast as it liked.
+    const server = await startTestServer({ connectBurst: 3, connectRatePerSecond: 2 });
+    const churn = (address: string): void => server.connect(address).disconnect();
+    for (let i = 0; i < 3; i++) churn("203.0.113.5");
+    const fourth = server.connect("203.0.113.5");
+    expect(await linesOf(fourth)).toEqual(["ERR connection-rate-exceeded"]);
+    expect(fourth.closedByServer).toBe(true);
+    const other = server.connect("203.0.113.6");
+    const local = Array.from({ length: 10 }, () => server.connect("127.0.0.1"));
+    for (const client of [other, ...local]) {
+      client.send("PING");
+      expect(await linesOf(client)).toEqual(["PONG"]);
+    }
+    server.clock.advance(499);
+    expect(await linesOf(server.connect("203.0.113.5"))).toEqual(["ERR connection-rate-exceeded"]);
+    server.clock.advance(1); // half a second: one more connection's worth at 2 a second
+    const later = server.connect("203.0.113.5");
+    later.send("PING");
+    expect(await linesOf(later)).toEqual(["PONG"]);
+    expect(await linesOf(server.connect("203.0.113.5"))).toEqual(["ERR connection-rate-exceeded"]);
+  });
+
+  it("logs refusals at most once every 10 s, with their counts", async () => {
+    const server = await startTestServer({ connectBurst: 1, connectRatePerSecond: 1, maxConnections: 3 });
+    server.connect("203.0.113.5");
+    for (let i = 0; i < 100; i++) server.connect("203.0.113.5");
+    expect(server.logger.find("connections refused").map((entry) => entry.context)).toEqual([
+      { refused: { "connection-rate-exceeded": 1 }, last: "203.0.113.5" },
+    ]);
+    server.connect("10.1.0.1");
+    server.connect("10.1.0.2");
+    server.clock.advance(9999);
+    server.connect("10.1.0.3");
+    expect(server.logger.find("connections refused")).toHaveLength(1);
+    server.clock.advance(1);
+    server.connect("10.1.0.4");
+    expect(server.logger.find("connections refused").map((entry) => entry.context)).toEqual([
+      { refused: { "connection-rate-exceeded": 1 }, last: "203.0.113.5" },
+      { refused: { "connection-rate-exceeded": 99, "server-full": 2 }, last: "10.1.0.4" },
+    ]);
+  });
+
+  it("keeps the connect rates of the last few seconds only", () => {
+    const limits = new ConnectionLimits({ maxConnections: 0, maxConnectionsPerAddress: 0, connectRatePerSecond: 10, connectBurst: 10 });
+    for (let i = 0; i < 5000; i++) limits.admit(`198.18.${i >> 8}.${i & 255}`, 0);
+    expect(limits.rateEntries).toBe(5000);
+    // A bucket that took one connection is full again 100 ms later: as the
+    // table grows with new addresses, it sweeps out the ones at rest.
+    for (let i = 0; i < 5000; i++) limits.admit(`198.19.${i >> 8}.${i & 255}`, 1000);
+    expect(limits.rateEntries).toBe(5000);
+  });
+
   it("are off at 0", async () => {
-    const server = await startTestServer({ maxConnections: 0, maxConnectionsPerAddress: 0 });
+    const server = await startTestServer({ maxConnections: 0, maxConnectionsPerAddress: 0, connectRatePerSecond: 0 });
     const clients = Array.from({ length: 200 }, () => server.connect("203.0.113.9"));
     clients[199]!.send("PING");
     expect(await linesOf(clients[199]!)).toEqual(["PONG"]);
