@@ -53,6 +53,34 @@ describe("chat-server, the command", () => {
     expect((await cli.exited).code).toBe(0);
   });
 
+  it("exits 0 within 5 s of SIGTERM though a connection does not close, and a second signal changes nothing", async () => {
+    const cli = start(["--max-send-queue", String(64 * 1024 * 1024), "--rate-limit", "0"]);
+    const port = await cli.port();
+    const stuck = await TcpClient.login(port, "stuck");
+    stuck.stopReading(); // neither reads nor closes: the server cannot finish closing it
+    const sender = await TcpClient.login(port, "sender");
+    await sender.write(`MSG ${"z".repeat(4000)}\n`.repeat(2000)); // 8 MB: more than loopback buffers take
+    sender.send("PING");
+    expect(await sender.readLine()).toBe("PONG");
+
+    const signalled = Date.now();
+    cli.kill("SIGTERM");
+    await cli.waitForLog("stopping");
+    cli.kill("SIGTERM");
+    cli.kill("SIGINT");
+    expect(await sender.readUntilClosed()).toEqual(["INFO server-shutdown"]);
+    const exit = await cli.exited;
+    const elapsed = Date.now() - signalled;
+    expect([exit.code, exit.signal]).toEqual([0, null]);
+    expect(elapsed).toBeLessThan(5000);
+    // The stuck connection held the shutdown up until it was dropped, and the
+    // signals that came meanwhile neither started another shutdown nor cut this one short.
+    expect(elapsed).toBeGreaterThan(1500);
+    const logs = cli.logs().map((log) => log.msg);
+    expect(logs.filter((msg) => msg === "stopping")).toHaveLength(1);
+    expect(logs.filter((msg) => msg === "stopped")).toHaveLength(1);
+  }, 15_000);
+
   it("shuts down under load: thousands of connections, some with full send queues", async () => {
     const cli = start(["--max-send-queue", String(64 * 1024 * 1024), "--rate-limit", "0"]);
     const port = await cli.port();
