@@ -333,8 +333,13 @@ describe("chat-server, the command", () => {
     "--version": null,
   };
 
-  /** Each flag `--help` lists, with the text that describes it. */
-  async function helpEntries(): Promise<Map<string, string>> {
+  let helpRead: Promise<Map<string, string>> | undefined;
+  /** Each flag `--help` lists, with the text that describes it (run once for the tests that need it). */
+  function helpEntries(): Promise<Map<string, string>> {
+    return (helpRead ??= readHelp());
+  }
+
+  async function readHelp(): Promise<Map<string, string>> {
     const help = await CliProcess.run(["--help"]);
     expect(help.code).toBe(0);
     // An entry starts at the left margin ("  -h, --help" or "      --port");
