@@ -1,6 +1,6 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
-import { tmpdir } from "node:os";
+import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../../src/testing/redis-server";
 import { CliProcess } from "../support/cli-process";
@@ -17,6 +17,19 @@ function start(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd?: strin
 afterEach(() => {
   for (const cli of running.splice(0)) cli.kill("SIGKILL");
 });
+
+/** The lines that came before the answer to a PING sent earlier (it tells when a turn's lines have all gone out). */
+async function linesBeforePong(client: TcpClient): Promise<string[]> {
+  const lines: string[] = [];
+  for (let line = await client.readLine(); line !== "PONG"; line = await client.readLine()) lines.push(line);
+  return lines;
+}
+
+/** Proves that nothing else came before: the next line is the answer to a PING. */
+async function nothingMore(client: TcpClient): Promise<void> {
+  client.send("PING");
+  expect(await client.readLine()).toBe("PONG");
+}
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), "chat-cli-"));
@@ -52,6 +65,34 @@ describe("chat-server, the command", () => {
     expect(await stranger.readUntilClosed()).toEqual(["INFO server-shutdown"]);
     expect((await cli.exited).code).toBe(0);
   });
+
+  it("exits 0 within 5 s of SIGTERM though a connection does not close, and a second signal changes nothing", async () => {
+    const cli = start(["--max-send-queue", String(64 * 1024 * 1024), "--rate-limit", "0"]);
+    const port = await cli.port();
+    const stuck = await TcpClient.login(port, "stuck");
+    stuck.stopReading(); // neither reads nor closes: the server cannot finish closing it
+    const sender = await TcpClient.login(port, "sender");
+    await sender.write(`MSG ${"z".repeat(4000)}\n`.repeat(2000)); // 8 MB: more than loopback buffers take
+    sender.send("PING");
+    expect(await sender.readLine()).toBe("PONG");
+
+    const signalled = Date.now();
+    cli.kill("SIGTERM");
+    await cli.waitForLog("stopping");
+    cli.kill("SIGTERM");
+    cli.kill("SIGINT");
+    expect(await sender.readUntilClosed()).toEqual(["INFO server-shutdown"]);
+    const exit = await cli.exited;
+    const elapsed = Date.now() - signalled;
+    expect([exit.code, exit.signal]).toEqual([0, null]);
+    expect(elapsed).toBeLessThan(5000);
+    // The stuck connection held the shutdown up until it was dropped, and the
+    // signals that came meanwhile neither started another shutdown nor cut this one short.
+    expect(elapsed).toBeGreaterThan(1500);
+    const logs = cli.logs().map((log) => log.msg);
+    expect(logs.filter((msg) => msg === "stopping")).toHaveLength(1);
+    expect(logs.filter((msg) => msg === "stopped")).toHaveLength(1);
+  }, 15_000);
 
   it("shuts down under load: thousands of connections, some with full send queues", async () => {
     const cli = start(["--max-send-queue", String(64 * 1024 * 1024), "--rate-limit", "0"]);
@@ -106,16 +147,90 @@ describe("chat-server, the command", () => {
     expect(await client.readUntilClosed()).toEqual(["ERR line-too-long", "ERR idle-timeout"]);
   });
 
-  it("honours the protection flags", async () => {
-    const cli = start(["--max-connections", "2", "--rate-limit", "1000", "--rate-burst", "1", "--max-send-queue", "5000"]);
-    const port = await cli.port();
-    const alice = await TcpClient.login(port, "alice");
-    const bob = await TcpClient.connect(port);
-    const third = await TcpClient.connect(port);
-    expect(await third.readUntilClosed()).toEqual(["ERR server-full"]);
-    await bob.write("PING\nPING\nPING\n");
-    expect(await bob.readLines(3)).toEqual(["PONG", "PONG", "PONG"]);
-    alice.close();
+  describe("honours the protection flags", () => {
+    it("--max-connections: the connection past it is told ERR server-full", async () => {
+      const cli = start(["--max-connections", "2"]);
+      const port = await cli.port();
+      const alice = await TcpClient.login(port, "alice");
+      await TcpClient.connect(port);
+      const third = await TcpClient.connect(port);
+      expect(await third.readUntilClosed()).toEqual(["ERR server-full"]);
+      await nothingMore(alice);
+    });
+
+    it("--rate-burst and --rate-limit: a burst of lines answered at once, the next ones at the rate", async () => {
+      const cli = start(["--rate-burst", "3", "--rate-limit", "1"]);
+      const port = await cli.port();
+      const client = await TcpClient.connect(port);
+      const sent = Date.now();
+      await client.write("PING\n".repeat(5));
+      const answeredAt: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        expect(await client.readLine()).toBe("PONG");
+        answeredAt.push(Date.now() - sent);
+      }
+      // Three at once, then one a second. The lower bounds hold on any machine
+      // (the server cannot answer before the budget allows); the upper ones
+      // leave room for a slow one. The defaults (20, 10/s) would answer all
+      // five at once, a burst of 2 would make the third wait, a rate of 2/s
+      // would halve the waits.
+      expect(answeredAt[2]).toBeLessThan(900);
+      expect(answeredAt[3]).toBeGreaterThanOrEqual(950);
+      expect(answeredAt[3]).toBeLessThan(1900);
+      expect(answeredAt[4]).toBeGreaterThanOrEqual(1950);
+      expect(answeredAt[4]).toBeLessThan(2900);
+    });
+
+    it("--max-send-queue: a client that does not read is dropped once that much output waits for it", async () => {
+      const limit = 100_000; // a tenth of the default
+      const cli = start(["--max-send-queue", String(limit), "--max-line-bytes", "65536", "--rate-limit", "0"]);
+      const port = await cli.port();
+      const sleeper = await TcpClient.login(port, "sleeper");
+      sleeper.stopReading();
+      const watcher = await TcpClient.login(port, "watcher");
+      const sender = await TcpClient.login(port, "sender");
+      const text = "q".repeat(60_000);
+      const short = (lines: string[]): string[] => lines.map((line) => line.replace(text, "<60000 q>"));
+      // One line per event-loop turn of the server, so that the queue grows a
+      // line at a time once the kernel's buffers, whatever their size, are full.
+      let sent = 0;
+      let toSender: string[] = [];
+      let toWatcher: string[] = [];
+      while (sent < 2000 && toSender.length === 0) {
+        await sender.write(`MSG ${text}\nPING\n`);
+        sent++;
+        toSender = await linesBeforePong(sender);
+        watcher.send("PING");
+        toWatcher = short(await linesBeforePong(watcher));
+        if (toSender.length === 0) expect(toWatcher).toEqual(["MSG sender <60000 q>"]);
+      }
+      expect(toSender).toEqual(["INFO sleeper disconnected"]);
+      expect(toWatcher).toEqual(["MSG sender <60000 q>", "INFO sleeper disconnected"]);
+      const dropped = await cli.waitForLog("send queue exceeded");
+      expect(dropped.user).toBe("sleeper");
+      // Over the limit by less than one line: the flag's value, not the default 1 MiB, is the limit.
+      expect(dropped.pending).toBeGreaterThan(limit);
+      expect(dropped.pending).toBeLessThanOrEqual(limit + Buffer.byteLength(`MSG sender ${text}\n`));
+      expect((await cli.waitForLog("connection closed", { user: "sleeper" })).reason).toBe("send-queue");
+      sleeper.startReading();
+      await sleeper.readUntilClosed(); // what the kernel held, then the end: it was dropped
+    });
+
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((address) => address?.family === "IPv4" && !address.internal)?.address;
+    (external === undefined ? it.skip : it)(
+      `--max-per-ip: the connection past it from one address is told ERR too-many-connections (from ${external ?? "no address here"})`,
+      async () => {
+        const cli = CliProcess.spawn(["--port", "0", "--host", external!, "--max-per-ip", "2"]);
+        running.push(cli);
+        const port = await cli.port();
+        await TcpClient.connect(port, external);
+        await TcpClient.connect(port, external);
+        const third = await TcpClient.connect(port, external);
+        expect(await third.readUntilClosed()).toEqual(["ERR too-many-connections"]);
+      },
+    );
   });
 
   it("takes the port from PORT when --port is not given", async () => {
@@ -187,15 +302,69 @@ describe("chat-server, the command", () => {
     });
   });
 
-  it("prints its version and a help that lists every flag", async () => {
-    const version = await CliProcess.run(["--version"]);
-    expect(version.stdout).toBe(`${(require("../../package.json") as { version: string }).version}\n`);
+  /**
+   * Every flag of the command, with the default `--help` shows for it (null:
+   * it shows none). The tests below read the flags from `--help` itself, so
+   * a flag added without a line here fails them.
+   */
+  const FLAGS: Record<string, string | null> = {
+    "--port": null,
+    "--host": null,
+    "--idle-timeout": '"60"',
+    "--max-line-bytes": '"4096"',
+    "--rate-limit": '"10"',
+    "--rate-burst": '"20"',
+    "--max-send-queue": '"1048576"',
+    "--max-connections": '"10000"',
+    "--max-per-ip": '"100"',
+    "--plugins": null,
+    "--config": null,
+    "--tls-cert": null,
+    "--tls-key": null,
+    "--tls-port": null,
+    "--metrics-port": null,
+    "--metrics-host": null,
+    "--redis": null,
+    "--redis-lease": '"10"',
+    "--node-id": null,
+    "--log-level": '"info"',
+    "--log-pretty": "false",
+    "--help": null,
+    "--version": null,
+  };
+
+  let helpRead: Promise<Map<string, string>> | undefined;
+  /** Each flag `--help` lists, with the text that describes it (run once for the tests that need it). */
+  function helpEntries(): Promise<Map<string, string>> {
+    return (helpRead ??= readHelp());
+  }
+
+  async function readHelp(): Promise<Map<string, string>> {
     const help = await CliProcess.run(["--help"]);
     expect(help.code).toBe(0);
-    const flags = ["--port", "--host", "--idle-timeout", "--plugins", "--config", "--max-line-bytes", "--log-level"];
-    const limits = ["--rate-limit", "--rate-burst", "--max-send-queue", "--max-connections", "--max-per-ip"];
-    for (const flag of [...flags, ...limits, "--help", "--version"]) {
-      expect(help.stdout).toContain(flag);
+    // An entry starts at the left margin ("  -h, --help" or "      --port");
+    // a flag named inside a description is indented further.
+    const starts = [...help.stdout.matchAll(/^ {2}(?:-\w, | {4})(--[\w-]+)/gm)];
+    return new Map(
+      starts.map((start, i) => [start[1]!, help.stdout.slice(start.index, starts[i + 1]?.index ?? help.stdout.length)]),
+    );
+  }
+
+  it("prints its version and a help that lists every flag, with its default", async () => {
+    const version = await CliProcess.run(["--version"]);
+    expect(version.stdout).toBe(`${(require("../../package.json") as { version: string }).version}\n`);
+    const entries = await helpEntries();
+    expect([...entries.keys()].sort()).toEqual(Object.keys(FLAGS).sort());
+    for (const [flag, entry] of entries) {
+      const shown = /\[default: ([^\]]+)\]/.exec(entry.replace(/\s+/g, " "))?.[1] ?? null;
+      expect([flag, shown]).toEqual([flag, FLAGS[flag]]);
+    }
+  });
+
+  it("is documented in the README, every flag of its help", async () => {
+    const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
+    for (const flag of (await helpEntries()).keys()) {
+      expect([flag, readme.includes(`\`${flag} `) || readme.includes(`\`${flag}\``)]).toEqual([flag, true]);
     }
   });
 });

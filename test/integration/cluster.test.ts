@@ -148,8 +148,6 @@ describeCluster("a cluster of servers through Redis", () => {
     expect(await late.readLine()).toBe("ERR cluster-unavailable");
     alice.send("WHO");
     expect(await alice.readLine()).toBe("ERR cluster-unavailable");
-    dan.send("PART #nowhere");
-    expect(await dan.readLine()).toBe("ERR unknown-command PART"); // rooms are off here; see the rooms test
 
     await redis.restart(); // empty: every node puts its users back
     await Promise.all([a.node.waitForLog("back in the cluster"), b.node.waitForLog("back in the cluster")]);
@@ -160,6 +158,48 @@ describeCluster("a cluster of servers through Redis", () => {
     bob.send("WHO");
     expect((await bob.readLines(4)).sort()).toEqual(["END WHO", "USER alice", "USER bob", "USER dan"]);
   });
+
+  it("answers JOIN, PART and ROOMS with ERR cluster-unavailable while Redis is away, and delivers MSG #room to the room's members on this node first", async () => {
+    const plugins = ["--plugins", "login,msg,ping,rooms"];
+    const [a, b] = await Promise.all([startNode("a", ...plugins), startNode("b", ...plugins)]);
+    const alice = await TcpClient.login(a.port, "alice");
+    const dan = await TcpClient.login(a.port, "dan");
+    const bob = await TcpClient.login(b.port, "bob");
+    for (const client of [alice, dan, bob]) {
+      client.send("JOIN #dev");
+      expect(await client.readLine()).toBe("OK");
+    }
+    expect(await alice.readLines(2)).toEqual(["INFO dan joined #dev", "INFO bob joined #dev"]);
+    expect(await dan.readLine()).toBe("INFO bob joined #dev");
+
+    await redis.stop();
+    await a.node.waitForLog("lost the cluster (Redis): serving this node's users alone");
+    alice.send("MSG #dev just us");
+    expect(await dan.readLine()).toBe("MSG alice #dev just us"); // this node's members still get it
+    expect(await alice.readLine()).toBe("ERR cluster-unavailable"); // and the sender learns the others did not
+    alice.send("JOIN #ops");
+    expect(await alice.readLine()).toBe("ERR cluster-unavailable");
+    dan.send("PART #dev");
+    expect(await dan.readLine()).toBe("ERR cluster-unavailable");
+    dan.send("ROOMS");
+    expect(await dan.readLine()).toBe("ERR cluster-unavailable");
+    // Refused means nothing changed: alice is in no #ops, dan still in #dev.
+    alice.send("MSG #ops hello");
+    expect(await alice.readLine()).toBe("ERR not-in-room #ops");
+    alice.send("MSG #dev still here?");
+    expect(await dan.readLine()).toBe("MSG alice #dev still here?");
+    expect(await alice.readLine()).toBe("ERR cluster-unavailable");
+
+    await redis.restart(); // empty: every node puts its users and their rooms back
+    await Promise.all([a.node.waitForLog("back in the cluster"), b.node.waitForLog("back in the cluster")]);
+    bob.send("MSG #dev we are back");
+    expect(await alice.readLine()).toBe("MSG bob #dev we are back");
+    expect(await dan.readLine()).toBe("MSG bob #dev we are back");
+    bob.send("ROOMS");
+    expect(await bob.readLines(2)).toEqual(["ROOM #dev 3", "END ROOMS"]);
+    await nothingMore(bob); // nothing said while Redis was away reached it
+    await nothingMore(alice);
+  }, 15_000);
 
   it("keeps each sender's order across MSG, DM and its departure", async () => {
     const [a, b] = await Promise.all([startNode("a"), startNode("b")]);

@@ -1,6 +1,11 @@
 import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { build } from "../../src/composition-root";
+import { FakeClock } from "../../src/testing/fake-clock";
+import { InMemoryTransport } from "../../src/testing/in-memory-transport";
+import { RecordingLogger } from "../../src/testing/recording-logger";
+import { settle } from "../../src/testing/test-server";
 import { selfSignedCertificate, type Certificate } from "../support/certificates";
 import { CliProcess } from "../support/cli-process";
 import { TcpClient } from "../support/tcp-client";
@@ -12,6 +17,10 @@ function start(args: string[]): CliProcess {
   const cli = CliProcess.spawn(["--port", "0", "--host", "127.0.0.1", ...args]);
   running.push(cli);
   return cli;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 async function get(port: number, path: string): Promise<{ status: number; body: string; type: string | null }> {
@@ -58,6 +67,42 @@ describe("metrics", () => {
     expect((await get(metricsPort, "/other")).status).toBe(404);
   });
 
+  it("answers /healthz 503 while the server is stopping", async () => {
+    // The real metrics endpoint over HTTP; connections in memory and a clock
+    // moved by hand, so that the shutdown lasts exactly as long as the test wants.
+    const clock = new FakeClock();
+    const transport = new InMemoryTransport();
+    const app = await build(
+      { metrics: { port: 0, host: "127.0.0.1" } },
+      { clock, logger: new RecordingLogger(), transports: [transport] },
+    );
+    await app.start();
+    const stop = (): Promise<void> => app.stop({ graceMs: 3000 });
+    try {
+      const metricsPort = app.metricsAddress!.port;
+      const reader = transport.connect();
+      const stuck = transport.connect();
+      stuck.stopReading(); // its close cannot complete: the shutdown waits for the grace period
+      expect(await get(metricsPort, "/healthz")).toEqual({ status: 200, body: '{"status":"ok","connections":2}', type: "application/json" });
+
+      const stopping = stop();
+      await settle();
+      expect(reader.closedByServer).toBe(true);
+      expect(await get(metricsPort, "/healthz")).toEqual({
+        status: 503,
+        body: '{"status":"stopping","connections":1}',
+        type: "application/json",
+      });
+      clock.advance(3000);
+      await stopping;
+      await expect(get(metricsPort, "/healthz")).rejects.toThrow(); // the metrics port is closed once stopped
+    } finally {
+      const finished = stop(); // the same shutdown, if it has begun already
+      clock.advance(3000);
+      await finished;
+    }
+  });
+
   it("is off by default", async () => {
     const cli = start([]);
     await cli.waitForLog("ready");
@@ -99,6 +144,35 @@ describe("TLS", () => {
     expect(carol.certificateFingerprint).toBe(second.fingerprint);
     alice.send("MSG still connected");
     expect(await bob.readLine()).toBe("MSG alice still connected");
+  });
+
+  it("keeps the old certificate when SIGHUP finds a bad one, and says so", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "chat-tls-reload-bad-"));
+    const certFile = join(dir, "cert.pem");
+    const keyFile = join(dir, "key.pem");
+    copyFileSync(first.certFile, certFile);
+    copyFileSync(first.keyFile, keyFile);
+    const cli = start(["--tls-cert", certFile, "--tls-key", keyFile]);
+    const port = await cli.port("tls");
+    const alice = await TcpClient.connectTls(port, first.pem);
+    alice.send("LOGIN alice");
+    expect(await alice.readLine()).toBe("OK");
+
+    copyFileSync(second.certFile, certFile); // a renewal half done: the new certificate, the old key
+    cli.kill("SIGHUP");
+    const report = await cli.waitForLog("reloaded");
+    const problem = `TLS certificate: the TLS certificate ${certFile} and key ${keyFile} cannot be used: `;
+    expect(report.applied).toEqual([]);
+    const errors = report.errors as string[];
+    expect(errors).toEqual([expect.stringMatching(new RegExp(`^${escapeRegExp(problem)}.+; the old one stays$`))]);
+    expect(cli.logs().filter((log) => log.msg === "not reloaded").map((log) => [log.level, log.problem])).toEqual([[50, errors[0]]]);
+
+    const bob = await TcpClient.connectTls(port, first.pem);
+    expect(bob.certificateFingerprint).toBe(first.fingerprint);
+    bob.send("LOGIN bob");
+    expect(await bob.readLine()).toBe("OK");
+    bob.send("MSG still the old certificate");
+    expect(await alice.readLine()).toBe("MSG bob still the old certificate");
   });
 
   it("serves TLS instead of plain TCP when no --tls-port is given", async () => {

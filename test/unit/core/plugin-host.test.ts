@@ -96,3 +96,21 @@ describe("loading plugins", () => {
     expect(logger.find("registered")[0]?.context).toEqual({ plugin: "probe" });
   });
 });
+
+describe("options for plugins", () => {
+  it("warns about options given for a plugin that is not loaded, and only about those", async () => {
+    const logger = new RecordingLogger();
+    await build(
+      {
+        // Options are found by the plugin's name or by how it is listed.
+        plugins: [{ name: "login" }, { name: "msg" }, { name: "history" }, { name: "./echo.mjs", plugin: echo }],
+        pluginOptions: { history: { size: 5 }, "./echo.mjs": {}, rooms: {}, "./greet.mjs": { greeting: "ahoy" } },
+      },
+      { clock: new FakeClock(), logger, transports: [new InMemoryTransport()] },
+    );
+    expect(logger.find("options given for a plugin that is not loaded").map(({ level, context }) => [level, context])).toEqual([
+      ["warn", { plugin: "rooms" }],
+      ["warn", { plugin: "./greet.mjs" }],
+    ]);
+  });
+});

@@ -51,13 +51,17 @@ describe("flood control", () => {
     expect(await linesOf(client)).toEqual(["PONG"]);
   });
 
-  it("charges costly commands more: WHO takes ten lines of the budget", async () => {
-    const server = await startTestServer({ rateLimitPerSecond: 10, rateBurst: 20, idleTimeoutMs: 0 });
+  it.each([
+    ["WHO", ["login", "who", "ping"], ["USER alice", "END WHO"]],
+    ["ROOMS", ["login", "msg", "ping", "rooms"], ["END ROOMS"]],
+  ])("charges costly commands more: %s takes ten lines of the budget", async (verb, plugins, answer) => {
+    const server = await startTestServer({ plugins, rateLimitPerSecond: 10, rateBurst: 20, idleTimeoutMs: 0 });
     const alice = await server.login("alice"); // 1 of 20
-    // Each WHO passes on what is left of the burst, then pays 10: 1 + 10 + 10
-    // is one more than the burst, so the PING waits two tenths of a second.
-    alice.write("WHO\nWHO\nPING\n");
-    expect(await linesOf(alice)).toEqual(["USER alice", "END WHO", "USER alice", "END WHO"]);
+    // Each one passes on what is left of the burst, then pays 10: 1 + 10 + 10
+    // is one more than the burst, so the PING waits two tenths of a second
+    // (at a cost of 9 or less it would pass at once, at 11 or more wait longer).
+    alice.write(`${verb}\n${verb}\nPING\n`);
+    expect(await linesOf(alice)).toEqual([...answer, ...answer]);
     server.clock.advance(199);
     expect(await linesOf(alice)).toEqual([]);
     server.clock.advance(1);

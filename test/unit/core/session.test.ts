@@ -263,6 +263,23 @@ describe("a session", () => {
       expect(client.closedByServer).toBe(true);
     });
 
+    it.each([
+      ["an empty line", "\n"],
+      ["an empty line with CRLF", "\r\n"],
+      ["a line of spaces and tabs", " \t  \t\r\n"],
+    ])("counts %s as activity, and answers nothing to it", async (_case, line) => {
+      const server = await startTestServer({ idleTimeoutMs: 60_000 });
+      const client = server.connect();
+      server.clock.advance(30_000);
+      client.write(line);
+      server.clock.advance(59_999);
+      expect(await linesOf(client)).toEqual([]);
+      expect(client.closedByServer).toBe(false);
+      server.clock.advance(1);
+      expect(await linesOf(client)).toEqual(["ERR idle-timeout"]);
+      expect(client.closedByServer).toBe(true);
+    });
+
     it("does not count a partial line as activity", async () => {
       const server = await startTestServer({ idleTimeoutMs: 60_000 });
       const client = server.connect();

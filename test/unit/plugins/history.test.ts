@@ -19,6 +19,25 @@ describe("history", () => {
     await expectLines(carol, "OK", "HISTORY alice two", "HISTORY alice three", "HISTORY bob four", "END HISTORY");
   });
 
+  it("skips room messages and DMs: only messages to everyone are replayed", async () => {
+    const server = await startTestServer({ plugins: ["login", "msg", "dm", "rooms", "history"], rateLimitPerSecond: 0 });
+    const alice = await server.login("alice");
+    const bob = await server.login("bob");
+    await expectLines(alice, "END HISTORY");
+    await expectLines(bob, "END HISTORY");
+    alice.send("JOIN #dev");
+    await expectLines(alice, "OK");
+    bob.send("JOIN #dev");
+    await expectLines(bob, "OK");
+    await expectLines(alice, "INFO bob joined #dev");
+    alice.write("MSG before\nMSG #dev in the room\nDM bob just you\nMSG after\n");
+    await settle();
+    await expectLines(bob, "MSG alice before", "MSG alice #dev in the room", "DM alice just you", "MSG alice after");
+    const carol = server.connect();
+    carol.send("LOGIN carol");
+    await expectLines(carol, "OK", "HISTORY alice before", "HISTORY alice after", "END HISTORY");
+  });
+
   it("keeps the text as delivered, after other plugins' hooks changed it", async () => {
     const shout = definePlugin({
       name: "shout",
