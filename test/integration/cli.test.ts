@@ -208,12 +208,14 @@ describe("chat-server, the command", () => {
       expect(toWatcher).toEqual(["MSG sender <60000 q>", "INFO sleeper disconnected"]);
       const dropped = await cli.waitForLog("send queue exceeded");
       expect(dropped.user).toBe("sleeper");
-      // Over the limit by less than one line: the flag's value, not the default 1 MiB, is the limit.
-      expect(dropped.pending).toBeGreaterThan(limit);
-      expect(dropped.pending).toBeLessThanOrEqual(limit + Buffer.byteLength(`MSG sender ${text}\n`));
-      expect((await cli.waitForLog("connection closed", { user: "sleeper" })).reason).toBe("send-queue");
+      // Dropped before the line that would have taken it over the limit: the flag's value, not the default 1 MiB, is the limit.
+      expect(dropped.line).toBe(Buffer.byteLength(`MSG sender ${text}\n`));
+      expect(dropped.pending).toBeLessThanOrEqual(limit);
+      expect(Number(dropped.pending) + Number(dropped.line)).toBeGreaterThan(limit);
+      // What the kernel held, then why it was dropped (to a client that reads within the 2 s linger).
       sleeper.startReading();
-      await sleeper.readUntilClosed(); // what the kernel held, then the end: it was dropped
+      expect((await sleeper.readUntilClosed()).at(-1)).toBe("ERR send-queue-exceeded");
+      expect((await cli.waitForLog("connection closed", { user: "sleeper" })).reason).toBe("send-queue");
     });
 
     const external = Object.values(networkInterfaces())
@@ -317,6 +319,8 @@ describe("chat-server, the command", () => {
     "--max-send-queue": '"1048576"',
     "--max-connections": '"10000"',
     "--max-per-ip": '"100"',
+    "--connect-rate": '"10"',
+    "--connect-burst": '"50"',
     "--plugins": null,
     "--config": null,
     "--tls-cert": null,
