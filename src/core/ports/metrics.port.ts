@@ -5,8 +5,13 @@
  */
 export interface MetricsPort {
   connectionOpened(): void;
-  /** `reason`: quit, idle, client-closed, error, send-queue, shutdown. */
+  /**
+   * `reason`: one of DISCONNECT_REASONS, or whatever a plugin gave to
+   * `session.end(reason)`: an adapter must not trust it to be one of them.
+   */
   connectionClosed(reason: string): void;
+  /** A connection turned away before it became a session; `reason`: one of REFUSAL_REASONS. */
+  connectionRefused(reason: string): void;
   userLoggedIn(): void;
   userLeft(): void;
   linesReceived(count: number): void;
@@ -15,3 +20,9 @@ export interface MetricsPort {
   /** Whether the cluster's shared store is reachable (only a clustered node reports it). */
   clusterConnected(connected: boolean): void;
 }
+
+/** Why the server closes a connection (a plugin may pass any other reason; count it as "other"). */
+export const DISCONNECT_REASONS = ["quit", "idle", "client-closed", "error", "send-queue", "shutdown", "evicted"] as const;
+
+/** Why the server turns a connection away before it becomes a session. */
+export const REFUSAL_REASONS = ["server-full", "too-many-connections", "connect-rate", "handshake-timeout", "shutdown"] as const;
