@@ -13,6 +13,8 @@ if (!redisServerInstalled && process.env.CI !== "true") {
 const describeCluster = redisServerInstalled || process.env.CI === "true" ? describe : describe.skip;
 
 const LEASE_SECONDS = "1";
+/** For tests that wait for a lease to run out or start extra processes: room for a loaded machine. */
+const SLOW_TEST_MS = 15_000;
 
 describeCluster("a cluster of servers through Redis", () => {
   let redis: RedisServer;
@@ -210,7 +212,7 @@ describeCluster("a cluster of servers through Redis", () => {
     expect(await again.readLine()).toBe("OK");
     again.send("MSG back");
     expect(await alice.readLine()).toBe("MSG bob back");
-  });
+  }, SLOW_TEST_MS);
 
   it("refuses to start a second node under the id of a live one, which keeps its users and every line", async () => {
     const [a, b] = await Promise.all([startNode("a"), startNode("b")]);
@@ -230,7 +232,7 @@ describeCluster("a cluster of servers through Redis", () => {
     await nothingMore(bob);
     alice.send("WHO");
     expect(await alice.readLines(3)).toEqual(["USER alice", "USER bob", "END WHO"]);
-  });
+  }, SLOW_TEST_MS);
 
   it("stops a node paused past its lease whose id another process took: it says so, and leaves the id and its lines alone", async () => {
     const [a, c] = await Promise.all([startNode("a", "--metrics-port", "0"), startNode("c")]);
@@ -266,7 +268,7 @@ describeCluster("a cluster of servers through Redis", () => {
     expect(await carol.readLines(3)).toEqual(["USER carol", "USER anne", "END WHO"]);
     await nothingMore(alice);
     expect(paused.logs().map((log) => log.msg)).not.toContain("back in the cluster");
-  });
+  }, SLOW_TEST_MS);
 
   it("prints no password when Redis refuses it, not even in debug logs (ioredis keeps AUTH's arguments on its errors)", async () => {
     const guarded = await RedisServer.start({ password: "the-right-one" });
@@ -282,7 +284,7 @@ describeCluster("a cluster of servers through Redis", () => {
     } finally {
       await guarded.stop();
     }
-  });
+  }, SLOW_TEST_MS);
 
   it("refuses to start when Redis cannot be reached", async () => {
     await redis.stop();
