@@ -5,6 +5,7 @@ import { join } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { PinoLogger } from "./adapters/pino/pino-logger";
+import { isRedisUrl, redactUrl } from "./adapters/redis/redis-url";
 import { build, DEFAULT_CONFIG, DEFAULT_PORT, type ChatApp } from "./composition-root";
 import { ConfigError, loadPluginsConfig, pluginSpecs } from "./config";
 import { PluginError } from "./core/errors";
@@ -164,7 +165,10 @@ function parseArguments(argv: string[]) {
         default: "10",
         describe: "seconds after which a node that stopped (killed) loses its users' names, and they are announced as gone",
       },
-      "node-id": { type: "string", describe: "this server's name in the cluster (default: host, process id, random)" },
+      "node-id": {
+        type: "string",
+        describe: "this server's name in the cluster, held by one live server at a time (default: host, process id, random)",
+      },
       "log-level": { choices: LOG_LEVELS, default: "info" as LogLevel, describe: "least severe log level written" },
       "log-pretty": { type: "boolean", default: false, describe: "human-readable logs (pino-pretty) instead of JSON lines" },
     })
@@ -227,7 +231,7 @@ async function main(): Promise<void> {
       ...(metricsPort !== undefined && { metrics: { port: metricsPort, host: args["metrics-host"] ?? args.host } }),
       ...(args.redis !== undefined && {
         redis: {
-          url: args.redis,
+          url: redisUrl(args.redis),
           leaseMs: parseNumber("--redis-lease", args["redis-lease"], { min: 0.3, max: 3600, fractional: true }) * 1000,
           ...(args["node-id"] !== undefined && { nodeId: args["node-id"] }),
         },
@@ -247,6 +251,12 @@ async function main(): Promise<void> {
   process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled promise rejection"));
   stopOnSignals(app, logger);
   reloadOnHangup(app, logger, path, enabled);
+}
+
+/** The --redis URL, checked here so that a mistake is a usage error, and shown without its password. */
+function redisUrl(text: string): string {
+  if (!isRedisUrl(text)) throw usageError(`--redis must be a URL redis://[user:password@]host[:port][/db], got "${redactUrl(text)}"`);
+  return text;
 }
 
 function tlsFiles(certFile: string | undefined, keyFile: string | undefined, port: number | undefined) {

@@ -171,13 +171,15 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
     throw error;
   }
   const server = container.resolve(ChatServer);
+  // A node whose id another process took can serve no one new: a balancer should send them elsewhere.
+  const health = (): string => (!server.isAccepting ? "stopping" : cluster?.displaced === true ? "displaced" : "ok");
   const metricsServer =
     settings.metrics === undefined || prometheus === null
       ? null
       : new MetricsHttpServer(
           { port: settings.metrics.port, host: settings.metrics.host ?? host },
           prometheus.registry,
-          () => ({ ok: server.isAccepting, connections: server.connectionCount }),
+          () => ({ status: health(), connections: server.connectionCount }),
           logger,
         );
 

@@ -133,11 +133,12 @@ export class ChatServer implements ConnectionAcceptor {
 
   abandon(remoteAddress: string, reason: "handshake-failed" | "handshake-timeout"): void {
     this.limits.release(remoteAddress);
-    this.logger.debug({ remote: remoteAddress, reason }, "connection abandoned");
+    this.metrics.connectionRefused(reason);
   }
 
   /** Logs refusals at most once per interval, with how many of each kind there were. */
   private refused(refusal: Refusal, remoteAddress: string): void {
+    this.metrics.connectionRefused(refusal);
     this.refusals[refusal] = (this.refusals[refusal] ?? 0) + 1;
     const now = this.clock.now();
     if (now - this.refusalsLoggedAt < REFUSAL_LOG_INTERVAL_MS) return;

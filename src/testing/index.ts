@@ -12,7 +12,7 @@ import "reflect-metadata";
 export { FakeClock } from "./fake-clock";
 export { FakeClient, InMemoryConnection, InMemoryTransport } from "./in-memory-transport";
 export { RecordingLogger, type LogEntry } from "./recording-logger";
-export { freePort, RedisServer, redisServerInstalled } from "./redis-server";
+export { freePort, RedisServer, redisServerInstalled, type RedisServerOptions } from "./redis-server";
 export {
   expectLines,
   linesOf,

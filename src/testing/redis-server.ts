@@ -21,15 +21,23 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Whether a Redis answers on the port (asking for a password counts). */
 function answersPing(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, "127.0.0.1", () => socket.write("PING\r\n"));
     socket.once("data", (data) => {
       socket.destroy();
-      resolve(data.toString().startsWith("+PONG"));
+      resolve(/^(\+PONG|-NOAUTH)/.test(data.toString()));
     });
     socket.once("error", () => resolve(false));
   });
+}
+
+export interface RedisServerOptions {
+  /** CPUs to pin it to (taskset), for benchmarks. */
+  readonly cpus?: string;
+  /** Clients must give this password (requirepass). */
+  readonly password?: string;
 }
 
 /**
@@ -41,8 +49,7 @@ export class RedisServer {
 
   private constructor(
     readonly port: number,
-    /** CPUs to pin it to (taskset), for benchmarks. */
-    private readonly cpus?: string,
+    private readonly options: RedisServerOptions,
   ) {}
 
   /** The process id, while it runs. */
@@ -50,14 +57,16 @@ export class RedisServer {
     return this.child?.pid;
   }
 
-  static async start(options: { cpus?: string } = {}): Promise<RedisServer> {
-    const server = new RedisServer(await freePort(), options.cpus);
+  static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), options);
     await server.run();
     return server;
   }
 
+  /** Where to reach it, its password included. */
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    const password = this.options.password;
+    return `redis://${password === undefined ? "" : `:${encodeURIComponent(password)}@`}127.0.0.1:${this.port}`;
   }
 
   /** Stops it abruptly: its data is gone, as after a crash without persistence. */
@@ -77,8 +86,10 @@ export class RedisServer {
   }
 
   private async run(): Promise<void> {
+    const { cpus, password } = this.options;
     const args = ["redis-server", "--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
-    const command = this.cpus === undefined ? args : ["taskset", "-c", this.cpus, ...args];
+    if (password !== undefined) args.push("--requirepass", password);
+    const command = cpus === undefined ? args : ["taskset", "-c", cpus, ...args];
     this.child = spawn(command[0]!, command.slice(1), { stdio: "ignore" });
     for (let attempt = 0; attempt < 100; attempt++) {
       if (await answersPing(this.port)) return;

@@ -1,5 +1,5 @@
 import { CliProcess } from "../support/cli-process";
-import { RedisServer, redisServerInstalled } from "../../src/testing/redis-server";
+import { freePort, RedisServer, redisServerInstalled } from "../../src/testing/redis-server";
 import { TcpClient } from "../support/tcp-client";
 
 /*
@@ -13,6 +13,8 @@ if (!redisServerInstalled && process.env.CI !== "true") {
 const describeCluster = redisServerInstalled || process.env.CI === "true" ? describe : describe.skip;
 
 const LEASE_SECONDS = "1";
+/** For tests that wait for a lease to run out or start extra processes: room for a loaded machine. */
+const SLOW_TEST_MS = 15_000;
 
 describeCluster("a cluster of servers through Redis", () => {
   let redis: RedisServer;
@@ -235,22 +237,121 @@ describeCluster("a cluster of servers through Redis", () => {
     await nothingMore(alice);
   });
 
-  it("announces the users of a node that restarts under the same id before its lease ran out", async () => {
-    const [a] = await Promise.all([startNode("a"), startNode("b", "--redis-lease", "60")]);
+  it("starts a node killed with SIGKILL again under its id once its claim has run out, and announces its previous users", async () => {
+    // Node a looks for dead nodes only every 20 s: the restarted b is the one that clears what its previous run left.
+    const [a] = await Promise.all([startNode("a", "--redis-lease", "60"), startNode("b")]);
     const alice = await TcpClient.login(a.port, "alice");
-    await TcpClient.login((await nodes[1]!.port("tcp")), "bob");
+    await TcpClient.login(await nodes[1]!.port("tcp"), "bob");
     nodes[1]!.kill("SIGKILL");
-    await startNode("b", "--redis-lease", "60");
+    const restarted = await startNode("b");
+    await restarted.node.waitForLog("cleared what a previous run of this node left", { node: "b", users: 1 });
     expect(await alice.readLine()).toBe("INFO bob disconnected");
-    const again = await TcpClient.connect(a.port);
+    await nothingMore(alice);
+    const again = await TcpClient.connect(restarted.port);
     again.send("LOGIN bob");
     expect(await again.readLine()).toBe("OK");
-  });
+    again.send("MSG back");
+    expect(await alice.readLine()).toBe("MSG bob back");
+  }, SLOW_TEST_MS);
+
+  it("refuses to start a second node under the id of a live one, which keeps its users and every line", async () => {
+    const [a, b] = await Promise.all([startNode("a"), startNode("b")]);
+    const alice = await TcpClient.login(a.port, "alice");
+    const bob = await TcpClient.login(b.port, "bob");
+    const second = await CliProcess.run(["--port", "0", "--redis", redis.url, "--redis-lease", LEASE_SECONDS, "--node-id", "b"]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toBe(
+      'chat-server: the node id "b" is in use: another server holds it in Redis, and its claim did not run out within the lease (1 s)\n',
+    );
+    // Nobody was taken out, and nobody skips the other's lines as its own.
+    alice.send("MSG hello bob");
+    expect(await bob.readLine()).toBe("MSG alice hello bob");
+    bob.send("MSG hello alice");
+    expect(await alice.readLine()).toBe("MSG bob hello alice");
+    await nothingMore(alice);
+    await nothingMore(bob);
+    alice.send("WHO");
+    expect(await alice.readLines(3)).toEqual(["USER alice", "USER bob", "END WHO"]);
+  }, SLOW_TEST_MS);
+
+  it("stops a node paused past its lease whose id another process took: it says so, and leaves the id and its lines alone", async () => {
+    const [a, c] = await Promise.all([startNode("a", "--metrics-port", "0"), startNode("c")]);
+    const health = async (): Promise<[number, string]> => {
+      const response = await fetch(`http://127.0.0.1:${await a.node.port("metrics")}/healthz`);
+      return [response.status, await response.text()];
+    };
+    const alice = await TcpClient.login(a.port, "alice");
+    const carol = await TcpClient.login(c.port, "carol");
+    const paused = a.node;
+    paused.kill("SIGSTOP");
+    const second = await startNode("a"); // takes the id once the paused node's claim has run out
+    expect(await carol.readLine()).toBe("INFO alice disconnected");
+    const anne = await TcpClient.login(second.port, "anne");
+
+    paused.kill("SIGCONT");
+    await paused.waitForLog(
+      "another process holds this node's id in Redis (this one was paused or cut off past its lease): it no longer acts for the cluster and serves its users alone; restart it",
+      { node: "a" },
+    );
+    alice.send("MSG anyone there?");
+    expect(await alice.readLine()).toBe("ERR cluster-unavailable");
+    expect(await health()).toEqual([503, '{"status":"displaced","connections":1}']);
+
+    // The process that holds the id now and the other nodes go on, losing nothing between them.
+    anne.send("MSG from the new a");
+    expect(await carol.readLine()).toBe("MSG anne from the new a");
+    carol.send("MSG from c");
+    expect(await anne.readLine()).toBe("MSG carol from c");
+    await nothingMore(carol);
+    await nothingMore(anne);
+    carol.send("WHO");
+    expect(await carol.readLines(3)).toEqual(["USER carol", "USER anne", "END WHO"]);
+    await nothingMore(alice);
+    expect(paused.logs().map((log) => log.msg)).not.toContain("back in the cluster");
+  }, SLOW_TEST_MS);
+
+  it("prints no password when Redis refuses it, not even in debug logs (ioredis keeps AUTH's arguments on its errors)", async () => {
+    const guarded = await RedisServer.start({ password: "the-right-one" });
+    try {
+      const url = `redis://default:secret-guess@127.0.0.1:${guarded.port}`;
+      const exit = await CliProcess.run(["--port", "0", "--redis", url, "--log-level", "debug"]);
+      expect(exit.code).toBe(1);
+      expect(exit.stderr).toBe(
+        `chat-server: cannot reach Redis at redis://default:***@127.0.0.1:${guarded.port}: WRONGPASS invalid username-password pair or user is disabled.\n`,
+      );
+      expect(exit.stdout).toContain("WRONGPASS");
+      expect(exit.stdout + exit.stderr).not.toContain("secret-guess");
+    } finally {
+      await guarded.stop();
+    }
+  }, SLOW_TEST_MS);
 
   it("refuses to start when Redis cannot be reached", async () => {
     await redis.stop();
     const exit = await CliProcess.run(["--port", "0", "--redis", redis.url]);
     expect(exit.code).toBe(1);
-    expect(exit.stderr).toMatch(new RegExp(`^chat-server: cannot reach Redis at ${redis.url}: `));
+    expect(exit.stderr).toBe(`chat-server: cannot reach Redis at ${redis.url}: connect ECONNREFUSED 127.0.0.1:${redis.port}\n`);
   }, 15_000);
+});
+
+/* Needs no redis-server: nothing listens where these point. */
+describe("the password in a Redis URL", () => {
+  it("is printed nowhere when Redis cannot be reached at start; the host is", async () => {
+    const port = await freePort();
+    const exit = await CliProcess.run(["--port", "0", "--redis", `redis://user:secret@127.0.0.1:${port}`, "--log-level", "debug"]);
+    expect(exit.code).toBe(1);
+    expect(exit.stderr).toBe(`chat-server: cannot reach Redis at redis://user:***@127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}\n`);
+    expect(exit.stdout).toContain(`127.0.0.1:${port}`);
+    expect(exit.stdout + exit.stderr).not.toContain("secret");
+  });
+
+  it.each([
+    ["a bad port", "redis://user:secret@127.0.0.1:port", "redis://***@127.0.0.1:port"],
+    ["a password parameter", "http://127.0.0.1:6379?password=secret", "http://127.0.0.1:6379/?password=***"],
+  ])("is printed nowhere when the URL is refused (%s)", async (_, url, shown) => {
+    const exit = await CliProcess.run(["--port", "0", "--redis", url]);
+    expect(exit.code).toBe(2);
+    expect(exit.stderr).toBe(`chat-server: --redis must be a URL redis://[user:password@]host[:port][/db], got "${shown}"\n`);
+    expect(exit.stdout + exit.stderr).not.toContain("secret");
+  });
 });

@@ -37,7 +37,11 @@ describe("TLS hardening", () => {
   it("counts a connection from its TCP accept: stalled handshakes past the limit are closed at once, the rest after the handshake timeout", async () => {
     // Issue #10: 900 connections that sent 4 bytes of a ClientHello were all held open.
     const { certFile, keyFile } = certificate;
-    server = await startTcpServer({ maxConnections: 10, tls: { certFile, keyFile, handshakeTimeoutMs: 1500 } });
+    server = await startTcpServer({
+      maxConnections: 10,
+      tls: { certFile, keyFile, handshakeTimeoutMs: 1500 },
+      metrics: { port: 0, host: "127.0.0.1" },
+    });
     const stalled = [];
     for (let i = 0; i < 30; i++) stalled.push(await stalledHandshake(server.port));
     let closed = 0;
@@ -48,6 +52,9 @@ describe("TLS hardening", () => {
     await Promise.all(stalled.slice(0, 10).map(({ closed: done }) => done));
     const timedOut = server.logger.find("TLS handshake failed").filter((entry) => entry.context.reason === "handshake-timeout");
     expect(timedOut).toHaveLength(10);
+    const metrics = await (await fetch(`http://127.0.0.1:${server.app.metricsAddress!.port}/metrics`)).text();
+    expect(metrics).toContain('chat_connections_refused_total{reason="server-full"} 20');
+    expect(metrics).toContain('chat_connections_refused_total{reason="handshake-timeout"} 10');
     // Counted out again: a real client gets in.
     const client = await TcpClient.connectTls(server.port, certificate.pem);
     client.send("LOGIN alice");

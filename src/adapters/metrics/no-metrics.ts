@@ -4,6 +4,7 @@ import type { MetricsPort } from "../../core/ports/metrics.port";
 export class NoMetrics implements MetricsPort {
   connectionOpened(): void {}
   connectionClosed(): void {}
+  connectionRefused(): void {}
   userLoggedIn(): void {}
   userLeft(): void {}
   linesReceived(): void {}

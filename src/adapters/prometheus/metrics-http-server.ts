@@ -5,8 +5,8 @@ import type { LoggerPort } from "../../core/ports/logger.port";
 import type { ListeningAddress } from "../../core/ports/transport.port";
 
 export interface Health {
-  /** Up and taking connections. */
-  readonly ok: boolean;
+  /** "ok" (200): up and taking connections; anything else (503) says why not: "stopping", "displaced". */
+  readonly status: string;
   readonly connections: number;
 }
 
@@ -55,10 +55,10 @@ export class MetricsHttpServer {
         response.writeHead(500).end();
       }
     } else if (path === "/healthz") {
-      const health = this.health();
+      const { status, connections } = this.health();
       response
-        .writeHead(health.ok ? 200 : 503, { "content-type": "application/json" })
-        .end(JSON.stringify({ status: health.ok ? "ok" : "stopping", connections: health.connections }));
+        .writeHead(status === "ok" ? 200 : 503, { "content-type": "application/json" })
+        .end(JSON.stringify({ status, connections }));
     } else {
       response.writeHead(404, { "content-type": "text/plain" }).end("not found: try /metrics or /healthz\n");
     }

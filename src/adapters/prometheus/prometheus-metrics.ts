@@ -1,7 +1,24 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { MetricsPort } from "../../core/ports/metrics.port";
+import { DISCONNECT_REASONS, REFUSAL_REASONS, type MetricsPort } from "../../core/ports/metrics.port";
 
 const COMMAND_SECONDS_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1];
+
+/** The label for a reason outside a counter's fixed set. */
+const OTHER = "other";
+
+/**
+ * A label that takes only the values given, and "other" for the rest: a
+ * label is a time series in Prometheus, so one whose values a plugin (or a
+ * client) can choose would let it grow the server's memory and the
+ * monitoring's without bound.
+ */
+function boundedLabel(values: readonly string[]): (value: string) => string {
+  const known = new Set(values);
+  return (value) => (known.has(value) ? value : OTHER);
+}
+
+const disconnectReason = boundedLabel(DISCONNECT_REASONS);
+const refusalReason = boundedLabel(REFUSAL_REASONS);
 
 /**
  * The server's counts in the Prometheus format (prom-client). The hot-path
@@ -15,6 +32,7 @@ export class PrometheusMetrics implements MetricsPort {
   private readonly connections: Gauge;
   private readonly users: Gauge;
   private readonly disconnects: Counter<"reason">;
+  private readonly refusals: Counter<"reason">;
   private readonly commandSeconds: Histogram<"verb">;
   private readonly cluster: Gauge;
 
@@ -43,10 +61,20 @@ export class PrometheusMetrics implements MetricsPort {
     });
     this.disconnects = new Counter({
       name: "chat_disconnects_total",
-      help: "Connections closed, by reason (quit, idle, client-closed, error, send-queue, shutdown)",
+      help: `Connections closed, by reason (${DISCONNECT_REASONS.join(", ")}; any other a plugin gives: ${OTHER})`,
       labelNames: ["reason"],
       registers,
     });
+    this.refusals = new Counter({
+      name: "chat_connections_refused_total",
+      help: `Connections turned away before they became a session, by reason (${REFUSAL_REASONS.join(", ")}, ${OTHER})`,
+      labelNames: ["reason"],
+      registers,
+    });
+    // Every series shown from the start, at 0: a rate over a series that
+    // appears only at its first count misses that count.
+    for (const reason of [...DISCONNECT_REASONS, OTHER]) this.disconnects.inc({ reason }, 0);
+    for (const reason of [...REFUSAL_REASONS, OTHER]) this.refusals.inc({ reason }, 0);
     this.commandSeconds = new Histogram({
       name: "chat_command_duration_seconds",
       help: "Time to handle a command, by verb",
@@ -68,7 +96,11 @@ export class PrometheusMetrics implements MetricsPort {
 
   connectionClosed(reason: string): void {
     this.connections.dec();
-    this.disconnects.inc({ reason });
+    this.disconnects.inc({ reason: disconnectReason(reason) });
+  }
+
+  connectionRefused(reason: string): void {
+    this.refusals.inc({ reason: refusalReason(reason) });
   }
 
   userLoggedIn(): void {

@@ -8,14 +8,16 @@ import type { MetricsPort } from "../../core/ports/metrics.port";
 import type { PresencePort } from "../../core/ports/presence.port";
 import { nameKey } from "../../core/protocol/text";
 import { InProcessDelivery } from "../in-process/in-process-delivery";
-import { CLAIM, JOIN_GROUP, LEAVE_GROUP, REAP, RELEASE, RENEW } from "./scripts";
+import { NodeIdTakenError, NodeLease } from "./node-lease";
+import { isRedisUrl, loggableError, redactUrl, secretScrubber } from "./redis-url";
+import { withScripts, type ScriptedRedis } from "./scripts";
 
 export interface RedisClusterOptions {
   /** redis://[user:password@]host:port[/db] */
   readonly url: string;
   /** A node that stops beating for this long is taken out, its users announced as gone. */
   readonly leaseMs: number;
-  /** Unique among the nodes; host, process and a random part by default. */
+  /** Unique among the live nodes (claimed in Redis); host, process and a random part by default. */
   readonly nodeId?: string;
   /** Prefix of every key, so that several chats can share one Redis. */
   readonly prefix?: string;
@@ -23,15 +25,12 @@ export interface RedisClusterOptions {
   readonly streamLength?: number;
 }
 
-/** The commands the registry scripts become (ioredis `defineCommand`). */
-interface ScriptCommands {
-  chatClaim(prefix: string, node: string, name: string, mode: "login" | "reclaim", seq: number): Promise<number>;
-  chatRelease(prefix: string, node: string, name: string, maxlen: string): Promise<number>;
-  chatReap(prefix: string, node: string, maxlen: string, mode: "force" | "expired"): Promise<string[]>;
-  chatRenew(prefix: string, node: string, leaseMs: number): Promise<number>;
-  chatJoinGroup(prefix: string, group: string, shown: string, name: string): Promise<number>;
-  chatLeaveGroup(prefix: string, group: string, name: string): Promise<number>;
-}
+/**
+ * Where this node stands: starting; in the cluster; out of it (Redis lost,
+ * or its lease lapsed) and rejoining; displaced for good (another process
+ * holds its id); stopped.
+ */
+type State = "new" | "joining" | "in" | "out" | "displaced" | "stopped";
 
 /** Kinds of stream entries: a line for everyone, for a group, for one user; a departure. */
 const EVERYONE = "B";
@@ -45,6 +44,8 @@ const READ_BLOCK_MS = 1000;
 const REJOIN_RETRY_MS = 1000;
 /** Lines sent to Redis and not yet acknowledged, past which a sender is told the cluster is not keeping up. */
 const MAX_IN_FLIGHT = 10_000;
+/** What the registry scripts answer to a process that does not hold its node's claim. */
+const NOT_HOLDING_CLAIM = -1;
 const UNREACHABLE = "the cluster (Redis) cannot be reached; delivered to this node's users only";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
@@ -60,12 +61,14 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  *   reads: messages to everyone, to groups, to one user, and departures. A
  *   stream keeps one order, so each sender's lines (and its departure)
  *   arrive in the order sent, once; and it keeps recent entries, so a node
- *   that lost Redis for a while reads on from where it stopped.
- * - Each node renews a lease; one that stops renewing (killed, paused, cut
- *   off) is taken out by the others after the lease: its names are freed
- *   and its users announced as gone, by exactly one of them. A node that
- *   cannot renew for a whole lease stops acting for the cluster (its users
- *   get ERR cluster-unavailable) until it has rejoined.
+ *   that lost Redis for a while reads on from where it stopped. Each entry
+ *   names the process that wrote it, which skips it.
+ * - Each node holds a claim on its id, its lease (NodeLease); one that stops
+ *   renewing (killed, paused, cut off) is taken out by the others after the
+ *   lease: its names are freed and its users announced as gone, by exactly
+ *   one of them. A node that has not renewed for a whole lease stops acting
+ *   for the cluster (its users get ERR cluster-unavailable) until it has
+ *   rejoined; one whose id another process took meanwhile stops for good.
  * - Lines for this node's own users never leave the process.
  */
 export class RedisCluster implements PresencePort, DeliveryPort {
@@ -75,15 +78,17 @@ export class RedisCluster implements PresencePort, DeliveryPort {
   private readonly local = new InProcessDelivery();
   /** Names logged in at this node, by key, with their login sequence. */
   private readonly names = new Map<string, { readonly name: string; seq: number }>();
-  private readonly redis: Redis & ScriptCommands;
+  private readonly redis: ScriptedRedis;
   private readonly reader: Redis;
-  private connected = false;
-  private running = false;
+  private readonly lease: NodeLease;
+  /** Takes the URL's password out of any text printed. */
+  private readonly scrub: (text: string) => string;
+  private state: State = "new";
   private rejoining = false;
   private lastId = "0";
   private serverRunId = "";
-  private lastRenewal = 0;
   private inFlight = 0;
+  private lastConnectionError: unknown = null;
   private readonly timers: NodeJS.Timeout[] = [];
   /** Names to free once Redis is back: users who left meanwhile, and claims whose outcome was not heard. */
   private readonly waitingReleases = new Set<string>();
@@ -94,9 +99,11 @@ export class RedisCluster implements PresencePort, DeliveryPort {
     private readonly logger: LoggerPort,
     private readonly metrics: MetricsPort,
   ) {
+    if (!isRedisUrl(options.url)) throw new Error(`not a Redis URL (redis://[user:password@]host[:port][/db]): ${redactUrl(options.url)}`);
     this.nodeId = options.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
     this.prefix = options.prefix ?? "chat:";
     this.maxlen = String(options.streamLength ?? 100_000);
+    this.scrub = secretScrubber(options.url);
     // No offline queue and no resending after a reconnection: while Redis is
     // away a command fails at once and the client is told, rather than the
     // command waiting unseen or running twice. A command without a reply in
@@ -109,22 +116,36 @@ export class RedisCluster implements PresencePort, DeliveryPort {
       keepAlive: 10_000,
       retryStrategy: (attempt: number) => Math.min(100 * attempt, 2000),
     };
-    this.redis = new Redis(options.url, { ...settings, commandTimeout: COMMAND_TIMEOUT_MS }) as Redis & ScriptCommands;
+    this.redis = withScripts(new Redis(options.url, { ...settings, commandTimeout: COMMAND_TIMEOUT_MS }));
     this.reader = new Redis(options.url, { ...settings, commandTimeout: READ_BLOCK_MS + COMMAND_TIMEOUT_MS });
     // Connection errors come again at every reconnection attempt; the loss
     // itself is logged once (lost()), the details at debug level.
     for (const connection of [this.redis, this.reader]) {
-      connection.on("error", (error: Error) => this.logger.debug({ err: error }, "redis connection error"));
+      connection.on("error", (error: Error) => {
+        this.lastConnectionError = error;
+        this.logger.debug({ err: this.loggable(error) }, "redis connection error");
+      });
     }
-    const scripts = { chatClaim: CLAIM, chatRelease: RELEASE, chatReap: REAP, chatRenew: RENEW };
-    for (const [name, lua] of Object.entries({ ...scripts, chatJoinGroup: JOIN_GROUP, chatLeaveGroup: LEAVE_GROUP })) {
-      this.redis.defineCommand(name, { numberOfKeys: 0, lua });
-    }
+    this.lease = new NodeLease(this.redis, { prefix: this.prefix, nodeId: this.nodeId, leaseMs: options.leaseMs, maxlen: this.maxlen }, logger);
   }
 
-  /** Joins the cluster; rejects when Redis cannot be reached. */
+  /** The Redis URL as it may be printed: without its password. */
+  private get redisUrl(): string {
+    return redactUrl(this.options.url);
+  }
+
+  /** Whether another process took this node's id while it ran: it no longer acts for the cluster. */
+  get displaced(): boolean {
+    return this.state === "displaced";
+  }
+
+  /**
+   * Joins the cluster; rejects when Redis cannot be reached, or when a live
+   * process holds this node's id (after waiting, at most a lease, for the
+   * claim of a run of this node that died to run out).
+   */
   async start(): Promise<void> {
-    this.running = true;
+    this.state = "joining";
     const timeout = setTimeout(() => {
       this.redis.disconnect();
       this.reader.disconnect();
@@ -132,39 +153,44 @@ export class RedisCluster implements PresencePort, DeliveryPort {
     try {
       await Promise.all([this.redis.connect(), this.reader.connect()]);
     } catch (error) {
-      this.running = false;
-      throw new Error(`cannot reach Redis at ${this.options.url}: ${(error as Error).message}`);
+      this.abandonStart();
+      // The connection's own error says more than "Connection is closed".
+      throw new Error(`cannot reach Redis at ${this.redisUrl}: ${this.loggable(this.lastConnectionError ?? error).message}`);
     } finally {
       clearTimeout(timeout);
     }
-    // A previous run under the same id (restarted before its lease ran
-    // out) left its users behind: they are gone, and announced.
-    const leftover = await this.redis.chatReap(this.prefix, this.nodeId, this.maxlen, "force");
-    if (leftover.length > 0) this.logger.warn({ node: this.nodeId, users: leftover.length }, "cleared what a previous run of this node left");
-    // Read from now on: what was said before this node joined is not for it.
-    this.serverRunId = await this.runId();
-    this.lastId = await this.newestId();
-    await this.register();
+    try {
+      await this.lease.claim(() => this.state !== "joining");
+      // A previous run under this id (it died, its lease ran out, nobody
+      // took it out yet) left its users behind: they are gone, and announced.
+      const leftover = await this.lease.clearPreviousRun();
+      if (leftover.length > 0) this.logger.warn({ node: this.nodeId, users: leftover.length }, "cleared what a previous run of this node left");
+      // Read from now on: what was said before this node joined is not for it.
+      this.serverRunId = await this.runId();
+      this.lastId = await this.newestId();
+    } catch (error) {
+      this.abandonStart();
+      if (error instanceof NodeIdTakenError) throw error;
+      throw new Error(`cannot join the cluster through Redis at ${this.redisUrl}: ${this.loggable(error).message}`);
+    }
     this.markConnected();
     this.redis.on("close", () => this.lost("the connection to Redis closed"));
     this.redis.on("ready", () => void this.rejoin());
     void this.read();
     const beat = Math.max(50, Math.floor(this.options.leaseMs / 3));
     this.timers.push(setInterval(() => void this.beat(), beat).unref());
-    this.logger.info({ node: this.nodeId, redis: redact(this.options.url) }, "joined the cluster");
+    this.logger.info({ node: this.nodeId, redis: this.redisUrl }, "joined the cluster");
   }
 
   /** Leaves the cluster: the node's own entries go; its users have left already. */
   async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
+    if (this.state === "new" || this.state === "stopped") return;
+    const wasIn = this.state === "in";
+    this.state = "stopped";
     for (const timer of this.timers) clearInterval(timer);
-    if (this.connected) {
-      await Promise.allSettled([...this.names.values()].map(({ name }) => this.redis.chatRelease(this.prefix, this.nodeId, name, this.maxlen)));
-      await Promise.allSettled([
-        this.redis.del(this.key(`node:${this.nodeId}`), this.key(`node-users:${this.nodeId}`)),
-        this.redis.srem(this.key("nodes"), this.nodeId),
-      ]);
+    if (wasIn) {
+      await Promise.allSettled([...this.names.values()].map(({ name }) => this.redis.chatRelease(this.prefix, this.nodeId, this.lease.token, name, this.maxlen)));
+      await this.lease.leave().catch(() => undefined);
     }
     this.reader.disconnect();
     await this.redis.quit().catch(() => this.redis.disconnect());
@@ -175,15 +201,19 @@ export class RedisCluster implements PresencePort, DeliveryPort {
   async claim(username: string): Promise<boolean> {
     let seq: number;
     try {
-      seq = await this.call(() => this.redis.chatClaim(this.prefix, this.nodeId, username, "login", 0));
+      seq = await this.call(() => this.redis.chatClaim(this.prefix, this.nodeId, this.lease.token, username, "login", 0));
     } catch (error) {
       // The claim may have happened without its reply reaching us: free it
       // later, unless a user here holds the name by then.
-      if (this.running) this.waitingReleases.add(username);
+      if (this.state !== "stopped") this.waitingReleases.add(username);
       throw error;
     }
+    if (seq === NOT_HOLDING_CLAIM) {
+      this.lost("this node's claim on its id lapsed");
+      throw new UnavailableError(UNREACHABLE);
+    }
     if (seq === 0) return false;
-    if (!this.running) {
+    if (this.state === "stopped") {
       this.waitingReleases.add(username);
       return false;
     }
@@ -193,13 +223,18 @@ export class RedisCluster implements PresencePort, DeliveryPort {
 
   release(username: string): void {
     this.names.delete(nameKey(username));
-    if (!this.connected) {
+    if (!this.acting()) {
       this.waitingReleases.add(username);
       return;
     }
-    this.redis
-      .chatRelease(this.prefix, this.nodeId, username, this.maxlen)
-      .catch(() => this.waitingReleases.add(username));
+    this.redis.chatRelease(this.prefix, this.nodeId, this.lease.token, username, this.maxlen).then(
+      (released) => {
+        if (released !== NOT_HOLDING_CLAIM) return;
+        this.waitingReleases.add(username);
+        this.lost("this node's claim on its id lapsed");
+      },
+      () => this.waitingReleases.add(username),
+    );
   }
 
   list(): Promise<readonly string[]> {
@@ -280,24 +315,42 @@ export class RedisCluster implements PresencePort, DeliveryPort {
     return `${this.prefix}${name}`;
   }
 
+  /** An ioredis error as it may be logged: no command arguments, no password. */
+  private loggable(error: unknown): { message: string; code?: string } {
+    return loggableError(error, this.scrub);
+  }
+
+  /**
+   * Whether this node may act for the cluster now: it is in, and its lease
+   * has not run out by its own clock. A node that was paused past its lease
+   * finds out here, before it sends anything: the others may have taken it
+   * out, or another process may hold its id now.
+   */
+  private acting(): boolean {
+    if (this.state !== "in") return false;
+    if (this.lease.current) return true;
+    this.lost("its lease ran out before it was renewed (was the process paused?)");
+    return false;
+  }
+
   /** Runs a Redis command for a client; a failure to reach Redis becomes UnavailableError. */
   private async call<T>(command: () => Promise<T>): Promise<T> {
-    if (!this.connected) throw new UnavailableError(UNREACHABLE);
+    if (!this.acting()) throw new UnavailableError(UNREACHABLE);
     try {
       return await command();
     } catch (error) {
-      throw new UnavailableError(`${UNREACHABLE} (${(error as Error).message})`);
+      throw new UnavailableError(`${UNREACHABLE} (${this.loggable(error).message})`);
     }
   }
 
   /** Appends a line for other nodes, after local delivery, so that this node's users have it either way. */
   private publish(kind: string, target: string, line: Uint8Array): void {
-    if (!this.connected) throw new UnavailableError(UNREACHABLE);
+    if (!this.acting()) throw new UnavailableError(UNREACHABLE);
     if (this.inFlight >= MAX_IN_FLIGHT) throw new UnavailableError("the cluster (Redis) is not keeping up; delivered to this node's users only");
     this.inFlight++;
     this.redis
-      .xadd(this.key("bus"), "MAXLEN", "~", this.maxlen, "*", "o", this.nodeId, "k", kind, "t", target, "l", Buffer.from(line))
-      .catch((error: Error) => this.logger.warn({ err: error }, "a line for other nodes may be lost"))
+      .xadd(this.key("bus"), "MAXLEN", "~", this.maxlen, "*", "o", this.lease.token, "k", kind, "t", target, "l", Buffer.from(line))
+      .catch((error: unknown) => this.logger.warn({ err: this.loggable(error) }, "a line for other nodes may be lost"))
       .finally(() => this.inFlight--);
   }
 
@@ -311,53 +364,47 @@ export class RedisCluster implements PresencePort, DeliveryPort {
     return /run_id:(\w+)/.exec(await this.redis.info("server"))?.[1] ?? "";
   }
 
-  private async register(): Promise<void> {
-    await this.redis.sadd(this.key("nodes"), this.nodeId);
-    await this.redis.chatRenew(this.prefix, this.nodeId, this.options.leaseMs);
-    this.lastRenewal = Date.now();
+  /** A start that failed: nothing is left trying to reach Redis. */
+  private abandonStart(): void {
+    this.state = "stopped";
+    this.redis.disconnect();
+    this.reader.disconnect();
   }
 
   /** Every third of the lease: renew it, and take out the nodes whose lease ran out. */
   private async beat(): Promise<void> {
-    if (!this.connected) return;
+    if (this.state !== "in") return;
     try {
-      if ((await this.redis.chatRenew(this.prefix, this.nodeId, this.options.leaseMs)) === 0) {
-        this.lost("this node was taken out of the cluster (it could not renew its lease in time)");
-        return;
-      }
-      this.lastRenewal = Date.now();
+      const renewal = await this.lease.renew();
+      if (renewal === "taken") return this.displace();
+      if (renewal === "lapsed") return this.lost("its lease ran out before it was renewed: the others may have taken it out");
       await this.releaseWaiting();
-      await this.reapDeadNodes();
+      await this.lease.reapDeadNodes();
     } catch {
       // Past a whole lease without renewing, the others may have taken this
       // node out: it must not go on acting for the cluster.
-      if (Date.now() - this.lastRenewal > this.options.leaseMs) this.lost("could not renew the lease for a whole lease");
+      if (!this.lease.current) this.lost("could not renew the lease for a whole lease");
     }
   }
 
   /** Frees the names waiting for it, but for any a user here holds by now. */
   private async releaseWaiting(): Promise<void> {
     for (const name of [...this.waitingReleases]) {
-      if (!this.names.has(nameKey(name))) await this.redis.chatRelease(this.prefix, this.nodeId, name, this.maxlen);
+      if (!this.names.has(nameKey(name))) {
+        const released = await this.redis.chatRelease(this.prefix, this.nodeId, this.lease.token, name, this.maxlen);
+        if (released === NOT_HOLDING_CLAIM) throw new Error("this node's claim on its id lapsed");
+      }
       this.waitingReleases.delete(name);
     }
   }
 
-  private async reapDeadNodes(): Promise<void> {
-    const nodes = (await this.redis.smembers(this.key("nodes"))).filter((node) => node !== this.nodeId);
-    for (const node of nodes) {
-      if ((await this.redis.exists(this.key(`node:${node}`))) === 1) continue;
-      const gone = await this.redis.chatReap(this.prefix, node, this.maxlen, "expired");
-      if (gone.length > 0) this.logger.warn({ node, users: gone.length }, "a node stopped beating: its users are gone");
-    }
-  }
-
-  /** Reads the other nodes' lines, from where it stopped, until stopped. */
+  /** Reads the other nodes' lines, from where it stopped, while in the cluster or trying to get back. */
   private async read(): Promise<void> {
     const stream = this.key("bus");
-    while (this.running) {
+    while (this.reading()) {
       try {
         const result = await this.reader.xreadBuffer("COUNT", 1000, "BLOCK", READ_BLOCK_MS, "STREAMS", stream, this.lastId);
+        if (!this.reading()) return;
         for (const [, entries] of result ?? []) {
           for (const [id, fields] of entries) {
             this.lastId = id.toString();
@@ -365,15 +412,19 @@ export class RedisCluster implements PresencePort, DeliveryPort {
           }
         }
       } catch {
-        if (this.running) await sleep(200);
+        if (this.reading()) await sleep(200);
       }
     }
   }
 
-  /** One entry: origin node, kind, target, line (in that order, as written). */
+  private reading(): boolean {
+    return this.state === "in" || this.state === "out";
+  }
+
+  /** One entry: origin process, kind, target, line (in that order, as written). */
   private take(fields: Buffer[]): void {
     const origin = fields[1]!.toString();
-    if (origin === this.nodeId) return; // this node's own users had it when it was sent
+    if (origin === this.lease.token) return; // this node's own users had it when it was sent
     const kind = fields[3]!.toString();
     const target = fields[5]!.toString();
     if (kind === EVERYONE) this.local.broadcast(fields[7]!);
@@ -385,36 +436,54 @@ export class RedisCluster implements PresencePort, DeliveryPort {
   }
 
   private markConnected(): void {
-    this.connected = true;
+    this.state = "in";
     this.metrics.clusterConnected(true);
   }
 
   private lost(why: string): void {
-    if (!this.connected || !this.running) return;
-    this.connected = false;
+    if (this.state !== "in") return;
+    this.state = "out";
     this.metrics.clusterConnected(false);
     this.logger.warn({ node: this.nodeId, why }, "lost the cluster (Redis): serving this node's users alone");
     void this.rejoin();
   }
 
   /**
-   * Back in the cluster, retried until it works: renew the lease, put this
+   * Another process holds this node's id: this one was paused or cut off
+   * past its lease, and a process started under the same id meanwhile. It
+   * stops acting for the cluster for good, rather than fight over the id:
+   * no more Redis, its users are served alone.
+   */
+  private displace(): void {
+    if (this.state === "displaced" || this.state === "stopped") return;
+    this.state = "displaced";
+    this.metrics.clusterConnected(false);
+    this.logger.error(
+      { node: this.nodeId, redis: this.redisUrl },
+      "another process holds this node's id in Redis (this one was paused or cut off past its lease): it no longer acts for the cluster and serves its users alone; restart it",
+    );
+    this.reader.disconnect();
+    this.redis.disconnect();
+  }
+
+  /**
+   * Back in the cluster, retried until it works: claim the id again, put this
    * node's users (and their groups) back in the registry, keeping their
    * login order (the others may have taken them out, or Redis may have
    * restarted empty), and free the names of those who left meanwhile (which
    * announces them, unless a reap did already).
    */
   private async rejoin(): Promise<void> {
-    if (!this.running || this.connected || this.rejoining) return;
+    if (this.state !== "out" || this.rejoining) return;
     this.rejoining = true;
     try {
-      while (this.running && !this.connected) {
+      while (this.state === "out") {
         if (this.redis.status === "ready") {
           try {
             await this.rejoinOnce();
             return;
           } catch (error) {
-            this.logger.warn({ err: error }, "could not rejoin the cluster yet");
+            this.logger.warn({ err: this.loggable(error) }, "could not rejoin the cluster yet");
           }
         }
         await sleep(REJOIN_RETRY_MS);
@@ -431,9 +500,10 @@ export class RedisCluster implements PresencePort, DeliveryPort {
       this.serverRunId = runId;
       this.lastId = "0";
     }
-    await this.register();
+    if (!(await this.lease.rejoin())) return this.displace();
     for (const [key, entry] of this.names) {
-      const seq = await this.redis.chatClaim(this.prefix, this.nodeId, entry.name, "reclaim", entry.seq);
+      const seq = await this.redis.chatClaim(this.prefix, this.nodeId, this.lease.token, entry.name, "reclaim", entry.seq);
+      if (seq === NOT_HOLDING_CLAIM) throw new Error("this node's claim on its id lapsed");
       if (seq > 0) {
         entry.seq = seq;
         continue;
@@ -446,12 +516,8 @@ export class RedisCluster implements PresencePort, DeliveryPort {
       await this.redis.chatJoinGroup(this.prefix, nameKey(group), group, name);
     }
     await this.releaseWaiting();
+    if (this.state !== "out") return;
     this.markConnected();
     this.logger.info({ node: this.nodeId, users: this.names.size }, "back in the cluster");
   }
-}
-
-/** A Redis URL without its password, for logs. */
-function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
 }

@@ -1,9 +1,12 @@
+import type Redis from "ioredis";
+
 /**
  * The cluster's registry in Redis, changed only by these scripts so that
  * every change is atomic (Redis runs a script alone). Keys, under a prefix:
  *
  *   bus                  the stream every node reads (see redis-cluster.ts)
- *   node:<id>            a node's lease: present while it beats
+ *   node:<id>            a node's claim on its id, and its lease: the random
+ *                        token of the process holding it, expiring unless renewed
  *   nodes                set of the node ids in the cluster
  *   node-users:<id>      set of the names logged in at that node
  *   name:<lower>         the node holding a username
@@ -15,15 +18,43 @@
  *
  * One Redis, not Redis Cluster: the scripts touch keys they compute.
  *
+ * A process changes the registry for its node only while it holds the
+ * node's claim (the scripts check the token): a process that was paused past
+ * its lease, and whose id another process took meanwhile, cannot free or
+ * take names in that node's name.
+ *
  * A departure is written to the bus in the same script that frees the name
- * (an entry of kind "D" naming the user and the node it was on), so that a
- * name is never freed without everyone being told, even if the node that
- * frees it dies right after.
+ * (an entry of kind "D" naming the user), so that a name is never freed
+ * without everyone being told, even if the node that frees it dies right
+ * after. Its origin is the process that freed it (which told its own users
+ * already), or "" when a node is reaped (nobody has told anyone yet).
  */
+
+/** The commands these scripts become on a connection (ioredis `defineCommand`). */
+export interface ScriptCommands {
+  chatJoinNode(prefix: string, node: string, token: string, leaseMs: number): Promise<number>;
+  chatRenew(prefix: string, node: string, token: string, leaseMs: number): Promise<number>;
+  chatLeaveNode(prefix: string, node: string, token: string): Promise<number>;
+  chatClearPreviousRun(prefix: string, node: string, token: string, maxlen: string): Promise<string[]>;
+  chatReap(prefix: string, node: string, maxlen: string): Promise<string[]>;
+  chatClaim(prefix: string, node: string, token: string, name: string, mode: "login" | "reclaim", seq: number): Promise<number>;
+  chatRelease(prefix: string, node: string, token: string, name: string, maxlen: string): Promise<number>;
+  chatJoinGroup(prefix: string, group: string, shown: string, name: string): Promise<number>;
+  chatLeaveGroup(prefix: string, group: string, name: string): Promise<number>;
+}
+
+export type ScriptedRedis = Redis & ScriptCommands;
+
+/** Whether the process with this token holds the node's claim. */
+const HOLDS_CLAIM = `
+local function holds_claim(prefix, node, token)
+  return redis.call('GET', prefix .. 'node:' .. node) == token
+end
+`;
 
 /** Removes a user from the registry, groups included, and announces it. */
 const FORGET_USER = `
-local function forget_user(prefix, node, name, maxlen)
+local function forget_user(prefix, node, name, maxlen, origin)
   local lower = string.lower(name)
   redis.call('DEL', prefix .. 'name:' .. lower)
   redis.call('ZREM', prefix .. 'logins', name)
@@ -35,19 +66,104 @@ local function forget_user(prefix, node, name, maxlen)
     if redis.call('SCARD', members) == 0 then redis.call('HDEL', prefix .. 'group-names', group) end
   end
   redis.call('DEL', memberships)
-  redis.call('XADD', prefix .. 'bus', 'MAXLEN', '~', maxlen, '*', 'o', node, 'k', 'D', 't', name, 'l', '')
+  redis.call('XADD', prefix .. 'bus', 'MAXLEN', '~', maxlen, '*', 'o', origin, 'k', 'D', 't', name, 'l', '')
+end
+
+local function forget_node_users(prefix, node, maxlen)
+  local gone = {}
+  for _, name in ipairs(redis.call('SMEMBERS', prefix .. 'node-users:' .. node)) do
+    if redis.call('GET', prefix .. 'name:' .. string.lower(name)) == node then
+      forget_user(prefix, node, name, maxlen, '')
+      table.insert(gone, name)
+    end
+  end
+  redis.call('DEL', prefix .. 'node-users:' .. node)
+  return gone
 end
 `;
 
 /**
- * Claims a name for a node: exactly one of any number of concurrent claims
- * wins. ARGV: prefix, node id, name, mode, login sequence. Returns the
- * name's login sequence if claimed, 0 if held. Mode "reclaim" (a node
- * putting its users back after losing Redis) also succeeds when this node
- * holds the name already, and keeps the sequence given (the login order).
+ * Claims a node's id for a process (at start, and when it rejoins): set if
+ * free or held by this process already, with the lease as its expiry.
+ * ARGV: prefix, node id, the process's token, lease in ms. Returns 0 if
+ * claimed; else how many ms the holder's claim runs unless renewed.
  */
-export const CLAIM = `
-local prefix, node, name, mode, seq = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+export const JOIN_NODE = `
+local prefix, node, token, lease = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local key = prefix .. 'node:' .. node
+local holder = redis.call('GET', key)
+if holder and holder ~= token then
+  local left = redis.call('PTTL', key)
+  if left < 1 then return tonumber(lease) end
+  return left
+end
+redis.call('SET', key, token, 'PX', lease)
+redis.call('SADD', prefix .. 'nodes', node)
+return 0
+`;
+
+/**
+ * Renews a node's lease, if this process still holds its claim.
+ * ARGV: prefix, node id, the process's token, lease in ms. Returns 1 if
+ * renewed; 0 if the claim lapsed (not renewed for a lease: the others may
+ * have taken the node out, so it must rejoin); -1 if another process holds
+ * the id now.
+ */
+export const RENEW = `${HOLDS_CLAIM}
+local prefix, node, token, lease = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local key = prefix .. 'node:' .. node
+if holds_claim(prefix, node, token) then
+  redis.call('PEXPIRE', key, lease)
+  return 1
+end
+if redis.call('EXISTS', key) == 1 then return -1 end
+return 0
+`;
+
+/** A node leaving the cluster: its claim, its entry. ARGV: prefix, node id, token. Returns 1 if it held the claim. */
+export const LEAVE_NODE = `${HOLDS_CLAIM}
+local prefix, node, token = ARGV[1], ARGV[2], ARGV[3]
+if not holds_claim(prefix, node, token) then return 0 end
+redis.call('DEL', prefix .. 'node:' .. node, prefix .. 'node-users:' .. node)
+redis.call('SREM', prefix .. 'nodes', node)
+return 1
+`;
+
+/**
+ * A process that has just claimed its node's id clears what a previous run
+ * under that id left (it died, and its lease ran out, but nobody reaped it
+ * yet): its users are gone, and announced. ARGV: prefix, node id, token,
+ * stream length. Returns their names.
+ */
+export const CLEAR_PREVIOUS_RUN = `${HOLDS_CLAIM}${FORGET_USER}
+local prefix, node, token, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+if not holds_claim(prefix, node, token) then return {} end
+return forget_node_users(prefix, node, maxlen)
+`;
+
+/**
+ * Takes a node whose lease ran out out of the cluster with its users,
+ * announcing each; returns their names. Only once (whichever node gets there
+ * first). ARGV: prefix, node id, stream length.
+ */
+export const REAP = `${FORGET_USER}
+local prefix, node, maxlen = ARGV[1], ARGV[2], ARGV[3]
+if redis.call('EXISTS', prefix .. 'node:' .. node) == 1 then return {} end
+if redis.call('SREM', prefix .. 'nodes', node) == 0 then return {} end
+return forget_node_users(prefix, node, maxlen)
+`;
+
+/**
+ * Claims a name for a node: exactly one of any number of concurrent claims
+ * wins. ARGV: prefix, node id, token, name, mode, login sequence. Returns the
+ * name's login sequence if claimed, 0 if held, -1 if this process does not
+ * hold its node's claim. Mode "reclaim" (a node putting its users back after
+ * losing Redis) also succeeds when this node holds the name already, and
+ * keeps the sequence given (the login order).
+ */
+export const CLAIM = `${HOLDS_CLAIM}
+local prefix, node, token, name, mode, seq = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
+if not holds_claim(prefix, node, token) then return -1 end
 local key = prefix .. 'name:' .. string.lower(name)
 local holder = redis.call('GET', key)
 if holder and not (holder == node and mode == 'reclaim') then return 0 end
@@ -58,50 +174,17 @@ redis.call('SADD', prefix .. 'node-users:' .. node, name)
 return seq
 `;
 
-/** Frees a name this node holds, and announces the departure. ARGV: prefix, node id, name, stream length. */
-export const RELEASE = `${FORGET_USER}
-local prefix, node, name, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+/**
+ * Frees a name this node holds, and announces the departure (as from this
+ * process, whose users were told already). ARGV: prefix, node id, token,
+ * name, stream length. Returns 1 if freed, 0 if the node did not hold it, -1
+ * if this process does not hold its node's claim.
+ */
+export const RELEASE = `${HOLDS_CLAIM}${FORGET_USER}
+local prefix, node, token, name, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+if not holds_claim(prefix, node, token) then return -1 end
 if redis.call('GET', prefix .. 'name:' .. string.lower(name)) ~= node then return 0 end
-forget_user(prefix, node, name, maxlen)
-return 1
-`;
-
-/**
- * Takes a node out of the cluster with its users, announcing each; returns
- * their names. Unless forced, only a node whose lease ran out, and only
- * once (whichever node gets there first). Forced: a node starting again
- * under the same id clears what its previous run left.
- * ARGV: prefix, node id, stream length, "force" or "expired".
- */
-export const REAP = `${FORGET_USER}
-local prefix, node, maxlen, force = ARGV[1], ARGV[2], ARGV[3], ARGV[4] == 'force'
-if not force then
-  if redis.call('EXISTS', prefix .. 'node:' .. node) == 1 then return {} end
-  if redis.call('SREM', prefix .. 'nodes', node) == 0 then return {} end
-else
-  redis.call('SREM', prefix .. 'nodes', node)
-  redis.call('DEL', prefix .. 'node:' .. node)
-end
-local gone = {}
-for _, name in ipairs(redis.call('SMEMBERS', prefix .. 'node-users:' .. node)) do
-  if redis.call('GET', prefix .. 'name:' .. string.lower(name)) == node then
-    forget_user(prefix, node, name, maxlen)
-    table.insert(gone, name)
-  end
-end
-redis.call('DEL', prefix .. 'node-users:' .. node)
-return gone
-`;
-
-/**
- * Renews a node's lease, unless the node was taken out of the cluster
- * (reaped while it could not beat: paused, cut off); then it must rejoin.
- * ARGV: prefix, node id, lease in ms. Returns 1 if renewed.
- */
-export const RENEW = `
-local prefix, node, lease = ARGV[1], ARGV[2], ARGV[3]
-if redis.call('SISMEMBER', prefix .. 'nodes', node) == 0 then return 0 end
-redis.call('SET', prefix .. 'node:' .. node, '1', 'PX', lease)
+forget_user(prefix, node, name, maxlen, token)
 return 1
 `;
 
@@ -123,3 +206,21 @@ if redis.call('SCARD', members) == 0 then redis.call('HDEL', prefix .. 'group-na
 redis.call('SREM', prefix .. 'user-groups:' .. string.lower(name), group)
 return 1
 `;
+
+const SCRIPTS: Record<keyof ScriptCommands, string> = {
+  chatJoinNode: JOIN_NODE,
+  chatRenew: RENEW,
+  chatLeaveNode: LEAVE_NODE,
+  chatClearPreviousRun: CLEAR_PREVIOUS_RUN,
+  chatReap: REAP,
+  chatClaim: CLAIM,
+  chatRelease: RELEASE,
+  chatJoinGroup: JOIN_GROUP,
+  chatLeaveGroup: LEAVE_GROUP,
+};
+
+/** Defines every script on a connection, as a command run by its SHA. */
+export function withScripts(redis: Redis): ScriptedRedis {
+  for (const [name, lua] of Object.entries(SCRIPTS)) redis.defineCommand(name, { numberOfKeys: 0, lua });
+  return redis as ScriptedRedis;
+}

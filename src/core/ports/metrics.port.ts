@@ -5,8 +5,13 @@
  */
 export interface MetricsPort {
   connectionOpened(): void;
-  /** `reason`: quit, idle, client-closed, error, send-queue, shutdown. */
+  /**
+   * `reason`: one of DISCONNECT_REASONS, or whatever a plugin gave to
+   * `session.end(reason)`: an adapter must not trust it to be one of them.
+   */
   connectionClosed(reason: string): void;
+  /** A connection turned away at its accept, or dropped before its handshake was done. */
+  connectionRefused(reason: RefusalReason): void;
   userLoggedIn(): void;
   userLeft(): void;
   linesReceived(count: number): void;
@@ -15,3 +20,18 @@ export interface MetricsPort {
   /** Whether the cluster's shared store is reachable (only a clustered node reports it). */
   clusterConnected(connected: boolean): void;
 }
+
+/** Why the server closes a connection (a plugin may pass any other reason; count it as "other"). */
+export const DISCONNECT_REASONS = ["quit", "idle", "client-closed", "error", "send-queue", "shutdown", "evicted"] as const;
+
+/** Why the server turns a connection away before it becomes a session (the refusals, and handshakes that failed). */
+export const REFUSAL_REASONS = [
+  "server-full",
+  "too-many-connections",
+  "connection-rate-exceeded",
+  "server-shutdown",
+  "handshake-failed",
+  "handshake-timeout",
+] as const;
+
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
