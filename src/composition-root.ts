@@ -22,6 +22,7 @@ import type { MetricsPort } from "./core/ports/metrics.port";
 import type { PresencePort } from "./core/ports/presence.port";
 import type { ListeningAddress, TransportPort } from "./core/ports/transport.port";
 import { Room } from "./core/room";
+import { turnOutputLimit } from "./core/session";
 import { DEFAULT_CORE_SETTINGS, type CoreSettings } from "./core/settings";
 import { TOKENS } from "./core/tokens";
 import { ConfigError } from "./config";
@@ -141,7 +142,8 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
   const prometheus = settings.metrics === undefined ? null : new PrometheusMetrics();
   const metrics = overrides.metrics ?? prometheus ?? new NoMetrics();
   container.register(TOKENS.Metrics, { useValue: metrics });
-  const cluster = settings.redis === undefined ? null : new RedisCluster(settings.redis, logger, metrics);
+  const cluster =
+    settings.redis === undefined ? null : new RedisCluster({ ...settings.redis, turnBytes: turnOutputLimit(settings) }, logger, metrics);
   container.register(TOKENS.Presence, { useValue: overrides.presence ?? cluster ?? new InProcessPresence() });
   container.register(TOKENS.Delivery, { useValue: overrides.delivery ?? cluster ?? new InProcessDelivery() });
 

@@ -14,7 +14,7 @@ import type { DeliveryPort } from "./ports/delivery.port";
 import type { LoggerPort } from "./ports/logger.port";
 import type { MetricsPort } from "./ports/metrics.port";
 import type { PresencePort } from "./ports/presence.port";
-import { SharedLines } from "./protocol/shared-lines";
+import { everyoneLines } from "./protocol/shared-lines";
 import { encodeLineAlone, isValidUsername } from "./protocol/text";
 import { Session } from "./session";
 import { TOKENS } from "./tokens";
@@ -30,8 +30,6 @@ const GONE: SendResult = Object.freeze({ status: "gone" });
  */
 @injectable()
 export class Room implements RoomApi {
-  /** Lines to everyone: every recipient gets them all, so they share memory (see SharedLines). */
-  private readonly everyoneLines = new SharedLines();
   /** Users who left and are yet to be announced. */
   private departures: DisconnectEvent[] = [];
 
@@ -42,7 +40,7 @@ export class Room implements RoomApi {
     @inject(TOKENS.Metrics) private readonly metrics: MetricsPort,
     private readonly hooks: PluginHooks,
   ) {
-    delivery.setDepartureLine(this.departureLine);
+    delivery.setDepartureLines(departureLines);
   }
 
   async login(handle: SessionHandle, username: string): Promise<LoginResult> {
@@ -136,17 +134,16 @@ export class Room implements RoomApi {
 
   /** A line to everyone goes into the shared slabs; any other into memory of its own. */
   private encodeFor(to: MessageTarget, line: string): Uint8Array {
-    return to.kind === "everyone" ? this.everyoneLines.encode(line) : encodeLineAlone(line);
+    return to.kind === "everyone" ? everyoneLines.encode(line) : encodeLineAlone(line);
   }
 
-  private readonly departureLine = (username: string): Uint8Array => this.everyoneLines.encode(departureText(username));
 
   private readonly announceDepartures = (): void => {
     const departures = this.departures;
     this.departures = [];
     const usernames = departures.map(({ username }) => username);
     try {
-      this.delivery.announceDepartures(usernames, this.everyoneLines.encode(usernames.map(departureText).join("\n")));
+      this.delivery.announceDepartures(usernames, departureLines(usernames));
     } catch (error) {
       // Nobody's connection is to blame: log it, and go on.
       this.logger.error({ users: usernames, err: error }, "announcing departures failed");
@@ -175,8 +172,9 @@ export class Room implements RoomApi {
 }
 
 
-function departureText(username: string): string {
-  return `INFO ${username} disconnected`;
+/** One line to everyone for each user who left, in one buffer. */
+function departureLines(usernames: readonly string[]): Uint8Array {
+  return everyoneLines.encode(usernames.map((username) => `INFO ${username} disconnected`).join("\n"));
 }
 
 function asSession(handle: SessionHandle): Session {

@@ -43,6 +43,28 @@ describeCluster("a cluster of servers through Redis", () => {
     expect(await client.readLine()).toBe("PONG");
   }
 
+  it("hands a burst from another node to this node's readers a turn's worth at a time: none is dropped", async () => {
+    // The stream gives a node up to 1000 lines at once; handed over in one
+    // turn, 800 KB each, they would overflow every reader's 64 KB queue.
+    const [a, b] = await Promise.all([startNode("a", "--max-send-queue", "65536"), startNode("b", "--max-send-queue", "65536")]);
+    const readers = await Promise.all(["r1", "r2"].map((name) => TcpClient.login(b.port, name)));
+    const senders = await Promise.all(Array.from({ length: 10 }, (_, i) => TcpClient.login(a.port, `s${i}`)));
+    const text = (sender: number, line: number): string => `${line} ${"x".repeat(4000)} ${sender}`;
+    await Promise.all(
+      senders.map((sender, s) => sender.write(Array.from({ length: 20 }, (_, line) => `MSG ${text(s, line)}\n`).join(""))),
+    );
+    for (const reader of readers) {
+      const lines = await reader.readLines(200);
+      for (let s = 0; s < senders.length; s++) {
+        expect(lines.filter((line) => line.startsWith(`MSG s${s} `))).toEqual(
+          Array.from({ length: 20 }, (_, line) => `MSG s${s} ${text(s, line)}`),
+        );
+      }
+      await nothingMore(reader);
+    }
+    expect(b.node.logs().filter((log) => log.msg === "send queue exceeded")).toEqual([]);
+  }, SLOW_TEST_MS);
+
   it("delivers MSG to every user on every node exactly once, in the order sent, and WHO lists them all", async () => {
     const [a, b, c] = await Promise.all([startNode("a"), startNode("b"), startNode("c")]);
     const alice = await TcpClient.login(a.port, "alice");

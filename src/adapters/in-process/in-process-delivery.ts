@@ -42,7 +42,7 @@ export class InProcessDelivery implements DeliveryPort {
   }
 
   /** One process has no other nodes to hear departures from. */
-  setDepartureLine(): void {}
+  setDepartureLines(): void {}
 
   sendTo(username: string, line: Uint8Array): Promise<boolean> {
     const recipient = this.byName.get(nameKey(username));

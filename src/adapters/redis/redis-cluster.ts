@@ -6,6 +6,7 @@ import type { DeliveryPort, GroupInfo, Recipient } from "../../core/ports/delive
 import type { LoggerPort } from "../../core/ports/logger.port";
 import type { MetricsPort } from "../../core/ports/metrics.port";
 import type { PresencePort } from "../../core/ports/presence.port";
+import { copyAlone, everyoneLines } from "../../core/protocol/shared-lines";
 import { nameKey } from "../../core/protocol/text";
 import { InProcessDelivery } from "../in-process/in-process-delivery";
 import { NodeIdTakenError, NodeLease } from "./node-lease";
@@ -15,6 +16,11 @@ import { withScripts, type ScriptedRedis } from "./scripts";
 export interface RedisClusterOptions {
   /** redis://[user:password@]host:port[/db] */
   readonly url: string;
+  /**
+   * Bytes of other nodes' lines delivered in one event-loop turn before the
+   * reader lets the turn's output be written (the core's turn output limit).
+   */
+  readonly turnBytes?: number;
   /** A node that stops beating for this long is taken out, its users announced as gone. */
   readonly leaseMs: number;
   /** Unique among the live nodes (claimed in Redis); host, process and a random part by default. */
@@ -48,7 +54,10 @@ const MAX_IN_FLIGHT = 10_000;
 const NOT_HOLDING_CLAIM = -1;
 const UNREACHABLE = "the cluster (Redis) cannot be reached; delivered to this node's users only";
 
+const DEFAULT_TURN_BYTES = 64 * 1024;
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * One chat across many server processes, through one Redis: presence (who
@@ -92,7 +101,9 @@ export class RedisCluster implements PresencePort, DeliveryPort {
   private readonly timers: NodeJS.Timeout[] = [];
   /** Names to free once Redis is back: users who left meanwhile, and claims whose outcome was not heard. */
   private readonly waitingReleases = new Set<string>();
-  private departureLine: (username: string) => Uint8Array = () => new Uint8Array();
+  /** Departures read from the stream, to be told together. */
+  private departing: string[] = [];
+  private departureLines: (usernames: readonly string[]) => Uint8Array = () => new Uint8Array();
 
   constructor(
     private readonly options: RedisClusterOptions,
@@ -261,8 +272,8 @@ export class RedisCluster implements PresencePort, DeliveryPort {
     this.local.announceDepartures(usernames, lines);
   }
 
-  setDepartureLine(format: (username: string) => Uint8Array): void {
-    this.departureLine = format;
+  setDepartureLines(format: (usernames: readonly string[]) => Uint8Array): void {
+    this.departureLines = format;
   }
 
   async sendTo(username: string, line: Uint8Array): Promise<boolean> {
@@ -398,7 +409,13 @@ export class RedisCluster implements PresencePort, DeliveryPort {
     }
   }
 
-  /** Reads the other nodes' lines, from where it stopped, while in the cluster or trying to get back. */
+  /**
+   * Reads the other nodes' lines, from where it stopped, while in the
+   * cluster or trying to get back. What a batch delivers is spread over
+   * event-loop turns, `turnBytes` at a time, so that this node's readers are
+   * not handed a whole batch (a burst elsewhere) at once; departures in a
+   * row are told together, as the room does for its own.
+   */
   private async read(): Promise<void> {
     const stream = this.key("bus");
     while (this.reading()) {
@@ -406,10 +423,18 @@ export class RedisCluster implements PresencePort, DeliveryPort {
         const result = await this.reader.xreadBuffer("COUNT", 1000, "BLOCK", READ_BLOCK_MS, "STREAMS", stream, this.lastId);
         if (!this.reading()) return;
         for (const [, entries] of result ?? []) {
+          let delivered = 0;
           for (const [id, fields] of entries) {
             this.lastId = id.toString();
-            this.take(fields);
+            delivered += this.take(fields);
+            if (delivered >= (this.options.turnBytes ?? DEFAULT_TURN_BYTES)) {
+              this.tellDepartures();
+              await nextTurn();
+              if (!this.reading()) return;
+              delivered = 0;
+            }
           }
+          this.tellDepartures();
         }
       } catch {
         if (this.reading()) await sleep(200);
@@ -421,18 +446,37 @@ export class RedisCluster implements PresencePort, DeliveryPort {
     return this.state === "in" || this.state === "out";
   }
 
-  /** One entry: origin process, kind, target, line (in that order, as written). */
-  private take(fields: Buffer[]): void {
+  /**
+   * One entry: origin process, kind, target, line (in that order, as
+   * written); returns the bytes delivered. Lines are copied out of the
+   * reply, which holds a whole batch: kept by a slow reader, a slice of it
+   * would keep the batch alive.
+   */
+  private take(fields: Buffer[]): number {
     const origin = fields[1]!.toString();
-    if (origin === this.lease.token) return; // this node's own users had it when it was sent
+    if (origin === this.lease.token) return 0; // this node's own users had it when it was sent
     const kind = fields[3]!.toString();
     const target = fields[5]!.toString();
-    if (kind === EVERYONE) this.local.broadcast(fields[7]!);
-    else if (kind === GROUP) this.local.sendToGroup(target, fields[7]!);
-    else if (kind === USER) void this.local.sendTo(target, fields[7]!);
-    // A departure of a name a user here holds is old news (a reap while this
-    // node was away, before it took the name back): nobody left.
-    else if (kind === DEPARTURE && !this.names.has(nameKey(target))) this.local.broadcast(this.departureLine(target));
+    if (kind === DEPARTURE) {
+      // A departure of a name a user here holds is old news (a reap while this
+      // node was away, before it took the name back): nobody left.
+      if (!this.names.has(nameKey(target))) this.departing.push(target);
+      return 0;
+    }
+    this.tellDepartures();
+    const line = fields[7]!;
+    if (kind === EVERYONE) this.local.broadcast(everyoneLines.copy(line));
+    else if (kind === GROUP) this.local.sendToGroup(target, copyAlone(line));
+    else if (kind === USER) void this.local.sendTo(target, copyAlone(line));
+    return line.byteLength;
+  }
+
+  /** Tells this node's users of the departures read since the last line. */
+  private tellDepartures(): void {
+    if (this.departing.length === 0) return;
+    const usernames = this.departing;
+    this.departing = [];
+    this.local.announceDepartures(usernames, this.departureLines(usernames));
   }
 
   private markConnected(): void {

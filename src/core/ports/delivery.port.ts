@@ -40,7 +40,7 @@ export interface DeliveryPort {
    * How a departure is told: a clustered adapter hears of users leaving on
    * other nodes (or with a node that died) and tells this node's users so.
    */
-  setDepartureLine(format: (username: string) => Uint8Array): void;
+  setDepartureLines(format: (usernames: readonly string[]) => Uint8Array): void;
   /** Delivers `line` to the user named; false if not online. */
   sendTo(username: string, line: Uint8Array): Promise<boolean>;
   /** Adds an attached user to a group (made when first joined); false if a member already. */

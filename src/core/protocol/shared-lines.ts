@@ -31,6 +31,13 @@ export function sharedPosition(bytes: Uint8Array): number | undefined {
   return start === undefined ? undefined : start + bytes.byteOffset;
 }
 
+/** A copy of `bytes` in memory of its own: holding it keeps nothing else alive (a slice of a larger buffer would). */
+export function copyAlone(bytes: Uint8Array): Buffer {
+  const copy = Buffer.allocUnsafeSlow(bytes.byteLength);
+  copy.set(bytes);
+  return copy;
+}
+
 /** A writer of lines into shared slabs; one per protocol, so that each protocol's lines stay contiguous. */
 export class SharedLines {
   private slab: Buffer = Buffer.alloc(0);
@@ -70,3 +77,10 @@ export class SharedLines {
     nextSlabStart += this.slab.length;
   }
 }
+
+/**
+ * The line protocol's lines to everyone, from this node and from the
+ * others alike: one sequence, so that what a recipient is sent stays
+ * contiguous whichever node a line came from.
+ */
+export const everyoneLines = new SharedLines();
