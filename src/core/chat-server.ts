@@ -6,7 +6,15 @@ import { Turns } from "./turns";
 import type { ClockPort } from "./ports/clock.port";
 import type { LoggerPort } from "./ports/logger.port";
 import type { MetricsPort } from "./ports/metrics.port";
-import type { Connection, ConnectionAcceptor, ConnectionHandler, ListeningAddress, Refusal, TransportPort } from "./ports/transport.port";
+import type {
+  Connection,
+  ConnectionAcceptor,
+  ConnectionHandler,
+  HandshakeFailure,
+  ListeningAddress,
+  Refusal,
+  TransportPort,
+} from "./ports/transport.port";
 import { Room } from "./room";
 import { floodBudget, Session, turnOutputLimit, type SessionServices } from "./session";
 import type { CoreSettings } from "./settings";
@@ -117,9 +125,9 @@ export class ChatServer implements ConnectionAcceptor {
     this.logger.info({}, "stopped");
   }
 
-  admit(remoteAddress: string): Refusal | null {
+  admit(remoteAddress: string, perAddress = true): Refusal | null {
     // A transport may still hand over a connection it accepted just before it stopped.
-    const refusal = this.stopping !== null ? "server-shutdown" : this.limits.admit(remoteAddress, this.clock.now());
+    const refusal = this.stopping !== null ? "server-shutdown" : this.limits.admit(remoteAddress, this.clock.now(), perAddress);
     if (refusal !== null) this.refused(refusal, remoteAddress);
     return refusal;
   }
@@ -131,9 +139,9 @@ export class ChatServer implements ConnectionAcceptor {
     return session;
   }
 
-  abandon(remoteAddress: string, reason: "handshake-failed" | "handshake-timeout"): void {
-    this.limits.release(remoteAddress);
-    this.metrics.connectionRefused(reason);
+  abandon(remoteAddress: string, reason: HandshakeFailure | null, perAddress = true): void {
+    this.limits.release(remoteAddress, perAddress);
+    if (reason !== null) this.metrics.connectionRefused(reason);
   }
 
   /** Logs refusals at most once per interval, with how many of each kind there were. */

@@ -65,10 +65,10 @@ export class ConnectionLimits {
     this.toleranceMs = (connectBurst - 1) * this.intervalMs;
   }
 
-  /** Counts the connection in (at `now`, in ms), or says why it may not open. */
-  admit(address: string, now: number): Exclude<Refusal, "server-shutdown"> | null {
+  /** Counts the connection in (at `now`, in ms), or says why it may not open; `perAddress` false: in the total only. */
+  admit(address: string, now: number, perAddress = true): Exclude<Refusal, "server-shutdown"> | null {
     const { maxConnections, maxConnectionsPerAddress } = this.settings;
-    const group = addressGroup(address);
+    const group = perAddress ? addressGroup(address) : null;
     if (group !== null && this.intervalMs > 0) {
       const fullAt = Math.max(this.fullAt.get(group) ?? now, now);
       if (fullAt - now > this.toleranceMs) return "connection-rate-exceeded";
@@ -83,10 +83,10 @@ export class ConnectionLimits {
     return null;
   }
 
-  /** Counts out a connection that `admit` let in. */
-  release(address: string): void {
+  /** Counts out a connection that `admit` let in (with the same `perAddress`). */
+  release(address: string, perAddress = true): void {
     this.total--;
-    const group = addressGroup(address);
+    const group = perAddress ? addressGroup(address) : null;
     if (group === null) return;
     const count = this.byGroup.get(group)! - 1;
     if (count === 0) this.byGroup.delete(group);

@@ -1,9 +1,11 @@
-import net, { type AddressInfo, type Server, type Socket } from "node:net";
-import tls, { type SecureContext } from "node:tls";
+import type { Server, Socket } from "node:net";
+import type { SecureContext } from "node:tls";
 import type { LoggerPort } from "../../core/ports/logger.port";
 import type { ConnectionAcceptor, ListeningAddress, TransportPort } from "../../core/ports/transport.port";
 import { encodeLine, refusalLine } from "../../core/protocol/text";
+import { listenTcp, peerAddress } from "./listen";
 import { NetConnection } from "./net-connection";
+import { acceptSecure, DEFAULT_HANDSHAKE_TIMEOUT_MS, secureContext } from "./secure-accept";
 import { WriteBatcher } from "./write-batcher";
 
 /** A certificate and its private key, PEM-encoded. */
@@ -20,21 +22,6 @@ export interface NetTcpServerOptions {
   readonly tls?: TlsIdentity;
   /** How long a client has to complete its TLS handshake (default 5 s). */
   readonly handshakeTimeoutMs?: number;
-}
-
-const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5000;
-
-/**
- * Connections the kernel may hold before we accept them. Node's default of
- * 511 overflows when thousands of clients connect at once (a restart, a
- * load test): the overflow is silently dropped and the clients hang.
- * Linux caps it at net.core.somaxconn.
- */
-const LISTEN_BACKLOG = 4096;
-
-/** The TLS settings every identity is served with, at start and after a reload alike. */
-function secureContext(identity: TlsIdentity): SecureContext {
-  return tls.createSecureContext({ ...identity, minVersion: "TLSv1.2" });
 }
 
 /**
@@ -67,21 +54,15 @@ export class NetTcpServer implements TransportPort {
     this.context = secureContext(identity);
   }
 
-  listen(acceptor: ConnectionAcceptor): Promise<ListeningAddress> {
-    // Half-open: a client that sends its last commands and shuts down its
-    // side still gets the replies. Nagle off: a chat line should leave now.
-    const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket, acceptor));
+  async listen(acceptor: ConnectionAcceptor): Promise<ListeningAddress> {
+    const { server, address } = await listenTcp(
+      this.options.port,
+      this.options.host,
+      (socket) => this.accept(socket, acceptor),
+      (error) => this.logger.error({ err: error, transport: this.name }, "accept failed"),
+    );
     this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once("error", reject);
-      server.listen({ port: this.options.port, host: this.options.host, backlog: LISTEN_BACKLOG }, () => {
-        server.off("error", reject);
-        // Errors while running (EMFILE on accept, say) must not end the process.
-        server.on("error", (error) => this.logger.error({ err: error, transport: this.name }, "accept failed"));
-        const address = server.address() as AddressInfo;
-        resolve({ host: address.address, port: address.port });
-      });
-    });
+    return address;
   }
 
   stopAccepting(): Promise<void> {
@@ -105,35 +86,20 @@ export class NetTcpServer implements TransportPort {
       this.open(socket, address, acceptor);
       return;
     }
-    const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: this.context });
-    const timer = setTimeout(() => failed("handshake-timeout"), this.handshakeTimeoutMs);
-    const failed = (reason: "handshake-failed" | "handshake-timeout", error?: Error): void => {
-      clearTimeout(timer);
-      secure.off("close", onClose);
-      secure.destroy();
-      this.logger.debug({ remote: address, transport: this.name, reason, ...(error && { error: error.message }) }, "TLS handshake failed");
-      acceptor.abandon(address, reason);
-    };
-    const onError = (error: Error): void => failed("handshake-failed", error);
-    const onClose = (): void => failed("handshake-failed");
-    secure.once("error", onError);
-    secure.once("close", onClose);
-    secure.once("secure", () => {
-      clearTimeout(timer);
-      secure.off("error", onError);
-      secure.off("close", onClose);
-      this.open(secure, address, acceptor);
-    });
+    acceptSecure(
+      socket,
+      this.context,
+      this.handshakeTimeoutMs,
+      (secure) => this.open(secure, address, acceptor),
+      (reason, error) => {
+        this.logger.debug({ remote: address, transport: this.name, reason, ...(error && { error: error.message }) }, "TLS handshake failed");
+        acceptor.abandon(address, reason);
+      },
+    );
   }
 
   private open(socket: Socket, address: string, acceptor: ConnectionAcceptor): void {
     const connection = new NetConnection(socket, address, this.batcher);
     connection.attach(acceptor.open(connection));
   }
-}
-
-/** The peer's address, an IPv4 client of a dual-stack socket shown as plain IPv4. */
-function peerAddress(socket: Socket): string {
-  const address = socket.remoteAddress ?? "unknown";
-  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
 }

@@ -160,7 +160,15 @@ export class SocketOutput implements Flushable {
     // Everything is in the kernel: nothing here keeps memory alive.
     this.sharedEnd = -1;
     this.scratch = null;
-    if (this.life === Life.Ending) this.finishEnding();
+    if (this.life === Life.Ending) {
+      this.life = Life.Ended;
+      this.finish();
+    }
+  }
+
+  /** Everything queued before `close` has been handed over: ends the connection (a protocol may say goodbye first). */
+  protected finish(): void {
+    this.socket.end();
   }
 
   /**
@@ -201,10 +209,10 @@ export class SocketOutput implements Flushable {
       return;
     }
     // Behind what Node still holds: sent if the peer reads it within the linger.
-    this.life = Life.Ending;
+    this.life = Life.Ended;
     this.output = Output.Idle;
     this.startLinger();
-    this.finishEnding();
+    socket.end();
   }
 
   /** The socket closed: stop lingering, let go of what waits. */
@@ -225,11 +233,6 @@ export class SocketOutput implements Flushable {
     if (this.output !== Output.Backlogged) return;
     this.output = Output.Idle;
     this.flush();
-  }
-
-  private finishEnding(): void {
-    this.life = Life.Ended;
-    this.socket.end();
   }
 
   private startRun(bytes: Uint8Array): void {

@@ -60,14 +60,23 @@ export interface ConnectionAcceptor {
   /**
    * A peer connected: counts it, by its address, against the connection
    * limits; null if admitted, else why not. An admitted connection is then
-   * either opened or abandoned, exactly once.
+   * either opened or abandoned, exactly once. `perAddress` false counts it
+   * in the total only: a trusted proxy's connection, whose client is known
+   * (and admitted by its own address) only once its request is read.
    */
-  admit(remoteAddress: string): Refusal | null;
+  admit(remoteAddress: string, perAddress?: boolean): Refusal | null;
   /** An admitted connection is ready (its handshake done): the core takes it over. */
   open(connection: Connection): ConnectionHandler;
-  /** An admitted connection that will never open: its handshake failed or took too long. */
-  abandon(remoteAddress: string, reason: "handshake-failed" | "handshake-timeout"): void;
+  /**
+   * An admitted connection that will never open: its handshake failed or
+   * took too long, or (null) it closed as it was meant to (a web page was
+   * served on it), or it goes on under its client's address.
+   */
+  abandon(remoteAddress: string, reason: HandshakeFailure | null, perAddress?: boolean): void;
 }
+
+/** Why an admitted connection never opened. */
+export type HandshakeFailure = "handshake-failed" | "handshake-timeout";
 
 export interface ListeningAddress {
   readonly host: string;

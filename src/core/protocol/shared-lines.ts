@@ -59,10 +59,16 @@ export class SharedLines {
 
   /** Copies an encoded line (from another node, say) into the shared slabs. */
   copy(bytes: Uint8Array): Buffer {
-    if (bytes.byteLength > this.slab.length - this.used) this.newSlab(bytes.byteLength);
+    const copy = this.allocate(bytes.byteLength);
+    copy.set(bytes);
+    return copy;
+  }
+
+  /** `length` fresh bytes of the shared slabs, for the caller to fill at once (a protocol's framing of a line, say). */
+  allocate(length: number): Buffer {
+    if (length > this.slab.length - this.used) this.newSlab(length);
     const start = this.used;
-    this.slab.set(bytes, start);
-    this.used = start + bytes.byteLength;
+    this.used = start + length;
     return this.slab.subarray(start, this.used);
   }
 
