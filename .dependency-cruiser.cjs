@@ -44,6 +44,13 @@ module.exports = {
       to: { path: "^src/", pathNot: "^src/client/" },
     },
     {
+      name: "web-client-speaks-only-the-protocol",
+      comment: "The web client runs in the browser, a client of the wire protocol: it shares no code with the server.",
+      severity: "error",
+      from: { path: "^src/web-client/" },
+      to: { path: "^src/", pathNot: "^src/web-client/" },
+    },
+    {
       name: "no-test-kit-in-production",
       comment: "The test kit (src/testing) is for tests; the server itself never loads it.",
       severity: "error",

@@ -1,6 +1,7 @@
 #!/usr/bin/env -S node --max-semi-space-size=4
 import "reflect-metadata";
 import { existsSync, readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { join } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
@@ -157,6 +158,19 @@ function parseArguments(argv: string[]) {
         type: "string",
         describe: "port for TLS beside plain TCP on --port (default: TLS instead of plain TCP on --port)",
       },
+      "web-port": {
+        type: "string",
+        describe: "serve the web client and WebSocket connections (/ws) on this port; HTTPS with the TLS flags (default: off)",
+      },
+      "web-host": { type: "string", describe: "interface for the web port (default: --host)" },
+      "web-origins": {
+        type: "string",
+        describe: "comma-separated origins, besides the page's own, whose pages may open a WebSocket (https://chat.example.com)",
+      },
+      "trust-proxy": {
+        type: "string",
+        describe: "comma-separated addresses of reverse proxies whose X-Forwarded-For names the web client's address",
+      },
       "metrics-port": { type: "string", describe: "serve Prometheus /metrics and /healthz over HTTP on this port (default: off)" },
       "metrics-host": { type: "string", describe: "interface for the metrics port (default: --host)" },
       redis: { type: "string", describe: "join a cluster of servers through this Redis (redis://host:port); default: a single server" },
@@ -210,10 +224,11 @@ async function main(): Promise<void> {
   const portText = args.port ?? process.env.PORT ?? String(DEFAULT_PORT);
   const port = parseNumber(args.port === undefined ? "PORT" : "--port", portText, { min: 0, max: 65535 });
   const settings = coreSettings(args);
-  const portFlag = (flag: "tls-port" | "metrics-port"): number | undefined =>
+  const portFlag = (flag: "tls-port" | "metrics-port" | "web-port"): number | undefined =>
     args[flag] === undefined ? undefined : parseNumber(`--${flag}`, args[flag], { min: 0, max: 65535 });
   const tlsPort = portFlag("tls-port");
   const metricsPort = portFlag("metrics-port");
+  const webPort = portFlag("web-port");
   const tls = tlsFiles(args["tls-cert"], args["tls-key"], tlsPort);
   const path = configPath(args.config);
   const pluginsConfig = loadPluginsConfig(path);
@@ -229,6 +244,7 @@ async function main(): Promise<void> {
       pluginOptions: pluginsConfig.options,
       ...(tls && { tls }),
       ...(metricsPort !== undefined && { metrics: { port: metricsPort, host: args["metrics-host"] ?? args.host } }),
+      ...(webPort !== undefined && { web: webConfig(webPort, args) }),
       ...(args.redis !== undefined && {
         redis: {
           url: redisUrl(args.redis),
@@ -257,6 +273,30 @@ async function main(): Promise<void> {
 function redisUrl(text: string): string {
   if (!isRedisUrl(text)) throw usageError(`--redis must be a URL redis://[user:password@]host[:port][/db], got "${redactUrl(text)}"`);
   return text;
+}
+
+/** Splits a comma-separated flag; empty when not given. */
+function list(value: string | undefined): string[] {
+  return (value ?? "").split(",").map((item) => item.trim()).filter((item) => item !== "");
+}
+
+function webConfig(port: number, args: { "web-host"?: string; host?: string; "web-origins"?: string; "trust-proxy"?: string }) {
+  const origins = list(args["web-origins"]);
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      throw usageError(`--web-origins takes origins such as https://chat.example.com, got "${origin}"`);
+    }
+  }
+  const trustedProxies = list(args["trust-proxy"]);
+  const notAnAddress = trustedProxies.find((address) => isIP(address) === 0);
+  if (notAnAddress !== undefined) throw usageError(`--trust-proxy takes IP addresses, got "${notAnAddress}"`);
+  return { port, host: args["web-host"] ?? args.host, origins, trustedProxies };
 }
 
 function tlsFiles(certFile: string | undefined, keyFile: string | undefined, port: number | undefined) {

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { createSecureContext } from "node:tls";
 import { container as rootContainer, type DependencyContainer } from "tsyringe";
 import { SystemClock } from "./adapters/clock/system-clock";
@@ -6,6 +7,7 @@ import { InProcessDelivery } from "./adapters/in-process/in-process-delivery";
 import { InProcessPresence } from "./adapters/in-process/in-process-presence";
 import { NoMetrics } from "./adapters/metrics/no-metrics";
 import { NetTcpServer, type TlsIdentity } from "./adapters/net/net-tcp-server";
+import { WebTransport } from "./adapters/web/web-transport";
 import { PinoLogger } from "./adapters/pino/pino-logger";
 import { RedisCluster } from "./adapters/redis/redis-cluster";
 import { MetricsHttpServer } from "./adapters/prometheus/metrics-http-server";
@@ -29,6 +31,8 @@ import { ConfigError } from "./config";
 import { loadPlugins, type PluginSpec } from "./plugin-loader";
 
 export const DEFAULT_PORT = 4000;
+/** Where the build puts the web client (this file is one level below the package's root, in src/ or dist/). */
+const WEB_CLIENT_DIRECTORY = join(__dirname, "..", "dist", "web");
 export const DEFAULT_PLUGINS: readonly string[] = ["login", "msg", "who", "dm", "ping", "quit"];
 
 export interface ServerConfig extends CoreSettings {
@@ -52,6 +56,20 @@ export interface ServerConfig extends CoreSettings {
     readonly port?: number;
     /** How long a client has to finish its handshake (default 5 s). */
     readonly handshakeTimeoutMs?: number;
+  };
+  /**
+   * Serve the web client at `/` and WebSocket connections at `/ws` on this
+   * port (HTTPS and WSS with the TLS identity, when given). `origins`: pages
+   * elsewhere allowed to open a WebSocket; `trustedProxies`: addresses whose
+   * `X-Forwarded-For` names the client.
+   */
+  readonly web?: {
+    readonly port: number;
+    readonly host?: string;
+    readonly origins?: readonly string[];
+    readonly trustedProxies?: readonly string[];
+    /** The built web client (dist/web by default). */
+    readonly clientDirectory?: string;
   };
   /** Serve `/metrics` and `/healthz` over HTTP on this port (0: any free one). */
   readonly metrics?: { readonly port: number; readonly host?: string };
@@ -147,13 +165,30 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
   container.register(TOKENS.Presence, { useValue: overrides.presence ?? cluster ?? new InProcessPresence() });
   container.register(TOKENS.Delivery, { useValue: overrides.delivery ?? cluster ?? new InProcessDelivery() });
 
-  const { tls, host } = settings;
+  const { tls, host, web } = settings;
+  const identity = tls === undefined ? undefined : readIdentity(tls);
+  const handshakeTimeoutMs = tls?.handshakeTimeoutMs;
   const tlsServer =
-    tls === undefined
-      ? null
-      : new NetTcpServer({ port: tls.port ?? settings.port, host, tls: readIdentity(tls), handshakeTimeoutMs: tls.handshakeTimeoutMs }, logger);
+    tls === undefined ? null : new NetTcpServer({ port: tls.port ?? settings.port, host, tls: identity, handshakeTimeoutMs }, logger);
   const plainServer = tls !== undefined && tls.port === undefined ? null : new NetTcpServer({ port: settings.port, host }, logger);
-  const transports = overrides.transports ?? [plainServer, tlsServer].filter((transport) => transport !== null);
+  const webServer =
+    web === undefined
+      ? null
+      : new WebTransport(
+          {
+            port: web.port,
+            host: web.host ?? host,
+            tls: identity,
+            handshakeTimeoutMs,
+            origins: web.origins,
+            trustedProxies: web.trustedProxies,
+            maxLineBytes: settings.maxLineBytes,
+            clientDirectory: web.clientDirectory ?? WEB_CLIENT_DIRECTORY,
+          },
+          logger,
+        );
+  const secureServers = [tlsServer, web !== undefined && tls !== undefined ? webServer : null].filter((server) => server !== null);
+  const transports = overrides.transports ?? [plainServer, tlsServer, webServer].filter((transport) => transport !== null);
   for (const transport of transports) container.register(TOKENS.Transport, { useValue: transport });
   container.registerSingleton(CommandDispatcher);
   container.registerSingleton(PluginHooks);
@@ -217,9 +252,10 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
     },
     reload(request) {
       const report = pluginHost.reload(request.plugins, request.pluginOptions);
-      if (tls !== undefined && tlsServer !== null) {
+      if (tls !== undefined && secureServers.length > 0) {
         try {
-          tlsServer.reloadIdentity(readIdentity(tls));
+          const fresh = readIdentity(tls);
+          for (const server of secureServers) server.reloadIdentity(fresh);
           report.applied.push(`TLS certificate ${tls.certFile} read again`);
         } catch (error) {
           report.errors.push(`TLS certificate: ${(error as Error).message}; the old one stays`);

@@ -1,0 +1,217 @@
+import http, { type IncomingMessage } from "node:http";
+import { isIP, type Server, type Socket } from "node:net";
+import type { SecureContext } from "node:tls";
+import { WebSocketServer } from "ws";
+import type { LoggerPort } from "../../core/ports/logger.port";
+import type { ConnectionAcceptor, HandshakeFailure, ListeningAddress, TransportPort } from "../../core/ports/transport.port";
+import { refusalLine } from "../../core/protocol/text";
+import { listenTcp, peerAddress } from "../net/listen";
+import type { TlsIdentity } from "../net/net-tcp-server";
+import { acceptSecure, DEFAULT_HANDSHAKE_TIMEOUT_MS, secureContext } from "../net/secure-accept";
+import { WriteBatcher } from "../net/write-batcher";
+import { StaticFiles } from "./static-files";
+import { TextFrames } from "./text-frames";
+import { WebSocketConnection } from "./ws-connection";
+
+export interface WebTransportOptions {
+  readonly port: number;
+  readonly host?: string;
+  /** Serve HTTPS and WSS with this identity. */
+  readonly tls?: TlsIdentity;
+  /** How long a client has for its TLS handshake (default 5 s). */
+  readonly handshakeTimeoutMs?: number;
+  /** Origins allowed to open a WebSocket besides the page's own (`https://chat.example.com`). */
+  readonly origins?: readonly string[];
+  /** Addresses of reverse proxies whose `X-Forwarded-For` names the client. */
+  readonly trustedProxies?: readonly string[];
+  /** The longest line; a frame a little longer is answered ERR line-too-long, a frame much longer closes the connection. */
+  readonly maxLineBytes: number;
+  /** The web client's built files. */
+  readonly clientDirectory: string;
+}
+
+/** Where a socket's admission is kept: by which address it counts, and whether it became a session. */
+const ADMISSION = Symbol("admission");
+
+interface Admission {
+  address: string;
+  perAddress: boolean;
+  opened: boolean;
+  failure: HandshakeFailure | null;
+  deadline?: NodeJS.Timeout;
+}
+
+type AdmittedSocket = Socket & { [ADMISSION]?: Admission };
+
+/** How long a connection may go on without becoming a WebSocket. */
+const HTTP_LIFETIME_MS = 30_000;
+
+/** Frames past a line's worth are not read at all: the connection is closed (1009). */
+const FRAME_SLACK_BYTES = 1024;
+
+function refuseHttp(socket: Socket, status: string, body: string): void {
+  socket.on("error", () => undefined);
+  socket.end(`HTTP/1.1 ${status}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  socket.destroySoon();
+}
+
+/**
+ * The web door: one HTTP(S) server that serves the web client at `/` and
+ * takes WebSocket connections at `/ws`, speaking the line protocol one text
+ * frame per line. Every TCP connection to it, a page's or a WebSocket's,
+ * counts against the core's connection limits from its accept, as the TCP
+ * transport's do; one over a limit is answered 503 (TLS: closed).
+ *
+ * A WebSocket is opened only from the page's own origin (the Host it asked
+ * for) or one listed in `origins`: a page elsewhere cannot open one in its
+ * visitor's name. Requests without an Origin (not from a browser) are
+ * taken. Behind a listed reverse proxy, the client's address is the last
+ * one in `X-Forwarded-For` that is not itself a listed proxy.
+ */
+export class WebTransport implements TransportPort {
+  readonly name: string;
+  private server: Server | null = null;
+  private readonly http: http.Server;
+  private readonly sockets: WebSocketServer;
+  private readonly batcher = new WriteBatcher();
+  private readonly frames = new TextFrames();
+  private context: SecureContext | null;
+  private files: StaticFiles | null = null;
+  private readonly handshakeTimeoutMs: number;
+  private readonly origins: ReadonlySet<string>;
+  private readonly trustedProxies: ReadonlySet<string>;
+
+  constructor(
+    private readonly options: WebTransportOptions,
+    private readonly logger: LoggerPort,
+  ) {
+    this.name = options.tls === undefined ? "web" : "web-tls";
+    this.context = options.tls === undefined ? null : secureContext(options.tls);
+    this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    this.origins = new Set(options.origins ?? []);
+    this.trustedProxies = new Set(options.trustedProxies ?? []);
+    this.http = http.createServer((request, response) => this.files!.serve(request, response));
+    this.sockets = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: false,
+      // Text goes through the line decoder, which answers invalid UTF-8 as over TCP.
+      skipUTF8Validation: true,
+      maxPayload: options.maxLineBytes + FRAME_SLACK_BYTES,
+    });
+  }
+
+  /** Serves new HTTPS connections with another identity (same settings); open ones keep theirs. */
+  reloadIdentity(identity: TlsIdentity): void {
+    if (this.context === null) throw new Error("this transport does not serve TLS");
+    this.context = secureContext(identity);
+  }
+
+  async listen(acceptor: ConnectionAcceptor): Promise<ListeningAddress> {
+    this.files = await StaticFiles.load(this.options.clientDirectory);
+    this.http.on("upgrade", (request: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(request, socket, head, acceptor));
+    const { server, address } = await listenTcp(
+      this.options.port,
+      this.options.host,
+      (socket) => this.accept(socket, acceptor),
+      (error) => this.logger.error({ err: error, transport: this.name }, "accept failed"),
+    );
+    this.server = server;
+    return address;
+  }
+
+  stopAccepting(): Promise<void> {
+    this.server?.close();
+    // Pages' keep-alive connections; WebSockets are the core's to close.
+    this.http.closeIdleConnections();
+    return Promise.resolve();
+  }
+
+  private accept(socket: AdmittedSocket, acceptor: ConnectionAcceptor): void {
+    const address = peerAddress(socket);
+    // A proxy's connection counts in the total only until its client is known.
+    const perAddress = !this.trustedProxies.has(address);
+    const refusal = acceptor.admit(address, perAddress);
+    if (refusal !== null) {
+      if (this.context === null) refuseHttp(socket, "503 Service Unavailable", `${refusalLine(refusal)}\n`);
+      else socket.destroy();
+      return;
+    }
+    const admission: Admission = { address, perAddress, opened: false, failure: null };
+    socket[ADMISSION] = admission;
+    // A page's connection is short-lived (a few small files, keep-alive for
+    // 5 s): one that has not become a WebSocket by then is closed, whatever
+    // it sends, so that a client trickling headers cannot hold its slot.
+    const deadline = (admission.deadline = setTimeout(() => socket.destroy(), HTTP_LIFETIME_MS).unref());
+    socket.once("close", () => {
+      clearTimeout(deadline);
+      if (!admission.opened) acceptor.abandon(admission.address, admission.failure, admission.perAddress);
+    });
+    socket.on("error", () => undefined);
+    if (this.context === null) {
+      this.http.emit("connection", socket);
+      return;
+    }
+    acceptSecure(
+      socket,
+      this.context,
+      this.handshakeTimeoutMs,
+      (secure) => {
+        (secure as AdmittedSocket)[ADMISSION] = admission;
+        this.http.emit("connection", secure);
+      },
+      (reason) => (admission.failure = reason),
+    );
+  }
+
+  private upgrade(request: IncomingMessage, socket: AdmittedSocket, head: Buffer, acceptor: ConnectionAcceptor): void {
+    const admission = socket[ADMISSION]!;
+    socket.on("error", () => undefined);
+    if ((request.url ?? "").split("?")[0] !== "/ws") return refuseHttp(socket, "404 Not Found", "not found: WebSocket connections go to /ws\n");
+    if (!this.originAllowed(request)) {
+      this.logger.info({ remote: admission.address, origin: request.headers.origin }, "WebSocket refused: origin not allowed");
+      return refuseHttp(socket, "403 Forbidden", "this origin may not open a WebSocket here\n");
+    }
+    if (!admission.perAddress) {
+      // From a listed proxy: count the connection by its client's address from now on.
+      const client = this.forwardedClient(request) ?? admission.address;
+      acceptor.abandon(admission.address, null, false);
+      const refusal = acceptor.admit(client);
+      if (refusal !== null) {
+        admission.opened = true; // counted out already
+        return refuseHttp(socket, "503 Service Unavailable", `${refusalLine(refusal)}\n`);
+      }
+      admission.address = client;
+      admission.perAddress = true;
+    }
+    this.sockets.handleUpgrade(request, socket, head, (ws) => {
+      admission.opened = true;
+      admission.deadline?.close();
+      const connection = new WebSocketConnection(ws, socket, admission.address, this.batcher, this.frames);
+      connection.attach(acceptor.open(connection));
+    });
+  }
+
+  /** The page's own origin (the host it asked for), a listed one, or none at all (not a browser). */
+  private originAllowed(request: IncomingMessage): boolean {
+    const origin = request.headers.origin;
+    if (origin === undefined || this.origins.has(origin)) return true;
+    try {
+      return new URL(origin).host === request.headers.host;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The client named by a trusted proxy: the last address in X-Forwarded-For that is not a listed proxy. */
+  private forwardedClient(request: IncomingMessage): string | undefined {
+    const header = request.headers["x-forwarded-for"];
+    const hops = (Array.isArray(header) ? header.join(",") : (header ?? "")).split(",").map((hop) => hop.trim());
+    for (let i = hops.length - 1; i >= 0; i--) {
+      const hop = hops[i]!;
+      if (isIP(hop) === 0) return undefined;
+      if (!this.trustedProxies.has(hop)) return hop;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,107 @@
+import type { Socket } from "node:net";
+import type { WebSocket } from "ws";
+import type { Connection, ConnectionHandler } from "../../core/ports/transport.port";
+import { Life, SocketOutput } from "../net/socket-output";
+import type { WriteBatcher } from "../net/write-batcher";
+import { closeFrame, type TextFrames } from "./text-frames";
+
+const LF = Buffer.from("\n");
+const NORMAL = 1000;
+const UNSUPPORTED_DATA = 1003;
+
+/** Where a WebSocket's listeners find their connection. */
+const CONNECTION = Symbol("connection");
+
+interface ConnectedWebSocket extends WebSocket {
+  [CONNECTION]: WebSocketConnection;
+}
+
+// One set of listener functions for every WebSocket, as for sockets.
+function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
+  (this as ConnectedWebSocket)[CONNECTION].received(data, isBinary);
+}
+
+function onError(this: WebSocket, error: Error): void {
+  (this as ConnectedWebSocket)[CONNECTION].failed(error);
+}
+
+function onClose(this: WebSocket): void {
+  (this as ConnectedWebSocket)[CONNECTION].closed();
+}
+
+/**
+ * A WebSocket carrying the line protocol as a core Connection: a text frame
+ * in is a line (its text goes through the same decoder as a TCP line); a
+ * line out is a text frame. `ws` reads and answers control frames; the text
+ * frames out are written by this connection, framed once per line for all
+ * its recipients (TextFrames), with the same queue, accounting and
+ * batching as a TCP connection (SocketOutput).
+ */
+export class WebSocketConnection extends SocketOutput implements Connection {
+  private handler: ConnectionHandler | null = null;
+  private error: Error | undefined;
+
+  constructor(
+    private readonly ws: WebSocket,
+    socket: Socket,
+    readonly remoteAddress: string,
+    batcher: WriteBatcher,
+    private readonly frames: TextFrames,
+  ) {
+    super(socket, batcher);
+  }
+
+  attach(handler: ConnectionHandler): void {
+    this.handler = handler;
+    const ws = this.ws as ConnectedWebSocket;
+    ws[CONNECTION] = this;
+    ws.on("message", onMessage);
+    ws.on("error", onError);
+    ws.on("close", onClose);
+  }
+
+  send(bytes: Uint8Array): void {
+    this.queue(this.frames.encode(bytes));
+  }
+
+  pauseReading(): void {
+    this.ws.pause();
+  }
+
+  resumeReading(): void {
+    if (this.life === Life.Open) this.ws.resume();
+  }
+
+  override destroy(farewell?: Uint8Array): void {
+    // The farewell as a text frame, then a close frame: the page learns why.
+    super.destroy(farewell === undefined ? undefined : Buffer.concat([this.frames.encode(farewell), closeFrame(NORMAL)]));
+  }
+
+  /** Everything sent: the closing handshake, which `ws` runs (and bounds in time). */
+  protected override finish(): void {
+    this.ws.close(NORMAL);
+  }
+
+  /** @internal */
+  received(data: Buffer, isBinary: boolean): void {
+    if (this.life !== Life.Open) return;
+    if (isBinary) {
+      this.ws.close(UNSUPPORTED_DATA, "binary frames are not accepted: send each line as a text frame");
+      return;
+    }
+    const handler = this.handler!;
+    handler.onData(data);
+    if (this.life === Life.Open) handler.onData(LF);
+  }
+
+  /** @internal */
+  failed(error: Error): void {
+    this.error = error;
+  }
+
+  /** @internal */
+  closed(): void {
+    this.socketClosed();
+    this.handler!.onClose(this.life === Life.Open ? this.error : undefined);
+  }
+}

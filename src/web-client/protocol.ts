@@ -1,0 +1,134 @@
+/**
+ * The line protocol as the web client reads it: one line from the server
+ * into one event. Pure: no DOM, no socket (tested in Node).
+ */
+
+export type ServerEvent =
+  | { readonly kind: "ok" }
+  | { readonly kind: "error"; readonly code: string; readonly subject: string }
+  | { readonly kind: "message"; readonly from: string; readonly text: string }
+  | { readonly kind: "room-message"; readonly from: string; readonly room: string; readonly text: string }
+  | { readonly kind: "dm"; readonly from: string; readonly text: string }
+  | { readonly kind: "history"; readonly from: string; readonly text: string }
+  | { readonly kind: "history-end" }
+  | { readonly kind: "user"; readonly name: string }
+  | { readonly kind: "users-end" }
+  | { readonly kind: "room"; readonly name: string; readonly members: number }
+  | { readonly kind: "rooms-end" }
+  | { readonly kind: "left"; readonly user: string }
+  | { readonly kind: "joined-room"; readonly user: string; readonly room: string }
+  | { readonly kind: "left-room"; readonly user: string; readonly room: string }
+  | { readonly kind: "shutdown" }
+  | { readonly kind: "bye" }
+  | { readonly kind: "pong" }
+  | { readonly kind: "other"; readonly line: string };
+
+/** A room name as the rooms plugin shows it. */
+export const ROOM = /^#[a-z0-9_-]{1,32}$/;
+
+/** The first word of `text` and what follows the single space after it. */
+function cut(text: string): [string, string] {
+  const space = text.indexOf(" ");
+  return space === -1 ? [text, ""] : [text.slice(0, space), text.slice(space + 1)];
+}
+
+/**
+ * `roomsOn`: whether the server has the rooms plugin, in which case
+ * `MSG <user> #room <text>` is a room's message (a plain message cannot
+ * start with a room's name then: the plugin takes it).
+ */
+export function parseLine(line: string, roomsOn: boolean): ServerEvent {
+  const [verb, rest] = cut(line);
+  switch (verb) {
+    case "OK":
+      return { kind: "ok" };
+    case "PONG":
+      return { kind: "pong" };
+    case "ERR": {
+      const [code, subject] = cut(rest);
+      return { kind: "error", code, subject };
+    }
+    case "MSG": {
+      const [from, text] = cut(rest);
+      if (roomsOn) {
+        const [room, roomText] = cut(text);
+        if (ROOM.test(room) && roomText !== "") return { kind: "room-message", from, room, text: roomText };
+      }
+      return { kind: "message", from, text };
+    }
+    case "DM": {
+      const [from, text] = cut(rest);
+      return { kind: "dm", from, text };
+    }
+    case "HISTORY": {
+      const [from, text] = cut(rest);
+      return { kind: "history", from, text };
+    }
+    case "USER":
+      return { kind: "user", name: rest };
+    case "ROOM": {
+      const [name, members] = cut(rest);
+      return { kind: "room", name, members: Number(members) };
+    }
+    case "END":
+      if (rest === "WHO") return { kind: "users-end" };
+      if (rest === "ROOMS") return { kind: "rooms-end" };
+      if (rest === "HISTORY") return { kind: "history-end" };
+      break;
+    case "INFO": {
+      if (rest === "server-shutdown") return { kind: "shutdown" };
+      if (rest === "bye") return { kind: "bye" };
+      const [user, what] = cut(rest);
+      if (what === "disconnected") return { kind: "left", user };
+      const [action, room] = cut(what);
+      if (action === "joined" && ROOM.test(room)) return { kind: "joined-room", user, room };
+      if (action === "left" && ROOM.test(room)) return { kind: "left-room", user, room };
+      break;
+    }
+  }
+  return { kind: "other", line };
+}
+
+/** What the server's error codes mean, in words. */
+export function describeError(code: string, subject: string): string {
+  switch (code) {
+    case "username-taken":
+      return "That name is taken: someone online has it. Try another.";
+    case "invalid-username":
+      return "Names are 1 to 32 letters, digits, _, - or ., and cannot start with - or .";
+    case "already-logged-in":
+      return "You are logged in already.";
+    case "user-not-found":
+      return `${subject} is not online.`;
+    case "empty-message":
+      return "There was nothing to send.";
+    case "invalid-dm-format":
+      return "A direct message needs a name and a text.";
+    case "invalid-room":
+      return "Room names are # then 1 to 32 letters, digits, _ or -.";
+    case "not-in-room":
+      return `You are not in ${subject}.`;
+    case "already-in-room":
+      return `You are in ${subject} already.`;
+    case "line-too-long":
+      return "That line is too long for the server.";
+    case "cluster-unavailable":
+      return "Part of the server cannot be reached right now; your message may have reached only some people.";
+    case "internal-error":
+      return "The server could not do that (an internal error).";
+    case "must-login-first":
+      return "Log in first.";
+    case "idle-timeout":
+      return "Disconnected after too long without activity.";
+    case "send-queue-exceeded":
+      return "Disconnected: this page fell too far behind the conversation.";
+    case "server-full":
+      return "The server is full.";
+    case "too-many-connections":
+      return "Too many connections from your address.";
+    case "connection-rate-exceeded":
+      return "Too many new connections from your address.";
+    default:
+      return `The server said: ${code}${subject === "" ? "" : ` ${subject}`}`;
+  }
+}
