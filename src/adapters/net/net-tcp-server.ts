@@ -5,14 +5,10 @@ import type { ConnectionAcceptor, ListeningAddress, TransportPort } from "../../
 import { encodeLine, refusalLine } from "../../core/protocol/text";
 import { listenTcp, peerAddress } from "./listen";
 import { NetConnection } from "./net-connection";
-import { acceptSecure, DEFAULT_HANDSHAKE_TIMEOUT_MS, secureContext } from "./secure-accept";
+import { acceptSecure, DEFAULT_HANDSHAKE_TIMEOUT_MS, secureContext, type TlsIdentity } from "./secure-accept";
 import { WriteBatcher } from "./write-batcher";
 
-/** A certificate and its private key, PEM-encoded. */
-export interface TlsIdentity {
-  readonly cert: string | Buffer;
-  readonly key: string | Buffer;
-}
+export type { TlsIdentity } from "./secure-accept";
 
 export interface NetTcpServerOptions {
   readonly port: number;

@@ -1,7 +1,12 @@
 import type { Socket } from "node:net";
 import tls, { type SecureContext } from "node:tls";
 import type { HandshakeFailure } from "../../core/ports/transport.port";
-import type { TlsIdentity } from "./net-tcp-server";
+
+/** A certificate and its private key, PEM-encoded. */
+export interface TlsIdentity {
+  readonly cert: string | Buffer;
+  readonly key: string | Buffer;
+}
 
 /** How long a client has to finish its TLS handshake, unless configured. */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5000;
