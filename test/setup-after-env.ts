@@ -1,3 +1,7 @@
 import { TcpClient } from "./support/tcp-client";
+import { WsClient } from "./support/ws-client";
 
-afterEach(() => TcpClient.closeAll());
+afterEach(() => {
+  TcpClient.closeAll();
+  WsClient.closeAll();
+});

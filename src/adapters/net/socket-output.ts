@@ -1,5 +1,5 @@
 import type { Socket } from "node:net";
-import { sharedPosition } from "../../core/protocol/shared-lines";
+import { sharedSlab, type SharedLines } from "../../core/protocol/shared-lines";
 import type { Flushable, WriteBatcher } from "./write-batcher";
 
 /**
@@ -42,7 +42,7 @@ function viewOf(piece: Uint8Array, length: number): Buffer {
 
 /** A slice of a larger buffer that is not shared: a private line in Node's pool, say. */
 function isPrivateSlice(bytes: Uint8Array): boolean {
-  return bytes.byteLength !== bytes.buffer.byteLength && sharedPosition(bytes) === undefined;
+  return bytes.byteLength !== bytes.buffer.byteLength && sharedSlab(bytes) === undefined;
 }
 
 /** Where the output stands. */
@@ -96,8 +96,9 @@ export class SocketOutput implements Flushable {
   private queuedBytes = 0;
   /** Shared memory between the queued shared lines that this connection keeps alive without being sent it. */
   private gapBytes = 0;
-  /** Position just after the last shared byte queued or held by Node, for the gaps; -1 when none is. */
+  /** Position just after the last shared byte queued or held by Node, in which sequence, for the gaps; -1 when none is. */
   private sharedEnd = -1;
+  private sharedLines: SharedLines | null = null;
   private scratch: Buffer | null = null;
   private scratchUsed = 0;
   private linger: NodeJS.Timeout | null = null;
@@ -118,9 +119,11 @@ export class SocketOutput implements Flushable {
       this.runEnd += length;
       if (this.runShared) this.sharedEnd += length;
     } else {
-      const position = sharedPosition(bytes);
-      if (position !== undefined) {
-        if (this.sharedEnd >= 0 && position > this.sharedEnd) this.gapBytes += position - this.sharedEnd;
+      const slab = sharedSlab(bytes);
+      if (slab !== undefined) {
+        const position = slab.start + bytes.byteOffset;
+        if (slab.lines === this.sharedLines && this.sharedEnd >= 0 && position > this.sharedEnd) this.gapBytes += position - this.sharedEnd;
+        this.sharedLines = slab.lines;
         this.sharedEnd = position + length;
         this.startRun(bytes);
         this.runShared = true;

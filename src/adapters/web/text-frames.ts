@@ -1,4 +1,4 @@
-import { SharedLines, sharedPosition } from "../../core/protocol/shared-lines";
+import { SharedLines, sharedSlab } from "../../core/protocol/shared-lines";
 
 const LF = 0x0a;
 const FIN_TEXT = 0x81;
@@ -77,7 +77,7 @@ export class TextFrames {
     if (lines === this.lastLines) return this.lastFrames!;
     const length = framedLength(lines);
     let frames: Buffer;
-    if (sharedPosition(lines) !== undefined) frames = this.shared.allocate(length);
+    if (sharedSlab(lines) !== undefined) frames = this.shared.allocate(length);
     else if (lines.byteLength === lines.buffer.byteLength) frames = Buffer.allocUnsafeSlow(length);
     else {
       // A reply to one connection: nobody else will ask for it.

@@ -9,26 +9,29 @@
  * reader that falls behind holds a range of the slabs everyone shares,
  * not a copy of its own.
  *
- * Every byte written here has a position in one sequence for the process,
- * so that a transport can charge a recipient for the span it keeps alive
- * (its own lines, which it does not receive, included), not just for the
- * bytes it will be sent.
+ * Every byte written here has a position in its sequence, so that a
+ * transport can charge a recipient for the span it keeps alive (its own
+ * lines, which it does not receive, included), not just for the bytes it
+ * will be sent.
  */
 
 const SLAB_BYTES = 64 * 1024;
 const LF = 0x0a;
 
-/** Where each slab starts in the sequence of shared bytes. */
-const slabStarts = new WeakMap<ArrayBufferLike, number>();
-let nextSlabStart = 0;
+/** Where a slab lies: in which sequence of shared lines, from which position. */
+export interface SharedSlab {
+  readonly lines: SharedLines;
+  readonly start: number;
+}
+
+const slabs = new WeakMap<ArrayBufferLike, SharedSlab>();
 
 /**
- * The position of the first byte of `bytes` in the sequence of shared
- * bytes, or undefined when they were not encoded by a SharedLines.
+ * The slab `bytes` lie in, when they were written by a SharedLines: the
+ * position of their first byte in its sequence is `start + byteOffset`.
  */
-export function sharedPosition(bytes: Uint8Array): number | undefined {
-  const start = slabStarts.get(bytes.buffer);
-  return start === undefined ? undefined : start + bytes.byteOffset;
+export function sharedSlab(bytes: Uint8Array): SharedSlab | undefined {
+  return slabs.get(bytes.buffer);
 }
 
 /** A copy of `bytes` in memory of its own: holding it keeps nothing else alive (a slice of a larger buffer would). */
@@ -42,6 +45,8 @@ export function copyAlone(bytes: Uint8Array): Buffer {
 export class SharedLines {
   private slab: Buffer = Buffer.alloc(0);
   private used = 0;
+  /** The position of the slab's first byte in this sequence. */
+  private slabStart = 0;
 
   /** The line with its LF, as a view of a shared slab. Never modified afterwards. */
   encode(line: string): Buffer {
@@ -75,12 +80,11 @@ export class SharedLines {
   private newSlab(atLeast: number): void {
     // The unused end of the last slab takes no positions, so that the lines
     // on either side of it are as far apart as the bytes between them.
-    const start = slabStarts.get(this.slab.buffer);
-    if (start !== undefined && start + this.slab.length === nextSlabStart) nextSlabStart = start + this.used;
+    const start = this.slabStart + this.used;
     this.slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, atLeast));
     this.used = 0;
-    slabStarts.set(this.slab.buffer, nextSlabStart);
-    nextSlabStart += this.slab.length;
+    this.slabStart = start;
+    slabs.set(this.slab.buffer, { lines: this, start });
   }
 }
 

@@ -166,6 +166,24 @@ describe("NetConnection output", () => {
     expect(connection.pendingBytes).toBe(2 + mine.length + next.length);
   });
 
+  it("charges no gap between lines of different sequences (each protocol's own): only the bytes queued", async () => {
+    const { socket, connection } = connect();
+    const ours = new SharedLines();
+    const others = new SharedLines();
+    socket.stalled = true;
+    connection.send(ours.encode("x"));
+    await turn();
+    let expected = 2;
+    for (let i = 0; i < 40; i++) {
+      // The other sequence fills slabs of its own meanwhile.
+      others.encode("y".repeat(4000));
+      const line = ours.encode(`MSG bob ${i} ${"z".repeat(3000)}`);
+      connection.send(line);
+      expected += line.length;
+    }
+    expect(connection.pendingBytes).toBe(expected);
+  });
+
   it("on destroy with a farewell drops what waits here and sends the farewell after what Node holds", async () => {
     const { socket, connection } = connect();
     socket.stalled = true;

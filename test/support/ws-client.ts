@@ -1,0 +1,111 @@
+import WebSocket from "ws";
+
+/** How long a test waits for what should come; a guard against hanging, not a measurement. */
+const WAIT_MS = 5000;
+
+export interface Closed {
+  readonly code: number;
+  readonly reason: string;
+}
+
+/** A WebSocket client as the web page is one: a text frame a line each way. Every read waits for an event. */
+export class WsClient {
+  private static readonly open = new Set<WsClient>();
+
+  /** Drops every client still connected (after each test). */
+  static closeAll(): void {
+    for (const client of WsClient.open) client.terminate();
+  }
+
+  private readonly lines: string[] = [];
+  private waiter: (() => void) | null = null;
+  /** Frames that were not text. */
+  readonly binary: Buffer[] = [];
+  readonly closed: Promise<Closed>;
+
+  private constructor(readonly socket: WebSocket) {
+    WsClient.open.add(this);
+    socket.on("message", (data: Buffer, isBinary: boolean) => {
+      if (isBinary) this.binary.push(data);
+      else this.lines.push(data.toString("utf8"));
+      this.wake();
+    });
+    socket.on("error", () => undefined);
+    this.closed = new Promise((resolve) =>
+      socket.on("close", (code, reason) => {
+        WsClient.open.delete(this);
+        this.wake();
+        resolve({ code, reason: reason.toString() });
+      }),
+    );
+  }
+
+  /** Opens a WebSocket to /ws; rejects with the HTTP status when the server refuses the upgrade. */
+  static connect(port: number, options: { origin?: string; headers?: Record<string, string>; path?: string } = {}): Promise<WsClient> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(`ws://127.0.0.1:${port}${options.path ?? "/ws"}`, { origin: options.origin, headers: options.headers });
+      socket.once("open", () => resolve(new WsClient(socket)));
+      socket.once("unexpected-response", (_request, response) => reject(new Error(`HTTP ${response.statusCode}`)));
+      socket.once("error", reject);
+    });
+  }
+
+  static async login(port: number, username: string): Promise<WsClient> {
+    const client = await WsClient.connect(port);
+    client.send(`LOGIN ${username}`);
+    const reply = await client.readLine();
+    if (reply !== "OK") throw new Error(`LOGIN ${username} answered ${reply}`);
+    return client;
+  }
+
+  send(line: string): void {
+    this.socket.send(line);
+  }
+
+  async readLine(): Promise<string> {
+    return (await this.readLines(1))[0]!;
+  }
+
+  async readLines(count: number): Promise<string[]> {
+    const deadline = Date.now() + WAIT_MS;
+    while (this.lines.length < count) {
+      if (this.socket.readyState === WebSocket.CLOSED) throw new Error(`closed after ${JSON.stringify(this.lines)}; wanted ${count} lines`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no line within ${WAIT_MS} ms; have ${JSON.stringify(this.lines)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    return this.lines.splice(0, count);
+  }
+
+  /** Every line until the server closes, and how it closed. */
+  async readUntilClosed(): Promise<{ lines: string[] } & Closed> {
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still open after ${WAIT_MS} ms`)), WAIT_MS).unref());
+    const closed = await Promise.race([this.closed, timeout]);
+    return { lines: this.lines.splice(0), ...closed };
+  }
+
+  /** Stops reading: frames pile up in the kernel, then in the server. */
+  stopReading(): void {
+    this.socket.pause();
+  }
+
+  startReading(): void {
+    this.socket.resume();
+  }
+
+  terminate(): void {
+    this.socket.terminate();
+  }
+
+  private wake(): void {
+    const waiter = this.waiter;
+    this.waiter = null;
+    waiter?.();
+  }
+}
