@@ -1,0 +1,198 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { CliProcess } from "../support/cli-process";
+import { describeBrowser, launchBrowser, logIn, logLines, openChat, pageErrors, say } from "../support/browser";
+import { RedisServer, redisServerInstalled } from "../../src/testing/redis-server";
+import { TcpClient } from "../support/tcp-client";
+import { startWebServer, type RunningServer } from "../support/tcp-server";
+
+jest.setTimeout(30_000);
+
+/** The README's picture of the client: written when missing, or again with UPDATE_SCREENSHOTS=1. */
+const SCREENSHOT = join(__dirname, "..", "..", "docs", "images", "web-client.png");
+
+describeBrowser("the web client, in Chromium", () => {
+  let browser: Browser;
+  let server: RunningServer;
+  const pages: Page[] = [];
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(() => browser.close());
+  afterEach(async () => {
+    for (const page of pages.splice(0)) {
+      expect(pageErrors(page)).toEqual([]);
+      await page.context().close();
+    }
+    await server?.app.stop({ graceMs: 100 });
+  });
+
+  async function open(options: { query?: string; width?: number } = {}): Promise<Page> {
+    const page = await openChat(browser, server.webPort, options);
+    pages.push(page);
+    return page;
+  }
+
+  it("lets two browser users and a TCP user chat with each other", async () => {
+    server = await startWebServer();
+    const alice = await open();
+    const bob = await open();
+    await logIn(alice, "alice");
+    await logIn(bob, "bob");
+    const carol = await TcpClient.login(server.port, "carol");
+    await say(bob, "hello from a browser");
+    await alice.locator("#log li", { hasText: "hello from a browser" }).waitFor();
+    expect(await carol.readLine()).toBe("MSG bob hello from a browser");
+    carol.send("MSG hello from a terminal");
+    for (const page of [alice, bob]) await page.locator("#log li", { hasText: "hello from a terminal" }).waitFor();
+    expect(await logLines(alice)).toEqual(["bob: hello from a browser", "carol: hello from a terminal"]);
+    expect(await logLines(bob)).toEqual(["bob: hello from a browser", "carol: hello from a terminal"]);
+    await say(alice, "hi both");
+    expect(await carol.readLine()).toBe("MSG alice hi both");
+    if (!existsSync(SCREENSHOT) || process.env.UPDATE_SCREENSHOTS === "1") await alice.screenshot({ path: SCREENSHOT });
+  });
+
+  it("says in words that a name is taken, and logs in with another", async () => {
+    server = await startWebServer();
+    await TcpClient.login(server.port, "dave");
+    const page = await open();
+    await page.fill("#name", "Dave");
+    await page.press("#name", "Enter");
+    await page.getByText("That name is taken: someone online has it. Try another.").waitFor();
+    await page.fill("#name", "bad name");
+    await page.press("#name", "Enter");
+    await page.getByText("Names are 1 to 32 letters, digits").waitFor();
+    await logIn(page, "dave2");
+  });
+
+  it("keeps a direct conversation apart: clicking a user writes to them, and they see it as theirs", async () => {
+    server = await startWebServer({ web: { port: 0, host: "127.0.0.1" } });
+    const alice = await open();
+    const bob = await open({ query: "?who=1" });
+    await logIn(bob, "bob");
+    await logIn(alice, "alice");
+    const carol = await TcpClient.login(server.port, "carol");
+    await alice.getByRole("button", { name: "Write to bob" }).click();
+    await alice.getByRole("heading", { name: "bob (direct)" }).waitFor();
+    await say(alice, "just between us");
+    // bob sees an unread direct conversation with alice, and opens it.
+    await bob.getByRole("button", { name: /alice \(direct\)/ }).getByText("1").waitFor();
+    await bob.getByRole("button", { name: /alice \(direct\)/ }).click();
+    expect(await logLines(bob)).toEqual(["alice: just between us"]);
+    carol.send("DM alice from the terminal");
+    await alice.getByRole("button", { name: /carol \(direct\)/ }).waitFor();
+    expect(await logLines(alice)).toEqual(["alice: just between us"]);
+    await say(bob, "got it");
+    await alice.locator("#log li", { hasText: "got it" }).waitFor();
+    carol.send("PING");
+    expect(await carol.readLine()).toBe("PONG"); // no DM of theirs reached carol
+  });
+
+  it("shows markup in a message as the characters it is", async () => {
+    server = await startWebServer();
+    const alice = await open();
+    await logIn(alice, "alice");
+    const mallory = await TcpClient.login(server.port, "mallory");
+    mallory.send("MSG <img src=x onerror=alert(1)><script>alert(2)</script>");
+    await alice.locator("#log li", { hasText: "onerror" }).waitFor();
+    expect(await logLines(alice)).toEqual(["mallory: <img src=x onerror=alert(1)><script>alert(2)</script>"]);
+    expect(await alice.locator("#log img, #log script").count()).toBe(0);
+    // No dialog opened (checked after each test), and the page's policy forbids inline script anyway.
+  });
+
+  it("keeps the list of who is online right: logins (asked for again now and then) and departures", async () => {
+    server = await startWebServer();
+    const alice = await open({ query: "?who=1" });
+    await logIn(alice, "alice");
+    const users = (): Promise<string[]> => alice.$$eval("#users li", (items) => items.map((item) => item.textContent ?? ""));
+    expect(await users()).toEqual(["alice (you)"]);
+    const eve = await TcpClient.login(server.port, "eve");
+    await alice.getByRole("button", { name: "Write to eve" }).waitFor();
+    expect(await users()).toEqual(["alice (you)", "eve"]);
+    eve.send("QUIT");
+    await alice.getByRole("button", { name: "Write to eve" }).waitFor({ state: "detached" });
+    expect(await users()).toEqual(["alice (you)"]);
+    expect(await logLines(alice)).toEqual(["eve left"]);
+  });
+
+  it("reconnects by itself after the server restarts, and logs back in", async () => {
+    server = await startWebServer();
+    const { port, webPort } = server;
+    const alice = await open();
+    await logIn(alice, "alice");
+    await server.app.stop({ graceMs: 100 });
+    await alice.getByText(/The server is shutting down\. Reconnecting in \d+ s/).waitFor();
+    server = await startWebServer({ port, web: { port: webPort, host: "127.0.0.1" } });
+    await alice.getByText("Connected as alice").waitFor({ timeout: 20_000 });
+    const bob = await TcpClient.login(server.port, "bob");
+    bob.send("WHO");
+    expect(await bob.readLines(3)).toEqual(["USER alice", "USER bob", "END WHO"]);
+  });
+
+  it("has rooms when the rooms plugin is loaded", async () => {
+    server = await startWebServer({ plugins: ["login", "msg", "who", "dm", "ping", "quit", "rooms"].map((name) => ({ name })) });
+    const alice = await open();
+    await logIn(alice, "alice");
+    await alice.getByRole("heading", { name: "Rooms" }).waitFor();
+    await alice.fill("#join-name", "#dev");
+    await alice.press("#join-name", "Enter");
+    await alice.getByRole("heading", { name: "#dev" }).waitFor();
+    // In once the server said OK (the JOIN may wait for flood control: WHO and ROOMS cost 10 lines each).
+    await alice.getByRole("button", { name: "Leave room" }).waitFor();
+    const carol = await TcpClient.login(server.port, "carol");
+    carol.send("JOIN #dev");
+    expect(await carol.readLine()).toBe("OK");
+    await alice.locator("#log li", { hasText: "carol joined" }).waitFor();
+    carol.send("MSG #dev in the room");
+    await alice.locator("#log li", { hasText: "in the room" }).waitFor();
+    await say(alice, "hello room");
+    expect(await carol.readLine()).toBe("MSG alice #dev hello room");
+    await alice.getByRole("button", { name: "Everyone" }).click();
+    expect(await logLines(alice)).toEqual([]);
+  });
+
+  it("works at a phone's width and with the keyboard alone", async () => {
+    server = await startWebServer();
+    const page = await open({ width: 375, query: "?who=1" });
+    await page.keyboard.type("alice");
+    await page.keyboard.press("Enter");
+    await page.getByText("Connected as alice").waitFor();
+    const bob = await TcpClient.login(server.port, "bob");
+    // The menu opens the list of people; Tab reaches bob, Enter writes to him.
+    await page.getByRole("button", { name: "Conversations and people" }).click();
+    await page.getByRole("button", { name: "Write to bob" }).waitFor();
+    await page.getByRole("button", { name: "Write to bob" }).focus();
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("typed without a mouse");
+    await page.keyboard.press("Enter");
+    expect(await bob.readLine()).toBe("DM alice typed without a mouse");
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width).toBeLessThanOrEqual(375);
+  });
+});
+
+(redisServerInstalled || process.env.CI === "true" ? describeBrowser : describe.skip)("the web client on a cluster", () => {
+  it("lets a WebSocket user on one node and a TCP user on another talk", async () => {
+    const redis = await RedisServer.start();
+    const browser = await launchBrowser();
+    const nodes = ["a", "b"].map((id) =>
+      CliProcess.spawn(["--port", "0", "--host", "127.0.0.1", "--web-port", "0", "--redis", redis.url, "--redis-lease", "1", "--node-id", id]),
+    );
+    try {
+      const page = await openChat(browser, await nodes[0]!.port("web"));
+      await logIn(page, "alice");
+      const bob = await TcpClient.login(await nodes[1]!.port("tcp"), "bob");
+      bob.send("MSG from node b");
+      await page.locator("#log li", { hasText: "from node b" }).waitFor();
+      await say(page, "from node a, in a browser");
+      expect(await bob.readLine()).toBe("MSG alice from node a, in a browser");
+      expect(pageErrors(page)).toEqual([]);
+    } finally {
+      nodes.forEach((node) => node.kill("SIGKILL"));
+      await browser.close();
+      await redis.stop();
+    }
+  });
+});
