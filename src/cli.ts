@@ -160,7 +160,7 @@ function parseArguments(argv: string[]) {
       },
       "web-port": {
         type: "string",
-        describe: "serve the web client and WebSocket connections (/ws) on this port; HTTPS with the TLS flags (default: off)",
+        describe: "serve the web client and WebSocket connections (/ws) on this port; HTTPS with the TLS flags (default: $WEB_PORT, else off)",
       },
       "web-host": { type: "string", describe: "interface for the web port (default: --host)" },
       "web-origins": {
@@ -224,11 +224,12 @@ async function main(): Promise<void> {
   const portText = args.port ?? process.env.PORT ?? String(DEFAULT_PORT);
   const port = parseNumber(args.port === undefined ? "PORT" : "--port", portText, { min: 0, max: 65535 });
   const settings = coreSettings(args);
-  const portFlag = (flag: "tls-port" | "metrics-port" | "web-port"): number | undefined =>
+  const portFlag = (flag: "tls-port" | "metrics-port"): number | undefined =>
     args[flag] === undefined ? undefined : parseNumber(`--${flag}`, args[flag], { min: 0, max: 65535 });
   const tlsPort = portFlag("tls-port");
   const metricsPort = portFlag("metrics-port");
-  const webPort = portFlag("web-port");
+  const webPortText = args["web-port"] ?? process.env.WEB_PORT;
+  const webPort = webPortText === undefined ? undefined : parseNumber(args["web-port"] === undefined ? "WEB_PORT" : "--web-port", webPortText, { min: 0, max: 65535 });
   const tls = tlsFiles(args["tls-cert"], args["tls-key"], tlsPort);
   const path = configPath(args.config);
   const pluginsConfig = loadPluginsConfig(path);

@@ -242,6 +242,15 @@ describe("chat-server, the command", () => {
     expect(await cli.port()).toBe(free);
   });
 
+  it("serves the web client on WEB_PORT when --web-port is not given", async () => {
+    const free = await freePort();
+    const cli = CliProcess.spawn(["--port", "0", "--host", "127.0.0.1"], { WEB_PORT: String(free) });
+    running.push(cli);
+    expect(await cli.port("web")).toBe(free);
+    const page = await fetch(`http://127.0.0.1:${free}/`);
+    expect([page.status, page.headers.get("content-type")]).toEqual([200, "text/html; charset=utf-8"]);
+  });
+
   describe("refuses to start, with one line naming the culprit", () => {
     it("when the port is in use (exit 1)", async () => {
       const holder = net.createServer();
