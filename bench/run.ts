@@ -7,6 +7,9 @@
  *
  * Scenarios: fanout, capacity, smallroom, overload, amplification, cluster (needs redis-server).
  *
+ *   npm run bench -- fanout --transport ws
+ *                                       the clients over WebSocket instead of TCP
+ *                                       (fanout, smallroom, overload, capacity)
  *   npm run bench -- fanout --against ../before
  *                                       each scenario against the build in another
  *                                       checkout first, then this one: before and
@@ -35,6 +38,7 @@ const { values: flags, positionals } = parseArgs({
     "log-level": { type: "string", default: "info" },
     "no-pin": { type: "boolean", default: false },
     against: { type: "string" },
+    transport: { type: "string", default: "tcp" },
   },
 });
 
@@ -58,16 +62,30 @@ function cpuPercent(window: ServerUsageWindow): string {
 /** The checkout whose server is measured now: another one (--against), or this one. */
 let serverRoot: string | undefined;
 
+/** How the load clients reach the server: the line protocol over TCP, or over WebSocket (`--transport ws`). */
+const overWebSocket = ((): boolean => {
+  if (flags.transport !== "tcp" && flags.transport !== "ws") throw new Error(`--transport is tcp or ws, got "${flags.transport}"`);
+  return flags.transport === "ws";
+})();
+
+/** A server under test and the port its load clients connect to (TCP's, or the web port's). */
+interface TestedServer {
+  readonly process: ServerProcess;
+  readonly clientPort: number;
+}
+
 /** The server as `npm start` runs it, flood control off (the senders are the load) unless `floodControl`. */
-async function startServer(pinning: Pinning, extraArgs: readonly string[], floodControl = false): Promise<ServerProcess> {
+async function startServer(pinning: Pinning, extraArgs: readonly string[], floodControl = false): Promise<TestedServer> {
   const rate = floodControl ? [] : ["--rate-limit", "0"];
-  const args = ["--log-level", flags["log-level"]!, ...rate, ...extraArgs, ...words(flags["server-args"]!)];
-  return ServerProcess.start(args, {
+  const web = overWebSocket ? ["--web-port", String(await freePort())] : [];
+  const args = ["--log-level", flags["log-level"]!, ...rate, ...web, ...extraArgs, ...words(flags["server-args"]!)];
+  const server = await ServerProcess.start(args, {
     cpus: pinning.server ?? undefined,
     nodeArgs: words(flags["node-args"]!),
     quiet: true,
     root: serverRoot,
   });
+  return { process: server, clientPort: overWebSocket ? Number(web[1]) : server.port };
 }
 
 /** The processes under test: one server, or the nodes of a cluster and their Redis. */
@@ -79,9 +97,9 @@ interface Fleet {
   stop(): Promise<void>;
 }
 
-function fleetOf(server: ServerProcess): Fleet {
+function fleetOf({ process: server, clientPort }: TestedServer): Fleet {
   return {
-    ports: [server.port],
+    ports: [clientPort],
     parts: [{ label: "server", server: true, usage: () => server.usage() }],
     stop: async () => {
       await server.stop();
@@ -111,7 +129,7 @@ async function loginAll(
   const worker = async (): Promise<void> => {
     while (next < count) {
       const index = next++;
-      clients[index] = await LoadClient.login(ports[index % ports.length]!, `u${index}`, sinkFor(index));
+      clients[index] = await LoadClient.login(ports[index % ports.length]!, `u${index}`, sinkFor(index), overWebSocket);
     }
   };
   await Promise.all(Array.from({ length: Math.min(inFlight, count) }, worker));
@@ -163,14 +181,15 @@ async function chat(name: string, run: ChatRun, fleet: Fleet): Promise<void> {
     if (run.ping) {
       // One PING at a time, every 20 ms or as soon as the last one is answered.
       let pingSentUs = 0;
-      const pinger = await LoadClient.connect(fleet.ports[0]!, {
+      const pong: LineSink = {
         onChat: () => undefined,
         onOther: (line) => {
           if (line !== "PONG") return;
           pings.record(nowUs() - pingSentUs);
           pingSentUs = 0;
         },
-      });
+      };
+      const pinger = await LoadClient.connect(fleet.ports[0]!, pong, "127.0.0.1", overWebSocket);
       pingTimer = setInterval(() => {
         if (pingSentUs !== 0) return;
         pingSentUs = nowUs();
@@ -270,7 +289,7 @@ async function chat(name: string, run: ChatRun, fleet: Fleet): Promise<void> {
 
 /** Many logged-in clients doing nothing: login time, and server memory per client. */
 async function capacity(clientCount: number, inFlight: number, pinning: Pinning): Promise<void> {
-  const server = await startServer(pinning, ["--max-connections", String(clientCount + 100)]);
+  const { process: server, clientPort } = await startServer(pinning, ["--max-connections", String(clientCount + 100)]);
   try {
     await sleep(1000);
     const idle = server.usage();
@@ -278,7 +297,8 @@ async function capacity(clientCount: number, inFlight: number, pinning: Pinning)
     let seconds: number;
     let generator: string;
     let generatorCpu: number;
-    const storm = await nativeLoginStorm(server.port, clientCount, inFlight, pinning.client);
+    // The native storm speaks TCP only: WebSocket clients are Node's.
+    const storm = overWebSocket ? null : await nativeLoginStorm(server.port, clientCount, inFlight, pinning.client);
     if (storm !== null) {
       if (storm.failed > 0) console.log(`  ${storm.failed} logins failed`);
       ({ seconds, close } = storm);
@@ -287,11 +307,11 @@ async function capacity(clientCount: number, inFlight: number, pinning: Pinning)
     } else {
       const sink: LineSink = { onChat: () => undefined, onOther: () => undefined };
       const cpuStart = process.cpuUsage();
-      const { clients, seconds: took } = await loginAll([server.port], clientCount, inFlight, () => sink);
+      const { clients, seconds: took } = await loginAll([clientPort], clientCount, inFlight, () => sink);
       const cpu = process.cpuUsage(cpuStart);
       seconds = took;
       close = () => clients.forEach((client) => client.close());
-      generator = "Node clients (no C compiler here for the native one)";
+      generator = overWebSocket ? "Node WebSocket clients" : "Node clients (no C compiler here for the native one)";
       generatorCpu = (cpu.user + cpu.system) / 1e6;
     }
     const afterLogins = server.usage();
@@ -341,7 +361,7 @@ async function scrapeCounter(port: number, name: string, labels = ""): Promise<n
 async function amplification(receivers: number, senderCount: number, readerCount: number, pinning: Pinning): Promise<void> {
   const metricsPort = await freePort();
   const total = receivers + senderCount + readerCount;
-  const server = await startServer(pinning, ["--max-connections", String(total + 100), "--metrics-port", String(metricsPort)], true);
+  const { process: server } = await startServer(pinning, ["--max-connections", String(total + 100), "--metrics-port", String(metricsPort)], true);
   try {
     await sleep(1000);
     const idle = server.usage();
@@ -438,7 +458,7 @@ async function amplification(receivers: number, senderCount: number, readerCount
  */
 async function clusterFleet(pinning: Pinning): Promise<Fleet> {
   const redis = await RedisServer.start(pinning.client === null ? {} : { cpus: pinning.client });
-  const nodes = await Promise.all(["a", "b"].map((id) => startServer(pinning, ["--redis", redis.url, "--node-id", id])));
+  const nodes = await Promise.all(["a", "b"].map(async (id) => (await startServer(pinning, ["--redis", redis.url, "--node-id", id])).process));
   return {
     ports: nodes.map((node) => node.port),
     parts: [

@@ -33,17 +33,26 @@ export interface LineSink {
 export class LoadClient {
   private rest: Buffer = NOTHING;
   closed = false;
+  /** Over WebSocket: still reading the server's answer to the upgrade. */
+  private handshaking: boolean;
 
   private constructor(
     readonly socket: net.Socket,
     private sink: LineSink,
+    private readonly websocket: boolean,
   ) {
+    this.handshaking = websocket;
     socket.setNoDelay(true);
     socket.on("error", () => undefined);
     socket.on("close", () => (this.closed = true));
   }
 
-  static connect(port: number, sink: LineSink, host = "127.0.0.1"): Promise<LoadClient> {
+  /**
+   * Connects over TCP, or (`websocket`) to the web port's /ws, speaking the
+   * frames by hand as cheaply as the lines: one text frame a line, sent with
+   * an all-zero mask (allowed, and nothing to compute).
+   */
+  static connect(port: number, sink: LineSink, host = "127.0.0.1", websocket = false): Promise<LoadClient> {
     return new Promise((resolve, reject) => {
       let client: LoadClient | null = null;
       // Reads land in one shared buffer, without the stream machinery or a
@@ -60,7 +69,13 @@ export class LoadClient {
         },
       }, () => {
         socket.off("error", reject);
-        client = new LoadClient(socket, sink);
+        client = new LoadClient(socket, sink, websocket);
+        if (websocket) {
+          socket.write(
+            `GET /ws HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+          );
+        }
         resolve(client);
       });
       socket.once("error", reject);
@@ -68,10 +83,10 @@ export class LoadClient {
   }
 
   /** Connects and logs in; resolves once the server answered OK. */
-  static async login(port: number, username: string, sink: LineSink): Promise<LoadClient> {
+  static async login(port: number, username: string, sink: LineSink, websocket = false): Promise<LoadClient> {
     let answered: (line: string) => void = () => undefined;
     const reply = new Promise<string>((resolve) => (answered = resolve));
-    const client = await LoadClient.connect(port, { onChat: () => undefined, onOther: (line) => answered(line) });
+    const client = await LoadClient.connect(port, { onChat: () => undefined, onOther: (line) => answered(line) }, "127.0.0.1", websocket);
     client.send(`LOGIN ${username}`);
     const line = await reply;
     if (line !== "OK") throw new Error(`LOGIN ${username}: ${line}`);
@@ -80,12 +95,27 @@ export class LoadClient {
   }
 
   send(line: string): void {
-    if (!this.closed) this.socket.write(`${line}\n`);
+    if (this.closed) return;
+    if (!this.websocket) {
+      this.socket.write(`${line}\n`);
+      return;
+    }
+    const payload = Buffer.from(line);
+    const length = payload.length;
+    const header = length < 126 ? Buffer.from([0x81, 0x80 | length, 0, 0, 0, 0]) : Buffer.from([0x81, 0x80 | 126, length >> 8, length & 0xff, 0, 0, 0, 0]);
+    this.socket.write(Buffer.concat([header, payload]));
   }
 
-  /** Writes raw text in one write: several lines at once, say. */
+  /** Writes several lines at once, in one write (one frame each over WebSocket). */
   write(text: string): void {
-    if (!this.closed) this.socket.write(text);
+    if (this.closed) return;
+    if (!this.websocket) {
+      this.socket.write(text);
+      return;
+    }
+    this.socket.cork();
+    for (const line of text.split("\n").slice(0, -1)) this.send(line);
+    this.socket.uncork();
   }
 
   close(): void {
@@ -98,6 +128,10 @@ export class LoadClient {
       bytes = Buffer.concat([this.rest, bytes]);
       this.rest = NOTHING;
     }
+    if (this.websocket) {
+      this.onFrames(bytes);
+      return;
+    }
     let start = 0;
     const nowUs = Math.round(performance.now() * 1000);
     for (let lf = bytes.indexOf(LF, start); lf !== -1; lf = bytes.indexOf(LF, start)) {
@@ -105,6 +139,32 @@ export class LoadClient {
       start = lf + 1;
     }
     // The read buffer is shared: keep a copy of a partial line.
+    if (start < bytes.length) this.rest = Buffer.from(bytes.subarray(start));
+  }
+
+  /** WebSocket: the answer to the upgrade, then frames, each a line. */
+  private onFrames(bytes: Buffer): void {
+    let start = 0;
+    if (this.handshaking) {
+      const end = bytes.indexOf("\r\n\r\n");
+      if (end === -1) {
+        this.rest = Buffer.from(bytes);
+        return;
+      }
+      this.handshaking = false;
+      start = end + 4;
+    }
+    const nowUs = Math.round(performance.now() * 1000);
+    while (bytes.length - start >= 2) {
+      const short = bytes[start + 1]! & 0x7f;
+      const headerLength = short === 126 ? 4 : short === 127 ? 10 : 2;
+      if (bytes.length - start < headerLength) break;
+      const payloadLength = short === 126 ? bytes.readUInt16BE(start + 2) : short === 127 ? Number(bytes.readBigUInt64BE(start + 2)) : short;
+      const end = start + headerLength + payloadLength;
+      if (end > bytes.length) break;
+      if ((bytes[start]! & 0x0f) === 0x1) this.onLine(bytes, start + headerLength, end, nowUs);
+      start = end;
+    }
     if (start < bytes.length) this.rest = Buffer.from(bytes.subarray(start));
   }
 
