@@ -1,5 +1,6 @@
 import { CliProcess } from "../support/cli-process";
 import { freePort, RedisServer, redisServerInstalled } from "../../src/testing/redis-server";
+import { expectWholeBurst, sendBurst } from "../support/bursts";
 import { TcpClient } from "../support/tcp-client";
 
 /*
@@ -49,17 +50,9 @@ describeCluster("a cluster of servers through Redis", () => {
     const [a, b] = await Promise.all([startNode("a", "--max-send-queue", "65536"), startNode("b", "--max-send-queue", "65536")]);
     const readers = await Promise.all(["r1", "r2"].map((name) => TcpClient.login(b.port, name)));
     const senders = await Promise.all(Array.from({ length: 10 }, (_, i) => TcpClient.login(a.port, `s${i}`)));
-    const text = (sender: number, line: number): string => `${line} ${"x".repeat(4000)} ${sender}`;
-    await Promise.all(
-      senders.map((sender, s) => sender.write(Array.from({ length: 20 }, (_, line) => `MSG ${text(s, line)}\n`).join(""))),
-    );
+    await sendBurst(senders);
     for (const reader of readers) {
-      const lines = await reader.readLines(200);
-      for (let s = 0; s < senders.length; s++) {
-        expect(lines.filter((line) => line.startsWith(`MSG s${s} `))).toEqual(
-          Array.from({ length: 20 }, (_, line) => `MSG s${s} ${text(s, line)}`),
-        );
-      }
+      expectWholeBurst(await reader.readLines(200), senders.length);
       await nothingMore(reader);
     }
     expect(b.node.logs().filter((log) => log.msg === "send queue exceeded")).toEqual([]);

@@ -1,5 +1,6 @@
 import { networkInterfaces } from "node:os";
 import { definePlugin } from "../../src/core/plugin-api";
+import { expectWholeBurst, sendBurst } from "../support/bursts";
 import { TcpClient } from "../support/tcp-client";
 import { startTcpServer, type RunningServer } from "../support/tcp-server";
 
@@ -51,17 +52,9 @@ describe("protection over TCP", () => {
     server = await startTcpServer({ maxSendQueueBytes: 64 * 1024 });
     const readers = await Promise.all(["r1", "r2", "r3"].map((name) => TcpClient.login(server.port, name)));
     const senders = await Promise.all(Array.from({ length: 10 }, (_, i) => TcpClient.login(server.port, `s${i}`)));
-    const text = (sender: number, line: number): string => `${line} ${"x".repeat(4000)} ${sender}`;
-    await Promise.all(
-      senders.map((sender, s) => sender.write(Array.from({ length: 20 }, (_, line) => `MSG ${text(s, line)}\n`).join(""))),
-    );
+    await sendBurst(senders);
     for (const reader of readers) {
-      const lines = await reader.readLines(200);
-      for (let s = 0; s < senders.length; s++) {
-        expect(lines.filter((line) => line.startsWith(`MSG s${s} `))).toEqual(
-          Array.from({ length: 20 }, (_, line) => `MSG s${s} ${text(s, line)}`),
-        );
-      }
+      expectWholeBurst(await reader.readLines(200), senders.length);
     }
     expect(server.logger.find("send queue exceeded")).toEqual([]);
   });

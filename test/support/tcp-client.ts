@@ -1,8 +1,6 @@
 import net from "node:net";
 import tls from "node:tls";
-
-/** How long a test waits for a line that should come; a guard against hanging, not a measurement. */
-const WAIT_MS = 5000;
+import { LineInbox } from "./line-inbox";
 
 /**
  * A client over real TCP that reads lines the way `nc` shows them. Every
@@ -17,11 +15,8 @@ export class TcpClient {
   }
 
   private buffer = "";
-  private readonly lines: string[] = [];
-  private waiter: (() => void) | null = null;
   private ended = false;
-  /** Lines received so far, read or not. */
-  receivedCount = 0;
+  private readonly inbox = new LineInbox(() => this.ended);
   /** Resolves once the connection is fully closed. */
   readonly closed: Promise<void>;
 
@@ -32,9 +27,7 @@ export class TcpClient {
       this.buffer += text;
       const parts = this.buffer.split("\n");
       this.buffer = parts.pop()!;
-      this.lines.push(...parts);
-      this.receivedCount += parts.length;
-      this.wake();
+      this.inbox.add(...parts);
     });
     socket.on("error", () => undefined);
     TcpClient.open.add(this);
@@ -42,7 +35,7 @@ export class TcpClient {
       socket.on("close", () => {
         TcpClient.open.delete(this);
         this.ended = true;
-        this.wake();
+        this.inbox.wake();
         resolve();
       }),
     );
@@ -90,30 +83,18 @@ export class TcpClient {
     return line!;
   }
 
-  async readLines(count: number): Promise<string[]> {
-    const deadline = Date.now() + WAIT_MS;
-    while (this.lines.length < count) {
-      if (this.ended) throw new Error(`connection closed after ${JSON.stringify(this.lines)}; wanted ${count} lines`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no line within ${WAIT_MS} ms; have ${JSON.stringify(this.lines)}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-    return this.lines.splice(0, count);
+  readLines(count: number): Promise<string[]> {
+    return this.inbox.read(count);
+  }
+
+  /** Lines received so far, read or not. */
+  get receivedCount(): number {
+    return this.inbox.receivedCount;
   }
 
   /** Every line until the server closes the connection. */
   async readUntilClosed(): Promise<string[]> {
-    const timeout = new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error(`still open after ${WAIT_MS} ms`)), WAIT_MS).unref(),
-    );
-    await Promise.race([this.closed, timeout]);
-    return this.lines.splice(0);
+    return (await this.inbox.readUntil(this.closed)).lines;
   }
 
   /** Stops reading: what the server sends piles up in the kernel, then in the server. */
@@ -137,11 +118,5 @@ export class TcpClient {
 
   close(): void {
     this.socket.destroy();
-  }
-
-  private wake(): void {
-    const waiter = this.waiter;
-    this.waiter = null;
-    waiter?.();
   }
 }

@@ -1,7 +1,5 @@
 import WebSocket from "ws";
-
-/** How long a test waits for what should come; a guard against hanging, not a measurement. */
-const WAIT_MS = 5000;
+import { LineInbox } from "./line-inbox";
 
 export interface Closed {
   readonly code: number;
@@ -17,8 +15,7 @@ export class WsClient {
     for (const client of WsClient.open) client.terminate();
   }
 
-  private readonly lines: string[] = [];
-  private waiter: (() => void) | null = null;
+  private readonly inbox = new LineInbox(() => this.socket.readyState === WebSocket.CLOSED);
   /** Frames that were not text. */
   readonly binary: Buffer[] = [];
   readonly closed: Promise<Closed>;
@@ -27,14 +24,13 @@ export class WsClient {
     WsClient.open.add(this);
     socket.on("message", (data: Buffer, isBinary: boolean) => {
       if (isBinary) this.binary.push(data);
-      else this.lines.push(data.toString("utf8"));
-      this.wake();
+      else this.inbox.add(data.toString("utf8"));
     });
     socket.on("error", () => undefined);
     this.closed = new Promise((resolve) =>
       socket.on("close", (code, reason) => {
         WsClient.open.delete(this);
-        this.wake();
+        this.inbox.wake();
         resolve({ code, reason: reason.toString() });
       }),
     );
@@ -66,28 +62,14 @@ export class WsClient {
     return (await this.readLines(1))[0]!;
   }
 
-  async readLines(count: number): Promise<string[]> {
-    const deadline = Date.now() + WAIT_MS;
-    while (this.lines.length < count) {
-      if (this.socket.readyState === WebSocket.CLOSED) throw new Error(`closed after ${JSON.stringify(this.lines)}; wanted ${count} lines`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no line within ${WAIT_MS} ms; have ${JSON.stringify(this.lines)}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-    return this.lines.splice(0, count);
+  readLines(count: number): Promise<string[]> {
+    return this.inbox.read(count);
   }
 
   /** Every line until the server closes, and how it closed. */
   async readUntilClosed(): Promise<{ lines: string[] } & Closed> {
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still open after ${WAIT_MS} ms`)), WAIT_MS).unref());
-    const closed = await Promise.race([this.closed, timeout]);
-    return { lines: this.lines.splice(0), ...closed };
+    const { lines, closed } = await this.inbox.readUntil(this.closed);
+    return { lines, ...closed };
   }
 
   /** Stops reading: frames pile up in the kernel, then in the server. */
@@ -101,11 +83,5 @@ export class WsClient {
 
   terminate(): void {
     this.socket.terminate();
-  }
-
-  private wake(): void {
-    const waiter = this.waiter;
-    this.waiter = null;
-    waiter?.();
   }
 }

@@ -1,9 +1,9 @@
-import type { Server, Socket } from "node:net";
+import type { Socket } from "node:net";
 import type { SecureContext } from "node:tls";
 import type { LoggerPort } from "../../core/ports/logger.port";
 import type { ConnectionAcceptor, ListeningAddress, TransportPort } from "../../core/ports/transport.port";
 import { encodeLine, refusalLine } from "../../core/protocol/text";
-import { listenTcp, peerAddress } from "./listen";
+import { peerAddress, TcpListener } from "./listen";
 import { NetConnection } from "./net-connection";
 import { acceptSecure, DEFAULT_HANDSHAKE_TIMEOUT_MS, secureContext, type TlsIdentity } from "./secure-accept";
 import { WriteBatcher } from "./write-batcher";
@@ -30,16 +30,17 @@ export interface NetTcpServerOptions {
  */
 export class NetTcpServer implements TransportPort {
   readonly name: string;
-  private server: Server | null = null;
+  private readonly listener: TcpListener;
   private readonly batcher = new WriteBatcher();
   private context: SecureContext | null;
   private readonly handshakeTimeoutMs: number;
 
   constructor(
-    private readonly options: NetTcpServerOptions,
+    options: NetTcpServerOptions,
     private readonly logger: LoggerPort,
   ) {
     this.name = options.tls === undefined ? "tcp" : "tls";
+    this.listener = new TcpListener(options.port, options.host, logger, this.name);
     this.context = options.tls === undefined ? null : secureContext(options.tls);
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   }
@@ -50,21 +51,12 @@ export class NetTcpServer implements TransportPort {
     this.context = secureContext(identity);
   }
 
-  async listen(acceptor: ConnectionAcceptor): Promise<ListeningAddress> {
-    const { server, address } = await listenTcp(
-      this.options.port,
-      this.options.host,
-      (socket) => this.accept(socket, acceptor),
-      (error) => this.logger.error({ err: error, transport: this.name }, "accept failed"),
-    );
-    this.server = server;
-    return address;
+  listen(acceptor: ConnectionAcceptor): Promise<ListeningAddress> {
+    return this.listener.listen((socket) => this.accept(socket, acceptor));
   }
 
   stopAccepting(): Promise<void> {
-    // server.close() calls back only once every connection has ended; the
-    // core closes those itself, so resolve as soon as no more are accepted.
-    this.server?.close();
+    this.listener.close();
     return Promise.resolve();
   }
 

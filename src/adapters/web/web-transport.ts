@@ -1,11 +1,11 @@
 import http, { type IncomingMessage } from "node:http";
-import { isIP, type Server, type Socket } from "node:net";
+import { isIP, type Socket } from "node:net";
 import type { SecureContext } from "node:tls";
 import { WebSocketServer } from "ws";
 import type { LoggerPort } from "../../core/ports/logger.port";
 import type { ConnectionAcceptor, HandshakeFailure, ListeningAddress, TransportPort } from "../../core/ports/transport.port";
 import { refusalLine } from "../../core/protocol/text";
-import { listenTcp, peerAddress } from "../net/listen";
+import { peerAddress, TcpListener } from "../net/listen";
 import { acceptSecure, DEFAULT_HANDSHAKE_TIMEOUT_MS, secureContext, type TlsIdentity } from "../net/secure-accept";
 import { WriteBatcher } from "../net/write-batcher";
 import { StaticFiles } from "./static-files";
@@ -69,7 +69,7 @@ function refuseHttp(socket: Socket, status: string, body: string): void {
  */
 export class WebTransport implements TransportPort {
   readonly name: string;
-  private server: Server | null = null;
+  private readonly listener: TcpListener;
   private readonly http: http.Server;
   private readonly sockets: WebSocketServer;
   private readonly batcher = new WriteBatcher();
@@ -85,6 +85,7 @@ export class WebTransport implements TransportPort {
     private readonly logger: LoggerPort,
   ) {
     this.name = options.tls === undefined ? "web" : "web-tls";
+    this.listener = new TcpListener(options.port, options.host, logger, this.name);
     this.context = options.tls === undefined ? null : secureContext(options.tls);
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     this.origins = new Set(options.origins ?? []);
@@ -109,18 +110,11 @@ export class WebTransport implements TransportPort {
   async listen(acceptor: ConnectionAcceptor): Promise<ListeningAddress> {
     this.files = await StaticFiles.load(this.options.clientDirectory);
     this.http.on("upgrade", (request: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(request, socket, head, acceptor));
-    const { server, address } = await listenTcp(
-      this.options.port,
-      this.options.host,
-      (socket) => this.accept(socket, acceptor),
-      (error) => this.logger.error({ err: error, transport: this.name }, "accept failed"),
-    );
-    this.server = server;
-    return address;
+    return this.listener.listen((socket) => this.accept(socket, acceptor));
   }
 
   stopAccepting(): Promise<void> {
-    this.server?.close();
+    this.listener.close();
     // Pages' keep-alive connections; WebSockets are the core's to close.
     this.http.closeIdleConnections();
     return Promise.resolve();
