@@ -18,7 +18,13 @@ export default {
   name: "dice",
   dependencies: ["login"],
   options: { maxSides: { type: "integer", default: 100, min: 2, max: 1_000_000 } },
-  register({ commands, hooks, room, options }) {
+  register({ commands, hooks, events, options }) {
+    // An event of the plugin's own, and how each protocol shows it.
+    events.define("rolled", {
+      line: ({ user, result, sides }) => `ROLLED ${user} ${result} d${sides}`,
+      irc: ({ user, result, sides }) => `${user} rolls a d${sides}: ${result}`,
+    });
+
     // ROLL [sides]: everyone sees the throw, the roller included.
     commands.add({
       verb: "ROLL",
@@ -28,8 +34,8 @@ export default {
           session.reply(`ERR invalid-sides 2-${options.maxSides}`);
           return;
         }
-        const line = `ROLLED ${session.username} ${1 + Math.floor(Math.random() * sides)} d${sides}`;
-        await room.notify({ kind: "everyone" }, line);
+        const result = 1 + Math.floor(Math.random() * sides);
+        await events.emit("rolled", { kind: "everyone" }, { user: session.username ?? "", result, sides });
       },
     });
 

@@ -15,6 +15,7 @@ import { PrometheusMetrics } from "./adapters/prometheus/prometheus-metrics";
 import { ChatServer, type StopOptions } from "./core/chat-server";
 import { CommandDispatcher } from "./core/commands";
 import { PluginHooks } from "./core/hooks";
+import { PluginEvents } from "./core/plugin-events";
 import { PluginHost, type ReloadReport } from "./core/plugin-host";
 import { PluginLifecycle } from "./core/plugin-lifecycle";
 import type { ClockPort } from "./core/ports/clock.port";
@@ -194,6 +195,7 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
   container.registerSingleton(PluginHooks);
   container.registerSingleton(Room);
   container.registerSingleton(PluginLifecycle);
+  container.registerSingleton(PluginEvents);
   container.registerSingleton(PluginHost);
   container.registerSingleton(ChatServer);
 

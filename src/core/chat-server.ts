@@ -15,6 +15,9 @@ import type {
   Refusal,
   TransportPort,
 } from "./ports/transport.port";
+import type { Renderer } from "./events";
+import { PluginEvents } from "./plugin-events";
+import { LineRenderer } from "./protocol/line-renderer";
 import { Room } from "./room";
 import { floodBudget, Session, turnOutputLimit, type SessionServices } from "./session";
 import type { CoreSettings } from "./settings";
@@ -43,6 +46,7 @@ export class ChatServer implements ConnectionAcceptor {
   private stopping: Promise<void> | null = null;
   private started = false;
   private onIdle: (() => void) | null = null;
+  readonly lineRenderer: Renderer;
   /** Refusals since the last "connections refused" log entry, by reason. */
   private refusals: Partial<Record<Refusal, number>> = {};
   private refusalsLoggedAt = -Infinity;
@@ -54,9 +58,11 @@ export class ChatServer implements ConnectionAcceptor {
     @inject(TOKENS.Metrics) private readonly metrics: MetricsPort,
     @inject(TOKENS.Settings) settings: CoreSettings,
     commands: CommandDispatcher,
-    room: Room,
+    private readonly room: Room,
     hooks: PluginHooks,
+    readonly pluginEvents: PluginEvents,
   ) {
+    this.lineRenderer = new LineRenderer(pluginEvents);
     this.limits = new ConnectionLimits(settings);
     this.services = {
       clock,
@@ -135,6 +141,7 @@ export class ChatServer implements ConnectionAcceptor {
   open(connection: Connection): ConnectionHandler {
     const session = new Session(this.nextSessionId++, connection, this.services);
     this.sessions.add(session);
+    this.room.admit(session);
     this.metrics.connectionOpened();
     return session;
   }
@@ -157,6 +164,7 @@ export class ChatServer implements ConnectionAcceptor {
 
   private forget(session: Session): void {
     this.sessions.delete(session);
+    this.room.forget(session);
     this.limits.release(session.remoteAddress);
     this.metrics.connectionClosed(session.closeReason);
     if (this.sessions.size === 0) this.onIdle?.();

@@ -1,4 +1,6 @@
+import type { PluginEventData } from "./events";
 import type { OptionsOf, OptionsSchema } from "./options";
+import type { PluginEventRenderers } from "./plugin-events";
 import type { Timer } from "./ports/clock.port";
 import type { GroupInfo } from "./ports/delivery.port";
 import type { LoggerPort } from "./ports/logger.port";
@@ -84,6 +86,8 @@ export type SendResult =
   | { readonly status: "gone" };
 
 export type { GroupInfo } from "./ports/delivery.port";
+export type { PluginEventData } from "./events";
+export type { PluginEventRenderers } from "./plugin-events";
 
 /** The logged-in users, as commands may act on them. */
 export interface RoomApi {
@@ -93,24 +97,30 @@ export interface RoomApi {
   users(): Promise<readonly string[]>;
   /**
    * Sends a user's chat message: the `beforeMessage` hooks may change or
-   * refuse it; `format` turns the final text into the line delivered; the
-   * `onMessage` hooks hear of it once delivered. Not back to the sender,
-   * unless it is a DM to itself.
+   * refuse it; each recipient's protocol shows it (the line protocol as
+   * `MSG <from> <text>`, `MSG <from> <group> <text>` or `DM <from> <text>`,
+   * IRC as a PRIVMSG); the `onMessage` hooks hear of it once delivered. Not
+   * back to the sender, unless it is a DM to itself.
    */
-  send(message: ChatMessage, format: (text: string) => string): Promise<SendResult>;
+  send(message: ChatMessage): Promise<SendResult>;
   /**
    * Sends a line from the server (a notice, not a user's message: no hooks)
-   * to `to`, but not to `except`. Resolves false when a user target is not
-   * online.
+   * to `to`, but not to `except`: the line protocol shows the line as it
+   * is, IRC as a NOTICE. Resolves false when a user target is not online.
    */
   notify(to: MessageTarget, line: string, except?: SessionHandle): Promise<boolean>;
-  /** Puts a logged-in session in a group; false when it was in already, or is leaving. */
+  /**
+   * Puts a logged-in session in a group; false when it was in already, or
+   * is leaving. The other members are told (`INFO <user> joined <group>`).
+   */
   join(session: SessionHandle, group: string): Promise<boolean>;
-  /** Takes the session out of a group; false when it was not in. */
+  /** Takes the session out of a group; false when it was not in. The others are told (`INFO <user> left <group>`). */
   part(session: SessionHandle, group: string): Promise<boolean>;
   isMember(session: SessionHandle, group: string): boolean;
   /** The groups with anyone in them, by name. */
   groups(): Promise<readonly GroupInfo[]>;
+  /** A group's members, on every node. */
+  members(group: string): Promise<readonly string[]>;
 }
 
 export interface LoginEvent {
@@ -161,6 +171,22 @@ export interface Timers {
   every(intervalMs: number, callback: () => void | Promise<void>): Timer;
 }
 
+/**
+ * A plugin's own kinds of events: defined once with how each protocol shows
+ * them, then sent like messages (rendered once per protocol, across a
+ * cluster too).
+ */
+export interface PluginEventsApi {
+  /**
+   * `name`: 1 to 32 lower-case letters, digits or "-". `line(data)` is the
+   * line the line protocol shows; `irc(data)`, if given, the text of the
+   * NOTICE IRC users see (else the line's). Data is plain values.
+   */
+  define(name: string, renderers: PluginEventRenderers): void;
+  /** Sends one of this plugin's events to `to`, but not to `except`; false when a user target is not online. */
+  emit(name: string, to: MessageTarget, data: PluginEventData, except?: SessionHandle): Promise<boolean>;
+}
+
 /** What a plugin receives when it is registered. */
 export interface PluginApi<Options> {
   readonly commands: {
@@ -170,6 +196,7 @@ export interface PluginApi<Options> {
   };
   readonly hooks: Hooks;
   readonly room: RoomApi;
+  readonly events: PluginEventsApi;
   /** A logger that names the plugin in every entry. */
   readonly logger: LoggerPort;
   /** This plugin's options, checked against its schema, defaults filled in. */

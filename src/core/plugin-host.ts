@@ -4,6 +4,7 @@ import { PluginError } from "./errors";
 import { PluginHooks } from "./hooks";
 import { parseOptions, schemaProblem } from "./options";
 import type { ChatPlugin, PluginApi } from "./plugin-api";
+import { PluginEvents } from "./plugin-events";
 import { PluginLifecycle } from "./plugin-lifecycle";
 import type { LoggerPort } from "./ports/logger.port";
 import { Room } from "./room";
@@ -54,6 +55,7 @@ export class PluginHost {
     private readonly hooks: PluginHooks,
     private readonly room: Room,
     private readonly lifecycle: PluginLifecycle,
+    private readonly events: PluginEvents,
     @inject(TOKENS.Logger) private readonly logger: LoggerPort,
   ) {}
 
@@ -149,6 +151,13 @@ export class PluginHost {
         onMessage: (hook) => hooks.addMessage(name, hook),
       },
       room: this.room,
+      events: {
+        define: (event, renderers) => this.events.define(name, event, renderers),
+        emit: (event, to, data, except) => {
+          if (!this.events.has(name, event)) return Promise.reject(new TypeError(`plugin "${name}" defined no event "${event}"`));
+          return this.room.emit(name, event, to, data, except);
+        },
+      },
       logger: this.logger.child({ plugin: name }),
       options,
       onOptionsChange: (listener) => void entry.listeners.push(listener as (options: never) => void),

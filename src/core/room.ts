@@ -10,13 +10,13 @@ import type {
   SendResult,
   SessionHandle,
 } from "./plugin-api";
+import { Outgoing, type PluginEventData } from "./events";
+import type { Member } from "./member";
 import type { DeliveryPort } from "./ports/delivery.port";
 import type { LoggerPort } from "./ports/logger.port";
 import type { MetricsPort } from "./ports/metrics.port";
 import type { PresencePort } from "./ports/presence.port";
-import { everyoneLines } from "./protocol/shared-lines";
-import { encodeLineAlone, isValidUsername } from "./protocol/text";
-import { Session } from "./session";
+import { isValidUsername } from "./protocol/text";
 import { TOKENS } from "./tokens";
 
 const NOT_FOUND: SendResult = Object.freeze({ status: "not-found" });
@@ -32,6 +32,8 @@ const GONE: SendResult = Object.freeze({ status: "gone" });
 export class Room implements RoomApi {
   /** Users who left and are yet to be announced. */
   private departures: DisconnectEvent[] = [];
+  /** The connections of this server, by id: how a handle a plugin passes is known for one. */
+  private readonly connections = new Map<number, Member>();
 
   constructor(
     @inject(TOKENS.Presence) private readonly presence: PresencePort,
@@ -39,12 +41,20 @@ export class Room implements RoomApi {
     @inject(TOKENS.Logger) private readonly logger: LoggerPort,
     @inject(TOKENS.Metrics) private readonly metrics: MetricsPort,
     private readonly hooks: PluginHooks,
-  ) {
-    delivery.setDepartureLines(departureLines);
+  ) {}
+
+  /** A connection opened: its handle is now known to the room. */
+  admit(member: Member): void {
+    this.connections.set(member.id, member);
+  }
+
+  /** A connection closed. */
+  forget(member: Member): void {
+    this.connections.delete(member.id);
   }
 
   async login(handle: SessionHandle, username: string): Promise<LoginResult> {
-    const session = asSession(handle);
+    const session = this.member(handle);
     if (session.username !== null) return "already-logged-in";
     if (!isValidUsername(username)) return "invalid-username";
     if (!(await this.presence.claim(username))) return "username-taken";
@@ -57,11 +67,12 @@ export class Room implements RoomApi {
     this.delivery.attach(username, session);
     this.logger.info({ conn: session.id, user: username }, "login");
     this.metrics.userLoggedIn();
+    this.delivery.announceLogin(new Outgoing({ type: "login", user: username }), session);
     return "ok";
   }
 
   /** Stops delivering to a session that is closing; `leave` follows. */
-  withdraw(session: Session): void {
+  withdraw(session: Member): void {
     this.delivery.detach(session.username!, session);
   }
 
@@ -73,7 +84,7 @@ export class Room implements RoomApi {
    * of their departures instead of thousands, so that a mass departure
    * costs the server in proportion to the users, not to their square.
    */
-  leave(session: Session, reason: string): void {
+  leave(session: Member, reason: string): void {
     const username = session.username!;
     this.delivery.detach(username, session);
     this.presence.release(username);
@@ -85,30 +96,23 @@ export class Room implements RoomApi {
     return this.presence.list();
   }
 
-  send(message: ChatMessage, format: (text: string) => string): Promise<SendResult> {
+  send(message: ChatMessage): Promise<SendResult> {
     const decision = this.hooks.decide(message);
-    return decision instanceof Promise
-      ? decision.then((settled) => this.deliverMessage(message, settled, format))
-      : this.deliverMessage(message, decision, format);
+    return decision instanceof Promise ? decision.then((settled) => this.deliverMessage(message, settled)) : this.deliverMessage(message, decision);
   }
 
-  async notify(to: MessageTarget, line: string, except?: SessionHandle): Promise<boolean> {
-    const bytes = this.encodeFor(to, line);
-    const skip = except === undefined ? undefined : asSession(except);
-    switch (to.kind) {
-      case "everyone":
-        this.delivery.broadcast(bytes, skip);
-        return true;
-      case "group":
-        this.delivery.sendToGroup(to.group, bytes, skip);
-        return true;
-      case "user":
-        return this.delivery.sendTo(to.username, bytes);
-    }
+  notify(to: MessageTarget, line: string, except?: SessionHandle): Promise<boolean> {
+    return this.deliver(new Outgoing({ type: "notice", to, text: line }), except);
   }
 
+  /** A plugin's own event (see PluginEvents), to `to` but `except`. */
+  emit(plugin: string, name: string, to: MessageTarget, data: PluginEventData, except?: SessionHandle): Promise<boolean> {
+    return this.deliver(new Outgoing({ type: "plugin", plugin, name, to, data }), except);
+  }
+
+  /** Puts the session in the group; its other members are told (a `joined` event). */
   async join(handle: SessionHandle, group: string): Promise<boolean> {
-    const session = asMember(handle);
+    const session = this.loggedIn(handle);
     if (!session.isOpen) return false;
     const username = session.username!;
     const joined = await this.delivery.joinGroup(group, username, session);
@@ -117,11 +121,20 @@ export class Room implements RoomApi {
       await this.delivery.leaveGroup(group, username);
       return false;
     }
+    if (joined) this.delivery.sendToGroup(group, new Outgoing({ type: "joined", user: username, group }), session);
     return joined;
   }
 
-  part(handle: SessionHandle, group: string): Promise<boolean> {
-    return this.delivery.leaveGroup(group, asMember(handle).username!);
+  /** Takes the session out of the group; the remaining members are told (a `parted` event). */
+  async part(handle: SessionHandle, group: string): Promise<boolean> {
+    const username = this.loggedIn(handle).username!;
+    const left = await this.delivery.leaveGroup(group, username);
+    if (left) this.delivery.sendToGroup(group, new Outgoing({ type: "parted", user: username, group }));
+    return left;
+  }
+
+  members(group: string): Promise<readonly string[]> {
+    return this.delivery.members(group);
   }
 
   isMember(handle: SessionHandle, group: string): boolean {
@@ -132,60 +145,62 @@ export class Room implements RoomApi {
     return this.delivery.groups();
   }
 
-  /** A line to everyone goes into the shared slabs; any other into memory of its own. */
-  private encodeFor(to: MessageTarget, line: string): Uint8Array {
-    return to.kind === "everyone" ? everyoneLines.encode(line) : encodeLineAlone(line);
+  /** Delivers an event to its target: everyone, a group, or a user (false when not online). */
+  private async deliver(event: Outgoing, except?: SessionHandle): Promise<boolean> {
+    const skip = except === undefined ? undefined : this.member(except);
+    const to = (event.event as { readonly to: MessageTarget }).to;
+    switch (to.kind) {
+      case "everyone":
+        this.delivery.broadcast(event, skip);
+        return true;
+      case "group":
+        this.delivery.sendToGroup(to.group, event, skip);
+        return true;
+      case "user":
+        return this.delivery.sendTo(to.username, event);
+    }
   }
-
 
   private readonly announceDepartures = (): void => {
     const departures = this.departures;
     this.departures = [];
-    const usernames = departures.map(({ username }) => username);
     try {
-      this.delivery.announceDepartures(usernames, departureLines(usernames));
+      this.delivery.announceDepartures(new Outgoing({ type: "departure", users: departures }));
     } catch (error) {
+      const usernames = departures.map(({ username }) => username);
       // Nobody's connection is to blame: log it, and go on.
       this.logger.error({ users: usernames, err: error }, "announcing departures failed");
     }
     for (const event of departures) this.hooks.runDisconnect(event);
   };
 
-  private async deliverMessage(
-    message: ChatMessage,
-    decision: MessageDecision,
-    format: (text: string) => string,
-  ): Promise<SendResult> {
+  private async deliverMessage(message: ChatMessage, decision: MessageDecision): Promise<SendResult> {
     if (decision.refuse !== undefined) return { status: "refused", reply: decision.refuse };
-    const from = asSession(message.from);
+    const from = this.member(message.from);
     // Hooks may take time; a sender who left meanwhile says nothing more.
     if (!from.isOpen) return GONE;
     const { text } = decision;
     const { to } = message;
-    const line = this.encodeFor(to, format(text));
-    if (to.kind === "everyone") this.delivery.broadcast(line, from);
-    else if (to.kind === "group") this.delivery.sendToGroup(to.group, line, from);
-    else if (!(await this.delivery.sendTo(to.username, line))) return NOT_FOUND;
+    const event = new Outgoing({ type: "message", from: from.username!, to, text });
+    if (to.kind === "user") {
+      if (!(await this.delivery.sendTo(to.username, event))) return NOT_FOUND;
+    } else {
+      await this.deliver(event, from);
+    }
     this.hooks.runMessage(text === message.text ? message : { ...message, text });
     return { status: "sent", text };
   }
-}
 
-
-/** One line to everyone for each user who left, in one buffer. */
-function departureLines(usernames: readonly string[]): Uint8Array {
-  return everyoneLines.encode(usernames.map((username) => `INFO ${username} disconnected`).join("\n"));
-}
-
-function asSession(handle: SessionHandle): Session {
-  if (!(handle instanceof Session)) {
-    throw new TypeError("the room only accepts the sessions it handed to commands");
+  /** The member a handle stands for: one of this server's connections, or a TypeError. */
+  private member(handle: SessionHandle): Member {
+    const member = this.connections.get(handle.id);
+    if (member === undefined) throw new TypeError(`connection ${handle.id} is not one of this server's`);
+    return member;
   }
-  return handle;
-}
 
-function asMember(handle: SessionHandle): Session {
-  const session = asSession(handle);
-  if (session.username === null) throw new TypeError("only a logged-in session can be in a group");
-  return session;
+  private loggedIn(handle: SessionHandle): Member {
+    const member = this.member(handle);
+    if (member.username === null) throw new TypeError("only a logged-in session can be in a group");
+    return member;
+  }
 }

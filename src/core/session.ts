@@ -1,8 +1,8 @@
 import type { Budgeted, CommandDispatcher } from "./commands";
 import type { PluginHooks } from "./hooks";
-import type { SessionHandle } from "./plugin-api";
 import type { ClockPort, Timer } from "./ports/clock.port";
-import type { Recipient } from "./ports/delivery.port";
+import type { Outgoing } from "./events";
+import type { Member } from "./member";
 import type { LoggerPort } from "./ports/logger.port";
 import type { MetricsPort } from "./ports/metrics.port";
 import type { Connection, ConnectionHandler } from "./ports/transport.port";
@@ -47,10 +47,10 @@ export interface SessionServices {
   readonly commands: CommandDispatcher;
   readonly hooks: PluginHooks;
   readonly turns: Turns;
-  /** Stops delivering lines to a logged-in session that is closing; its name stays claimed until it leaves. */
-  withdraw(session: Session): void;
+  /** Stops delivering to a logged-in session that is closing; its name stays claimed until it leaves. */
+  withdraw(session: Member): void;
   /** Takes a logged-in session out of the room: exactly once per login. */
-  leave(session: Session, reason: string): void;
+  leave(session: Member, reason: string): void;
   /** The connection is gone; forget the session. */
   closed(session: Session): void;
 }
@@ -76,7 +76,7 @@ const MAX_LINES_PER_TURN = 100;
  * for output piling up, and leaves the room exactly once however the
  * connection ends.
  */
-export class Session implements SessionHandle, Recipient, ConnectionHandler, Budgeted {
+export class Session implements Member, ConnectionHandler, Budgeted {
   private name: string | null = null;
   private member = false;
   /** Logged in by the command running now; the login hooks run once it is done. */
@@ -140,20 +140,27 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler, Bud
     return this.reasonClosed ?? "open";
   }
 
+  get wantsLogins(): boolean {
+    return this.connection.renderer.showsLogins;
+  }
+
   reply(line: string): void {
-    if (this.state === State.Open) this.transmit(encodeLine(line), 1);
+    if (this.state === State.Open) this.transmit(encodeLine(line), 1, false);
   }
 
   replyLines(lines: readonly string[]): void {
-    if (this.state === State.Open && lines.length > 0) this.transmit(encodeLine(lines.join("\n")), lines.length);
+    if (this.state === State.Open && lines.length > 0) this.transmit(encodeLine(lines.join("\n")), lines.length, false);
   }
 
   evict(farewell: string): void {
     this.end("evicted", farewell);
   }
 
-  deliver(line: Uint8Array, lines = 1): void {
-    if (this.state === State.Open) this.transmit(line, lines);
+  /** An event for this user, in its connection's protocol (if shown there at all). */
+  deliver(event: Outgoing): void {
+    if (this.state !== State.Open) return;
+    const bytes = event.bytesFor(this.connection.renderer);
+    if (bytes !== null) this.transmit(bytes, event.lines, true);
   }
 
   end(reason: string, farewell?: string): void {
@@ -282,11 +289,13 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler, Bud
       this.lastActivity = now;
       if (typeof line !== "string") {
         this.reply(`ERR ${line.error}`);
+        this.connection.lineHandled?.();
         continue;
       }
       const running = commands.dispatch(this, line);
       if (running !== undefined) this.waitForCommand(running);
       else if (this.loginHooksDue) this.runLoginHooks();
+      else this.connection.lineHandled?.();
     }
     if (handled > 0) this.services.metrics.linesReceived(handled);
     if (this.inputEnded && !this.held) this.end("client-closed");
@@ -315,8 +324,9 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler, Bud
   private waitForCommand(running: Promise<void>): void {
     this.hold();
     void running.then(() => {
-      if (this.loginHooksDue && this.state === State.Open) this.runLoginHooks();
-      else this.release();
+      if (this.loginHooksDue && this.state === State.Open) return this.runLoginHooks();
+      this.connection.lineHandled?.();
+      this.release();
     });
   }
 
@@ -324,7 +334,10 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler, Bud
   private runLoginHooks(): void {
     this.loginHooksDue = false;
     this.hold();
-    void this.services.hooks.runLogin({ session: this, username: this.name! }).then(() => this.release());
+    void this.services.hooks.runLogin({ session: this, username: this.name! }).then(() => {
+      this.connection.lineHandled?.();
+      this.release();
+    });
   }
 
   /**
@@ -351,7 +364,7 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler, Bud
    * output makes the server stop taking input until that output is written
    * (Turns.saturate), so that a burst alone never drops a client that reads.
    */
-  private transmit(bytes: Uint8Array, lines: number): void {
+  private transmit(bytes: Uint8Array, lines: number, rendered: boolean): void {
     const { services, connection } = this;
     const length = bytes.byteLength;
     const pending = connection.pendingBytes;
@@ -360,7 +373,8 @@ export class Session implements SessionHandle, Recipient, ConnectionHandler, Bud
       this.abort("send-queue", SEND_QUEUE_EXCEEDED);
       return;
     }
-    connection.send(bytes);
+    if (rendered) connection.sendRendered(bytes);
+    else connection.send(bytes);
     services.metrics.linesSent(lines);
     const turn = services.turns.now();
     if (turn !== this.outputTurn) {

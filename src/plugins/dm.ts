@@ -21,10 +21,7 @@ export const dmPlugin = definePlugin({
           session.reply(notFound);
           return;
         }
-        const result = await room.send(
-          { from: session, to: { kind: "user", username: target }, text },
-          (final) => `DM ${session.username} ${final}`,
-        );
+        const result = await room.send({ from: session, to: { kind: "user", username: target }, text });
         if (result.status === "not-found") session.reply(notFound);
         else if (result.status === "refused") session.reply(result.reply);
       },

@@ -16,7 +16,7 @@ export const msgPlugin = definePlugin({
           session.reply("ERR empty-message");
           return;
         }
-        const result = await room.send({ from: session, to: EVERYONE, text }, (final) => `MSG ${session.username} ${final}`);
+        const result = await room.send({ from: session, to: EVERYONE, text });
         if (result.status === "refused") session.reply(result.reply);
       },
     });

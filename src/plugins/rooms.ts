@@ -10,9 +10,9 @@ function roomName(word: string): string | null {
 }
 
 /**
- * Chat rooms: `JOIN #room`, `PART #room`, `ROOMS`, and `MSG #room <text>`
- * for the members only (they receive `MSG <user> #room <text>`). A plain
- * `MSG` still goes to everyone. Rooms live in the delivery port's groups,
+ * Chat rooms: `JOIN #room`, `PART #room`, `ROOMS`, `MEMBERS #room`, and
+ * `MSG #room <text>` for the members only (they receive
+ * `MSG <user> #room <text>`). A plain `MSG` still goes to everyone. Rooms live in the delivery port's groups,
  * so they span every node that shares it.
  */
 export const roomsPlugin = definePlugin({
@@ -24,9 +24,8 @@ export const roomsPlugin = definePlugin({
       async handle({ session, args }) {
         const name = roomName(args);
         if (name === null) return session.reply("ERR invalid-room");
-        if (!(await room.join(session, name))) return session.reply(`ERR already-in-room ${name}`);
-        session.reply("OK");
-        await room.notify({ kind: "group", group: name }, `INFO ${session.username} joined ${name}`, session);
+        // The room tells the other members: INFO <user> joined <room>.
+        session.reply((await room.join(session, name)) ? "OK" : `ERR already-in-room ${name}`);
       },
     });
 
@@ -35,9 +34,8 @@ export const roomsPlugin = definePlugin({
       async handle({ session, args }) {
         const name = roomName(args);
         if (name === null) return session.reply("ERR invalid-room");
-        if (!(await room.part(session, name))) return session.reply(`ERR not-in-room ${name}`);
-        session.reply("OK");
-        await room.notify({ kind: "group", group: name }, `INFO ${session.username} left ${name}`);
+        // The room tells the remaining members: INFO <user> left <room>.
+        session.reply((await room.part(session, name)) ? "OK" : `ERR not-in-room ${name}`);
       },
     });
 
@@ -59,11 +57,19 @@ export const roomsPlugin = definePlugin({
       if (!room.isMember(session, name)) return session.reply(`ERR not-in-room ${name}`);
       const text = relayableText(rest);
       if (text === "") return session.reply("ERR empty-message");
-      const result = await room.send(
-        { from: session, to: { kind: "group", group: name }, text },
-        (final) => `MSG ${session.username} ${name} ${final}`,
-      );
+      const result = await room.send({ from: session, to: { kind: "group", group: name }, text });
       if (result.status === "refused") session.reply(result.reply);
+    });
+
+    commands.add({
+      verb: "MEMBERS",
+      cost: 10,
+      async handle({ session, args }) {
+        const name = roomName(args);
+        if (name === null) return session.reply("ERR invalid-room");
+        const members = await room.members(name);
+        session.replyLines([...members.map((member) => `MEMBER ${member}`), "END MEMBERS"]);
+      },
     });
   },
 });

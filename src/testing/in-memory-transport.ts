@@ -5,6 +5,7 @@ import type {
   ListeningAddress,
   TransportPort,
 } from "../core/ports/transport.port";
+import type { Renderer } from "../core/events";
 import { encodeLine, refusalLine } from "../core/protocol/text";
 
 /** The client side of an in-memory connection: what a test types and reads. */
@@ -129,7 +130,11 @@ export class FakeClient {
 
 /** The server side of an in-memory connection. */
 export class InMemoryConnection implements Connection {
-  constructor(private readonly client: FakeClient) {}
+  constructor(
+    private readonly client: FakeClient,
+    /** The line protocol's: a fake client reads lines. */
+    readonly renderer: Renderer,
+  ) {}
 
   get remoteAddress(): string {
     return this.client.remoteAddress;
@@ -140,6 +145,10 @@ export class InMemoryConnection implements Connection {
   }
 
   send(bytes: Uint8Array): void {
+    this.client.deliver(bytes);
+  }
+
+  sendRendered(bytes: Uint8Array): void {
     this.client.deliver(bytes);
   }
 
@@ -193,7 +202,7 @@ export class InMemoryTransport implements TransportPort {
       client.destroyFromServer(encodeLine(refusalLine(refusal)));
       return client;
     }
-    client.accept(acceptor.open(new InMemoryConnection(client)));
+    client.accept(acceptor.open(new InMemoryConnection(client, acceptor.lineRenderer)));
     return client;
   }
 }

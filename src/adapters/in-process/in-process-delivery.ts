@@ -1,3 +1,4 @@
+import type { Outgoing } from "../../core/events";
 import type { DeliveryPort, GroupInfo, Recipient } from "../../core/ports/delivery.port";
 import { nameKey } from "../../core/protocol/text";
 
@@ -8,45 +9,52 @@ interface Member {
 
 interface Group {
   readonly name: string;
-  /** Members by username key. */
+  /** Members by username key, in the order they joined. */
   readonly members: Map<string, Member>;
 }
 
 /** Delivery within this process: every recipient is a local session. */
 export class InProcessDelivery implements DeliveryPort {
   private readonly byName = new Map<string, Recipient>();
+  /** Those who want to hear of logins (IRC users, say): most do not, and a login costs nothing for them. */
+  private readonly loginWatchers = new Set<Recipient>();
   /** Groups by name key. */
   private readonly groupsByKey = new Map<string, Group>();
 
   attach(username: string, recipient: Recipient): void {
     this.byName.set(nameKey(username), recipient);
+    if (recipient.wantsLogins) this.loginWatchers.add(recipient);
   }
 
   detach(username: string, recipient: Recipient): void {
     const key = nameKey(username);
     if (this.byName.get(key) !== recipient) return;
     this.byName.delete(key);
+    this.loginWatchers.delete(recipient);
     for (const [groupKey, group] of this.groupsByKey) {
       if (group.members.delete(key) && group.members.size === 0) this.groupsByKey.delete(groupKey);
     }
   }
 
-  broadcast(line: Uint8Array, except?: Recipient, lines = 1): void {
+  broadcast(event: Outgoing, except?: Recipient): void {
     for (const recipient of this.byName.values()) {
-      if (recipient !== except) recipient.deliver(line, lines);
+      if (recipient !== except) recipient.deliver(event);
     }
   }
 
-  announceDepartures(usernames: readonly string[], lines: Uint8Array): void {
-    this.broadcast(lines, undefined, usernames.length);
+  announceLogin(event: Outgoing, except?: Recipient): void {
+    for (const recipient of this.loginWatchers) {
+      if (recipient !== except) recipient.deliver(event);
+    }
   }
 
-  /** One process has no other nodes to hear departures from. */
-  setDepartureLines(): void {}
+  announceDepartures(event: Outgoing): void {
+    this.broadcast(event);
+  }
 
-  sendTo(username: string, line: Uint8Array): Promise<boolean> {
+  sendTo(username: string, event: Outgoing): Promise<boolean> {
     const recipient = this.byName.get(nameKey(username));
-    recipient?.deliver(line);
+    recipient?.deliver(event);
     return Promise.resolve(recipient !== undefined);
   }
 
@@ -75,12 +83,16 @@ export class InProcessDelivery implements DeliveryPort {
     return this.groupsByKey.get(nameKey(group))?.members.has(nameKey(username)) ?? false;
   }
 
-  sendToGroup(group: string, line: Uint8Array, except?: Recipient): void {
+  sendToGroup(group: string, event: Outgoing, except?: Recipient): void {
     const found = this.groupsByKey.get(nameKey(group));
     if (found === undefined) return;
     for (const { recipient } of found.members.values()) {
-      if (recipient !== except) recipient.deliver(line);
+      if (recipient !== except) recipient.deliver(event);
     }
+  }
+
+  members(group: string): Promise<readonly string[]> {
+    return Promise.resolve([...(this.groupsByKey.get(nameKey(group))?.members.values() ?? [])].map(({ username }) => username));
   }
 
   /** Every membership here, as group name and username. */

@@ -1,4 +1,5 @@
 import type { Socket } from "node:net";
+import type { Renderer } from "../../core/events";
 import type { Connection, ConnectionHandler } from "../../core/ports/transport.port";
 import { Life, SocketOutput } from "./socket-output";
 import type { WriteBatcher } from "./write-batcher";
@@ -38,6 +39,7 @@ export class NetConnection extends SocketOutput implements Connection {
     socket: Socket,
     readonly remoteAddress: string,
     batcher: WriteBatcher,
+    readonly renderer: Renderer,
   ) {
     super(socket, batcher);
   }
@@ -54,6 +56,10 @@ export class NetConnection extends SocketOutput implements Connection {
   }
 
   send(bytes: Uint8Array): void {
+    this.queue(bytes);
+  }
+
+  sendRendered(bytes: Uint8Array): void {
     this.queue(bytes);
   }
 

@@ -87,7 +87,7 @@ export class NetTcpServer implements TransportPort {
   }
 
   private open(socket: Socket, address: string, acceptor: ConnectionAcceptor): void {
-    const connection = new NetConnection(socket, address, this.batcher);
+    const connection = new NetConnection(socket, address, this.batcher, acceptor.lineRenderer);
     connection.attach(acceptor.open(connection));
   }
 }

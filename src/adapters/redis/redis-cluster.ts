@@ -6,7 +6,7 @@ import type { DeliveryPort, GroupInfo, Recipient } from "../../core/ports/delive
 import type { LoggerPort } from "../../core/ports/logger.port";
 import type { MetricsPort } from "../../core/ports/metrics.port";
 import type { PresencePort } from "../../core/ports/presence.port";
-import { copyAlone, everyoneLines } from "../../core/protocol/shared-lines";
+import { Outgoing, type ChatEvent, type Departed } from "../../core/events";
 import { nameKey } from "../../core/protocol/text";
 import { InProcessDelivery } from "../in-process/in-process-delivery";
 import { NodeIdTakenError, NodeLease } from "./node-lease";
@@ -38,11 +38,12 @@ export interface RedisClusterOptions {
  */
 type State = "new" | "joining" | "in" | "out" | "displaced" | "stopped";
 
-/** Kinds of stream entries: a line for everyone, for a group, for one user; a departure. */
+/** Kinds of stream entries: an event for everyone, for a group, for one user; a login; a departure (written by the scripts). */
 const EVERYONE = "B";
 const GROUP = "G";
 const USER = "U";
 const DEPARTURE = "D";
+const LOGIN = "L";
 
 const CONNECT_TIMEOUT_MS = 5000;
 const COMMAND_TIMEOUT_MS = 2000;
@@ -102,8 +103,7 @@ export class RedisCluster implements PresencePort, DeliveryPort {
   /** Names to free once Redis is back: users who left meanwhile, and claims whose outcome was not heard. */
   private readonly waitingReleases = new Set<string>();
   /** Departures read from the stream, to be told together. */
-  private departing: string[] = [];
-  private departureLines: (usernames: readonly string[]) => Uint8Array = () => new Uint8Array();
+  private departing: Departed[] = [];
 
   constructor(
     private readonly options: RedisClusterOptions,
@@ -262,29 +262,30 @@ export class RedisCluster implements PresencePort, DeliveryPort {
     this.local.detach(username, recipient);
   }
 
-  broadcast(line: Uint8Array, except?: Recipient): void {
-    this.local.broadcast(line, except);
-    this.publish(EVERYONE, "", line);
+  broadcast(event: Outgoing, except?: Recipient): void {
+    this.local.broadcast(event, except);
+    this.publish(EVERYONE, "", event);
+  }
+
+  announceLogin(event: Outgoing, except?: Recipient): void {
+    this.local.announceLogin(event, except);
+    this.publish(LOGIN, "", event);
   }
 
   /** This node's users now; the others when the names are released (see RELEASE). */
-  announceDepartures(usernames: readonly string[], lines: Uint8Array): void {
-    this.local.announceDepartures(usernames, lines);
+  announceDepartures(event: Outgoing): void {
+    this.local.announceDepartures(event);
   }
 
-  setDepartureLines(format: (usernames: readonly string[]) => Uint8Array): void {
-    this.departureLines = format;
-  }
-
-  async sendTo(username: string, line: Uint8Array): Promise<boolean> {
+  async sendTo(username: string, event: Outgoing): Promise<boolean> {
     const here = this.local.recipient(username);
     if (here !== undefined) {
-      here.deliver(line);
+      here.deliver(event);
       return true;
     }
     const holder = await this.call(() => this.redis.get(this.key(`name:${nameKey(username)}`)));
     if (holder === null) return false;
-    this.publish(USER, username, line);
+    this.publish(USER, username, event);
     return true;
   }
 
@@ -305,9 +306,13 @@ export class RedisCluster implements PresencePort, DeliveryPort {
     return this.local.isInGroup(group, username);
   }
 
-  sendToGroup(group: string, line: Uint8Array, except?: Recipient): void {
-    this.local.sendToGroup(group, line, except);
-    this.publish(GROUP, nameKey(group), line);
+  sendToGroup(group: string, event: Outgoing, except?: Recipient): void {
+    this.local.sendToGroup(group, event, except);
+    this.publish(GROUP, nameKey(group), event);
+  }
+
+  members(group: string): Promise<readonly string[]> {
+    return this.call(() => this.redis.smembers(this.key(`group:${nameKey(group)}`)));
   }
 
   async groups(): Promise<readonly GroupInfo[]> {
@@ -355,13 +360,14 @@ export class RedisCluster implements PresencePort, DeliveryPort {
   }
 
   /** Appends a line for other nodes, after local delivery, so that this node's users have it either way. */
-  private publish(kind: string, target: string, line: Uint8Array): void {
+  /** Appends an event for other nodes (after local delivery, so that this node's users have it either way), as JSON. */
+  private publish(kind: string, target: string, event: Outgoing): void {
     if (!this.acting()) throw new UnavailableError(UNREACHABLE);
     if (this.inFlight >= MAX_IN_FLIGHT) throw new UnavailableError("the cluster (Redis) is not keeping up; delivered to this node's users only");
     this.inFlight++;
     this.redis
-      .xadd(this.key("bus"), "MAXLEN", "~", this.maxlen, "*", "o", this.lease.token, "k", kind, "t", target, "l", Buffer.from(line))
-      .catch((error: unknown) => this.logger.warn({ err: this.loggable(error) }, "a line for other nodes may be lost"))
+      .xadd(this.key("bus"), "MAXLEN", "~", this.maxlen, "*", "o", this.lease.token, "k", kind, "t", target, "l", JSON.stringify(event.event))
+      .catch((error: unknown) => this.logger.warn({ err: this.loggable(error) }, "an event for other nodes may be lost"))
       .finally(() => this.inFlight--);
   }
 
@@ -447,10 +453,9 @@ export class RedisCluster implements PresencePort, DeliveryPort {
   }
 
   /**
-   * One entry: origin process, kind, target, line (in that order, as
-   * written); returns the bytes delivered. Lines are copied out of the
-   * reply, which holds a whole batch: kept by a slow reader, a slice of it
-   * would keep the batch alive.
+   * One entry: origin process, kind, target, event (in that order, as
+   * written); returns the bytes taken. Departures come from the registry's
+   * scripts, with a name only.
    */
   private take(fields: Buffer[]): number {
     const origin = fields[1]!.toString();
@@ -460,23 +465,31 @@ export class RedisCluster implements PresencePort, DeliveryPort {
     if (kind === DEPARTURE) {
       // A departure of a name a user here holds is old news (a reap while this
       // node was away, before it took the name back): nobody left.
-      if (!this.names.has(nameKey(target))) this.departing.push(target);
+      if (!this.names.has(nameKey(target))) this.departing.push({ username: target, reason: "left" });
       return 0;
     }
     this.tellDepartures();
-    const line = fields[7]!;
-    if (kind === EVERYONE) this.local.broadcast(everyoneLines.copy(line));
-    else if (kind === GROUP) this.local.sendToGroup(target, copyAlone(line));
-    else if (kind === USER) void this.local.sendTo(target, copyAlone(line));
-    return line.byteLength;
+    const json = fields[7]!;
+    let event: Outgoing;
+    try {
+      event = new Outgoing(JSON.parse(json.toString("utf8")) as ChatEvent);
+    } catch (error) {
+      this.logger.warn({ err: error, kind }, "an event from another node could not be read");
+      return 0;
+    }
+    if (kind === EVERYONE) this.local.broadcast(event);
+    else if (kind === LOGIN) this.local.announceLogin(event);
+    else if (kind === GROUP) this.local.sendToGroup(target, event);
+    else if (kind === USER) void this.local.sendTo(target, event);
+    return json.byteLength;
   }
 
-  /** Tells this node's users of the departures read since the last line. */
+  /** Tells this node's users of the departures read since the last event. */
   private tellDepartures(): void {
     if (this.departing.length === 0) return;
-    const usernames = this.departing;
+    const users = this.departing;
     this.departing = [];
-    this.local.announceDepartures(usernames, this.departureLines(usernames));
+    this.local.announceDepartures(new Outgoing({ type: "departure", users }));
   }
 
   private markConnected(): void {

@@ -1,3 +1,4 @@
+import { rendererId, type ChatEvent, type Renderer } from "../../core/events";
 import { SharedLines, sharedSlab } from "../../core/protocol/shared-lines";
 
 const LF = 0x0a;
@@ -62,32 +63,39 @@ export function closeFrame(code: number, reason = ""): Buffer {
 
 /**
  * The line protocol over WebSocket: each line becomes one text frame, the
- * LF left out. A line many connections are sent is framed once: a line to
- * everyone into shared slabs of its own (so that a recipient's frames stay
- * contiguous, as its lines do over TCP), a line to a group or a user into
- * memory of its own; the frames are kept for as long as the same line is
- * being delivered (a broadcast hands it to every recipient in turn).
+ * LF left out. Lines to everyone are framed into shared slabs of their own
+ * (so that a recipient's frames stay contiguous, as its lines do over
+ * TCP); other lines many may be sent (to a group, a user) into memory of
+ * their own; a reply to one connection anywhere.
  */
 export class TextFrames {
   private readonly shared = new SharedLines();
-  private lastLines: Uint8Array | null = null;
-  private lastFrames: Buffer | null = null;
 
   encode(lines: Uint8Array): Buffer {
-    if (lines === this.lastLines) return this.lastFrames!;
     const length = framedLength(lines);
-    let frames: Buffer;
-    if (sharedSlab(lines) !== undefined) frames = this.shared.allocate(length);
-    else if (lines.byteLength === lines.buffer.byteLength) frames = Buffer.allocUnsafeSlow(length);
-    else {
-      // A reply to one connection: nobody else will ask for it.
-      frames = Buffer.allocUnsafe(length);
-      writeFrames(lines, frames);
-      return frames;
-    }
+    const frames =
+      sharedSlab(lines) !== undefined
+        ? this.shared.allocate(length)
+        : lines.byteLength === lines.buffer.byteLength
+          ? Buffer.allocUnsafeSlow(length)
+          : Buffer.allocUnsafe(length);
     writeFrames(lines, frames);
-    this.lastLines = lines;
-    this.lastFrames = frames;
     return frames;
+  }
+}
+
+/** Events as the line protocol renders them, in text frames: rendered once for every WebSocket recipient. */
+export class FrameRenderer implements Renderer {
+  readonly id = rendererId();
+  readonly showsLogins = false;
+
+  constructor(
+    private readonly lines: Renderer,
+    private readonly frames: TextFrames,
+  ) {}
+
+  render(event: ChatEvent): Uint8Array | null {
+    const lines = this.lines.render(event);
+    return lines === null ? null : this.frames.encode(lines);
   }
 }

@@ -9,7 +9,7 @@ import { peerAddress, TcpListener } from "../net/listen";
 import { acceptSecure, DEFAULT_HANDSHAKE_TIMEOUT_MS, secureContext, type TlsIdentity } from "../net/secure-accept";
 import { WriteBatcher } from "../net/write-batcher";
 import { StaticFiles } from "./static-files";
-import { TextFrames } from "./text-frames";
+import { FrameRenderer, TextFrames } from "./text-frames";
 import { WebSocketConnection } from "./ws-connection";
 
 export interface WebTransportOptions {
@@ -74,6 +74,8 @@ export class WebTransport implements TransportPort {
   private readonly sockets: WebSocketServer;
   private readonly batcher = new WriteBatcher();
   private readonly frames = new TextFrames();
+  /** Events in frames; made when listening, from the core's line renderer. */
+  private renderer: FrameRenderer | null = null;
   private context: SecureContext | null;
   private files: StaticFiles | null = null;
   private readonly handshakeTimeoutMs: number;
@@ -109,6 +111,7 @@ export class WebTransport implements TransportPort {
 
   async listen(acceptor: ConnectionAcceptor): Promise<ListeningAddress> {
     this.files = await StaticFiles.load(this.options.clientDirectory);
+    this.renderer = new FrameRenderer(acceptor.lineRenderer, this.frames);
     this.http.on("upgrade", (request: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(request, socket, head, acceptor));
     return this.listener.listen((socket) => this.accept(socket, acceptor));
   }
@@ -180,7 +183,7 @@ export class WebTransport implements TransportPort {
     this.sockets.handleUpgrade(request, socket, head, (ws) => {
       admission.opened = true;
       admission.deadline?.close();
-      const connection = new WebSocketConnection(ws, socket, admission.address, this.batcher, this.frames);
+      const connection = new WebSocketConnection(ws, socket, admission.address, this.batcher, this.frames, this.renderer!);
       connection.attach(acceptor.open(connection));
     });
   }

@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
 import type { WebSocket } from "ws";
+import type { Renderer } from "../../core/events";
 import type { Connection, ConnectionHandler } from "../../core/ports/transport.port";
 import { Life, SocketOutput } from "../net/socket-output";
 import type { WriteBatcher } from "../net/write-batcher";
@@ -47,6 +48,7 @@ export class WebSocketConnection extends SocketOutput implements Connection {
     readonly remoteAddress: string,
     batcher: WriteBatcher,
     private readonly frames: TextFrames,
+    readonly renderer: Renderer,
   ) {
     super(socket, batcher);
   }
@@ -62,6 +64,10 @@ export class WebSocketConnection extends SocketOutput implements Connection {
 
   send(bytes: Uint8Array): void {
     this.queue(this.frames.encode(bytes));
+  }
+
+  sendRendered(bytes: Uint8Array): void {
+    this.queue(bytes);
   }
 
   pauseReading(): void {

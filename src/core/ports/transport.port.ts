@@ -1,17 +1,38 @@
+import type { PluginEventData, Renderer } from "../events";
+
+/** The text of a plugin's own event in a protocol ("line", "irc"), or null. */
+export interface PluginEventRendering {
+  render(plugin: string, name: string, protocol: "line" | "irc", data: PluginEventData): string | null;
+}
+
 /**
- * One client connection, as a transport (TCP, TLS, in-memory ...) offers it
- * to the core. Bytes in, bytes out; framing is the core's business.
+ * One client connection, as a transport (TCP, TLS, WebSocket, IRC,
+ * in-memory ...) offers it to the core. In: bytes of lines of the line
+ * protocol (a transport of another protocol translates its commands into
+ * them). Out: replies in the same words, and events, which the
+ * connection's renderer turns into its protocol.
  */
 export interface Connection {
   /** The peer's address as text, for limits and logs. */
   readonly remoteAddress: string;
   /**
-   * Queues bytes for the peer. A transport may coalesce the sends of one
-   * event-loop turn into one write; order is kept. The bytes may be shared
+   * Queues a reply (lines of the line protocol, LF-ended) for the peer, in
+   * its protocol. A transport may coalesce the sends of one event-loop turn
+   * into one write; order is kept. The bytes may be shared
    * with other connections and are never changed afterwards: a transport
    * may keep a reference instead of a copy.
    */
   send(bytes: Uint8Array): void;
+  /** How events are rendered for this connection: its protocol's renderer. */
+  readonly renderer: Renderer;
+  /** Queues bytes `renderer` rendered (shared with other connections, never changed afterwards). */
+  sendRendered(bytes: Uint8Array): void;
+  /**
+   * The line last given to the handler has been handled (its command done):
+   * for a transport that translates another protocol into lines, and needs
+   * to know which answers belong to which line.
+   */
+  lineHandled?(): void;
   /**
    * What this connection's output costs the process now: every byte sent
    * that the peer has not taken yet and that waits in this process, this
@@ -57,6 +78,10 @@ export type Refusal = "server-full" | "too-many-connections" | "connection-rate-
  * handshake (TLS, WebSocket) has cost the server anything.
  */
 export interface ConnectionAcceptor {
+  /** The line protocol's rendering of events, for the transports that speak it. */
+  readonly lineRenderer: Renderer;
+  /** How plugins' own events look in a protocol, for transports that render events themselves. */
+  readonly pluginEvents: PluginEventRendering;
   /**
    * A peer connected: counts it, by its address, against the connection
    * limits; null if admitted, else why not. An admitted connection is then

@@ -2,6 +2,7 @@ import type { Socket } from "node:net";
 import { Duplex } from "node:stream";
 import { NetConnection } from "../../../src/adapters/net/net-connection";
 import { WriteBatcher } from "../../../src/adapters/net/write-batcher";
+import type { Renderer } from "../../../src/core/events";
 import type { ConnectionHandler } from "../../../src/core/ports/transport.port";
 import { SharedLines } from "../../../src/core/protocol/shared-lines";
 import { encodeLine, encodeLineAlone } from "../../../src/core/protocol/text";
@@ -57,12 +58,14 @@ class FakeSocket extends Duplex {
   }
 }
 
+/** Events are not what these tests send: bytes are. */
+const LINES: Renderer = { id: -1, showsLogins: false, render: () => null };
 const IGNORE: ConnectionHandler = { onData() {}, onEnd() {}, onClose() {} };
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function connect(batcher = new WriteBatcher()): { socket: FakeSocket; connection: NetConnection } {
   const socket = new FakeSocket();
-  const connection = new NetConnection(socket as unknown as Socket, "10.0.0.1", batcher);
+  const connection = new NetConnection(socket as unknown as Socket, "10.0.0.1", batcher, LINES);
   connection.attach(IGNORE);
   return { socket, connection };
 }

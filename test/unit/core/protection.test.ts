@@ -1,6 +1,7 @@
 import { InProcessDelivery } from "../../../src/adapters/in-process/in-process-delivery";
 import { InProcessPresence } from "../../../src/adapters/in-process/in-process-presence";
 import { addressGroup, ConnectionLimits } from "../../../src/core/connection-limits";
+import type { Outgoing } from "../../../src/core/events";
 import { linesOf, settle, startTestServer } from "../../../src/testing/test-server";
 
 const numbered = (count: number, from = 0): string[] => Array.from({ length: count }, (_, i) => `MSG ${from + i}`);
@@ -298,9 +299,9 @@ describe("fault isolation", () => {
 
   it("logs a departure that could not be announced, and goes on", async () => {
     class FailingDelivery extends InProcessDelivery {
-      override announceDepartures(usernames: readonly string[], lines: Uint8Array): void {
-        if (usernames.includes("doomed")) throw new Error("delivery is down");
-        super.announceDepartures(usernames, lines);
+      override announceDepartures(event: Outgoing): void {
+        if (event.event.type === "departure" && event.event.users.some(({ username }) => username === "doomed")) throw new Error("delivery is down");
+        super.announceDepartures(event);
       }
     }
     const server = await startTestServer({ adapters: { delivery: new FailingDelivery() } });

@@ -24,6 +24,23 @@ describe("rooms", () => {
     await expectLines(bob, "MSG carol hello all");
   });
 
+  it("lists a room's members, on MEMBERS #room, to anyone logged in", async () => {
+    const server = await startTestServer({ plugins, rateLimitPerSecond: 0 });
+    const alice = await server.login("alice");
+    const bob = await server.login("bob");
+    const carol = await server.login("carol");
+    alice.send("JOIN #dev");
+    bob.send("JOIN #dev");
+    await linesOf(alice);
+    await linesOf(bob);
+    carol.send("MEMBERS #DEV");
+    await expectLines(carol, "MEMBER alice", "MEMBER bob", "END MEMBERS");
+    carol.send("MEMBERS #nobody");
+    await expectLines(carol, "END MEMBERS");
+    carol.send("MEMBERS dev");
+    await expectLines(carol, "ERR invalid-room");
+  });
+
   it("lists rooms with their member counts, by name, and forgets empty ones", async () => {
     const server = await startTestServer({ plugins, rateLimitPerSecond: 0 });
     const alice = await server.login("alice");

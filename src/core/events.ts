@@ -1,0 +1,71 @@
+import type { MessageTarget } from "./plugin-api";
+
+/** A user gone, and why (quit, idle, client-closed, ...; "gone" when another node told us). */
+export interface Departed {
+  readonly username: string;
+  readonly reason: string;
+}
+
+/** What a plugin's own event carries: plain values, so that it crosses the cluster as it is. */
+export type PluginEventData = Readonly<Record<string, string | number | boolean>>;
+
+/**
+ * What the chat tells its users, in no protocol's words: each transport
+ * renders it for its own connections (the line protocol, IRC ...).
+ */
+export type ChatEvent =
+  /** A user's message, to everyone, a group, or one user. */
+  | { readonly type: "message"; readonly from: string; readonly to: MessageTarget; readonly text: string }
+  /** A line from the server (a plugin's notice), not a user's message. */
+  | { readonly type: "notice"; readonly to: MessageTarget; readonly text: string }
+  | { readonly type: "login"; readonly user: string }
+  | { readonly type: "departure"; readonly users: readonly Departed[] }
+  | { readonly type: "joined"; readonly user: string; readonly group: string }
+  | { readonly type: "parted"; readonly user: string; readonly group: string }
+  /** A plugin's own kind of event, rendered by the renderers it defined. */
+  | {
+      readonly type: "plugin";
+      readonly plugin: string;
+      readonly name: string;
+      readonly to: MessageTarget;
+      readonly data: PluginEventData;
+    };
+
+/** Turns events into one protocol's bytes on the wire. */
+export interface Renderer {
+  /** Unique in the process: where an Outgoing keeps this renderer's bytes. */
+  readonly id: number;
+  /** Whether this protocol shows logins (the line protocol does not): only then are they delivered to its users. */
+  readonly showsLogins: boolean;
+  /** The event's bytes, ready for the wire; null when this protocol does not show it. */
+  render(event: ChatEvent): Uint8Array | null;
+}
+
+let renderers = 0;
+
+/** An id for a new Renderer. */
+export function rendererId(): number {
+  return renderers++;
+}
+
+/**
+ * An event on its way to its recipients, rendered at most once per
+ * protocol whatever their number: the first recipient of a protocol
+ * renders it, the others share those bytes.
+ */
+export class Outgoing {
+  private readonly rendered: (Uint8Array | null | undefined)[] = [];
+
+  constructor(readonly event: ChatEvent) {}
+
+  /** Lines it makes, for the count of lines delivered. */
+  get lines(): number {
+    return this.event.type === "departure" ? this.event.users.length : 1;
+  }
+
+  bytesFor(renderer: Renderer): Uint8Array | null {
+    let bytes = this.rendered[renderer.id];
+    if (bytes === undefined) bytes = this.rendered[renderer.id] = renderer.render(this.event);
+    return bytes;
+  }
+}

@@ -1,0 +1,48 @@
+import { rendererId, type ChatEvent, type Renderer } from "../events";
+import type { PluginEvents } from "../plugin-events";
+import { everyoneLines } from "./shared-lines";
+import { encodeLineAlone } from "./text";
+
+/** The text of the line the line protocol shows for `event`, or null. */
+function lineOf(event: ChatEvent, plugins: PluginEvents): string | null {
+  switch (event.type) {
+    case "message": {
+      const { from, to, text } = event;
+      if (to.kind === "everyone") return `MSG ${from} ${text}`;
+      if (to.kind === "group") return `MSG ${from} ${to.group} ${text}`;
+      return `DM ${from} ${text}`;
+    }
+    case "notice":
+      return event.text;
+    case "login":
+      return null; // the line protocol announces no logins
+    case "departure":
+      return event.users.map(({ username }) => `INFO ${username} disconnected`).join("\n");
+    case "joined":
+      return `INFO ${event.user} joined ${event.group}`;
+    case "parted":
+      return `INFO ${event.user} left ${event.group}`;
+    case "plugin":
+      return plugins.render(event.plugin, event.name, "line", event.data);
+  }
+}
+
+/**
+ * The line protocol's rendering of events (docs/PROTOCOL.md): the core's
+ * own protocol, spoken over TCP and WebSocket. What goes to everyone is
+ * written into the shared slabs (every recipient's lines stay contiguous);
+ * anything else into memory of its own.
+ */
+export class LineRenderer implements Renderer {
+  readonly id = rendererId();
+  readonly showsLogins = false;
+
+  constructor(private readonly plugins: PluginEvents) {}
+
+  render(event: ChatEvent): Uint8Array | null {
+    const line = lineOf(event, this.plugins);
+    if (line === null) return null;
+    const toEveryone = event.type === "departure" || (event.type !== "login" && "to" in event && event.to.kind === "everyone");
+    return toEveryone ? everyoneLines.encode(line) : encodeLineAlone(line);
+  }
+}
