@@ -10,6 +10,7 @@ export type { StopOptions } from "./core/chat-server";
 export { PluginError } from "./core/errors";
 export { definePlugin } from "./core/plugin-api";
 export type { OptionSpec, OptionsOf, OptionsSchema } from "./core/options";
+export type { ChatEvent, Departed, PluginEventData, Renderer } from "./core/events";
 export type {
   ChatMessage,
   ChatPlugin,
@@ -24,6 +25,8 @@ export type {
   MessageTarget,
   MessageVerdict,
   PluginApi,
+  PluginEventRenderers,
+  PluginEventsApi,
   RoomApi,
   SendResult,
   SessionHandle,

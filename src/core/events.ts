@@ -1,6 +1,10 @@
-import type { MessageTarget } from "./plugin-api";
+/** Who an event is for. Group names are compared ignoring ASCII case. */
+export type MessageTarget =
+  | { readonly kind: "everyone" }
+  | { readonly kind: "user"; readonly username: string }
+  | { readonly kind: "group"; readonly group: string };
 
-/** A user gone, and why (quit, idle, client-closed, ...; "gone" when another node told us). */
+/** A user gone, and why (quit, idle, client-closed, ...; "left" when another node told us). */
 export interface Departed {
   readonly username: string;
   readonly reason: string;

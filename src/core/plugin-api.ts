@@ -1,6 +1,5 @@
-import type { PluginEventData } from "./events";
+import type { MessageTarget, PluginEventData } from "./events";
 import type { OptionsOf, OptionsSchema } from "./options";
-import type { PluginEventRenderers } from "./plugin-events";
 import type { Timer } from "./ports/clock.port";
 import type { GroupInfo } from "./ports/delivery.port";
 import type { LoggerPort } from "./ports/logger.port";
@@ -55,11 +54,7 @@ export type CommandExtension = (context: CommandContext, next: () => Promise<voi
 /** The outcome of a LOGIN; anything but "ok" is the error code sent to the client. */
 export type LoginResult = "ok" | "already-logged-in" | "invalid-username" | "username-taken";
 
-/** Who a line is for. Group names are compared ignoring ASCII case. */
-export type MessageTarget =
-  | { readonly kind: "everyone" }
-  | { readonly kind: "user"; readonly username: string }
-  | { readonly kind: "group"; readonly group: string };
+export type { MessageTarget } from "./events";
 
 /** A user's chat message on its way to others. */
 export interface ChatMessage {
@@ -86,8 +81,6 @@ export type SendResult =
   | { readonly status: "gone" };
 
 export type { GroupInfo } from "./ports/delivery.port";
-export type { PluginEventData } from "./events";
-export type { PluginEventRenderers } from "./plugin-events";
 
 /** The logged-in users, as commands may act on them. */
 export interface RoomApi {
@@ -169,6 +162,16 @@ export interface Timers {
    * waited for: a slow callback can overlap the next tick.
    */
   every(intervalMs: number, callback: () => void | Promise<void>): Timer;
+}
+
+/**
+ * How a plugin's own event looks: `line` in the line protocol (one line,
+ * without its line ending); `irc`, the text of a NOTICE to the channel or
+ * the user it is for (the line's text when not given).
+ */
+export interface PluginEventRenderers {
+  line(data: PluginEventData): string;
+  irc?(data: PluginEventData): string;
 }
 
 /**

@@ -1,19 +1,10 @@
 import { inject, injectable } from "tsyringe";
 import { PluginError } from "./errors";
 import type { PluginEventData } from "./events";
+import type { PluginEventRenderers } from "./plugin-api";
 import type { LoggerPort } from "./ports/logger.port";
 import { stripControlCharacters } from "./protocol/text";
 import { TOKENS } from "./tokens";
-
-/**
- * How a plugin's own event looks: `line` in the line protocol (one line,
- * without its line ending); `irc`, the text of a NOTICE to the channel or
- * the user it is for (the line's text when not given).
- */
-export interface PluginEventRenderers {
-  line(data: PluginEventData): string;
-  irc?(data: PluginEventData): string;
-}
 
 /** The protocols a plugin's event can be rendered for. */
 export type PluginEventProtocol = "line" | "irc";
