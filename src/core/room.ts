@@ -21,6 +21,7 @@ import { TOKENS } from "./tokens";
 
 const NOT_FOUND: SendResult = Object.freeze({ status: "not-found" });
 const GONE: SendResult = Object.freeze({ status: "gone" });
+const DELIVERED = Promise.resolve(true);
 
 /**
  * The users who are logged in, as the domain sees them: claims names through
@@ -146,19 +147,21 @@ export class Room implements RoomApi {
   }
 
   /** Delivers an event to its target: everyone, a group, or a user (false when not online). */
-  private async deliver(event: Outgoing, except?: SessionHandle): Promise<boolean> {
-    const skip = except === undefined ? undefined : this.member(except);
+  private deliver(event: Outgoing, except?: SessionHandle): Promise<boolean> {
     const to = (event.event as { readonly to: MessageTarget }).to;
-    switch (to.kind) {
-      case "everyone":
-        this.delivery.broadcast(event, skip);
-        return true;
-      case "group":
-        this.delivery.sendToGroup(to.group, event, skip);
-        return true;
-      case "user":
-        return this.delivery.sendTo(to.username, event);
+    if (to.kind === "user") return this.delivery.sendTo(to.username, event);
+    try {
+      this.deliverToMany(event, to, except === undefined ? undefined : this.member(except));
+      return DELIVERED;
+    } catch (error) {
+      return Promise.reject(error);
     }
+  }
+
+  /** To everyone or a group: at once, with no turn of the event loop in between. */
+  private deliverToMany(event: Outgoing, to: MessageTarget, except?: Member): void {
+    if (to.kind === "everyone") this.delivery.broadcast(event, except);
+    else if (to.kind === "group") this.delivery.sendToGroup(to.group, event, except);
   }
 
   private readonly announceDepartures = (): void => {
@@ -182,11 +185,8 @@ export class Room implements RoomApi {
     const { text } = decision;
     const { to } = message;
     const event = new Outgoing({ type: "message", from: from.username!, to, text });
-    if (to.kind === "user") {
-      if (!(await this.delivery.sendTo(to.username, event))) return NOT_FOUND;
-    } else {
-      await this.deliver(event, from);
-    }
+    if (to.kind !== "user") this.deliverToMany(event, to, from);
+    else if (!(await this.delivery.sendTo(to.username, event))) return NOT_FOUND;
     this.hooks.runMessage(text === message.text ? message : { ...message, text });
     return { status: "sent", text };
   }
