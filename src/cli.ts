@@ -2,6 +2,7 @@
 import "reflect-metadata";
 import { existsSync, readFileSync } from "node:fs";
 import { isIP } from "node:net";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
@@ -171,6 +172,10 @@ function parseArguments(argv: string[]) {
         type: "string",
         describe: "comma-separated addresses of reverse proxies whose X-Forwarded-For names the web client's address",
       },
+      "irc-port": { type: "string", describe: "serve IRC on this port (default: off)" },
+      "irc-tls-port": { type: "string", describe: "serve IRC over TLS on this port, with --tls-cert and --tls-key (default: off)" },
+      "server-name": { type: "string", describe: "the server's name in IRC prefixes and numerics (default: the host name)" },
+      "irc-lobby": { type: "string", default: "#lobby", describe: "the IRC channel everyone is in" },
       "metrics-port": { type: "string", describe: "serve Prometheus /metrics and /healthz over HTTP on this port (default: off)" },
       "metrics-host": { type: "string", describe: "interface for the metrics port (default: --host)" },
       redis: { type: "string", describe: "join a cluster of servers through this Redis (redis://host:port); default: a single server" },
@@ -224,13 +229,14 @@ async function main(): Promise<void> {
   const portText = args.port ?? process.env.PORT ?? String(DEFAULT_PORT);
   const port = parseNumber(args.port === undefined ? "PORT" : "--port", portText, { min: 0, max: 65535 });
   const settings = coreSettings(args);
-  const portFlag = (flag: "tls-port" | "metrics-port"): number | undefined =>
+  const portFlag = (flag: "tls-port" | "metrics-port" | "irc-port" | "irc-tls-port"): number | undefined =>
     args[flag] === undefined ? undefined : parseNumber(`--${flag}`, args[flag], { min: 0, max: 65535 });
   const tlsPort = portFlag("tls-port");
   const metricsPort = portFlag("metrics-port");
   const webPortText = args["web-port"] ?? process.env.WEB_PORT;
   const webPort = webPortText === undefined ? undefined : parseNumber(args["web-port"] === undefined ? "WEB_PORT" : "--web-port", webPortText, { min: 0, max: 65535 });
   const tls = tlsFiles(args["tls-cert"], args["tls-key"], tlsPort);
+  const irc = ircConfig(portFlag("irc-port"), portFlag("irc-tls-port"), args, tls !== undefined);
   const path = configPath(args.config);
   const pluginsConfig = loadPluginsConfig(path);
   const enabled = args.plugins?.split(",").map((name) => name.trim()).filter((name) => name !== "");
@@ -246,6 +252,7 @@ async function main(): Promise<void> {
       ...(tls && { tls }),
       ...(metricsPort !== undefined && { metrics: { port: metricsPort, host: args["metrics-host"] ?? args.host } }),
       ...(webPort !== undefined && { web: webConfig(webPort, args) }),
+      ...(irc !== undefined && { irc }),
       ...(args.redis !== undefined && {
         redis: {
           url: redisUrl(args.redis),
@@ -298,6 +305,24 @@ function webConfig(port: number, args: { "web-host"?: string; host?: string; "we
   const notAnAddress = trustedProxies.find((address) => isIP(address) === 0);
   if (notAnAddress !== undefined) throw usageError(`--trust-proxy takes IP addresses, got "${notAnAddress}"`);
   return { port, host: args["web-host"] ?? args.host, origins, trustedProxies };
+}
+
+const CHANNEL = /^#[A-Za-z0-9_-]{1,32}$/;
+const SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$/;
+
+function ircConfig(
+  port: number | undefined,
+  tlsPort: number | undefined,
+  args: { "server-name"?: string; "irc-lobby": string; host?: string },
+  haveTls: boolean,
+) {
+  if (port === undefined && tlsPort === undefined) return undefined;
+  if (tlsPort !== undefined && !haveTls) throw usageError("--irc-tls-port needs --tls-cert and --tls-key");
+  const serverName = args["server-name"] ?? (hostname().replace(/[^A-Za-z0-9.-]/g, "") || "chat");
+  if (!SERVER_NAME.test(serverName)) throw usageError(`--server-name takes a host name (letters, digits, "." and "-"), got "${serverName}"`);
+  const lobby = args["irc-lobby"];
+  if (!CHANNEL.test(lobby)) throw usageError(`--irc-lobby takes a channel name: # then 1 to 32 letters, digits, "_" or "-", got "${lobby}"`);
+  return { ...(port !== undefined && { port }), ...(tlsPort !== undefined && { tlsPort }), host: args.host, serverName, lobby: lobby.toLowerCase() };
 }
 
 function tlsFiles(certFile: string | undefined, keyFile: string | undefined, port: number | undefined) {

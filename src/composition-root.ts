@@ -8,6 +8,7 @@ import { InProcessPresence } from "./adapters/in-process/in-process-presence";
 import { NoMetrics } from "./adapters/metrics/no-metrics";
 import { NetTcpServer, type TlsIdentity } from "./adapters/net/net-tcp-server";
 import { WebTransport } from "./adapters/web/web-transport";
+import { ircProtocol } from "./adapters/irc/irc-protocol";
 import { PinoLogger } from "./adapters/pino/pino-logger";
 import { RedisCluster } from "./adapters/redis/redis-cluster";
 import { MetricsHttpServer } from "./adapters/prometheus/metrics-http-server";
@@ -32,6 +33,7 @@ import { ConfigError } from "./config";
 import { loadPlugins, type PluginSpec } from "./plugin-loader";
 
 export const DEFAULT_PORT = 4000;
+const PACKAGE_VERSION = (JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8")) as { version: string }).version;
 /** Where the build puts the web client (this file is one level below the package's root, in src/ or dist/). */
 const WEB_CLIENT_DIRECTORY = join(__dirname, "..", "dist", "web");
 export const DEFAULT_PLUGINS: readonly string[] = ["login", "msg", "who", "dm", "ping", "quit"];
@@ -71,6 +73,18 @@ export interface ServerConfig extends CoreSettings {
     readonly trustedProxies?: readonly string[];
     /** The built web client (dist/web by default). */
     readonly clientDirectory?: string;
+  };
+  /**
+   * Serve IRC on this port (`port`), and over TLS with the TLS identity
+   * (`tlsPort`). `serverName` is the name in IRC prefixes and numerics;
+   * `lobby` the channel everyone is in.
+   */
+  readonly irc?: {
+    readonly port?: number;
+    readonly tlsPort?: number;
+    readonly host?: string;
+    readonly serverName: string;
+    readonly lobby: string;
   };
   /** Serve `/metrics` and `/healthz` over HTTP on this port (0: any free one). */
   readonly metrics?: { readonly port: number; readonly host?: string };
@@ -188,8 +202,27 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
           },
           logger,
         );
-  const secureServers = [tlsServer, web !== undefined && tls !== undefined ? webServer : null].filter((server) => server !== null);
-  const transports = overrides.transports ?? [plainServer, tlsServer, webServer].filter((transport) => transport !== null);
+  const { irc } = settings;
+  const ircSettings =
+    irc === undefined
+      ? null
+      : {
+          names: { server: irc.serverName, lobby: irc.lobby },
+          idleTimeoutMs: settings.idleTimeoutMs,
+          maxLineBytes: settings.maxLineBytes,
+          version: `chat-server-${PACKAGE_VERSION}`,
+          created: new Date(),
+        };
+  const ircServing = ircSettings === null ? null : ircProtocol(ircSettings);
+  const ircServer = irc?.port === undefined || ircServing === null ? null : new NetTcpServer({ port: irc.port, host: irc.host ?? host }, logger, ircServing);
+  if (irc?.tlsPort !== undefined && identity === undefined) throw new ConfigError("IRC over TLS needs the TLS certificate and key");
+  const ircTlsServer =
+    irc?.tlsPort === undefined || ircServing === null
+      ? null
+      : new NetTcpServer({ port: irc.tlsPort, host: irc.host ?? host, tls: identity, handshakeTimeoutMs }, logger, ircServing);
+  const secureServers = [tlsServer, web !== undefined && tls !== undefined ? webServer : null, ircTlsServer].filter((server) => server !== null);
+  const transports =
+    overrides.transports ?? [plainServer, tlsServer, webServer, ircServer, ircTlsServer].filter((transport) => transport !== null);
   for (const transport of transports) container.register(TOKENS.Transport, { useValue: transport });
   container.registerSingleton(CommandDispatcher);
   container.registerSingleton(PluginHooks);

@@ -1,7 +1,7 @@
 import type { Socket } from "node:net";
 import type { SecureContext } from "node:tls";
 import type { LoggerPort } from "../../core/ports/logger.port";
-import type { ConnectionAcceptor, ListeningAddress, TransportPort } from "../../core/ports/transport.port";
+import type { Connection, ConnectionAcceptor, ConnectionHandler, ListeningAddress, Refusal, TransportPort } from "../../core/ports/transport.port";
 import { encodeLine, refusalLine } from "../../core/protocol/text";
 import { peerAddress, TcpListener } from "./listen";
 import { NetConnection } from "./net-connection";
@@ -9,6 +9,25 @@ import { acceptSecure, DEFAULT_HANDSHAKE_TIMEOUT_MS, secureContext, type TlsIden
 import { WriteBatcher } from "./write-batcher";
 
 export type { TlsIdentity } from "./secure-accept";
+
+/** A protocol spoken over sockets: how a refused client is told, and how a connection is made. */
+export interface SocketProtocol {
+  /** For logs: "tcp" ("tls" over TLS), "irc" ("irc-tls") ... */
+  readonly name: string;
+  readonly tlsName: string;
+  /** What a client over a limit is told before the socket closes (over plain TCP). */
+  refusal(refusal: Refusal): Uint8Array;
+  /** The connection for an accepted (and, over TLS, secured) socket, its events passed to the handler once attached. */
+  connect(socket: Socket, address: string, batcher: WriteBatcher, acceptor: ConnectionAcceptor): Connection & { attach(handler: ConnectionHandler): void };
+}
+
+/** The line protocol over TCP. */
+export const LINE_PROTOCOL: SocketProtocol = {
+  name: "tcp",
+  tlsName: "tls",
+  refusal: (refusal) => encodeLine(refusalLine(refusal)),
+  connect: (socket, address, batcher, acceptor) => new NetConnection(socket, address, batcher, acceptor.lineRenderer),
+};
 
 export interface NetTcpServerOptions {
   readonly port: number;
@@ -21,7 +40,8 @@ export interface NetTcpServerOptions {
 }
 
 /**
- * TCP through `node:net`, or TLS over it: the same connections either way.
+ * A protocol (the line protocol by default) over TCP through `node:net`, or
+ * TLS over it: the same connections either way.
  *
  * Every connection is counted against the core's limits at the TCP accept,
  * before a TLS handshake costs anything: one over a limit is closed at once
@@ -38,8 +58,9 @@ export class NetTcpServer implements TransportPort {
   constructor(
     options: NetTcpServerOptions,
     private readonly logger: LoggerPort,
+    private readonly protocol: SocketProtocol = LINE_PROTOCOL,
   ) {
-    this.name = options.tls === undefined ? "tcp" : "tls";
+    this.name = options.tls === undefined ? protocol.name : protocol.tlsName;
     this.listener = new TcpListener(options.port, options.host, logger, this.name);
     this.context = options.tls === undefined ? null : secureContext(options.tls);
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
@@ -65,7 +86,7 @@ export class NetTcpServer implements TransportPort {
     const refusal = acceptor.admit(address);
     if (refusal !== null) {
       // A TLS client cannot read a line before its handshake, which is not worth doing for it.
-      if (this.context === null) socket.end(encodeLine(refusalLine(refusal)));
+      if (this.context === null) socket.end(this.protocol.refusal(refusal));
       socket.on("error", () => undefined);
       socket.destroySoon();
       return;
@@ -87,7 +108,7 @@ export class NetTcpServer implements TransportPort {
   }
 
   private open(socket: Socket, address: string, acceptor: ConnectionAcceptor): void {
-    const connection = new NetConnection(socket, address, this.batcher, acceptor.lineRenderer);
+    const connection = this.protocol.connect(socket, address, this.batcher, acceptor);
     connection.attach(acceptor.open(connection));
   }
 }

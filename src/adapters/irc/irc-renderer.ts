@@ -1,0 +1,92 @@
+import { rendererId, type ChatEvent, type MessageTarget, type Renderer } from "../../core/events";
+import type { PluginEventRendering } from "../../core/ports/transport.port";
+import { SharedLines } from "../../core/protocol/shared-lines";
+import { encodeLineAlone } from "../../core/protocol/text";
+import { fitText } from "./irc-message";
+
+/** How a departure's reason reads in an IRC QUIT. */
+const QUIT_MESSAGES: Readonly<Record<string, string>> = {
+  quit: "Quit",
+  left: "Quit",
+  idle: "Ping timeout",
+  "client-closed": "Connection closed",
+  error: "Connection error",
+  "send-queue": "SendQ exceeded",
+  shutdown: "Server shutting down",
+  evicted: "Nickname taken elsewhere",
+};
+
+/** Names and places IRC lines are written with. */
+export interface IrcNames {
+  /** The server's name in prefixes and numerics. */
+  readonly server: string;
+  /** The channel everyone is in. */
+  readonly lobby: string;
+}
+
+/** A user as IRC writes them in a prefix: nick!user@host (the host a fixed name: addresses are nobody's business). */
+export function userPrefix(nick: string, names: IrcNames): string {
+  return `${nick}!${nick}@${names.server}`;
+}
+
+/**
+ * IRC's rendering of events: a message is a PRIVMSG (to the lobby channel,
+ * a room's channel, or the recipient's nick), a login a JOIN of the lobby,
+ * a departure a QUIT, a room's join or part a JOIN or PART, a notice or a
+ * plugin's event a NOTICE from the server. Lines longer than IRC allows
+ * become several. What goes to everyone is written into shared slabs, as
+ * for the line protocol.
+ */
+export class IrcRenderer implements Renderer {
+  readonly id = rendererId();
+  readonly showsLogins = true;
+  private readonly shared = new SharedLines();
+
+  constructor(
+    private readonly names: IrcNames,
+    private readonly plugins: PluginEventRendering,
+  ) {}
+
+  render(event: ChatEvent): Uint8Array | null {
+    const lines = this.lines(event);
+    if (lines === null || lines.length === 0) return null;
+    const text = lines.join("\r\n") + "\r";
+    // encode() adds the LF.
+    const toEveryone = event.type === "login" || event.type === "departure" || ("to" in event && event.to.kind === "everyone");
+    return toEveryone ? this.shared.encode(text) : encodeLineAlone(text);
+  }
+
+  /** Where a message to `to` goes in IRC: the lobby, a room's channel, or the recipient's nick. */
+  private target(to: MessageTarget): string {
+    return to.kind === "everyone" ? this.names.lobby : to.kind === "group" ? to.group : to.username;
+  }
+
+  private lines(event: ChatEvent): string[] | null {
+    const names = this.names;
+    switch (event.type) {
+      case "message": {
+        const head = `:${userPrefix(event.from, names)} PRIVMSG ${this.target(event.to)} :`;
+        return fitText(head, event.text).map((part) => head + part);
+      }
+      case "notice":
+        return this.notice(event.to, event.text);
+      case "login":
+        return [`:${userPrefix(event.user, names)} JOIN ${names.lobby}`];
+      case "departure":
+        return event.users.map(({ username, reason }) => `:${userPrefix(username, names)} QUIT :${QUIT_MESSAGES[reason] ?? reason}`);
+      case "joined":
+        return [`:${userPrefix(event.user, names)} JOIN ${event.group}`];
+      case "parted":
+        return [`:${userPrefix(event.user, names)} PART ${event.group}`];
+      case "plugin": {
+        const text = this.plugins.render(event.plugin, event.name, "irc", event.data);
+        return text === null ? null : this.notice(event.to, text);
+      }
+    }
+  }
+
+  private notice(to: MessageTarget, text: string): string[] {
+    const head = `:${this.names.server} NOTICE ${this.target(to)} :`;
+    return fitText(head, text).map((part) => head + part);
+  }
+}
