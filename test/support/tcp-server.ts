@@ -6,6 +6,8 @@ export interface RunningServer {
   readonly port: number;
   /** The web port, when `web` was configured. */
   readonly webPort: number;
+  /** The IRC port, when `irc` was configured. */
+  readonly ircPort: number;
   readonly logger: RecordingLogger;
 }
 
@@ -14,7 +16,14 @@ export async function startTcpServer(config: Partial<ServerConfig> = {}): Promis
   const logger = new RecordingLogger();
   const app = await build({ port: 0, host: "127.0.0.1", ...config }, { logger });
   const addresses = await app.start();
-  return { app, port: addresses[0]!.port, webPort: config.web === undefined ? -1 : addresses.at(-1)!.port, logger };
+  const portOf = (transport: string): number =>
+    (logger.find("listening").find((entry) => entry.context.transport === transport)?.context.port as number | undefined) ?? -1;
+  return { app, port: addresses[0]!.port, webPort: portOf("web"), ircPort: portOf("irc"), logger };
+}
+
+/** The server with the IRC door on too (and plain TCP); its server name is chat.test. */
+export function startIrcServer(config: Partial<ServerConfig> = {}): Promise<RunningServer> {
+  return startTcpServer({ irc: { port: 0, host: "127.0.0.1", serverName: "chat.test", lobby: "#lobby" }, ...config });
 }
 
 /** The server with the web door on too (and plain TCP). */

@@ -161,7 +161,7 @@ export class IrcConnection extends SocketOutput implements Connection {
     lines.pop();
     const head = this.pending[0];
     for (const line of lines) {
-      if (head !== undefined && !CLOSING_LINES.has(line)) head.replies.push(line);
+      if (head !== undefined && !this.isClosing(line)) head.replies.push(line);
       else this.unsolicited(line);
     }
   }
@@ -625,8 +625,13 @@ export class IrcConnection extends SocketOutput implements Connection {
   }
 
   /** An answer nobody asked for: the core's last words, mostly. */
+  /** The core's last words: said at once, whatever line is being handled (a LOGIN's username-taken is not: only an eviction's is). */
+  private isClosing(line: string): boolean {
+    return CLOSING_LINES.has(line) && (line !== "ERR username-taken" || this.registration === Registration.Registered);
+  }
+
   private unsolicited(line: string): void {
-    if (CLOSING_LINES.has(line)) return this.say(`ERROR :Closing Link: ${this.nick ?? "*"} (${closingReason(line)})`);
+    if (this.isClosing(line)) return this.say(`ERROR :Closing Link: ${this.nick ?? "*"} (${closingReason(line)})`);
     this.notice(line);
   }
 

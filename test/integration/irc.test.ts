@@ -1,0 +1,227 @@
+import net from "node:net";
+import { IrcClient } from "../support/irc-client";
+import { TcpClient } from "../support/tcp-client";
+import { startIrcServer, type RunningServer } from "../support/tcp-server";
+
+const ROOMS = ["login", "msg", "who", "dm", "ping", "quit", "rooms"].map((name) => ({ name }));
+
+/** Every line a raw IRC connection is sent until it goes quiet after `until` matched. */
+function rawIrc(port: number): { send(line: string): void; until(pattern: RegExp): Promise<string[]> } {
+  const socket = net.connect(port, "127.0.0.1");
+  socket.setEncoding("utf8");
+  let buffer = "";
+  const lines: string[] = [];
+  let wake: (() => void) | null = null;
+  socket.on("data", (text: string) => {
+    buffer += text;
+    const parts = buffer.split("\r\n");
+    buffer = parts.pop()!;
+    lines.push(...parts);
+    wake?.();
+  });
+  socket.on("error", () => undefined);
+  return {
+    send: (line) => socket.write(`${line}\r\n`),
+    async until(pattern) {
+      const deadline = Date.now() + 5000;
+      while (!lines.some((line) => pattern.test(line))) {
+        if (Date.now() > deadline) throw new Error(`no ${pattern} in ${JSON.stringify(lines)}`);
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 100);
+        });
+      }
+      const taken = lines.splice(0, lines.findIndex((line) => pattern.test(line)) + 1);
+      socket.destroy();
+      return taken;
+    },
+  };
+}
+
+describe("the IRC door", () => {
+  let server: RunningServer;
+  afterEach(() => server.app.stop({ graceMs: 100 }));
+
+  it("registers as modern clients do (CAP LS 302 ... CAP END, NICK, USER) and sends the welcome burst, the lobby's JOIN, topic and names", async () => {
+    server = await startIrcServer();
+    await TcpClient.login(server.port, "bob");
+    const irc = rawIrc(server.ircPort);
+    for (const line of ["CAP LS 302", "NICK alice", "USER alice 0 * :Alice A.", "CAP END"]) irc.send(line);
+    const burst = await irc.until(/ 366 /);
+    expect(burst[0]).toBe(":chat.test CAP * LS :");
+    expect(burst.slice(1).map((line) => line.split(" ").slice(0, 2).join(" "))).toEqual([
+      ":chat.test 001",
+      ":chat.test 002",
+      ":chat.test 003",
+      ":chat.test 004",
+      ":chat.test 005",
+      ":chat.test 251",
+      ":chat.test 254",
+      ":chat.test 255",
+      ":chat.test 422",
+      ":alice!alice@chat.test JOIN",
+      ":chat.test 332",
+      ":chat.test 353",
+      ":chat.test 366",
+    ]);
+    expect(burst.find((line) => / 005 /.test(line))).toContain("CASEMAPPING=ascii CHANTYPES=# PREFIX=() CHANMODES=,,,nt NICKLEN=32");
+    expect(burst.find((line) => / 005 /.test(line))).toContain("NETWORK=chat.test");
+    expect(burst.slice(-4)).toEqual([
+      ":alice!alice@chat.test JOIN #lobby",
+      ":chat.test 332 alice #lobby :Everyone on this server, whatever they connect with",
+      ":chat.test 353 alice = #lobby :bob alice",
+      ":chat.test 366 alice #lobby :End of /NAMES list",
+    ]);
+  });
+
+  it("refuses a nick a line-protocol user has (433) and one no user may have (432); the client picks another", async () => {
+    server = await startIrcServer();
+    await TcpClient.login(server.port, "Alice");
+    await expect(IrcClient.register(server.ircPort, "alice")).rejects.toThrow(":chat.test 433 * alice :Nickname is already in use");
+    await expect(IrcClient.register(server.ircPort, "al!ce")).rejects.toThrow(":chat.test 432 * al!ce :Erroneous nickname");
+    const irc = await IrcClient.register(server.ircPort, "alice2");
+    expect(irc.lines).toContain(":alice2!alice2@chat.test JOIN #lobby");
+  });
+
+  it("carries the lobby both ways: MSG is a PRIVMSG to #lobby, a PRIVMSG to #lobby is a MSG", async () => {
+    server = await startIrcServer();
+    const irc = await IrcClient.register(server.ircPort, "ivy");
+    const bob = await TcpClient.login(server.port, "bob");
+    expect(await irc.waitFor(/JOIN #lobby$/)).toBe(":bob!bob@chat.test JOIN #lobby");
+    bob.send("MSG hello from the line protocol");
+    expect(await irc.waitFor(/PRIVMSG/)).toBe(":bob!bob@chat.test PRIVMSG #lobby :hello from the line protocol");
+    irc.client.say("#lobby", "hello from IRC");
+    expect(await bob.readLine()).toBe("MSG ivy hello from IRC");
+    irc.client.raw("PRIVMSG", "#lobby", "\u0001ACTION waves\u0001");
+    expect(await bob.readLine()).toBe("MSG ivy * waves");
+  });
+
+  it("carries direct messages both ways, and says 401 for a nick nobody has", async () => {
+    server = await startIrcServer();
+    const irc = await IrcClient.register(server.ircPort, "ivy");
+    const bob = await TcpClient.login(server.port, "bob");
+    bob.send("DM ivy psst");
+    expect(await irc.waitFor(/PRIVMSG/)).toBe(":bob!bob@chat.test PRIVMSG ivy :psst");
+    irc.client.say("bob", "hi back");
+    expect(await bob.readLine()).toBe("DM ivy hi back");
+    irc.client.say("nobody", "anyone?");
+    expect(await irc.waitFor(/ 401 /)).toBe(":chat.test 401 ivy nobody :No such nick/channel");
+  });
+
+  it("makes rooms channels: JOIN, names, messages both ways, PART, and who joins and leaves", async () => {
+    server = await startIrcServer({ plugins: ROOMS });
+    const irc = await IrcClient.register(server.ircPort, "ivy");
+    const bob = await TcpClient.login(server.port, "bob");
+    expect(await irc.waitFor(/JOIN #lobby$/)).toBe(":bob!bob@chat.test JOIN #lobby");
+    irc.client.join("#Dev");
+    expect(await irc.linesUntil(/ 366 /)).toEqual([
+      ":ivy!ivy@chat.test JOIN #dev",
+      ":chat.test 331 ivy #dev :No topic is set",
+      ":chat.test 353 ivy = #dev :ivy",
+      ":chat.test 366 ivy #dev :End of /NAMES list",
+    ]);
+    bob.send("JOIN #dev");
+    expect(await bob.readLine()).toBe("OK");
+    expect(await irc.waitFor(/ JOIN #dev$/)).toBe(":bob!bob@chat.test JOIN #dev");
+    bob.send("MSG #dev in the room");
+    expect(await irc.waitFor(/PRIVMSG #dev/)).toBe(":bob!bob@chat.test PRIVMSG #dev :in the room");
+    irc.client.say("#dev", "from IRC");
+    expect(await bob.readLine()).toBe("MSG ivy #dev from IRC");
+    irc.client.say("#elsewhere", "lost?");
+    expect(await irc.waitFor(/ 404 /)).toBe(":chat.test 404 ivy #elsewhere :Cannot send to channel (not joined)");
+    irc.client.part("#dev");
+    expect(await irc.waitFor(/PART/)).toBe(":ivy!ivy@chat.test PART #dev");
+    expect(await bob.readLine()).toBe("INFO ivy left #dev");
+  });
+
+  it("answers WHO, NAMES, WHOIS, USERHOST, ISON, LIST and MODE queries", async () => {
+    server = await startIrcServer({ plugins: ROOMS, rateLimitPerSecond: 0 });
+    const irc = await IrcClient.register(server.ircPort, "ivy");
+    await TcpClient.login(server.port, "bob");
+    expect(await irc.waitFor(/JOIN #lobby$/)).toBe(":bob!bob@chat.test JOIN #lobby");
+    irc.client.raw("WHO #lobby");
+    expect(await irc.linesUntil(/ 315 /)).toEqual([
+      ":chat.test 352 ivy #lobby ivy chat.test chat.test ivy H :0 ivy",
+      ":chat.test 352 ivy #lobby bob chat.test chat.test bob H :0 bob",
+      ":chat.test 315 ivy #lobby :End of /WHO list",
+    ]);
+    irc.client.raw("WHO b*");
+    expect(await irc.linesUntil(/ 315 /)).toEqual([":chat.test 352 ivy * bob chat.test chat.test bob H :0 bob", ":chat.test 315 ivy b* :End of /WHO list"]);
+    irc.client.raw("NAMES #lobby");
+    expect(await irc.linesUntil(/ 366 /)).toEqual([":chat.test 353 ivy = #lobby :ivy bob", ":chat.test 366 ivy #lobby :End of /NAMES list"]);
+    irc.client.raw("WHOIS bob");
+    expect(await irc.linesUntil(/ 318 /)).toEqual([
+      ":chat.test 311 ivy bob bob chat.test * :bob",
+      ":chat.test 312 ivy bob chat.test :chat.test",
+      ":chat.test 318 ivy bob :End of /WHOIS list",
+    ]);
+    irc.client.raw("WHOIS nobody");
+    expect(await irc.linesUntil(/ 318 /)).toEqual([":chat.test 401 ivy nobody :No such nick/channel", ":chat.test 318 ivy nobody :End of /WHOIS list"]);
+    irc.client.raw("USERHOST bob nobody");
+    expect(await irc.waitFor(/ 302 /)).toBe(":chat.test 302 ivy :bob=+bob@chat.test");
+    irc.client.raw("ISON bob nobody Ivy");
+    expect(await irc.waitFor(/ 303 /)).toBe(":chat.test 303 ivy :bob ivy");
+    irc.client.raw("LIST");
+    expect(await irc.linesUntil(/ 323 /)).toEqual([
+      ":chat.test 321 ivy Channel :Users  Name",
+      ":chat.test 322 ivy #lobby 2 :Everyone on this server, whatever they connect with",
+      ":chat.test 323 ivy :End of /LIST",
+    ]);
+    irc.client.raw("MODE #lobby");
+    expect(await irc.waitFor(/ 324 /)).toBe(":chat.test 324 ivy #lobby +nt");
+    irc.client.raw("MODE #lobby +m");
+    expect(await irc.waitFor(/ 482 /)).toBe(":chat.test 482 ivy #lobby :Channel modes cannot be set here");
+    irc.client.raw("MODE ivy");
+    expect(await irc.waitFor(/ 221 /)).toBe(":chat.test 221 ivy +i");
+    irc.client.raw("MODE ivy +w");
+    expect(await irc.waitFor(/ 501 /)).toBe(":chat.test 501 ivy :User modes cannot be set here");
+    irc.client.raw("TOPIC #lobby");
+    expect(await irc.waitFor(/ 332 /)).toBe(":chat.test 332 ivy #lobby :Everyone on this server, whatever they connect with");
+    irc.client.raw("AWAY :lunch");
+    expect(await irc.waitFor(/ 306 /)).toBe(":chat.test 306 ivy :You have been marked as being away");
+  });
+
+  it("answers what it does not support with the right numeric, never silence", async () => {
+    server = await startIrcServer({ rateLimitPerSecond: 0 });
+    const early = rawIrc(server.ircPort);
+    early.send("PRIVMSG #lobby :too soon");
+    expect(await early.until(/ 451 /)).toEqual([":chat.test 451 * :You have not registered"]);
+    const irc = await IrcClient.register(server.ircPort, "ivy");
+    const cases: [string, string][] = [
+      ["FROBNICATE", ":chat.test 421 ivy FROBNICATE :Unknown command"],
+      ["PRIVMSG", ":chat.test 411 ivy :No recipient given (PRIVMSG)"],
+      ["PRIVMSG #lobby", ":chat.test 412 ivy :No text to send"],
+      ["JOIN", ":chat.test 461 ivy JOIN :Not enough parameters"],
+      ["JOIN #dev", ":chat.test 403 ivy #dev :No such channel (this server has no rooms)"],
+      ["USER again 0 * :x", ":chat.test 462 ivy :You may not reregister"],
+      ["NICK other", ":chat.test 447 ivy other :Nicknames cannot change here: they are the name you logged in with"],
+      ["PART #lobby", ":chat.test NOTICE ivy :You cannot leave #lobby: it is everyone on this server. /quit to leave."],
+      ["PING :abc", ":chat.test PONG chat.test :abc"],
+    ];
+    for (const [line, answer] of cases) {
+      irc.client.raw(line);
+      expect(await irc.waitFor(/^:chat\.test /)).toBe(answer);
+    }
+  });
+
+  it("tells both kinds of user who left: a QUIT for IRC, INFO ... disconnected for the line protocol", async () => {
+    server = await startIrcServer();
+    const irc = await IrcClient.register(server.ircPort, "ivy");
+    const bob = await TcpClient.login(server.port, "bob");
+    const carol = await TcpClient.login(server.port, "carol");
+    bob.send("QUIT");
+    expect(await irc.waitFor(/QUIT/)).toBe(":bob!bob@chat.test QUIT :Quit");
+    irc.client.quit("see you");
+    expect(await irc.waitFor(/^ERROR/)).toBe("ERROR :Closing Link: ivy (Quit: see you)");
+    expect(await carol.readLines(2)).toEqual(["INFO bob disconnected", "INFO ivy disconnected"]);
+  });
+
+  it("pings a quiet IRC client before the idle timeout, and counts its PONG as activity", async () => {
+    server = await startIrcServer({ idleTimeoutMs: 600 });
+    const irc = await IrcClient.register(server.ircPort, "ivy");
+    // irc-framework answers PINGs by itself, as every IRC client does.
+    for (let ping = 0; ping < 3; ping++) expect(await irc.waitFor(/^PING/)).toBe("PING :chat.test");
+    expect(irc.closed).toBe(false);
+    expect(server.logger.find("connection closed")).toEqual([]);
+  });
+});
