@@ -1,6 +1,7 @@
 import { CliProcess } from "../support/cli-process";
 import { freePort, RedisServer, redisServerInstalled } from "../../src/testing/redis-server";
 import { expectWholeBurst, sendBurst } from "../support/bursts";
+import { IrcClient } from "../support/irc-client";
 import { TcpClient } from "../support/tcp-client";
 
 /*
@@ -43,6 +44,26 @@ describeCluster("a cluster of servers through Redis", () => {
     client.send("PING");
     expect(await client.readLine()).toBe("PONG");
   }
+
+  it("lets IRC and TCP users on three nodes talk: logins are JOINs, messages PRIVMSGs, departures QUITs", async () => {
+    const irc = ["--irc-port", "0", "--server-name", "chat.test"];
+    const [a, b, c] = await Promise.all([startNode("a", ...irc), startNode("b", ...irc), startNode("c", ...irc)]);
+    const ivy = await IrcClient.register(await a.node.port("irc"), "ivy");
+    const bob = await TcpClient.login(b.port, "bob");
+    expect(await ivy.waitFor(/JOIN #lobby$/)).toBe(":bob!bob@chat.test JOIN #lobby");
+    const iris = await IrcClient.register(await c.node.port("irc"), "iris");
+    expect(iris.lines).toContain(":chat.test 353 iris = #lobby :ivy bob iris");
+    expect(await ivy.waitFor(/JOIN #lobby$/)).toBe(":iris!iris@chat.test JOIN #lobby");
+    bob.send("MSG from b");
+    for (const client of [ivy, iris]) expect(await client.waitFor(/PRIVMSG/)).toBe(":bob!bob@chat.test PRIVMSG #lobby :from b");
+    ivy.client.say("#lobby", "from a");
+    expect(await bob.readLine()).toBe("MSG ivy from a");
+    expect(await iris.waitFor(/PRIVMSG/)).toBe(":ivy!ivy@chat.test PRIVMSG #lobby :from a");
+    iris.client.say("bob", "psst from c");
+    expect(await bob.readLine()).toBe("DM iris psst from c");
+    bob.send("QUIT");
+    for (const client of [ivy, iris]) expect(await client.waitFor(/QUIT/)).toBe(":bob!bob@chat.test QUIT :Quit");
+  }, SLOW_TEST_MS);
 
   it("hands a burst from another node to this node's readers a turn's worth at a time: none is dropped", async () => {
     // The stream gives a node up to 1000 lines at once; handed over in one

@@ -16,8 +16,9 @@ export async function startTcpServer(config: Partial<ServerConfig> = {}): Promis
   const logger = new RecordingLogger();
   const app = await build({ port: 0, host: "127.0.0.1", ...config }, { logger });
   const addresses = await app.start();
+  // "web" or, over TLS, "web-tls"; "irc" before "irc-tls".
   const portOf = (transport: string): number =>
-    (logger.find("listening").find((entry) => entry.context.transport === transport)?.context.port as number | undefined) ?? -1;
+    (logger.find("listening").find((entry) => String(entry.context.transport).startsWith(transport))?.context.port as number | undefined) ?? -1;
   return { app, port: addresses[0]!.port, webPort: portOf("web"), ircPort: portOf("irc"), logger };
 }
 
