@@ -8,7 +8,7 @@
  * Scenarios: fanout, capacity, smallroom, overload, amplification, cluster (needs redis-server).
  *
  *   npm run bench -- fanout --transport ws
- *                                       the clients over WebSocket instead of TCP
+ *                                       the clients over WebSocket (or irc: IRC) instead of TCP
  *                                       (fanout, smallroom, overload, capacity)
  *   npm run bench -- fanout --against ../before
  *                                       each scenario against the build in another
@@ -19,7 +19,7 @@ import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { LatencyHistogram } from "./lib/histogram";
-import { LoadClient, type LineSink } from "./lib/load-client";
+import { LoadClient, type LineSink, type Wire } from "./lib/load-client";
 import { nativeLoginStorm } from "./lib/login-storm";
 import { pinProcesses, type Pinning } from "./lib/pinning";
 import { freePort, RedisServer } from "chat-server/testing";
@@ -62,10 +62,11 @@ function cpuPercent(window: ServerUsageWindow): string {
 /** The checkout whose server is measured now: another one (--against), or this one. */
 let serverRoot: string | undefined;
 
-/** How the load clients reach the server: the line protocol over TCP, or over WebSocket (`--transport ws`). */
-const overWebSocket = ((): boolean => {
-  if (flags.transport !== "tcp" && flags.transport !== "ws") throw new Error(`--transport is tcp or ws, got "${flags.transport}"`);
-  return flags.transport === "ws";
+/** How the load clients reach the server: the line protocol over TCP or WebSocket (`--transport ws`), or IRC (`--transport irc`). */
+const wire = ((): Wire => {
+  const transport = flags.transport;
+  if (transport !== "tcp" && transport !== "ws" && transport !== "irc") throw new Error(`--transport is tcp, ws or irc, got "${transport}"`);
+  return transport;
 })();
 
 /** A server under test and the port its load clients connect to (TCP's, or the web port's). */
@@ -77,15 +78,15 @@ interface TestedServer {
 /** The server as `npm start` runs it, flood control off (the senders are the load) unless `floodControl`. */
 async function startServer(pinning: Pinning, extraArgs: readonly string[], floodControl = false): Promise<TestedServer> {
   const rate = floodControl ? [] : ["--rate-limit", "0"];
-  const web = overWebSocket ? ["--web-port", String(await freePort())] : [];
-  const args = ["--log-level", flags["log-level"]!, ...rate, ...web, ...extraArgs, ...words(flags["server-args"]!)];
+  const door = wire === "ws" ? ["--web-port", String(await freePort())] : wire === "irc" ? ["--irc-port", String(await freePort()), "--server-name", "bench"] : [];
+  const args = ["--log-level", flags["log-level"]!, ...rate, ...door, ...extraArgs, ...words(flags["server-args"]!)];
   const server = await ServerProcess.start(args, {
     cpus: pinning.server ?? undefined,
     nodeArgs: words(flags["node-args"]!),
     quiet: true,
     root: serverRoot,
   });
-  return { process: server, clientPort: overWebSocket ? Number(web[1]) : server.port };
+  return { process: server, clientPort: wire === "tcp" ? server.port : Number(door[1]) };
 }
 
 /** The processes under test: one server, or the nodes of a cluster and their Redis. */
@@ -129,7 +130,7 @@ async function loginAll(
   const worker = async (): Promise<void> => {
     while (next < count) {
       const index = next++;
-      clients[index] = await LoadClient.login(ports[index % ports.length]!, `u${index}`, sinkFor(index), overWebSocket);
+      clients[index] = await LoadClient.login(ports[index % ports.length]!, `u${index}`, sinkFor(index), wire);
     }
   };
   await Promise.all(Array.from({ length: Math.min(inFlight, count) }, worker));
@@ -189,7 +190,7 @@ async function chat(name: string, run: ChatRun, fleet: Fleet): Promise<void> {
           pingSentUs = 0;
         },
       };
-      const pinger = await LoadClient.connect(fleet.ports[0]!, pong, "127.0.0.1", overWebSocket);
+      const pinger = await LoadClient.connect(fleet.ports[0]!, pong, "127.0.0.1", wire);
       pingTimer = setInterval(() => {
         if (pingSentUs !== 0) return;
         pingSentUs = nowUs();
@@ -298,7 +299,7 @@ async function capacity(clientCount: number, inFlight: number, pinning: Pinning)
     let generator: string;
     let generatorCpu: number;
     // The native storm speaks TCP only: WebSocket clients are Node's.
-    const storm = overWebSocket ? null : await nativeLoginStorm(server.port, clientCount, inFlight, pinning.client);
+    const storm = wire !== "tcp" ? null : await nativeLoginStorm(server.port, clientCount, inFlight, pinning.client);
     if (storm !== null) {
       if (storm.failed > 0) console.log(`  ${storm.failed} logins failed`);
       ({ seconds, close } = storm);
@@ -311,7 +312,7 @@ async function capacity(clientCount: number, inFlight: number, pinning: Pinning)
       const cpu = process.cpuUsage(cpuStart);
       seconds = took;
       close = () => clients.forEach((client) => client.close());
-      generator = overWebSocket ? "Node WebSocket clients" : "Node clients (no C compiler here for the native one)";
+      generator = wire !== "tcp" ? `Node clients (${wire})` : "Node clients (no C compiler here for the native one)";
       generatorCpu = (cpu.user + cpu.system) / 1e6;
     }
     const afterLogins = server.usage();

@@ -30,6 +30,11 @@ export interface LineSink {
  * it finds line ends in the received bytes and reads the numbers it needs
  * straight from them, so that one process can take a million lines a second.
  */
+/** How a load client speaks to the server: the line protocol over TCP or WebSocket, or IRC. */
+export type Wire = "tcp" | "ws" | "irc";
+
+const PRIVMSG = Buffer.from(" PRIVMSG ");
+
 export class LoadClient {
   private rest: Buffer = NOTHING;
   closed = false;
@@ -39,9 +44,9 @@ export class LoadClient {
   private constructor(
     readonly socket: net.Socket,
     private sink: LineSink,
-    private readonly websocket: boolean,
+    private readonly wire: Wire,
   ) {
-    this.handshaking = websocket;
+    this.handshaking = wire === "ws";
     socket.setNoDelay(true);
     socket.on("error", () => undefined);
     socket.on("close", () => (this.closed = true));
@@ -52,7 +57,7 @@ export class LoadClient {
    * frames by hand as cheaply as the lines: one text frame a line, sent with
    * an all-zero mask (allowed, and nothing to compute).
    */
-  static connect(port: number, sink: LineSink, host = "127.0.0.1", websocket = false): Promise<LoadClient> {
+  static connect(port: number, sink: LineSink, host = "127.0.0.1", wire: Wire = "tcp"): Promise<LoadClient> {
     return new Promise((resolve, reject) => {
       let client: LoadClient | null = null;
       // Reads land in one shared buffer, without the stream machinery or a
@@ -69,8 +74,8 @@ export class LoadClient {
         },
       }, () => {
         socket.off("error", reject);
-        client = new LoadClient(socket, sink, websocket);
-        if (websocket) {
+        client = new LoadClient(socket, sink, wire);
+        if (wire === "ws") {
           socket.write(
             `GET /ws HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
@@ -82,21 +87,32 @@ export class LoadClient {
     });
   }
 
-  /** Connects and logs in; resolves once the server answered OK. */
-  static async login(port: number, username: string, sink: LineSink, websocket = false): Promise<LoadClient> {
+  /** Connects and logs in (over IRC: registers); resolves once the server said yes. */
+  static async login(port: number, username: string, sink: LineSink, wire: Wire = "tcp"): Promise<LoadClient> {
     let answered: (line: string) => void = () => undefined;
     const reply = new Promise<string>((resolve) => (answered = resolve));
-    const client = await LoadClient.connect(port, { onChat: () => undefined, onOther: (line) => answered(line) }, "127.0.0.1", websocket);
-    client.send(`LOGIN ${username}`);
+    const onOther = (line: string): void => {
+      // IRC: the welcome burst ends with the lobby's names (366); a refused nick is 433 or 432.
+      if (wire !== "irc") answered(line);
+      else if (/^:\S+ (366|433|432) /.test(line)) answered(/^:\S+ 366 /.test(line) ? "OK" : line);
+    };
+    const client = await LoadClient.connect(port, { onChat: () => undefined, onOther }, "127.0.0.1", wire);
+    if (wire === "irc") client.socket.write(`NICK ${username}\r\nUSER ${username} 0 * :${username}\r\n`);
+    else client.send(`LOGIN ${username}`);
     const line = await reply;
     if (line !== "OK") throw new Error(`LOGIN ${username}: ${line}`);
     client.sink = sink;
     return client;
   }
 
+  /** Sends a line of the line protocol (over IRC, `MSG <text>` is a PRIVMSG to #lobby and `PING` a PING). */
   send(line: string): void {
     if (this.closed) return;
-    if (!this.websocket) {
+    if (this.wire === "irc") {
+      this.socket.write(line.startsWith("MSG ") ? `PRIVMSG #lobby :${line.slice(4)}\r\n` : `${line} :load\r\n`);
+      return;
+    }
+    if (this.wire === "tcp") {
       this.socket.write(`${line}\n`);
       return;
     }
@@ -109,7 +125,7 @@ export class LoadClient {
   /** Writes several lines at once, in one write (one frame each over WebSocket). */
   write(text: string): void {
     if (this.closed) return;
-    if (!this.websocket) {
+    if (this.wire !== "ws") {
       this.socket.write(text);
       return;
     }
@@ -128,7 +144,7 @@ export class LoadClient {
       bytes = Buffer.concat([this.rest, bytes]);
       this.rest = NOTHING;
     }
-    if (this.websocket) {
+    if (this.wire === "ws") {
       this.onFrames(bytes);
       return;
     }
@@ -168,18 +184,30 @@ export class LoadClient {
     if (start < bytes.length) this.rest = Buffer.from(bytes.subarray(start));
   }
 
-  private onLine(bytes: Buffer, start: number, end: number, nowUs: number): void {
+  private onLine(bytes: Buffer, start: number, lineEnd: number, nowUs: number): void {
+    const end = bytes[lineEnd - 1] === 0x0d ? lineEnd - 1 : lineEnd;
+    if (this.wire === "irc") {
+      // ":<user>!... PRIVMSG #lobby :<sender> <seq> <sentUs> ..."
+      const privmsg = bytes.indexOf(PRIVMSG, start);
+      const text = privmsg !== -1 && privmsg < end ? bytes.indexOf(" :", privmsg) + 2 : 1;
+      if (text > 1 && text < end) return this.onChat(bytes, text, end, nowUs);
+      const line = bytes.toString("utf8", start, end);
+      this.sink.onOther(/ PONG /.test(line) ? "PONG" : line);
+      return;
+    }
     // "MSG " then the sender's username, then the text: "<sender> <seq> <sentUs> ..."
     if (bytes[start] === 0x4d && bytes[start + 1] === 0x53 && bytes[start + 2] === 0x47 && bytes[start + 3] === SPACE) {
       const text = bytes.indexOf(SPACE, start + 4) + 1;
-      if (text > 0 && text < end) {
-        const [sender, afterSender] = readNumber(bytes, text, end);
-        const [seq, afterSeq] = readNumber(bytes, afterSender + 1, end);
-        const [sentUs] = readNumber(bytes, afterSeq + 1, end);
-        this.sink.onChat(sender, seq, sentUs, nowUs);
-        return;
-      }
+      if (text > 0 && text < end) return this.onChat(bytes, text, end, nowUs);
     }
     this.sink.onOther(bytes.toString("utf8", start, end));
+  }
+
+  /** A bench message's text at `text`: "<sender> <seq> <sentUs> ...". */
+  private onChat(bytes: Buffer, text: number, end: number, nowUs: number): void {
+    const [sender, afterSender] = readNumber(bytes, text, end);
+    const [seq, afterSeq] = readNumber(bytes, afterSender + 1, end);
+    const [sentUs] = readNumber(bytes, afterSeq + 1, end);
+    this.sink.onChat(sender, seq, sentUs, nowUs);
   }
 }
