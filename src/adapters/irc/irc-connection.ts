@@ -1,8 +1,8 @@
 import type { Socket } from "node:net";
 import type { Renderer } from "../../core/events";
-import type { Connection, ConnectionHandler } from "../../core/ports/transport.port";
 import { isValidUsername } from "../../core/protocol/text";
-import { Life, SocketOutput } from "../net/socket-output";
+import { SocketConnection } from "../net/socket-connection";
+import { Life } from "../net/socket-output";
 import type { WriteBatcher } from "../net/write-batcher";
 import { fitText, matchesMask, parseIrcLine, type IrcMessage } from "./irc-message";
 import { userPrefix, type IrcNames } from "./irc-renderer";
@@ -60,29 +60,6 @@ const enum Registration {
   Registered,
 }
 
-/** Where a socket's listeners find their connection. */
-const CONNECTION = Symbol("connection");
-
-interface ConnectedSocket extends Socket {
-  [CONNECTION]: IrcConnection;
-}
-
-function onSocketData(this: ConnectedSocket, chunk: Buffer): void {
-  this[CONNECTION].received(chunk);
-}
-
-function onSocketEnd(this: ConnectedSocket): void {
-  this[CONNECTION].ended();
-}
-
-function onSocketError(this: ConnectedSocket, error: Error): void {
-  this[CONNECTION].failed(error);
-}
-
-function onSocketClose(this: ConnectedSocket): void {
-  this[CONNECTION].closed();
-}
-
 function onServerPing(connection: IrcConnection): void {
   connection.pingIfQuiet();
 }
@@ -118,9 +95,7 @@ function closingReason(line: string): string {
  * are gathered until it says the line is handled, then said in IRC
  * (numerics); events reach the client through the IRC renderer.
  */
-export class IrcConnection extends SocketOutput implements Connection {
-  private handler: ConnectionHandler | null = null;
-  private error: Error | undefined;
+export class IrcConnection extends SocketConnection {
   private registration = Registration.Open;
   private nick: string | null = null;
   private userGiven = false;
@@ -137,22 +112,12 @@ export class IrcConnection extends SocketOutput implements Connection {
 
   constructor(
     socket: Socket,
-    readonly remoteAddress: string,
+    remoteAddress: string,
     batcher: WriteBatcher,
-    readonly renderer: Renderer,
+    renderer: Renderer,
     private readonly settings: IrcSettings,
   ) {
-    super(socket, batcher);
-  }
-
-  attach(handler: ConnectionHandler): void {
-    this.handler = handler;
-    const socket = this.socket as ConnectedSocket;
-    socket[CONNECTION] = this;
-    socket.on("data", onSocketData);
-    socket.on("end", onSocketEnd);
-    socket.on("error", onSocketError);
-    socket.on("close", onSocketClose);
+    super(socket, remoteAddress, batcher, renderer);
   }
 
   /** The core's answers: gathered for the line being handled, or said at once when no line is. */
@@ -166,21 +131,9 @@ export class IrcConnection extends SocketOutput implements Connection {
     }
   }
 
-  sendRendered(bytes: Uint8Array): void {
-    this.queue(bytes);
-  }
-
   lineHandled(): void {
     const done = this.pending.shift();
     if (done !== undefined) this.translate(done);
-  }
-
-  pauseReading(): void {
-    this.socket.pause();
-  }
-
-  resumeReading(): void {
-    if (this.life === Life.Open) this.socket.resume();
   }
 
   override close(): void {
@@ -210,20 +163,9 @@ export class IrcConnection extends SocketOutput implements Connection {
   }
 
   /** @internal */
-  ended(): void {
-    if (this.life === Life.Open) this.handler!.onEnd();
-  }
-
-  /** @internal */
-  failed(error: Error): void {
-    this.error = error;
-  }
-
-  /** @internal */
-  closed(): void {
+  override closed(): void {
     this.stopPinging();
-    this.socketClosed();
-    this.handler!.onClose(this.life === Life.Open ? this.error : undefined);
+    super.closed();
   }
 
   /** @internal The server's own PING, to a client quiet for half the idle timeout: IRC clients count on it. */

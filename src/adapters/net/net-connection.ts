@@ -1,95 +1,14 @@
-import type { Socket } from "node:net";
-import type { Renderer } from "../../core/events";
-import type { Connection, ConnectionHandler } from "../../core/ports/transport.port";
-import { Life, SocketOutput } from "./socket-output";
-import type { WriteBatcher } from "./write-batcher";
-
-/** Where a socket's listeners find their connection. */
-const CONNECTION = Symbol("connection");
-
-interface ConnectedSocket extends Socket {
-  [CONNECTION]: NetConnection;
-}
-
-// One set of listener functions for every socket, finding the connection
-// through the socket, instead of four closures per connection: memory per
-// idle client is one of the figures this server is measured by.
-function onSocketData(this: ConnectedSocket, chunk: Buffer): void {
-  this[CONNECTION].received(chunk);
-}
-
-function onSocketEnd(this: ConnectedSocket): void {
-  this[CONNECTION].ended();
-}
-
-function onSocketError(this: ConnectedSocket, error: Error): void {
-  this[CONNECTION].failed(error);
-}
-
-function onSocketClose(this: ConnectedSocket): void {
-  this[CONNECTION].closed();
-}
+import { SocketConnection } from "./socket-connection";
+import { Life } from "./socket-output";
 
 /** A `node:net` (or `node:tls`) socket carrying the line protocol as a core Connection: bytes in, bytes out. */
-export class NetConnection extends SocketOutput implements Connection {
-  private handler: ConnectionHandler | null = null;
-  private error: Error | undefined;
-
-  constructor(
-    socket: Socket,
-    readonly remoteAddress: string,
-    batcher: WriteBatcher,
-    readonly renderer: Renderer,
-  ) {
-    super(socket, batcher);
-  }
-
-  /** Starts passing the socket's events to `handler`. */
-  attach(handler: ConnectionHandler): void {
-    this.handler = handler;
-    const socket = this.socket as ConnectedSocket;
-    socket[CONNECTION] = this;
-    socket.on("data", onSocketData);
-    socket.on("end", onSocketEnd);
-    socket.on("error", onSocketError);
-    socket.on("close", onSocketClose);
-  }
-
+export class NetConnection extends SocketConnection {
   send(bytes: Uint8Array): void {
     this.queue(bytes);
   }
 
-  sendRendered(bytes: Uint8Array): void {
-    this.queue(bytes);
-  }
-
-  pauseReading(): void {
-    this.socket.pause();
-  }
-
-  resumeReading(): void {
-    if (this.life === Life.Open) this.socket.resume();
-  }
-
-  /** @internal socket events */
+  /** @internal */
   received(chunk: Buffer): void {
     if (this.life === Life.Open) this.handler!.onData(chunk);
-  }
-
-  /** @internal */
-  ended(): void {
-    if (this.life === Life.Open) this.handler!.onEnd();
-  }
-
-  /** @internal */
-  failed(error: Error): void {
-    this.error = error;
-  }
-
-  /** @internal */
-  closed(): void {
-    this.socketClosed();
-    // Once we chose to close, a reset on the way out is not the peer's fault.
-    this.handler!.onClose(this.life === Life.Open ? this.error : undefined);
   }
 }
