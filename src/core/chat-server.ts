@@ -18,6 +18,7 @@ import type {
 import type { Renderer } from "./events";
 import { PluginEvents } from "./plugin-events";
 import { LineRenderer } from "./protocol/line-renderer";
+import { Resumption } from "./resumption";
 import { Room } from "./room";
 import { floodBudget, Session, turnOutputLimit, type SessionServices } from "./session";
 import type { CoreSettings } from "./settings";
@@ -61,6 +62,7 @@ export class ChatServer implements ConnectionAcceptor {
     private readonly room: Room,
     hooks: PluginHooks,
     readonly pluginEvents: PluginEvents,
+    private readonly resumption: Resumption,
   ) {
     this.lineRenderer = new LineRenderer(pluginEvents);
     this.limits = new ConnectionLimits(settings);
@@ -75,8 +77,13 @@ export class ChatServer implements ConnectionAcceptor {
       hooks,
       turns: new Turns(clock),
       withdraw: (session) => room.withdraw(session),
-      leave: (session, reason) => room.leave(session, reason),
+      leave: (session, reason) => {
+        resumption.revoke(session);
+        room.leave(session, reason);
+      },
       closed: (session) => this.forget(session),
+      detached: (session) => resumption.detached(session),
+      lineRenderer: this.lineRenderer,
     };
   }
 
@@ -117,6 +124,8 @@ export class ChatServer implements ConnectionAcceptor {
     const sessions = [...this.sessions];
     for (const session of sessions) session.beginClose("shutdown", "INFO server-shutdown");
     for (const session of sessions) session.finishClose();
+    // The sessions waiting to be resumed leave too (told to nobody: everyone has been withdrawn).
+    this.resumption.closeAll();
     if (this.sessions.size > 0) {
       await new Promise<void>((resolve) => {
         const grace = this.clock.schedule(graceMs, () => {

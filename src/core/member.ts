@@ -1,5 +1,6 @@
 import type { SessionHandle } from "./plugin-api";
 import type { Recipient } from "./ports/delivery.port";
+import type { ResumeLog } from "./resume-log";
 
 /**
  * What the room needs of a connection, beyond what plugins see of it: the
@@ -11,4 +12,16 @@ export interface Member extends SessionHandle, Recipient {
   readonly isOpen: boolean;
   /** A LOGIN succeeded: the member goes by `username` from now on. */
   joined(username: string, runLoginHooks: boolean): void;
+  /** Resumable from now on: what it is sent is kept (at most `capacityBytes`). */
+  keepLog(capacityBytes: number): void;
+  /** What it was sent since it became resumable; null when it is not. */
+  readonly resumeLog: ResumeLog | null;
+  /** A resume took this session's place: it goes without a word. */
+  handOver(): void;
+  /** Takes the place of a resumed session: its name. */
+  adopt(username: string): void;
+  /** Lines of the line protocol as they were (a replay), sent like replies. */
+  replay(bytes: Uint8Array, lines: number): void;
+  /** Nobody resumed it within the grace: it leaves. */
+  expire(): void;
 }

@@ -82,6 +82,11 @@ export type SendResult =
 
 export type { GroupInfo } from "./ports/delivery.port";
 
+/** What became of a resume: the session taken over, or why not (`gap-too-large`: log in afresh). */
+export type ResumeResult =
+  | { readonly status: "resumed"; readonly username: string }
+  | { readonly status: "refused"; readonly reason: "unknown-token" | "gap-too-large" | "bad-count" | "already-logged-in" | "disabled" };
+
 /** The logged-in users, as commands may act on them. */
 export interface RoomApi {
   /** Claims `username` for the session, applying the username rules. */
@@ -114,6 +119,20 @@ export interface RoomApi {
   groups(): Promise<readonly GroupInfo[]>;
   /** A group's members, on every node. */
   members(group: string): Promise<readonly string[]>;
+  /**
+   * Makes a logged-in session resumable: a new token (an earlier one stops
+   * working), and what the session is sent from the line sent next on (the
+   * token's line, number 0) is kept for a resume. Null when resuming is off.
+   */
+  resumeToken(session: SessionHandle): string | null;
+  /**
+   * On a session not logged in, takes over the session `token` names: the
+   * client says it received `received` lines after the token's line. On
+   * success the session is sent `greeting(username, newToken)` (line 0 of
+   * its new count), then every line it missed, in order, then goes on live;
+   * nobody else notices anything.
+   */
+  resume(session: SessionHandle, token: string, received: number, greeting: (username: string, token: string) => string): Promise<ResumeResult>;
 }
 
 export interface LoginEvent {

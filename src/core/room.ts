@@ -7,11 +7,13 @@ import type {
   LoginResult,
   MessageTarget,
   RoomApi,
+  ResumeResult,
   SendResult,
   SessionHandle,
 } from "./plugin-api";
 import { Outgoing, type PluginEventData } from "./events";
 import type { Member } from "./member";
+import { Resumption } from "./resumption";
 import type { DeliveryPort } from "./ports/delivery.port";
 import type { LoggerPort } from "./ports/logger.port";
 import type { MetricsPort } from "./ports/metrics.port";
@@ -42,6 +44,7 @@ export class Room implements RoomApi {
     @inject(TOKENS.Logger) private readonly logger: LoggerPort,
     @inject(TOKENS.Metrics) private readonly metrics: MetricsPort,
     private readonly hooks: PluginHooks,
+    private readonly resumption: Resumption,
   ) {}
 
   /** A connection opened: its handle is now known to the room. */
@@ -138,6 +141,30 @@ export class Room implements RoomApi {
     return this.delivery.members(group);
   }
 
+  resumeToken(handle: SessionHandle): string | null {
+    const session = this.loggedIn(handle);
+    return this.resumption.enabled ? this.resumption.issue(session) : null;
+  }
+
+  resume(handle: SessionHandle, token: string, received: number, greeting: (username: string, token: string) => string): Promise<ResumeResult> {
+    const session = this.member(handle);
+    if (session.username !== null) return Promise.resolve({ status: "refused", reason: "already-logged-in" });
+    if (!this.resumption.enabled) return Promise.resolve({ status: "refused", reason: "disabled" });
+    const outcome = this.resumption.take(token, received);
+    if ("refused" in outcome) return Promise.resolve({ status: "refused", reason: outcome.refused });
+    // All at once, with no turn in between: no line can reach either session
+    // between the old one's last recorded line and the new one's greeting.
+    const { resumed, replay } = outcome;
+    const username = resumed.username!;
+    resumed.handOver();
+    session.adopt(username);
+    this.delivery.attach(username, session);
+    session.reply(greeting(username, this.resumption.issue(session)));
+    for (const bytes of replay) session.replay(bytes, countLines(bytes));
+    this.logger.info({ conn: session.id, user: username }, "resumed");
+    return Promise.resolve({ status: "resumed", username });
+  }
+
   isMember(handle: SessionHandle, group: string): boolean {
     return handle.username !== null && this.delivery.isInGroup(group, handle.username);
   }
@@ -203,4 +230,11 @@ export class Room implements RoomApi {
     if (member.username === null) throw new TypeError("only a logged-in session can be in a group");
     return member;
   }
+}
+
+/** The lines in LF-ended bytes. */
+function countLines(bytes: Uint8Array): number {
+  let lines = 0;
+  for (let at = bytes.indexOf(0x0a); at !== -1; at = bytes.indexOf(0x0a, at + 1)) lines++;
+  return lines;
 }

@@ -1,7 +1,8 @@
 import type { Budgeted, CommandDispatcher } from "./commands";
 import type { PluginHooks } from "./hooks";
 import type { ClockPort, Timer } from "./ports/clock.port";
-import type { Outgoing } from "./events";
+import type { Outgoing, Renderer } from "./events";
+import { ResumeLog } from "./resume-log";
 import type { Member } from "./member";
 import type { LoggerPort } from "./ports/logger.port";
 import type { MetricsPort } from "./ports/metrics.port";
@@ -48,17 +49,23 @@ export interface SessionServices {
   readonly hooks: PluginHooks;
   readonly turns: Turns;
   /** Stops delivering to a logged-in session that is closing; its name stays claimed until it leaves. */
-  withdraw(session: Member): void;
+  withdraw(session: Session): void;
   /** Takes a logged-in session out of the room: exactly once per login. */
-  leave(session: Member, reason: string): void;
+  leave(session: Session, reason: string): void;
   /** The connection is gone; forget the session. */
   closed(session: Session): void;
+  /** A resumable session's connection dropped: it waits for a resume (or the end of its grace). */
+  detached(session: Session): void;
+  /** The line protocol's rendering: what a resumable session's log keeps, whatever its own protocol. */
+  readonly lineRenderer: Renderer;
 }
 
 const enum State {
   Open,
   Closing,
   Closed,
+  /** Its connection dropped while resumable: it keeps its name and goes on recording what it is sent, for a resume. */
+  Detached,
 }
 
 const SEND_QUEUE_EXCEEDED = encodeLine("ERR send-queue-exceeded");
@@ -110,6 +117,8 @@ export class Session implements Member, ConnectionHandler, Budgeted {
   /** The turn in which this client was last sent output, and how many bytes. */
   private outputTurn = -1;
   private outputThisTurn = 0;
+  /** What it was sent since its resume token was issued, while it is resumable. */
+  private log: ResumeLog | null = null;
 
   constructor(
     readonly id: number,
@@ -145,22 +154,73 @@ export class Session implements Member, ConnectionHandler, Budgeted {
   }
 
   reply(line: string): void {
-    if (this.state === State.Open) this.transmit(encodeLine(line), 1, false);
+    if (this.state === State.Open) this.send(encodeLine(line), 1);
   }
 
   replyLines(lines: readonly string[]): void {
-    if (this.state === State.Open && lines.length > 0) this.transmit(encodeLine(lines.join("\n")), lines.length, false);
+    if (this.state === State.Open && lines.length > 0) this.send(encodeLine(lines.join("\n")), lines.length);
+  }
+
+  /** Lines of the line protocol, as they are (a replay): sent like replies. */
+  replay(bytes: Uint8Array, lines: number): void {
+    if (this.state === State.Open) this.send(bytes, lines);
   }
 
   evict(farewell: string): void {
     this.end("evicted", farewell);
   }
 
-  /** An event for this user, in its connection's protocol (if shown there at all). */
+  /** An event for this user, in its connection's protocol (if shown there at all); recorded while resumable. */
   deliver(event: Outgoing): void {
-    if (this.state !== State.Open) return;
-    const bytes = event.bytesFor(this.connection.renderer);
-    if (bytes !== null) this.transmit(bytes, event.lines, true);
+    const log = this.log;
+    if (this.state === State.Open) {
+      const bytes = event.bytesFor(this.connection.renderer);
+      if (bytes === null || !this.transmit(bytes, event.lines, true)) return;
+    } else if (this.state !== State.Detached) {
+      return;
+    }
+    if (log === null) return;
+    const line = event.bytesFor(this.services.lineRenderer);
+    if (line !== null) log.record(line, event.lines);
+  }
+
+  /** Resumable from now on: what it is sent is kept (at most `capacityBytes`), numbered from the next line. */
+  keepLog(capacityBytes: number): void {
+    this.log = new ResumeLog(capacityBytes);
+  }
+
+  /** What it was sent, for a resume; null when not resumable. */
+  get resumeLog(): ResumeLog | null {
+    return this.log;
+  }
+
+  /** A new connection resumed this session: this one goes without a word, its name and groups now the other's. */
+  handOver(): void {
+    this.member = false;
+    this.log = null;
+    if (this.state === State.Detached) {
+      this.state = State.Closed;
+    } else if (this.state === State.Open) {
+      // Its connection may still be open (a phone on another network resumed before this one timed out).
+      this.state = State.Closing;
+      this.reasonClosed = "resumed";
+      this.cancelTimers();
+      this.connection.destroy();
+    }
+  }
+
+  /** Takes over a session that was resumed on this connection: its name, and the user it is. */
+  adopt(username: string): void {
+    this.name = username;
+    this.member = true;
+  }
+
+  /** Nobody resumed it within the grace: it leaves as it would have when its connection dropped. */
+  expire(): void {
+    if (this.state !== State.Detached) return;
+    this.state = State.Closed;
+    this.log = null;
+    this.safely(this.leaveRoom);
   }
 
   end(reason: string, farewell?: string): void {
@@ -227,7 +287,8 @@ export class Session implements Member, ConnectionHandler, Budgeted {
   }
 
   onClose(error?: Error): void {
-    if (this.state === State.Closed) return;
+    if (this.state === State.Closed || this.state === State.Detached) return;
+    if (this.state === State.Open && this.log !== null && this.member) return this.detach(error);
     const reason = (this.reasonClosed ??= error === undefined ? "client-closed" : "error");
     this.state = State.Closed;
     this.cancelTimers();
@@ -237,6 +298,20 @@ export class Session implements Member, ConnectionHandler, Budgeted {
       "connection closed",
     );
     this.services.closed(this);
+  }
+
+  /**
+   * A resumable session's connection dropped (not QUIT, not a timeout or a
+   * kick: those close it from here): nobody is told, its name stays, and
+   * what it is sent is recorded until it is resumed or its grace ends.
+   */
+  private detach(error?: Error): void {
+    this.state = State.Detached;
+    this.cancelTimers();
+    this.services.logger.info({ conn: this.id, user: this.name, ...(error && { error: error.message }) }, "connection dropped, resumable");
+    this.reasonClosed = "dropped";
+    this.services.closed(this);
+    this.services.detached(this);
   }
 
   /**
@@ -364,14 +439,19 @@ export class Session implements Member, ConnectionHandler, Budgeted {
    * output makes the server stop taking input until that output is written
    * (Turns.saturate), so that a burst alone never drops a client that reads.
    */
-  private transmit(bytes: Uint8Array, lines: number, rendered: boolean): void {
+  /** A reply, recorded while resumable. */
+  private send(bytes: Uint8Array, lines: number): void {
+    if (this.transmit(bytes, lines, false)) this.log?.record(bytes, lines);
+  }
+
+  private transmit(bytes: Uint8Array, lines: number, rendered: boolean): boolean {
     const { services, connection } = this;
     const length = bytes.byteLength;
     const pending = connection.pendingBytes;
     if (pending + length > services.settings.maxSendQueueBytes) {
       services.logger.info({ conn: this.id, user: this.name, pending, line: length }, "send queue exceeded");
       this.abort("send-queue", SEND_QUEUE_EXCEEDED);
-      return;
+      return false;
     }
     if (rendered) connection.sendRendered(bytes);
     else connection.send(bytes);
@@ -382,6 +462,7 @@ export class Session implements Member, ConnectionHandler, Budgeted {
       this.outputThisTurn = 0;
     }
     if ((this.outputThisTurn += length) > services.turnOutputLimit) services.turns.saturate();
+    return true;
   }
 
   /** Drops the connection now, its queued output with it; also when a graceful close failed half-way. */

@@ -18,6 +18,10 @@ export interface CoreSettings {
   readonly connectRatePerSecond: number;
   /** New connections one address may open at once before the rate applies; 0 disables. */
   readonly connectBurst: number;
+  /** How long a resumable session whose connection dropped waits to be resumed; 0 turns resuming off. */
+  readonly resumeGraceMs: number;
+  /** What a resumable session keeps of what it was sent, in bytes, for a resume. */
+  readonly resumeBufferBytes: number;
 }
 
 export const DEFAULT_CORE_SETTINGS: CoreSettings = {
@@ -30,4 +34,6 @@ export const DEFAULT_CORE_SETTINGS: CoreSettings = {
   maxConnectionsPerAddress: 100,
   connectRatePerSecond: 10,
   connectBurst: 50,
+  resumeGraceMs: 30_000,
+  resumeBufferBytes: 256 * 1024,
 };

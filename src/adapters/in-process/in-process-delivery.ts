@@ -21,8 +21,18 @@ export class InProcessDelivery implements DeliveryPort {
   /** Groups by name key. */
   private readonly groupsByKey = new Map<string, Group>();
 
+  /** Attaching a second recipient under a name (a resumed session) takes the first one's place, in its groups too. */
   attach(username: string, recipient: Recipient): void {
-    this.byName.set(nameKey(username), recipient);
+    const key = nameKey(username);
+    const before = this.byName.get(key);
+    this.byName.set(key, recipient);
+    if (before !== undefined && before !== recipient) {
+      this.loginWatchers.delete(before);
+      for (const { members } of this.groupsByKey.values()) {
+        const member = members.get(key);
+        if (member?.recipient === before) members.set(key, { username: member.username, recipient });
+      }
+    }
     if (recipient.wantsLogins) this.loginWatchers.add(recipient);
   }
 

@@ -28,7 +28,11 @@ export interface GroupInfo {
  * UnavailableError (from broadcast, sendToGroup) or rejects with it.
  */
 export interface DeliveryPort {
-  /** Makes a logged-in user reachable by broadcasts and by name. */
+  /**
+   * Makes a logged-in user reachable by broadcasts and by name; attached
+   * again with another recipient (a resumed session), that one takes the
+   * first one's place, in the user's groups too.
+   */
   attach(username: string, recipient: Recipient): void;
   /** Stops delivering to `recipient`, in groups too; detaching one not attached does nothing. */
   detach(username: string, recipient: Recipient): void;

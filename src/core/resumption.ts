@@ -1,0 +1,116 @@
+import { inject, injectable } from "tsyringe";
+import type { ReplayRefusal } from "./resume-log";
+import type { ClockPort, Timer } from "./ports/clock.port";
+import type { LoggerPort } from "./ports/logger.port";
+import type { Member } from "./member";
+import type { CoreSettings } from "./settings";
+import { TOKENS } from "./tokens";
+
+/** What a resume came to: the session taken over, and the lines to replay; or why not. */
+export type ResumeOutcome =
+  | { readonly resumed: Member; readonly replay: readonly Uint8Array[] }
+  | { readonly refused: "unknown-token" | ReplayRefusal };
+
+interface Held {
+  readonly session: Member;
+  /** Running while the session's connection is gone. */
+  grace: Timer | null;
+}
+
+/** 144 random bits, URL-safe: a token nobody guesses. */
+function newToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(18));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_");
+}
+
+/**
+ * Resumable sessions: the tokens issued, the sessions whose connection
+ * dropped and that wait (`--resume-grace`) for a new connection to take
+ * them over. A token is used once: a resume issues a new one; of two
+ * connections that present one token at once, one resumes.
+ */
+@injectable()
+export class Resumption {
+  private readonly byToken = new Map<string, Held>();
+  private readonly tokens = new WeakMap<Member, string>();
+
+  constructor(
+    @inject(TOKENS.Clock) private readonly clock: ClockPort,
+    @inject(TOKENS.Settings) private readonly settings: CoreSettings,
+    @inject(TOKENS.Logger) private readonly logger: LoggerPort,
+  ) {}
+
+  /** Whether sessions may be resumed at all (`--resume-grace` 0 turns it off). */
+  get enabled(): boolean {
+    return this.settings.resumeGraceMs > 0;
+  }
+
+  /** A new token for a logged-in session (its earlier one no longer works); what it is sent from now on is kept. */
+  issue(session: Member): string {
+    this.revoke(session);
+    const token = newToken();
+    this.byToken.set(token, { session, grace: null });
+    this.tokens.set(session, token);
+    session.keepLog(this.settings.resumeBufferBytes);
+    return token;
+  }
+
+  /** The session left for good (QUIT, a timeout, a kick): its token no longer works. */
+  revoke(session: Member): void {
+    const token = this.tokens.get(session);
+    if (token === undefined) return;
+    this.tokens.delete(session);
+    this.byToken.get(token)?.grace?.cancel();
+    this.byToken.delete(token);
+  }
+
+  /** Its connection dropped: it waits for the grace, then leaves as a dropped connection does. */
+  detached(session: Member): void {
+    const token = this.tokens.get(session);
+    const held = token === undefined ? undefined : this.byToken.get(token);
+    if (token === undefined || held === undefined) return session.expire();
+    held.grace = this.clock.schedule(this.settings.resumeGraceMs, () => {
+      this.byToken.delete(token);
+      this.tokens.delete(session);
+      this.logger.info({ user: session.username }, "resume grace over");
+      session.expire();
+    });
+  }
+
+  /**
+   * Takes the session `token` names (dropped, or still connected: a client
+   * on a new network may resume before its old connection is known to be
+   * dead), if the lines from the client's count on are still kept. The
+   * token is used up either way. A gap too large ends the old session,
+   * so that the name is free for a fresh login.
+   */
+  take(token: string, received: number): ResumeOutcome {
+    const held = this.byToken.get(token);
+    if (held === undefined) return { refused: "unknown-token" };
+    const { session } = held;
+    const log = session.resumeLog;
+    // The count is of lines after the token's own line (line 0). A count
+    // the server never sent is the client's mistake: nothing is used up.
+    const replay = log === null ? "bad-count" : log.since(received + 1);
+    if (replay === "bad-count") return { refused: replay };
+    this.byToken.delete(token);
+    this.tokens.delete(session);
+    held.grace?.cancel();
+    if (replay === "gap-too-large") {
+      if (session.isOpen) session.end("resume-gap");
+      else session.expire();
+      return { refused: replay };
+    }
+    return { resumed: session, replay };
+  }
+
+  /** At shutdown: the sessions still waiting leave (nobody is told: everyone is leaving). */
+  closeAll(): void {
+    for (const { session, grace } of [...this.byToken.values()]) {
+      if (grace === null) continue;
+      grace.cancel();
+      session.expire();
+    }
+    this.byToken.clear();
+  }
+}
