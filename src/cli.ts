@@ -108,6 +108,18 @@ const SETTING_FLAGS = {
     rule: { min: 0, max: 1_000_000 },
     describe: "new connections one address may open at once before --connect-rate applies; 0 disables",
   },
+  "resume-grace": {
+    setting: "resumeGraceMs",
+    factor: 1000,
+    rule: { min: 0, max: 86_400, fractional: true },
+    describe: "seconds a resumable session whose connection dropped keeps its name for a RESUME; 0 turns resuming off",
+  },
+  "resume-buffer": {
+    setting: "resumeBufferBytes",
+    factor: 1,
+    rule: { min: 1024, max: 64 * 1024 * 1024 },
+    describe: "bytes of output kept per resumable session for a RESUME; a larger gap is refused",
+  },
 } as const satisfies Record<string, { setting: keyof CoreSettings; factor: number; rule: NumberRule; describe: string }>;
 
 type SettingFlag = keyof typeof SETTING_FLAGS;
@@ -129,6 +141,9 @@ function coreSettings(args: Record<SettingFlag, string>): CoreSettings {
   const smallestQueue = settings.maxLineBytes + 64;
   if (settings.maxSendQueueBytes < smallestQueue) {
     throw usageError(`--max-send-queue must be at least --max-line-bytes + 64 (${smallestQueue}), so that one line fits`);
+  }
+  if (settings.resumeBufferBytes > settings.maxSendQueueBytes / 2) {
+    throw usageError("--resume-buffer must be at most half of --max-send-queue, so that a replay fits in a resumed client's queue");
   }
   return settings;
 }

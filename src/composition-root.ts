@@ -25,6 +25,7 @@ import type { LoggerPort } from "./core/ports/logger.port";
 import type { MetricsPort } from "./core/ports/metrics.port";
 import type { PresencePort } from "./core/ports/presence.port";
 import type { ListeningAddress, TransportPort } from "./core/ports/transport.port";
+import { Resumption } from "./core/resumption";
 import { Room } from "./core/room";
 import { turnOutputLimit } from "./core/session";
 import { DEFAULT_CORE_SETTINGS, type CoreSettings } from "./core/settings";
@@ -36,7 +37,7 @@ export const DEFAULT_PORT = 4000;
 const PACKAGE_VERSION = (JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8")) as { version: string }).version;
 /** Where the build puts the web client (this file is one level below the package's root, in src/ or dist/). */
 const WEB_CLIENT_DIRECTORY = join(__dirname, "..", "dist", "web");
-export const DEFAULT_PLUGINS: readonly string[] = ["login", "msg", "who", "dm", "ping", "quit"];
+export const DEFAULT_PLUGINS: readonly string[] = ["login", "msg", "who", "dm", "ping", "quit", "resume"];
 
 export interface ServerConfig extends CoreSettings {
   /** TCP port; 0 picks a free one. */
@@ -226,6 +227,7 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
   for (const transport of transports) container.register(TOKENS.Transport, { useValue: transport });
   container.registerSingleton(CommandDispatcher);
   container.registerSingleton(PluginHooks);
+  container.registerSingleton(Resumption);
   container.registerSingleton(Room);
   container.registerSingleton(PluginLifecycle);
   container.registerSingleton(PluginEvents);

@@ -154,16 +154,16 @@ export class Session implements Member, ConnectionHandler, Budgeted {
   }
 
   reply(line: string): void {
-    if (this.state === State.Open) this.send(encodeLine(line), 1);
+    if (this.state === State.Open || this.log !== null) this.send(encodeLine(line), 1);
   }
 
   replyLines(lines: readonly string[]): void {
-    if (this.state === State.Open && lines.length > 0) this.send(encodeLine(lines.join("\n")), lines.length);
+    if (lines.length > 0 && (this.state === State.Open || this.log !== null)) this.send(encodeLine(lines.join("\n")), lines.length);
   }
 
   /** Lines of the line protocol, as they are (a replay): sent like replies. */
   replay(bytes: Uint8Array, lines: number): void {
-    if (this.state === State.Open) this.send(bytes, lines);
+    this.send(bytes, lines);
   }
 
   evict(farewell: string): void {
@@ -309,7 +309,7 @@ export class Session implements Member, ConnectionHandler, Budgeted {
     this.state = State.Detached;
     this.cancelTimers();
     this.services.logger.info({ conn: this.id, user: this.name, ...(error && { error: error.message }) }, "connection dropped, resumable");
-    this.reasonClosed = "dropped";
+    this.reasonClosed = error === undefined ? "client-closed" : "error";
     this.services.closed(this);
     this.services.detached(this);
   }
@@ -439,9 +439,12 @@ export class Session implements Member, ConnectionHandler, Budgeted {
    * output makes the server stop taking input until that output is written
    * (Turns.saturate), so that a burst alone never drops a client that reads.
    */
-  /** A reply, recorded while resumable. */
+  /**
+   * A reply, recorded while resumable: also once the connection dropped (the
+   * answer to a command that was running then is missed like any line).
+   */
   private send(bytes: Uint8Array, lines: number): void {
-    if (this.transmit(bytes, lines, false)) this.log?.record(bytes, lines);
+    if (this.state === State.Open ? this.transmit(bytes, lines, false) : this.state === State.Detached) this.log?.record(bytes, lines);
   }
 
   private transmit(bytes: Uint8Array, lines: number, rendered: boolean): boolean {

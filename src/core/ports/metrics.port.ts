@@ -22,7 +22,7 @@ export interface MetricsPort {
 }
 
 /** Why the server closes a connection (a plugin may pass any other reason; count it as "other"). */
-export const DISCONNECT_REASONS = ["quit", "idle", "client-closed", "error", "send-queue", "shutdown", "evicted"] as const;
+export const DISCONNECT_REASONS = ["quit", "idle", "client-closed", "error", "send-queue", "shutdown", "evicted", "resumed", "resume-gap"] as const;
 
 /** Why the server turns a connection away before it becomes a session (the refusals, and handshakes that failed). */
 export const REFUSAL_REASONS = [

@@ -1,0 +1,105 @@
+import { ResumeLog } from "../../../src/core/resume-log";
+import { encodeLine } from "../../../src/core/protocol/text";
+import { expectLines, linesOf, startTestServer, type TestServer } from "../../../src/testing/test-server";
+import type { FakeClient } from "../../../src/testing/in-memory-transport";
+
+const text = (bytes: readonly Uint8Array[]): string => bytes.map((part) => Buffer.from(part).toString()).join("");
+
+describe("a resume log", () => {
+  it("replays from any line, cutting an entry of several lines where the count falls", () => {
+    const log = new ResumeLog(1024);
+    log.record(encodeLine("TOKEN t"), 1);
+    log.record(encodeLine("USER a\nUSER b\nEND WHO"), 3);
+    log.record(encodeLine("MSG b hi"), 1);
+    expect(text(log.since(0) as Uint8Array[])).toBe("TOKEN t\nUSER a\nUSER b\nEND WHO\nMSG b hi\n");
+    expect(text(log.since(2) as Uint8Array[])).toBe("USER b\nEND WHO\nMSG b hi\n");
+    expect(text(log.since(4) as Uint8Array[])).toBe("MSG b hi\n");
+    expect(log.since(5)).toEqual([]);
+    expect(log.count).toBe(5);
+  });
+
+  it("forgets the oldest entries past its capacity, and says a gap reaching them is too large", () => {
+    const log = new ResumeLog(24);
+    for (let i = 0; i < 10; i++) log.record(encodeLine(`MSG b ${i}`), 1);
+    expect(log.since(7)).toEqual([encodeLine("MSG b 7"), encodeLine("MSG b 8"), encodeLine("MSG b 9")].map((b) => expect.objectContaining(b)));
+    expect(log.since(6)).toBe("gap-too-large");
+    expect(log.since(11)).toBe("bad-count");
+    expect(log.since(-1)).toBe("bad-count");
+  });
+});
+
+describe("resumable sessions (fake clock)", () => {
+  let server: TestServer;
+
+  async function resumable(username: string): Promise<{ client: FakeClient; token: string }> {
+    const client = await server.login(username);
+    client.send("RESUMABLE");
+    const [reply] = await linesOf(client);
+    return { client, token: reply!.split(" ")[1]! };
+  }
+
+  afterEach(() => server.app.stop({ graceMs: 0 }));
+
+  it("holds the name for exactly --resume-grace, then announces the departure once", async () => {
+    server = await startTestServer({ resumeGraceMs: 30_000, idleTimeoutMs: 0 });
+    const { client: alice, token } = await resumable("alice");
+    const bob = await server.login("bob");
+    alice.disconnect();
+    server.clock.advance(29_999);
+    await expectLines(bob);
+    server.clock.advance(1);
+    await expectLines(bob, "INFO alice disconnected");
+    server.clock.advance(60_000);
+    await expectLines(bob);
+    const late = server.connect();
+    late.send(`RESUME ${token} 0`);
+    await expectLines(late, "ERR resume-refused unknown-token");
+  });
+
+  it("does not keep a session the idle timeout or a kick ended", async () => {
+    server = await startTestServer({ idleTimeoutMs: 1000 });
+    const { token } = await resumable("alice");
+    const bob = await server.login("bob");
+    server.clock.advance(500);
+    bob.send("PING");
+    server.clock.advance(500);
+    await expectLines(bob, "PONG", "INFO alice disconnected");
+    const again = server.connect();
+    again.send(`RESUME ${token} 0`);
+    await expectLines(again, "ERR resume-refused unknown-token");
+  });
+
+  it("records what a dropped session is sent, DMs included, and counts from the greeting after a resume", async () => {
+    server = await startTestServer();
+    const { client: alice, token } = await resumable("alice");
+    const bob = await server.login("bob");
+    alice.send("WHO");
+    await expectLines(alice, "USER alice", "USER bob", "END WHO");
+    alice.disconnect();
+    bob.send("MSG one");
+    bob.send("DM alice two");
+    const phone = server.connect();
+    phone.send(`RESUME ${token} 3`);
+    const [greeting, ...missed] = await linesOf(phone);
+    expect(greeting).toMatch(/^RESUMED alice /);
+    expect(missed).toEqual(["MSG bob one", "DM bob two"]);
+
+    // Line 0 is the greeting: having read both, a second drop replays only what came after.
+    phone.disconnect();
+    bob.send("MSG three");
+    const laptop = server.connect();
+    laptop.send(`RESUME ${greeting!.split(" ")[2]} 2`);
+    expect((await linesOf(laptop)).slice(1)).toEqual(["MSG bob three"]);
+  });
+
+  it("lets the sessions waiting for a resume go at shutdown", async () => {
+    server = await startTestServer();
+    const { client: alice } = await resumable("alice");
+    alice.disconnect();
+    expect(server.app.server.connectionCount).toBe(0);
+    await server.app.stop({ graceMs: 0 });
+    expect(server.logger.find("resume grace over")).toEqual([]);
+    server.clock.advance(60_000);
+    expect(server.logger.find("resume grace over")).toEqual([]);
+  });
+});
