@@ -4,7 +4,8 @@ import { join } from "node:path";
 import readline from "node:readline";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { connect, describeFailure, onLines, type ConnectOptions } from "./client/connection";
+import { describeFailure, type ConnectOptions } from "./client/connection";
+import { Link } from "./client/link";
 import { Display } from "./client/display";
 import { parseInput } from "./client/input";
 import { styleFor } from "./client/style";
@@ -60,12 +61,10 @@ async function main(): Promise<void> {
     port: args.port,
     ...(args.tls && { tls: { insecure: args.insecure, ...(args.ca && { ca: readFileSync(args.ca, "utf8") }) } }),
   };
-  const socket = await connect(options).catch((error: NodeJS.ErrnoException) =>
-    fail(`cannot connect to ${where}: ${describeFailure(error)}`),
-  );
-
   const terminal = process.stdout.isTTY === true;
-  const display = new Display(styleFor(process.stdout, process.env));
+  const style = styleFor(process.stdout, process.env);
+  const display = new Display(style);
+  const notice = (text: string): void => print(style.notice(`* ${text}`));
   const input = readline.createInterface({ input: process.stdin, output: process.stdout, terminal, prompt: "> " });
   input.pause();
   // Print without breaking what the user is typing: clear the prompt line,
@@ -81,60 +80,52 @@ async function main(): Promise<void> {
     }
   };
 
-  let loggedIn = false;
-  let quitting = false;
-  const send = (line: string): void => void socket.write(`${line}\n`);
-  onLines(socket, (line) => {
-    if (!loggedIn) {
-      if (line !== "OK") {
-        const [, code] = line.split(" ");
-        if (code === "username-taken") fail(`the name "${user}" is taken: choose another with --user`);
-        fail(`the server refused the login: ${line}`);
-      }
-      loggedIn = true;
+  const link = new Link(options, user, {
+    loggedIn(text) {
+      if (text !== null) return notice(text);
       print(`connected to ${where} as ${user}; /help for commands`);
       input.resume();
       if (terminal) input.prompt();
-      return;
-    }
-    for (const text of display.show(line)) print(text);
-  });
-  socket.on("error", () => undefined);
-  socket.on("close", () => {
-    if (quitting) {
+    },
+    line: (line) => display.show(line).forEach(print),
+    reconnecting: (failure) => notice(failure === null ? "connection lost; reconnecting" : `reconnecting: ${failure}`),
+    resumed: () => notice("reconnected; nothing was missed"),
+    refused(line) {
+      const [, code] = line.split(" ");
+      if (code === "username-taken") fail(`the name "${user}" is taken: choose another with --user`);
+      fail(`the server refused the login: ${line}`);
+    },
+    closed(quitting) {
+      if (!quitting) fail(`connection to ${where} lost`);
       if (terminal) {
         readline.clearLine(process.stdout, 0);
         readline.cursorTo(process.stdout, 0);
         process.stdout.write("bye\n");
       }
       process.exit(0);
-    }
-    fail(`connection to ${where} lost`);
+    },
   });
-  const keepalive = setInterval(() => send("PING"), KEEPALIVE_MS);
-  keepalive.unref();
+  await link.start().catch((error: NodeJS.ErrnoException) => fail(`cannot connect to ${where}: ${describeFailure(error)}`));
+  setInterval(() => link.ping(), KEEPALIVE_MS).unref();
 
-  const quit = (): void => {
-    quitting = true;
-    send("QUIT");
-  };
+  let quitting = false;
   input.on("line", (typed) => {
     const action = parseInput(typed);
     if ("send" in action) {
       if (action.ok !== undefined) display.expectOk(action.ok);
-      send(action.send);
+      link.send(action.send);
     } else if ("local" in action) {
       print(action.local);
     } else if ("quit" in action) {
-      quit();
+      quitting = true;
+      link.quit();
     }
     if (terminal) input.prompt();
   });
   // The end of the input (Ctrl-D, or a pipe that ran dry) leaves the chat.
   input.on("close", () => {
-    if (!quitting) quit();
+    if (!quitting) link.quit();
   });
-  send(`LOGIN ${user}`);
 }
 
 void main();

@@ -51,7 +51,8 @@ export class Resumption {
     const token = newToken();
     this.byToken.set(token, { session, grace: null });
     this.tokens.set(session, token);
-    session.keepLog(this.settings.resumeBufferBytes);
+    // A replay is sent at once: it must fit in the resumed connection's send queue.
+    session.keepLog(Math.min(this.settings.resumeBufferBytes, Math.floor(this.settings.maxSendQueueBytes / 2)));
     return token;
   }
 

@@ -143,7 +143,9 @@ export class Room implements RoomApi {
 
   resumeToken(handle: SessionHandle): string | null {
     const session = this.loggedIn(handle);
-    return this.resumption.enabled ? this.resumption.issue(session) : null;
+    if (!this.resumption.enabled) return null;
+    this.logger.info({ conn: session.id, user: session.username }, "resumable");
+    return this.resumption.issue(session);
   }
 
   resume(handle: SessionHandle, token: string, received: number, greeting: (username: string, token: string) => string): Promise<ResumeResult> {

@@ -48,7 +48,7 @@ describe("chat-server, the command", () => {
     expect(await bob.readLine()).toBe("INFO alice disconnected");
     bob.close();
 
-    expect((await cli.waitForLog("ready")).plugins).toEqual(["login", "msg", "who", "dm", "ping", "quit"]);
+    expect((await cli.waitForLog("ready")).plugins).toEqual(["login", "msg", "who", "dm", "ping", "quit", "resume"]);
     await cli.waitForLog("connection closed");
     const messages = cli.logs().map((entry) => entry.msg);
     expect(messages).toEqual(expect.arrayContaining(["listening", "ready", "connection opened", "login", "connection closed"]));
@@ -276,12 +276,6 @@ describe("chat-server, the command", () => {
         ["--max-send-queue", "2000"],
         2,
         "--max-send-queue must be at least --max-line-bytes + 64 (4160), so that one line fits",
-      ],
-      [
-        "a resume buffer larger than a replay can be sent",
-        ["--max-send-queue", "100000", "--resume-buffer", "60000"],
-        2,
-        "--resume-buffer must be at most half of --max-send-queue, so that a replay fits in a resumed client's queue",
       ],
       ["an unknown flag", ["--prot", "4000"], 2, "Unknown argument: prot"],
       [

@@ -3,7 +3,9 @@ import { join } from "node:path";
 import type { ChatApp } from "../../src/composition-root";
 import { selfSignedCertificate } from "../support/certificates";
 import { TcpClient } from "../support/tcp-client";
+import { TcpProxy } from "../support/tcp-proxy";
 import { startTcpServer } from "../support/tcp-server";
+import type { RecordingLogger } from "../../src/testing/recording-logger";
 
 const CLIENT = join(__dirname, "..", "..", "dist", "client-cli.js");
 const WAIT_MS = 5000;
@@ -52,6 +54,7 @@ class ClientProcess {
 describe("chat-client against a real server", () => {
   let app: ChatApp;
   let port: number;
+  let logger: RecordingLogger;
   const clients: ClientProcess[] = [];
   const client = (args: string[]): ClientProcess => {
     const started = new ClientProcess(["--host", "127.0.0.1", ...args]);
@@ -60,7 +63,10 @@ describe("chat-client against a real server", () => {
   };
 
   beforeEach(async () => {
-    ({ app, port } = await startTcpServer({ plugins: ["login", "msg", "who", "dm", "ping", "quit", "rooms"].map((name) => ({ name })) }));
+    ({ app, port, logger } = await startTcpServer({
+      plugins: ["login", "msg", "who", "dm", "ping", "quit", "rooms", "resume"].map((name) => ({ name })),
+      rateLimitPerSecond: 0,
+    }));
   });
   afterEach(async () => {
     clients.splice(0).forEach((process) => process.kill());
@@ -106,6 +112,59 @@ describe("chat-client against a real server", () => {
     alice.endInput();
     expect(await bob.readLines(2)).toEqual(["MSG alice last words", "INFO alice disconnected"]);
     expect(await alice.exited).toBe(0);
+  });
+
+  it("resumes by itself when its connection drops: nothing missed, nothing twice, and nobody saw it leave", async () => {
+    const proxy = await TcpProxy.start(port);
+    try {
+      const bob = await TcpClient.login(port, "bob");
+      const alice = client(["--port", String(proxy.port), "--user", "alice"]);
+      await alice.waitFor(`connected to 127.0.0.1:${proxy.port} as alice; /help for commands`);
+      await logger.waitFor("resumable");
+      bob.send("MSG before");
+      await alice.waitFor("bob: before");
+
+      proxy.dropAll();
+      await logger.waitFor("connection dropped, resumable");
+      for (let i = 1; i <= 20; i++) bob.send(`MSG while ${i}`);
+      bob.send("DM alice psst");
+      alice.type("typed while away");
+      await alice.waitFor("* reconnected; nothing was missed");
+      expect(await bob.readLine()).toBe("MSG alice typed while away");
+      bob.send("MSG after");
+      const screen = await alice.waitFor("bob: after");
+      expect(screen.filter((line) => line.startsWith("bob") || line.startsWith("(DM)") || line.startsWith("*"))).toEqual([
+        "bob: before",
+        "* connection lost; reconnecting",
+        "* reconnected; nothing was missed",
+        ...Array.from({ length: 20 }, (_, i) => `bob: while ${i + 1}`),
+        "(DM) bob: psst",
+        "bob: after",
+      ]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("logs in afresh when the session can no longer be resumed, and says what was missed", async () => {
+    await app.stop({ graceMs: 100 });
+    ({ app, port, logger } = await startTcpServer({ resumeGraceMs: 50 }));
+    const proxy = await TcpProxy.start(port);
+    try {
+      const bob = await TcpClient.login(port, "bob");
+      const alice = client(["--port", String(proxy.port), "--user", "alice"]);
+      await alice.waitFor(`connected to 127.0.0.1:${proxy.port} as alice; /help for commands`);
+      await logger.waitFor("resumable");
+      bob.send("MSG token first"); // once shown, the TOKEN line before it has arrived
+      await alice.waitFor("bob: token first");
+      proxy.dropAll();
+      expect(await bob.readLine()).toBe("INFO alice disconnected");
+      await alice.waitFor("* reconnected; what was said meanwhile was missed");
+      alice.type("back");
+      expect(await bob.readLine()).toBe("MSG alice back");
+    } finally {
+      await proxy.close();
+    }
   });
 
   it("says so in words and exits 1 when the name is taken", async () => {

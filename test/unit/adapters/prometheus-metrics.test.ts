@@ -14,7 +14,7 @@ describe("PrometheusMetrics", () => {
       metrics.connectionOpened();
       metrics.connectionClosed(reason);
     };
-    for (const reason of ["quit", "idle", "client-closed", "error", "send-queue", "shutdown", "evicted", "quit"]) connection(reason);
+    for (const reason of ["quit", "idle", "client-closed", "error", "send-queue", "shutdown", "evicted", "quit", "resumed"]) connection(reason);
     // What a plugin may give to session.end(reason): one series each would grow without bound.
     for (let i = 0; i < 1000; i++) connection(`kicked by moderator #${i}`);
     for (const reason of ["", "QUIT", "other"]) connection(reason);
@@ -26,6 +26,8 @@ describe("PrometheusMetrics", () => {
       "send-queue": 1,
       shutdown: 1,
       evicted: 1,
+      resumed: 1,
+      "resume-gap": 0,
       other: 1003,
     });
   });
@@ -61,6 +63,8 @@ describe("PrometheusMetrics", () => {
       'chat_disconnects_total{reason="send-queue"} 0',
       'chat_disconnects_total{reason="shutdown"} 0',
       'chat_disconnects_total{reason="evicted"} 0',
+      'chat_disconnects_total{reason="resumed"} 0',
+      'chat_disconnects_total{reason="resume-gap"} 0',
       'chat_disconnects_total{reason="other"} 0',
       'chat_connections_refused_total{reason="server-full"} 0',
       'chat_connections_refused_total{reason="too-many-connections"} 0',

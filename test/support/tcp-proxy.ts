@@ -1,0 +1,46 @@
+import net from "node:net";
+
+/**
+ * A TCP proxy in front of a server, as a NAT or a load balancer is: it can
+ * drop every connection through it at once (resets both ways), the way a
+ * network change or a proxy restart does, and goes on accepting new ones.
+ */
+export class TcpProxy {
+  private readonly sockets = new Set<net.Socket>();
+
+  private constructor(
+    private readonly server: net.Server,
+    readonly port: number,
+  ) {}
+
+  static async start(targetPort: number): Promise<TcpProxy> {
+    const proxy: { value?: TcpProxy } = {};
+    const server = net.createServer((client) => {
+      const upstream = net.connect(targetPort, "127.0.0.1");
+      for (const socket of [client, upstream]) {
+        proxy.value!.sockets.add(socket);
+        socket.on("error", () => undefined);
+        socket.on("close", () => {
+          proxy.value!.sockets.delete(socket);
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    proxy.value = new TcpProxy(server, (server.address() as net.AddressInfo).port);
+    return proxy.value;
+  }
+
+  /** Resets every connection through the proxy, on both sides. */
+  dropAll(): void {
+    for (const socket of [...this.sockets]) socket.resetAndDestroy();
+  }
+
+  async close(): Promise<void> {
+    this.dropAll();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
