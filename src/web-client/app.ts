@@ -4,7 +4,7 @@
  * ever set as text (textContent), never parsed as markup.
  */
 import { ChatModel, directWith, LOBBY, type ChatLine, type ConversationId } from "./chat.js";
-import { describeError, parseLine, ROOM } from "./protocol.js";
+import { describeError, parseLine, ROOM, type ServerEvent } from "./protocol.js";
 
 const KEEPALIVE_MS = 20_000;
 const RECONNECT_STEPS_S = [1, 2, 4, 8, 15, 30];
@@ -45,6 +45,15 @@ const model = new ChatModel();
 let socket: WebSocket | null = null;
 /** The name to log in with when (re)connected; null until the user gave one. */
 let wantedName: string | null = null;
+/**
+ * The session's resume token and how many lines came after its line: after
+ * a dropped connection the page resumes the session (docs/PROTOCOL.md)
+ * instead of logging in again, and misses nothing. Null when there is no
+ * session to resume.
+ */
+let resumable: { token: string; received: number } | null = null;
+/** A RESUME was sent and not answered yet. */
+let resuming = false;
 /** Rooms to join again after a reconnection. */
 const wantedRooms = new Set<string>();
 let attempt = 0;
@@ -73,15 +82,22 @@ function askWho(): void {
 
 function connect(): void {
   endedBecause = null;
-  model.reset();
+  // A session to resume keeps what the page knows (who is online, the rooms, commands awaiting an answer).
+  if (resumable === null) model.reset();
   setStatus("Connecting…");
   const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
   const ws = new WebSocket(url);
   socket = ws;
   ws.onopen = () => {
     setStatus("Connected");
-    if (wantedName !== null) logIn(wantedName);
-    else draw();
+    if (resumable !== null) {
+      resuming = true;
+      send(`RESUME ${resumable.token} ${resumable.received}`);
+    } else if (wantedName !== null) {
+      logIn(wantedName);
+    } else {
+      draw();
+    }
   };
   ws.onmessage = (event: MessageEvent<unknown>) => {
     if (typeof event.data === "string") received(event.data);
@@ -90,6 +106,9 @@ function connect(): void {
     if (socket !== ws) return;
     socket = null;
     stopTimers();
+    // The server ended the session (it said why): there is nothing to resume.
+    if (userLeft || endedBecause !== null) resumable = null;
+    resuming = false;
     if (userLeft) setStatus("You left the chat.");
     else reconnectLater();
     draw();
@@ -104,6 +123,8 @@ function logIn(name: string): void {
 function received(line: string): void {
   const now = new Date();
   const event = parseLine(line, model.roomsOn === true);
+  if (resumeLine(event, now)) return draw();
+  if (resumable !== null) resumable.received++;
   const wasIn = model.me !== null;
   if (event.kind === "shutdown") endedBecause = "The server is shutting down.";
   if (event.kind === "error" && (event.code === "idle-timeout" || event.code === "send-queue-exceeded")) {
@@ -121,20 +142,55 @@ function received(line: string): void {
   draw();
 }
 
-function loggedIn(): void {
+/** The lines of resuming a session; whether `event` was one of them. */
+function resumeLine(event: ServerEvent, now: Date): boolean {
+  switch (event.kind) {
+    case "token":
+      resumable = { token: event.token, received: 0 };
+      return true;
+    case "resumed":
+      resuming = false;
+      resumable = { token: event.token, received: 0 };
+      model.apply(event, now);
+      online();
+      return true;
+    case "error":
+      if (event.code === "unknown-command" && event.subject === "RESUMABLE") return true;
+      if (event.code !== "resume-refused") return false;
+      if (resuming && wantedName !== null) {
+        // Too late, or too much was missed: log in again, as after a restart.
+        resuming = false;
+        resumable = null;
+        model.reset();
+        model.notice(LOBBY, "Reconnected; messages sent while disconnected were missed.", now);
+        logIn(wantedName);
+      }
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Logged in, or resumed: the status, and the keepalive. */
+function online(): void {
   attempt = 0;
   setStatus(`Connected as ${model.me}`);
+  timers.push(
+    window.setInterval(() => {
+      if (Date.now() - lastSent >= KEEPALIVE_MS) send("PING");
+    }, KEEPALIVE_MS / 2),
+  );
+}
+
+function loggedIn(): void {
+  online();
+  send("RESUMABLE");
   askWho();
   if (model.roomsOn !== false) send("ROOMS");
   for (const room of wantedRooms) {
     model.pending.push({ verb: "JOIN", subject: room });
     send(`JOIN ${room}`);
   }
-  timers.push(
-    window.setInterval(() => {
-      if (Date.now() - lastSent >= KEEPALIVE_MS) send("PING");
-    }, KEEPALIVE_MS / 2),
-  );
 }
 
 /**

@@ -147,9 +147,14 @@ export class ChatModel {
       case "left-room":
         this.rooms.set(event.room, Math.max(0, (this.rooms.get(event.room) ?? 1) - 1));
         return this.notice(event.room, `${event.user} left the room`, now);
+      case "resumed":
+        this.me = event.user;
+        this.sawUser(event.user);
+        return;
       case "shutdown":
       case "bye":
       case "pong":
+      case "token":
       case "history-end":
         return;
       case "other":

@@ -21,6 +21,8 @@ export type ServerEvent =
   | { readonly kind: "shutdown" }
   | { readonly kind: "bye" }
   | { readonly kind: "pong" }
+  | { readonly kind: "token"; readonly token: string }
+  | { readonly kind: "resumed"; readonly user: string; readonly token: string }
   | { readonly kind: "other"; readonly line: string };
 
 /** A room name as the rooms plugin shows it. */
@@ -66,6 +68,12 @@ export function parseLine(line: string, roomsOn: boolean): ServerEvent {
     }
     case "USER":
       return { kind: "user", name: rest };
+    case "TOKEN":
+      return { kind: "token", token: rest };
+    case "RESUMED": {
+      const [user, token] = cut(rest);
+      return { kind: "resumed", user, token };
+    }
     case "ROOM": {
       const [name, members] = cut(rest);
       return { kind: "room", name, members: Number(members) };

@@ -5,6 +5,7 @@ import { CliProcess } from "../support/cli-process";
 import { describeBrowser, launchBrowser, logIn, logLines, openChat, pageErrors, say } from "../support/browser";
 import { RedisServer, redisServerInstalled } from "../../src/testing/redis-server";
 import { TcpClient } from "../support/tcp-client";
+import { TcpProxy } from "../support/tcp-proxy";
 import { startWebServer, type RunningServer } from "../support/tcp-server";
 
 jest.setTimeout(30_000);
@@ -129,6 +130,37 @@ describeBrowser("the web client, in Chromium", () => {
     const bob = await TcpClient.login(server.port, "bob");
     bob.send("WHO");
     expect(await bob.readLines(3)).toEqual(["USER alice", "USER bob", "END WHO"]);
+  });
+
+  it("resumes its session by itself when the connection drops: nothing missed, and nobody saw it leave", async () => {
+    server = await startWebServer({ rateLimitPerSecond: 0 });
+    const proxy = await TcpProxy.start(server.webPort);
+    try {
+      const page = await openChat(browser, proxy.port);
+      pages.push(page);
+      await logIn(page, "alice");
+      await server.logger.waitFor("resumable");
+      const bob = await TcpClient.login(server.port, "bob");
+      bob.send("MSG before");
+      await page.locator("#log li", { hasText: "before" }).waitFor();
+
+      proxy.dropAll();
+      await server.logger.waitFor("connection dropped, resumable");
+      for (let i = 1; i <= 5; i++) bob.send(`MSG while ${i}`);
+      bob.send("DM alice psst");
+      await server.logger.waitFor("resumed");
+      bob.send("MSG after");
+      await page.locator("#log li", { hasText: "after" }).waitFor();
+      expect(await logLines(page)).toEqual(["bob: before", ...[1, 2, 3, 4, 5].map((i) => `bob: while ${i}`), "bob: after"]);
+      await page.getByRole("button", { name: /^bob \(direct\)/ }).click();
+      expect(await logLines(page)).toEqual(["bob: psst"]);
+      bob.send("WHO");
+      expect(await bob.readLines(3)).toEqual(["USER alice", "USER bob", "END WHO"]);
+      await say(page, "still here");
+      expect(await bob.readLine()).toBe("DM alice still here");
+    } finally {
+      await proxy.close();
+    }
   });
 
   it("has rooms when the rooms plugin is loaded", async () => {
