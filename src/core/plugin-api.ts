@@ -81,11 +81,12 @@ export type SendResult =
   | { readonly status: "gone" };
 
 export type { GroupInfo } from "./ports/delivery.port";
+import type { ResumeRefusal } from "./ports/session-moves.port";
 
 /** What became of a resume: the session taken over, or why not (`gap-too-large`: log in afresh). */
 export type ResumeResult =
   | { readonly status: "resumed"; readonly username: string }
-  | { readonly status: "refused"; readonly reason: "unknown-token" | "gap-too-large" | "bad-count" | "already-logged-in" | "disabled" };
+  | { readonly status: "refused"; readonly reason: ResumeRefusal | "already-logged-in" | "disabled" };
 
 /** The logged-in users, as commands may act on them. */
 export interface RoomApi {

@@ -1,7 +1,10 @@
 import { inject, injectable } from "tsyringe";
 import type { ReplayRefusal } from "./resume-log";
 import type { ClockPort, Timer } from "./ports/clock.port";
+import type { DeliveryPort } from "./ports/delivery.port";
 import type { LoggerPort } from "./ports/logger.port";
+import type { MetricsPort } from "./ports/metrics.port";
+import type { GivenSession, ResumeRefusal, SessionMovesPort } from "./ports/session-moves.port";
 import type { Member } from "./member";
 import type { CoreSettings } from "./settings";
 import { TOKENS } from "./tokens";
@@ -33,12 +36,19 @@ function newToken(): string {
 export class Resumption {
   private readonly byToken = new Map<string, Held>();
   private readonly tokens = new WeakMap<Member, string>();
+  /** Other nodes, in a cluster: they may hold the session a token names, or ask for one held here. */
+  readonly moves: SessionMovesPort | undefined;
 
   constructor(
     @inject(TOKENS.Clock) private readonly clock: ClockPort,
     @inject(TOKENS.Settings) private readonly settings: CoreSettings,
     @inject(TOKENS.Logger) private readonly logger: LoggerPort,
-  ) {}
+    @inject(TOKENS.Metrics) private readonly metrics: MetricsPort,
+    @inject(TOKENS.Delivery) delivery: DeliveryPort,
+  ) {
+    this.moves = delivery.moves;
+    this.moves?.serve((token, received) => this.give(token, received));
+  }
 
   /** Whether sessions may be resumed at all (`--resume-grace` 0 turns it off). */
   get enabled(): boolean {
@@ -48,7 +58,7 @@ export class Resumption {
   /** A new token for a logged-in session (its earlier one no longer works); what it is sent from now on is kept. */
   issue(session: Member): string {
     this.revoke(session);
-    const token = newToken();
+    const token = newToken() + (this.moves?.route ?? "");
     this.byToken.set(token, { session, grace: null });
     this.tokens.set(session, token);
     // A replay is sent at once: it must fit in the resumed connection's send queue.
@@ -103,6 +113,21 @@ export class Resumption {
       return { refused: replay };
     }
     return { resumed: session, replay };
+  }
+
+  /**
+   * Another node asks for the session `token` names (its client resumed
+   * there): it goes without a word, and the lines it missed go with it.
+   */
+  private give(token: string, received: number): GivenSession | ResumeRefusal {
+    const outcome = this.take(token, received);
+    if ("refused" in outcome) return outcome.refused;
+    const { resumed, replay } = outcome;
+    const username = resumed.username!;
+    resumed.handOver();
+    this.metrics.userLeft();
+    this.logger.info({ user: username }, "resumed on another node");
+    return { username, replay: Buffer.concat(replay) };
   }
 
   /** At shutdown: the sessions still waiting leave (nobody is told: everyone is leaving). */

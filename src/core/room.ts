@@ -15,6 +15,7 @@ import { Outgoing, type PluginEventData } from "./events";
 import type { Member } from "./member";
 import { Resumption } from "./resumption";
 import type { DeliveryPort } from "./ports/delivery.port";
+import type { SessionMovesPort } from "./ports/session-moves.port";
 import type { LoggerPort } from "./ports/logger.port";
 import type { MetricsPort } from "./ports/metrics.port";
 import type { PresencePort } from "./ports/presence.port";
@@ -148,12 +149,16 @@ export class Room implements RoomApi {
     return this.resumption.issue(session);
   }
 
-  resume(handle: SessionHandle, token: string, received: number, greeting: (username: string, token: string) => string): Promise<ResumeResult> {
+  async resume(handle: SessionHandle, token: string, received: number, greeting: Greeting): Promise<ResumeResult> {
     const session = this.member(handle);
-    if (session.username !== null) return Promise.resolve({ status: "refused", reason: "already-logged-in" });
-    if (!this.resumption.enabled) return Promise.resolve({ status: "refused", reason: "disabled" });
+    if (session.username !== null) return { status: "refused", reason: "already-logged-in" };
+    if (!this.resumption.enabled) return { status: "refused", reason: "disabled" };
+    const { moves } = this.resumption;
     const outcome = this.resumption.take(token, received);
-    if ("refused" in outcome) return Promise.resolve({ status: "refused", reason: outcome.refused });
+    if ("refused" in outcome) {
+      if (outcome.refused !== "unknown-token" || moves === undefined || !moves.isElsewhere(token)) return { status: "refused", reason: outcome.refused };
+      return this.resumeElsewhere(moves, session, token, received, greeting);
+    }
     // All at once, with no turn in between: no line can reach either session
     // between the old one's last recorded line and the new one's greeting.
     const { resumed, replay } = outcome;
@@ -161,10 +166,31 @@ export class Room implements RoomApi {
     resumed.handOver();
     session.adopt(username);
     this.delivery.attach(username, session);
+    this.welcome(session, greeting, replay, []);
+    return { status: "resumed", username };
+  }
+
+  /** The session is on another node: it moves here (see SessionMovesPort), at a point in the cluster's order of events. */
+  private async resumeElsewhere(moves: SessionMovesPort, session: Member, token: string, received: number, greeting: Greeting): Promise<ResumeResult> {
+    let username = "";
+    const refused = await moves.fetch(token, received, session, (moved) => {
+      username = moved.username;
+      session.adopt(username);
+      this.metrics.userLoggedIn();
+      // The client went away while its session was on its way here: it leaves as any dropped session does.
+      if (!session.isOpen) return this.leave(session, "client-closed");
+      this.welcome(session, greeting, [moved.replay], moved.missed);
+    });
+    return refused === null ? { status: "resumed", username } : { status: "refused", reason: refused };
+  }
+
+  /** A resumed session's first lines: the greeting (line 0 of its new count), what it missed, in order. */
+  private welcome(session: Member, greeting: Greeting, replay: readonly Uint8Array[], missed: readonly Outgoing[]): void {
+    const username = session.username!;
     session.reply(greeting(username, this.resumption.issue(session)));
     for (const bytes of replay) session.replay(bytes, countLines(bytes));
+    for (const event of missed) session.deliver(event);
     this.logger.info({ conn: session.id, user: username }, "resumed");
-    return Promise.resolve({ status: "resumed", username });
   }
 
   isMember(handle: SessionHandle, group: string): boolean {
@@ -233,6 +259,9 @@ export class Room implements RoomApi {
     return member;
   }
 }
+
+/** The line that greets a resumed session, from its name and its new token. */
+type Greeting = (username: string, token: string) => string;
 
 /** The lines in LF-ended bytes. */
 function countLines(bytes: Uint8Array): number {

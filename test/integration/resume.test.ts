@@ -1,24 +1,7 @@
 import type { ServerConfig } from "../../src/composition-root";
 import { TcpClient } from "../support/tcp-client";
+import { askToken, numbered, readThrough, sendNumbered } from "../support/numbered";
 import { startTcpServer, type RunningServer } from "../support/tcp-server";
-
-/** Lines up to and including `last`. */
-async function readThrough(client: TcpClient, last: string): Promise<string[]> {
-  const lines: string[] = [];
-  for (let line = await client.readLine(); ; line = await client.readLine()) {
-    lines.push(line);
-    if (line === last) return lines;
-  }
-}
-
-function messages(from: string, first: number, last: number): string[] {
-  return Array.from({ length: last - first + 1 }, (_, i) => `MSG ${from} ${first + i}`);
-}
-
-/** Sends `MSG <n>` for each n, in one write. */
-function sendNumbered(client: TcpClient, first: number, last: number): Promise<void> {
-  return client.write(Array.from({ length: last - first + 1 }, (_, i) => `MSG ${first + i}\n`).join(""));
-}
 
 describe("resumable sessions over TCP", () => {
   let server: RunningServer;
@@ -32,10 +15,9 @@ describe("resumable sessions over TCP", () => {
   /** Logs in and asks for a token: the client and its token. */
   async function resumable(username: string): Promise<{ client: TcpClient; token: string }> {
     const client = await TcpClient.login(port, username);
-    client.send("RESUMABLE");
-    const reply = await client.readLine();
-    expect(reply).toMatch(/^TOKEN [A-Za-z0-9_-]{24}$/);
-    return { client, token: reply.slice("TOKEN ".length) };
+    const token = await askToken(client);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    return { client, token };
   }
 
   /** Resets the client's connection and waits until the server has seen it. */
@@ -73,10 +55,10 @@ describe("resumable sessions over TCP", () => {
     bob.send("MSG live");
     const replayed = await readThrough(again, "MSG bob live");
 
-    expect([...before, ...unread, ...replayed]).toEqual([...messages("bob", 1, 300), "DM bob private", "MSG bob live"]);
+    expect([...before, ...unread, ...replayed]).toEqual([...numbered("bob", 1, 300), "DM bob private", "MSG bob live"]);
     // Carol saw the messages and nothing else: no departure, no login.
     carol.send("MSG end");
-    expect(await readThrough(carol, "MSG bob live")).toEqual([...messages("bob", 1, 300), "MSG bob live"]);
+    expect(await readThrough(carol, "MSG bob live")).toEqual([...numbered("bob", 1, 300), "MSG bob live"]);
     expect(await readThrough(again, "MSG carol end")).toEqual(["MSG carol end"]);
     // The session is alice's in every way: she sends as alice, WHO shows her once.
     again.send("WHO");

@@ -6,9 +6,12 @@ import type { DeliveryPort, GroupInfo, Recipient } from "../../core/ports/delive
 import type { LoggerPort } from "../../core/ports/logger.port";
 import type { MetricsPort } from "../../core/ports/metrics.port";
 import type { PresencePort } from "../../core/ports/presence.port";
-import { Outgoing, type ChatEvent, type Departed } from "../../core/events";
+import { Outgoing, type Departed } from "../../core/events";
 import { nameKey } from "../../core/protocol/text";
 import { InProcessDelivery } from "../in-process/in-process-delivery";
+import { ANSWER, ClusterMoves, readEvent, REQUEST } from "./cluster-moves";
+import { ClusterPresence, UNREACHABLE } from "./cluster-presence";
+import { ClusterStream, READ_BLOCK_MS, type StreamConsumer, type StreamEntry } from "./cluster-stream";
 import { NodeIdTakenError, NodeLease } from "./node-lease";
 import { isRedisUrl, loggableError, redactUrl, secretScrubber } from "./redis-url";
 import { withScripts, type ScriptedRedis } from "./scripts";
@@ -38,42 +41,38 @@ export interface RedisClusterOptions {
  */
 type State = "new" | "joining" | "in" | "out" | "displaced" | "stopped";
 
-/** Kinds of stream entries: an event for everyone, for a group, for one user; a login; a departure (written by the scripts). */
+/** Kinds of stream entries: an event for everyone, for a group, for one user; a login; a departure (written by the scripts); and see cluster-moves. */
 const EVERYONE = "B";
 const GROUP = "G";
 const USER = "U";
 const DEPARTURE = "D";
 const LOGIN = "L";
 
+/** A local departure told while a session is on its way here (see ClusterMoves). */
+const LOCAL_DEPARTURES = "d";
+
 const CONNECT_TIMEOUT_MS = 5000;
 const COMMAND_TIMEOUT_MS = 2000;
-const READ_BLOCK_MS = 1000;
 const REJOIN_RETRY_MS = 1000;
-/** Lines sent to Redis and not yet acknowledged, past which a sender is told the cluster is not keeping up. */
-const MAX_IN_FLIGHT = 10_000;
-/** What the registry scripts answer to a process that does not hold its node's claim. */
-const NOT_HOLDING_CLAIM = -1;
-const UNREACHABLE = "the cluster (Redis) cannot be reached; delivered to this node's users only";
 
 const DEFAULT_TURN_BYTES = 64 * 1024;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * One chat across many server processes, through one Redis: presence (who
  * is online, names unique across nodes) and delivery (who gets a line).
+ * This class is where the node stands in the cluster, and routes; the jobs
+ * are done by its parts:
  *
- * - Names are claimed by a script, atomically: of two nodes claiming one
- *   name at the same instant exactly one wins. Freeing a name and
- *   announcing the departure are one script too.
- * - Lines for other nodes go through one Redis stream that every node
- *   reads: messages to everyone, to groups, to one user, and departures. A
- *   stream keeps one order, so each sender's lines (and its departure)
- *   arrive in the order sent, once; and it keeps recent entries, so a node
- *   that lost Redis for a while reads on from where it stopped. Each entry
- *   names the process that wrote it, which skips it.
- * - Each node holds a claim on its id, its lease (NodeLease); one that stops
+ * - ClusterPresence: names, claimed by a script, atomically: of two nodes
+ *   claiming one name at the same instant exactly one wins. Freeing a name
+ *   and announcing the departure are one script too.
+ * - ClusterStream: lines for other nodes go through one Redis stream that
+ *   every node reads: messages to everyone, to groups, to one user, and
+ *   departures, each sender's in the order sent, once.
+ * - ClusterMoves: a resumable session moves to the node its client resumed on.
+ * - NodeLease: each node holds a claim on its id, its lease; one that stops
  *   renewing (killed, paused, cut off) is taken out by the others after the
  *   lease: its names are freed and its users announced as gone, by exactly
  *   one of them. A node that has not renewed for a whole lease stops acting
@@ -81,27 +80,23 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
  *   rejoined; one whose id another process took meanwhile stops for good.
  * - Lines for this node's own users never leave the process.
  */
-export class RedisCluster implements PresencePort, DeliveryPort {
+export class RedisCluster implements PresencePort, DeliveryPort, StreamConsumer {
   readonly nodeId: string;
-  private readonly prefix: string;
-  private readonly maxlen: string;
-  private readonly local = new InProcessDelivery();
-  /** Names logged in at this node, by key, with their login sequence. */
-  private readonly names = new Map<string, { readonly name: string; seq: number }>();
-  private readonly redis: ScriptedRedis;
+  readonly prefix: string;
+  readonly maxlen: string;
+  readonly local = new InProcessDelivery();
+  readonly redis: ScriptedRedis;
+  readonly presence: ClusterPresence;
+  readonly moves: ClusterMoves;
   private readonly reader: Redis;
   private readonly lease: NodeLease;
+  private readonly stream: ClusterStream;
   /** Takes the URL's password out of any text printed. */
   private readonly scrub: (text: string) => string;
   private state: State = "new";
   private rejoining = false;
-  private lastId = "0";
-  private serverRunId = "";
-  private inFlight = 0;
   private lastConnectionError: unknown = null;
   private readonly timers: NodeJS.Timeout[] = [];
-  /** Names to free once Redis is back: users who left meanwhile, and claims whose outcome was not heard. */
-  private readonly waitingReleases = new Set<string>();
   /** Departures read from the stream, to be told together. */
   private departing: Departed[] = [];
 
@@ -138,6 +133,21 @@ export class RedisCluster implements PresencePort, DeliveryPort {
       });
     }
     this.lease = new NodeLease(this.redis, { prefix: this.prefix, nodeId: this.nodeId, leaseMs: options.leaseMs, maxlen: this.maxlen }, logger);
+    const turnBytes = options.turnBytes ?? DEFAULT_TURN_BYTES;
+    this.stream = new ClusterStream(this.redis, this.reader, { key: this.key("bus"), maxlen: this.maxlen, turnBytes, origin: this.token }, logger, (error) =>
+      this.loggable(error),
+    );
+    this.presence = new ClusterPresence(this);
+    this.moves = new ClusterMoves(this, logger);
+  }
+
+  /** This process's token: its claim on the node's id, and the origin of its bus entries. */
+  get token(): string {
+    return this.lease.token;
+  }
+
+  get stopped(): boolean {
+    return this.state === "stopped";
   }
 
   /** The Redis URL as it may be printed: without its password. */
@@ -176,9 +186,7 @@ export class RedisCluster implements PresencePort, DeliveryPort {
       // took it out yet) left its users behind: they are gone, and announced.
       const leftover = await this.lease.clearPreviousRun();
       if (leftover.length > 0) this.logger.warn({ node: this.nodeId, users: leftover.length }, "cleared what a previous run of this node left");
-      // Read from now on: what was said before this node joined is not for it.
-      this.serverRunId = await this.runId();
-      this.lastId = await this.newestId();
+      await this.stream.start();
     } catch (error) {
       this.abandonStart();
       if (error instanceof NodeIdTakenError) throw error;
@@ -187,7 +195,7 @@ export class RedisCluster implements PresencePort, DeliveryPort {
     this.markConnected();
     this.redis.on("close", () => this.lost("the connection to Redis closed"));
     this.redis.on("ready", () => void this.rejoin());
-    void this.read();
+    void this.stream.read(() => this.reading(), this);
     const beat = Math.max(50, Math.floor(this.options.leaseMs / 3));
     this.timers.push(setInterval(() => void this.beat(), beat).unref());
     this.logger.info({ node: this.nodeId, redis: this.redisUrl }, "joined the cluster");
@@ -200,56 +208,25 @@ export class RedisCluster implements PresencePort, DeliveryPort {
     this.state = "stopped";
     for (const timer of this.timers) clearInterval(timer);
     if (wasIn) {
-      await Promise.allSettled([...this.names.values()].map(({ name }) => this.redis.chatRelease(this.prefix, this.nodeId, this.lease.token, name, this.maxlen)));
+      await this.presence.releaseAll();
       await this.lease.leave().catch(() => undefined);
     }
     this.reader.disconnect();
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
-  // PresencePort
+  // PresencePort (see ClusterPresence)
 
-  async claim(username: string): Promise<boolean> {
-    let seq: number;
-    try {
-      seq = await this.call(() => this.redis.chatClaim(this.prefix, this.nodeId, this.lease.token, username, "login", 0));
-    } catch (error) {
-      // The claim may have happened without its reply reaching us: free it
-      // later, unless a user here holds the name by then.
-      if (this.state !== "stopped") this.waitingReleases.add(username);
-      throw error;
-    }
-    if (seq === NOT_HOLDING_CLAIM) {
-      this.lost("this node's claim on its id lapsed");
-      throw new UnavailableError(UNREACHABLE);
-    }
-    if (seq === 0) return false;
-    if (this.state === "stopped") {
-      this.waitingReleases.add(username);
-      return false;
-    }
-    this.names.set(nameKey(username), { name: username, seq });
-    return true;
+  claim(username: string): Promise<boolean> {
+    return this.presence.claim(username);
   }
 
   release(username: string): void {
-    this.names.delete(nameKey(username));
-    if (!this.acting()) {
-      this.waitingReleases.add(username);
-      return;
-    }
-    this.redis.chatRelease(this.prefix, this.nodeId, this.lease.token, username, this.maxlen).then(
-      (released) => {
-        if (released !== NOT_HOLDING_CLAIM) return;
-        this.waitingReleases.add(username);
-        this.lost("this node's claim on its id lapsed");
-      },
-      () => this.waitingReleases.add(username),
-    );
+    this.presence.release(username);
   }
 
   list(): Promise<readonly string[]> {
-    return this.call(() => this.redis.zrange(this.key("logins"), 0, -1));
+    return this.presence.list();
   }
 
   // DeliveryPort
@@ -275,6 +252,7 @@ export class RedisCluster implements PresencePort, DeliveryPort {
   /** This node's users now; the others when the names are released (see RELEASE). */
   announceDepartures(event: Outgoing): void {
     this.local.announceDepartures(event);
+    if (this.moves.watching) this.moves.passed(null, this.token, LOCAL_DEPARTURES, "", event);
   }
 
   async sendTo(username: string, event: Outgoing): Promise<boolean> {
@@ -285,7 +263,10 @@ export class RedisCluster implements PresencePort, DeliveryPort {
     }
     const holder = await this.call(() => this.redis.get(this.key(`name:${nameKey(username)}`)));
     if (holder === null) return false;
-    this.publish(USER, username, event);
+    // The user may have come here meanwhile (a session resumed here).
+    const arrived = this.local.recipient(username);
+    if (arrived !== undefined) arrived.deliver(event);
+    else this.publish(USER, username, event);
     return true;
   }
 
@@ -342,7 +323,7 @@ export class RedisCluster implements PresencePort, DeliveryPort {
    * finds out here, before it sends anything: the others may have taken it
    * out, or another process may hold its id now.
    */
-  private acting(): boolean {
+  acting(): boolean {
     if (this.state !== "in") return false;
     if (this.lease.current) return true;
     this.lost("its lease ran out before it was renewed (was the process paused?)");
@@ -350,7 +331,7 @@ export class RedisCluster implements PresencePort, DeliveryPort {
   }
 
   /** Runs a Redis command for a client; a failure to reach Redis becomes UnavailableError. */
-  private async call<T>(command: () => Promise<T>): Promise<T> {
+  async call<T>(command: () => Promise<T>): Promise<T> {
     if (!this.acting()) throw new UnavailableError(UNREACHABLE);
     try {
       return await command();
@@ -359,26 +340,16 @@ export class RedisCluster implements PresencePort, DeliveryPort {
     }
   }
 
-  /** Appends a line for other nodes, after local delivery, so that this node's users have it either way. */
   /** Appends an event for other nodes (after local delivery, so that this node's users have it either way), as JSON. */
   private publish(kind: string, target: string, event: Outgoing): void {
+    if (this.moves.watching) this.moves.passed(null, this.token, kind, target, event);
+    this.send(kind, target, JSON.stringify(event.event));
+  }
+
+  /** Appends an entry to the bus; throws UnavailableError when this node is not in the cluster. */
+  send(kind: string, target: string, payload: string): void {
     if (!this.acting()) throw new UnavailableError(UNREACHABLE);
-    if (this.inFlight >= MAX_IN_FLIGHT) throw new UnavailableError("the cluster (Redis) is not keeping up; delivered to this node's users only");
-    this.inFlight++;
-    this.redis
-      .xadd(this.key("bus"), "MAXLEN", "~", this.maxlen, "*", "o", this.lease.token, "k", kind, "t", target, "l", JSON.stringify(event.event))
-      .catch((error: unknown) => this.logger.warn({ err: this.loggable(error) }, "an event for other nodes may be lost"))
-      .finally(() => this.inFlight--);
-  }
-
-  private async newestId(): Promise<string> {
-    const [last] = await this.redis.xrevrange(this.key("bus"), "+", "-", "COUNT", 1);
-    return last?.[0] ?? "0";
-  }
-
-  /** Which Redis this is: a different one (restarted, failed over) starts its stream afresh. */
-  private async runId(): Promise<string> {
-    return /run_id:(\w+)/.exec(await this.redis.info("server"))?.[1] ?? "";
+    this.stream.publish(kind, target, payload);
   }
 
   /** A start that failed: nothing is left trying to reach Redis. */
@@ -395,7 +366,7 @@ export class RedisCluster implements PresencePort, DeliveryPort {
       const renewal = await this.lease.renew();
       if (renewal === "taken") return this.displace();
       if (renewal === "lapsed") return this.lost("its lease ran out before it was renewed: the others may have taken it out");
-      await this.releaseWaiting();
+      await this.presence.releaseWaiting();
       await this.lease.reapDeadNodes();
     } catch {
       // Past a whole lease without renewing, the others may have taken this
@@ -404,88 +375,45 @@ export class RedisCluster implements PresencePort, DeliveryPort {
     }
   }
 
-  /** Frees the names waiting for it, but for any a user here holds by now. */
-  private async releaseWaiting(): Promise<void> {
-    for (const name of [...this.waitingReleases]) {
-      if (!this.names.has(nameKey(name))) {
-        const released = await this.redis.chatRelease(this.prefix, this.nodeId, this.lease.token, name, this.maxlen);
-        if (released === NOT_HOLDING_CLAIM) throw new Error("this node's claim on its id lapsed");
-      }
-      this.waitingReleases.delete(name);
-    }
-  }
-
-  /**
-   * Reads the other nodes' lines, from where it stopped, while in the
-   * cluster or trying to get back. What a batch delivers is spread over
-   * event-loop turns, `turnBytes` at a time, so that this node's readers are
-   * not handed a whole batch (a burst elsewhere) at once; departures in a
-   * row are told together, as the room does for its own.
-   */
-  private async read(): Promise<void> {
-    const stream = this.key("bus");
-    while (this.reading()) {
-      try {
-        const result = await this.reader.xreadBuffer("COUNT", 1000, "BLOCK", READ_BLOCK_MS, "STREAMS", stream, this.lastId);
-        if (!this.reading()) return;
-        for (const [, entries] of result ?? []) {
-          let delivered = 0;
-          for (const [id, fields] of entries) {
-            this.lastId = id.toString();
-            delivered += this.take(fields);
-            if (delivered >= (this.options.turnBytes ?? DEFAULT_TURN_BYTES)) {
-              this.tellDepartures();
-              await nextTurn();
-              if (!this.reading()) return;
-              delivered = 0;
-            }
-          }
-          this.tellDepartures();
-        }
-      } catch {
-        if (this.reading()) await sleep(200);
-      }
-    }
-  }
-
   private reading(): boolean {
     return this.state === "in" || this.state === "out";
   }
 
   /**
-   * One entry: origin process, kind, target, event (in that order, as
-   * written); returns the bytes taken. Departures come from the registry's
-   * scripts, with a name only.
+   * One entry of another process (StreamConsumer); returns the bytes
+   * delivered. Departures come from the registry's scripts, with a name only.
    */
-  private take(fields: Buffer[]): number {
-    const origin = fields[1]!.toString();
-    if (origin === this.lease.token) return 0; // this node's own users had it when it was sent
-    const kind = fields[3]!.toString();
-    const target = fields[5]!.toString();
-    if (kind === DEPARTURE) {
-      // A departure of a name a user here holds is old news (a reap while this
-      // node was away, before it took the name back): nobody left.
-      if (!this.names.has(nameKey(target))) this.departing.push({ username: target, reason: "left" });
+  take(entry: StreamEntry): number {
+    const { kind, target, payload } = entry;
+    if (kind === REQUEST || kind === ANSWER) {
+      if (target === this.token) this.moves.take(entry);
       return 0;
     }
-    this.tellDepartures();
-    const json = fields[7]!;
+    if (kind === DEPARTURE) {
+      if (this.moves.watching) this.moves.passed(entry.id, entry.origin, kind, target, null);
+      // A departure of a name a user here holds is old news (a reap while this
+      // node was away, before it took the name back): nobody left.
+      if (!this.presence.holds(target)) this.departing.push({ username: target, reason: "left" });
+      return 0;
+    }
+    this.flush();
     let event: Outgoing;
     try {
-      event = new Outgoing(JSON.parse(json.toString("utf8")) as ChatEvent);
+      event = readEvent(payload);
     } catch (error) {
       this.logger.warn({ err: error, kind }, "an event from another node could not be read");
       return 0;
     }
+    if (this.moves.watching) this.moves.passed(entry.id, entry.origin, kind, target, event);
     if (kind === EVERYONE) this.local.broadcast(event);
     else if (kind === LOGIN) this.local.announceLogin(event);
     else if (kind === GROUP) this.local.sendToGroup(target, event);
     else if (kind === USER) void this.local.sendTo(target, event);
-    return json.byteLength;
+    return payload.byteLength;
   }
 
   /** Tells this node's users of the departures read since the last event. */
-  private tellDepartures(): void {
+  flush(): void {
     if (this.departing.length === 0) return;
     const users = this.departing;
     this.departing = [];
@@ -497,7 +425,7 @@ export class RedisCluster implements PresencePort, DeliveryPort {
     this.metrics.clusterConnected(true);
   }
 
-  private lost(why: string): void {
+  lost(why: string): void {
     if (this.state !== "in") return;
     this.state = "out";
     this.metrics.clusterConnected(false);
@@ -551,30 +479,16 @@ export class RedisCluster implements PresencePort, DeliveryPort {
   }
 
   private async rejoinOnce(): Promise<void> {
-    const runId = await this.runId();
-    if (runId !== this.serverRunId) {
-      // Another Redis (restarted empty, or failed over): its stream is new.
-      this.serverRunId = runId;
-      this.lastId = "0";
-    }
+    await this.stream.resume();
     if (!(await this.lease.rejoin())) return this.displace();
-    for (const [key, entry] of this.names) {
-      const seq = await this.redis.chatClaim(this.prefix, this.nodeId, this.lease.token, entry.name, "reclaim", entry.seq);
-      if (seq === NOT_HOLDING_CLAIM) throw new Error("this node's claim on its id lapsed");
-      if (seq > 0) {
-        entry.seq = seq;
-        continue;
-      }
-      // Another node took the name while this one was away: its user here goes.
-      this.names.delete(key);
-      this.local.recipient(entry.name)?.evict("ERR username-taken");
-    }
+    // Another node took a name while this one was away: its user here goes.
+    await this.presence.reclaim((name) => this.local.recipient(name)?.evict("ERR username-taken"));
     for (const [group, name] of this.local.memberships()) {
       await this.redis.chatJoinGroup(this.prefix, nameKey(group), group, name);
     }
-    await this.releaseWaiting();
+    await this.presence.releaseWaiting();
     if (this.state !== "out") return;
     this.markConnected();
-    this.logger.info({ node: this.nodeId, users: this.names.size }, "back in the cluster");
+    this.logger.info({ node: this.nodeId, users: this.presence.size }, "back in the cluster");
   }
 }

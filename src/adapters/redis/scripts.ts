@@ -41,6 +41,7 @@ export interface ScriptCommands {
   chatRelease(prefix: string, node: string, token: string, name: string, maxlen: string): Promise<number>;
   chatJoinGroup(prefix: string, group: string, shown: string, name: string): Promise<number>;
   chatLeaveGroup(prefix: string, group: string, name: string): Promise<number>;
+  chatHandOver(prefix: string, node: string, token: string, name: string, to: string, maxlen: string, target: string, payload: string): Promise<number>;
 }
 
 export type ScriptedRedis = Redis & ScriptCommands;
@@ -207,6 +208,27 @@ redis.call('SREM', prefix .. 'user-groups:' .. string.lower(name), group)
 return 1
 `;
 
+/**
+ * Moves a name this node holds to another node (a session resumed there),
+ * and tells that node so on the bus, in one step: the entry (kind "A",
+ * addressed to the requesting process `target`) is where the session moves
+ * in the order of events. ARGV: prefix, node id, token, name, the node it
+ * moves to, stream length, target, payload. Returns 1 if moved, 0 if this
+ * node did not hold the name, -1 if this process does not hold its node's
+ * claim.
+ */
+export const HAND_OVER = `${HOLDS_CLAIM}
+local prefix, node, token, name, to, maxlen, target, payload = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+if not holds_claim(prefix, node, token) then return -1 end
+local key = prefix .. 'name:' .. string.lower(name)
+if redis.call('GET', key) ~= node then return 0 end
+redis.call('SET', key, to)
+redis.call('SREM', prefix .. 'node-users:' .. node, name)
+redis.call('SADD', prefix .. 'node-users:' .. to, name)
+redis.call('XADD', prefix .. 'bus', 'MAXLEN', '~', maxlen, '*', 'o', token, 'k', 'A', 't', target, 'l', payload)
+return 1
+`;
+
 const SCRIPTS: Record<keyof ScriptCommands, string> = {
   chatJoinNode: JOIN_NODE,
   chatRenew: RENEW,
@@ -217,6 +239,7 @@ const SCRIPTS: Record<keyof ScriptCommands, string> = {
   chatRelease: RELEASE,
   chatJoinGroup: JOIN_GROUP,
   chatLeaveGroup: LEAVE_GROUP,
+  chatHandOver: HAND_OVER,
 };
 
 /** Defines every script on a connection, as a command run by its SHA. */

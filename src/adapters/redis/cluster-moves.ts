@@ -1,0 +1,224 @@
+import { randomBytes } from "node:crypto";
+import { Outgoing, type ChatEvent, type Departed } from "../../core/events";
+import type { Recipient } from "../../core/ports/delivery.port";
+import type { LoggerPort } from "../../core/ports/logger.port";
+import type { GivenSession, MovedSession, ResumeRefusal, SessionMovesPort } from "../../core/ports/session-moves.port";
+import { nameKey } from "../../core/protocol/text";
+import type { InProcessDelivery } from "../in-process/in-process-delivery";
+import type { ClusterPresence } from "./cluster-presence";
+import { compareIds, type StreamEntry } from "./cluster-stream";
+import type { ScriptedRedis } from "./scripts";
+
+/** Kinds of bus entries of a move: a request for a session (to the process holding it), the answer (to the one asking). */
+export const REQUEST = "R";
+export const ANSWER = "A";
+
+/** How long a node waits for the holder of a session to answer: past it, the resume is refused ("unavailable"). */
+const ANSWER_TIMEOUT_MS = 5000;
+/** Events kept while waiting for an answer; past it the resume is refused rather than grow without bound. */
+const MAX_WINDOW = 100_000;
+
+/** What the moves need of the node. */
+export interface MovesHost {
+  readonly redis: ScriptedRedis;
+  readonly prefix: string;
+  readonly nodeId: string;
+  readonly maxlen: string;
+  /** This process's token: the origin of its bus entries, and where requests for its sessions are addressed. */
+  readonly token: string;
+  readonly local: InProcessDelivery;
+  readonly presence: ClusterPresence;
+  /** Appends an entry to the bus (throws UnavailableError when the node is not in the cluster). */
+  send(kind: string, target: string, payload: string): void;
+}
+
+/** An event that went by while a session was on its way here: from this node (`id` null), or read from the bus. */
+interface Passed {
+  readonly id: string | null;
+  readonly origin: string;
+  /** The bus's kind of entry: to everyone (B), a group (G), a user (U), a departure read from the bus (D) or told here (d). */
+  readonly kind: string;
+  readonly target: string;
+  readonly event: Outgoing | null;
+}
+
+interface Waiting {
+  readonly recipient: Recipient;
+  readonly adopt: (moved: MovedSession) => void;
+  readonly done: (refusal: ResumeRefusal | null) => void;
+  readonly timer: NodeJS.Timeout;
+  readonly window: Passed[];
+}
+
+interface Request {
+  readonly id: string;
+  readonly token: string;
+  readonly received: number;
+  /** The node asking, and its process. */
+  readonly node: string;
+  readonly from: string;
+}
+
+interface Answer {
+  readonly id: string;
+  /** The request's bus entry: what the session missed up to it is in `replay`. */
+  readonly after: string;
+  readonly refused?: ResumeRefusal;
+  readonly username?: string;
+  readonly seq?: number;
+  readonly groups?: readonly string[];
+  readonly replay?: string;
+}
+
+/** A token's route: the process token of the node that issued it, after the last ".". */
+const ROUTE = /\.([0-9a-f]{16})$/;
+
+/**
+ * Resuming across nodes through the bus. Node B, where a client resumes a
+ * session held by node A (the token says which: A's process token ends it),
+ * puts a request (R) on the bus; A gives the session up (its name, and the
+ * lines it missed) and, in one script, moves the name to B and answers (A).
+ * The answer's place in the bus is where the session moves: B attaches it
+ * then. What went by at B between the request and the answer (B's own
+ * events from the request on, and the bus's entries after the request but
+ * A's, which A's session had) is delivered after A's lines: every line once,
+ * in order. See docs/CLUSTER.md.
+ */
+export class ClusterMoves implements SessionMovesPort {
+  readonly route: string;
+  private readonly waiting = new Map<string, Waiting>();
+  private give: ((token: string, received: number) => GivenSession | ResumeRefusal) | null = null;
+
+  constructor(
+    private readonly host: MovesHost,
+    private readonly logger: LoggerPort,
+  ) {
+    this.route = `.${host.token}`;
+  }
+
+  isElsewhere(token: string): boolean {
+    const route = ROUTE.exec(token)?.[1];
+    return route !== undefined && route !== this.host.token;
+  }
+
+  serve(give: (token: string, received: number) => GivenSession | ResumeRefusal): void {
+    this.give = give;
+  }
+
+  fetch(token: string, received: number, recipient: Recipient, adopt: (moved: MovedSession) => void): Promise<ResumeRefusal | null> {
+    const owner = ROUTE.exec(token)![1]!;
+    const id = randomBytes(8).toString("hex");
+    const request: Request = { id, token, received, node: this.host.nodeId, from: this.host.token };
+    return new Promise((resolve) => {
+      const done = (refusal: ResumeRefusal | null): void => {
+        clearTimeout(this.waiting.get(id)?.timer);
+        this.waiting.delete(id);
+        resolve(refusal);
+      };
+      const timer = setTimeout(() => done("unavailable"), ANSWER_TIMEOUT_MS).unref();
+      // From here on what goes by is kept: the request and the start of the window are one step.
+      this.waiting.set(id, { recipient, adopt, done, timer, window: [] });
+      try {
+        this.host.send(REQUEST, owner, JSON.stringify(request));
+      } catch {
+        done("unavailable");
+      }
+    });
+  }
+
+  /** Whether events going by are kept (a session is on its way here). */
+  get watching(): boolean {
+    return this.waiting.size > 0;
+  }
+
+  /** An event going by, from this node (`id` null) or the bus, while a session is on its way. */
+  passed(id: string | null, origin: string, kind: string, target: string, event: Outgoing | null): void {
+    for (const waiting of this.waiting.values()) {
+      if (waiting.window.push({ id, origin, kind, target, event }) > MAX_WINDOW) waiting.done("unavailable");
+    }
+  }
+
+  /** A bus entry of a move, addressed to this process. */
+  take(entry: StreamEntry): void {
+    if (entry.kind === REQUEST) this.requested(entry.id, JSON.parse(entry.payload.toString("utf8")) as Request);
+    else this.answered(entry.origin, JSON.parse(entry.payload.toString("utf8")) as Answer);
+  }
+
+  /** Another node asks for a session held here. */
+  private requested(after: string, request: Request): void {
+    const given = this.give?.(request.token, request.received) ?? "unknown-token";
+    const { host } = this;
+    if (typeof given === "string") {
+      host.send(ANSWER, request.from, JSON.stringify({ id: request.id, after, refused: given } satisfies Answer));
+      return;
+    }
+    const { username } = given;
+    const key = nameKey(username);
+    const groups = [...host.local.memberships()].filter(([, name]) => nameKey(name) === key).map(([group]) => group);
+    const session = host.local.recipient(username);
+    if (session !== undefined) host.local.detach(username, session);
+    const seq = host.presence.moveOut(username) ?? 0;
+    const answer: Answer = { id: request.id, after, username, seq, groups, replay: Buffer.from(given.replay).toString("utf8") };
+    host.redis.chatHandOver(host.prefix, host.nodeId, host.token, username, request.node, host.maxlen, request.from, JSON.stringify(answer)).then(
+      (moved) => {
+        if (moved === 1) return;
+        this.logger.warn({ user: username }, "a session resumed elsewhere could not be moved: its name is freed");
+        host.presence.releaseLater(username);
+      },
+      () => host.presence.releaseLater(username),
+    );
+  }
+
+  /** The holder answered: the session moves here now (or was refused). */
+  private answered(holder: string, answer: Answer): void {
+    const waiting = this.waiting.get(answer.id);
+    if (answer.refused !== undefined) return waiting?.done(answer.refused);
+    const username = answer.username!;
+    if (waiting === undefined) {
+      // Too late: the client was told the resume failed. The name moved here all the same: it is freed, and its departure told.
+      this.host.presence.moveIn(username, answer.seq ?? 0);
+      this.host.presence.release(username);
+      return;
+    }
+    const { local, presence } = this.host;
+    presence.moveIn(username, answer.seq ?? 0);
+    local.attach(username, waiting.recipient);
+    for (const group of answer.groups ?? []) void local.joinGroup(group, username, waiting.recipient);
+    waiting.adopt({ username, replay: Buffer.from(answer.replay ?? "", "utf8"), missed: missedBy(waiting.window, holder, answer) });
+    waiting.done(null);
+  }
+}
+
+/**
+ * What a session moving here missed between the request and the answer:
+ * this node's events from the request on, and the bus's entries after the
+ * request but the holder's (its session had those), that were for it.
+ */
+function missedBy(window: readonly Passed[], holder: string, answer: Answer): Outgoing[] {
+  const user = nameKey(answer.username!);
+  const groups = new Set((answer.groups ?? []).map(nameKey));
+  const missed: Outgoing[] = [];
+  let departed: Departed[] = [];
+  const tellDepartures = (): void => {
+    if (departed.length === 0) return;
+    missed.push(new Outgoing({ type: "departure", users: departed }));
+    departed = [];
+  };
+  for (const { id, origin, kind, target, event } of window) {
+    if (id !== null && (origin === holder || compareIds(id, answer.after) <= 0)) continue;
+    if (kind === "D") {
+      departed.push({ username: target, reason: "left" });
+      continue;
+    }
+    tellDepartures();
+    const forUser = kind === "B" || kind === "d" || (kind === "U" && nameKey(target) === user) || (kind === "G" && groups.has(target));
+    if (forUser && event !== null) missed.push(event);
+  }
+  tellDepartures();
+  return missed;
+}
+
+/** An event as the bus carries it. */
+export function readEvent(payload: Buffer): Outgoing {
+  return new Outgoing(JSON.parse(payload.toString("utf8")) as ChatEvent);
+}

@@ -1,0 +1,41 @@
+import type { Outgoing } from "../events";
+import type { Recipient } from "./delivery.port";
+
+/** Why a session cannot be resumed. */
+export type ResumeRefusal = "unknown-token" | "gap-too-large" | "bad-count" | "unavailable";
+
+/** A session given up by the node that held it: its name, what it missed there (line-protocol bytes), its groups. */
+export interface GivenSession {
+  readonly username: string;
+  readonly replay: Uint8Array;
+}
+
+/** A session moved here: what it missed at the node that held it, then what was on its way meanwhile. */
+export interface MovedSession {
+  readonly username: string;
+  readonly replay: Uint8Array;
+  readonly missed: readonly Outgoing[];
+}
+
+/**
+ * Resuming across nodes (a cluster's delivery provides it): a client whose
+ * resumable session is on one node resumes it on another. The node it
+ * lands on asks the holder; the holder gives the session up; the cluster
+ * moves the name, and the lines on their way, so that the client gets
+ * every line once, in order.
+ */
+export interface SessionMovesPort {
+  /** Appended to tokens issued here, so that another node can tell where the session is. */
+  readonly route: string;
+  /** Whether `token` names a session held by another node. */
+  isElsewhere(token: string): boolean;
+  /**
+   * Asks the node holding `token`'s session for it. When the session moves
+   * here `adopt` runs (at the point in the cluster's order of events where
+   * it moves): `recipient` is then attached under the name, in its groups.
+   * Resolves with null once adopted, or with why not.
+   */
+  fetch(token: string, received: number, recipient: Recipient, adopt: (moved: MovedSession) => void): Promise<ResumeRefusal | null>;
+  /** How this node gives up the sessions it holds, when another node asks. */
+  serve(give: (token: string, received: number) => GivenSession | ResumeRefusal): void;
+}
