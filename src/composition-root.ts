@@ -4,6 +4,7 @@ import { createSecureContext } from "node:tls";
 import { container as rootContainer, type DependencyContainer } from "tsyringe";
 import { SystemClock } from "./adapters/clock/system-clock";
 import { InProcessDelivery } from "./adapters/in-process/in-process-delivery";
+import { InProcessLists } from "./adapters/in-process/in-process-lists";
 import { InProcessPresence } from "./adapters/in-process/in-process-presence";
 import { NoMetrics } from "./adapters/metrics/no-metrics";
 import { NetTcpServer, type TlsIdentity } from "./adapters/net/net-tcp-server";
@@ -21,6 +22,7 @@ import { PluginHost, type ReloadReport } from "./core/plugin-host";
 import { PluginLifecycle } from "./core/plugin-lifecycle";
 import type { ClockPort } from "./core/ports/clock.port";
 import type { DeliveryPort } from "./core/ports/delivery.port";
+import type { ListsPort } from "./core/ports/lists.port";
 import type { LoggerPort } from "./core/ports/logger.port";
 import type { MetricsPort } from "./core/ports/metrics.port";
 import type { PresencePort } from "./core/ports/presence.port";
@@ -111,6 +113,7 @@ export interface AdapterOverrides {
   readonly transports?: readonly TransportPort[];
   readonly presence?: PresencePort;
   readonly delivery?: DeliveryPort;
+  readonly lists?: ListsPort;
   readonly metrics?: MetricsPort;
 }
 
@@ -180,6 +183,7 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
     settings.redis === undefined ? null : new RedisCluster({ ...settings.redis, turnBytes: turnOutputLimit(settings) }, logger, metrics);
   container.register(TOKENS.Presence, { useValue: overrides.presence ?? cluster ?? new InProcessPresence() });
   container.register(TOKENS.Delivery, { useValue: overrides.delivery ?? cluster ?? new InProcessDelivery() });
+  container.register(TOKENS.Lists, { useValue: overrides.lists ?? cluster?.lists ?? new InProcessLists() });
 
   const { tls, host, web } = settings;
   const identity = tls === undefined ? undefined : readIdentity(tls);

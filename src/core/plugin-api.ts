@@ -233,6 +233,15 @@ export interface PluginApi<Options> {
   /** Timers that cannot take the server down, cancelled when it stops. */
   readonly timers: Timers;
   /**
+   * Short lists of text, this plugin's own: in memory on one server, in
+   * Redis in a cluster (every node sees the same, a node's restart loses
+   * none). `newest` rejects with UnavailableError when Redis is away.
+   */
+  readonly lists: {
+    push(list: string, item: string, keep: number): void;
+    newest(list: string, count: number): Promise<readonly string[]>;
+  };
+  /**
    * Releases what the plugin holds besides its timers (files, sockets,
    * its own intervals) when the server stops: once, after the connections
    * were closed, plugins in reverse order. Awaited for up to 1 s; a hook

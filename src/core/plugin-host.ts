@@ -6,6 +6,7 @@ import { parseOptions, schemaProblem } from "./options";
 import type { ChatPlugin, PluginApi } from "./plugin-api";
 import { PluginEvents } from "./plugin-events";
 import { PluginLifecycle } from "./plugin-lifecycle";
+import type { ListsPort } from "./ports/lists.port";
 import type { LoggerPort } from "./ports/logger.port";
 import { Room } from "./room";
 import { isThenable } from "./thenable";
@@ -57,6 +58,7 @@ export class PluginHost {
     private readonly lifecycle: PluginLifecycle,
     private readonly events: PluginEvents,
     @inject(TOKENS.Logger) private readonly logger: LoggerPort,
+    @inject(TOKENS.Lists) private readonly lists: ListsPort,
   ) {}
 
   /** Names of the registered plugins, in registration order. */
@@ -162,6 +164,10 @@ export class PluginHost {
       options,
       onOptionsChange: (listener) => void entry.listeners.push(listener as (options: never) => void),
       timers: lifecycle.timersFor(name),
+      lists: {
+        push: (list, item, keep) => this.lists.push(`${name}:${list}`, item, keep),
+        newest: (list, count) => this.lists.newest(`${name}:${list}`, count),
+      },
       onClose: (hook) => lifecycle.addClose(name, hook),
     };
     try {

@@ -1,6 +1,7 @@
 import type { InjectionToken } from "tsyringe";
 import type { ClockPort } from "./ports/clock.port";
 import type { DeliveryPort } from "./ports/delivery.port";
+import type { ListsPort } from "./ports/lists.port";
 import type { LoggerPort } from "./ports/logger.port";
 import type { MetricsPort } from "./ports/metrics.port";
 import type { PresencePort } from "./ports/presence.port";
@@ -17,6 +18,7 @@ export const TOKENS = {
   Metrics: Symbol("MetricsPort") as InjectionToken<MetricsPort>,
   Presence: Symbol("PresencePort") as InjectionToken<PresencePort>,
   Delivery: Symbol("DeliveryPort") as InjectionToken<DeliveryPort>,
+  Lists: Symbol("ListsPort") as InjectionToken<ListsPort>,
   /** Registered once per transport; the server listens on all of them. */
   Transport: Symbol("TransportPort") as InjectionToken<TransportPort>,
   Settings: Symbol("CoreSettings") as InjectionToken<CoreSettings>,

@@ -1,53 +1,22 @@
 import { definePlugin } from "../core/plugin-api";
 
-/** The last `capacity` lines, oldest first, in constant time per line. */
-class Ring {
-  private slots: string[];
-  private next = 0;
-  private count = 0;
-
-  constructor(private capacity: number) {
-    this.slots = new Array<string>(capacity);
-  }
-
-  push(line: string): void {
-    if (this.capacity === 0) return;
-    this.slots[this.next] = line;
-    this.next = (this.next + 1) % this.capacity;
-    this.count = Math.min(this.count + 1, this.capacity);
-  }
-
-  lines(): string[] {
-    const oldest = this.count < this.capacity ? 0 : this.next;
-    return Array.from({ length: this.count }, (_, i) => this.slots[(oldest + i) % this.capacity]!);
-  }
-
-  /** The newest lines whose text fits in `maxBytes` (UTF-8, line endings counted), oldest first. */
-  newest(maxBytes: number): string[] {
-    const lines = this.lines();
-    let bytes = 0;
-    let first = lines.length;
-    while (first > 0 && (bytes += Buffer.byteLength(lines[first - 1]!) + 1) <= maxBytes) first--;
-    return lines.slice(first);
-  }
-
-  /** Keeps the newest lines that fit. */
-  resize(capacity: number): void {
-    const kept = capacity === 0 ? [] : this.lines().slice(-capacity);
-    this.capacity = capacity;
-    this.slots = new Array<string>(capacity);
-    this.next = 0;
-    this.count = 0;
-    for (const line of kept) this.push(line);
-  }
+/** The newest lines whose text fits in `maxBytes` (UTF-8, line endings counted), oldest first. */
+function fitting(lines: readonly string[], maxBytes: number): readonly string[] {
+  let bytes = 0;
+  let first = lines.length;
+  while (first > 0 && (bytes += Buffer.byteLength(lines[first - 1]!) + 1) <= maxBytes) first--;
+  return lines.slice(first);
 }
 
 /**
  * The last messages to everyone, replayed to each user right after its
  * `OK`: `HISTORY <user> <text>` lines, oldest first, then `END HISTORY`.
- * Kept in memory only; `size` can change while the server runs (SIGHUP).
- * A replay is at most `maxReplayBytes` (the newest lines that fit): it is
- * written in one go, before the server can tell whether the client reads.
+ * Kept in the plugin's list (`api.lists`): in memory on one server, in
+ * Redis in a cluster, so that every node replays the same lines and a
+ * node's restart loses none. Messages to a user (DMs) or to a room are
+ * never kept. `size` can change while the server runs (SIGHUP). A replay
+ * is at most `maxReplayBytes` (the newest lines that fit): it is written in
+ * one go, before the server can tell whether the client reads.
  */
 export const historyPlugin = definePlugin({
   name: "history",
@@ -56,18 +25,22 @@ export const historyPlugin = definePlugin({
     size: { type: "integer", default: 20, min: 0, max: 10_000 },
     maxReplayBytes: { type: "integer", default: 64 * 1024, min: 0, max: 16 * 1024 * 1024 },
   },
-  register({ hooks, options, onOptionsChange }) {
-    const ring = new Ring(options.size);
-    let maxReplayBytes = options.maxReplayBytes;
-    onOptionsChange((changed) => {
-      ring.resize(changed.size);
-      maxReplayBytes = changed.maxReplayBytes;
-    });
+  register({ hooks, options, onOptionsChange, lists, logger }) {
+    let { size, maxReplayBytes } = options;
+    onOptionsChange((changed) => ({ size, maxReplayBytes } = changed));
 
     hooks.onMessage(({ from, to, text }) => {
-      if (to.kind === "everyone") ring.push(`HISTORY ${from.username} ${text}`);
+      if (to.kind === "everyone") lists.push("messages", `HISTORY ${from.username} ${text}`, size);
     });
 
-    hooks.onLogin(({ session }) => session.replyLines([...ring.newest(maxReplayBytes), "END HISTORY"]));
+    hooks.onLogin(async ({ session }) => {
+      let lines: readonly string[] = [];
+      try {
+        lines = fitting(await lists.newest("messages", size), maxReplayBytes);
+      } catch (error) {
+        logger.warn({ err: error }, "the history could not be read");
+      }
+      session.replyLines([...lines, "END HISTORY"]);
+    });
   },
 });

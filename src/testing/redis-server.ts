@@ -38,11 +38,14 @@ export interface RedisServerOptions {
   readonly cpus?: string;
   /** Clients must give this password (requirepass). */
   readonly password?: string;
+  /** Keeps its data in an append-only file in this directory, every write synced: a restart (even after SIGKILL) keeps it. */
+  readonly dataDirectory?: string;
 }
 
 /**
  * A redis-server of the test's own, on a free port, keeping nothing on disk
- * (for cluster tests and benchmarks; needs the redis-server binary).
+ * unless told to (for cluster tests and benchmarks; needs the redis-server
+ * binary).
  */
 export class RedisServer {
   private child: ChildProcess | null = null;
@@ -79,15 +82,16 @@ export class RedisServer {
     await exited;
   }
 
-  /** Starts it again on the same port, empty. */
+  /** Starts it again on the same port: empty, unless it keeps its data in a directory. */
   async restart(): Promise<void> {
     await this.stop();
     await this.run();
   }
 
   private async run(): Promise<void> {
-    const { cpus, password } = this.options;
-    const args = ["redis-server", "--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+    const { cpus, password, dataDirectory } = this.options;
+    const persistence = dataDirectory === undefined ? ["--appendonly", "no"] : ["--appendonly", "yes", "--appendfsync", "always", "--dir", dataDirectory];
+    const args = ["redis-server", "--port", String(this.port), "--bind", "127.0.0.1", "--save", "", ...persistence];
     if (password !== undefined) args.push("--requirepass", password);
     const command = cpus === undefined ? args : ["taskset", "-c", cpus, ...args];
     this.child = spawn(command[0]!, command.slice(1), { stdio: "ignore" });

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { CliProcess } from "../support/cli-process";
 import { RedisServer, redisServerInstalled } from "../../src/testing/redis-server";
 import { askToken, numbered, readThrough, sendNumbered } from "../support/numbered";
@@ -7,6 +10,13 @@ import { TcpClient } from "../support/tcp-client";
 const describeCluster = redisServerInstalled || process.env.CI === "true" ? describe : describe.skip;
 
 const SLOW_TEST_MS = 15_000;
+
+/** A node on `redis`, with a short lease (a node restarted under its id waits for its claim to run out), kept in `nodes`. */
+async function startNode(redis: RedisServer, nodes: CliProcess[], name: string, ...args: string[]): Promise<{ node: CliProcess; port: number }> {
+  const node = CliProcess.spawn(["--port", "0", "--host", "127.0.0.1", "--redis", redis.url, "--redis-lease", "2", "--node-id", name, "--rate-limit", "0", ...args]);
+  nodes.push(node);
+  return { node, port: await node.port("tcp") };
+}
 
 describeCluster("resumable sessions on a cluster", () => {
   let redis: RedisServer;
@@ -21,11 +31,7 @@ describeCluster("resumable sessions on a cluster", () => {
     await redis.stop();
   });
 
-  async function startNode(name: string, ...args: string[]): Promise<{ node: CliProcess; port: number }> {
-    const node = CliProcess.spawn(["--port", "0", "--host", "127.0.0.1", "--redis", redis.url, "--redis-lease", "2", "--node-id", name, "--rate-limit", "0", ...args]);
-    nodes.push(node);
-    return { node, port: await node.port("tcp") };
-  }
+  const start = (name: string, ...args: string[]) => startNode(redis, nodes, name, ...args);
 
   /** Resets the client's connection and waits until its node has seen it. */
   async function drop(client: TcpClient, node: CliProcess): Promise<void> {
@@ -34,7 +40,7 @@ describeCluster("resumable sessions on a cluster", () => {
   }
 
   it("resumes on another node: every line once and in order, from both nodes, and nobody sees a departure", async () => {
-    const [a, b] = await Promise.all([startNode("a"), startNode("b")]);
+    const [a, b] = await Promise.all([start("a"), start("b")]);
     const alice = await TcpClient.login(a.port, "alice");
     const token = await askToken(alice);
     const carol = await TcpClient.login(a.port, "carol"); // on alice's node
@@ -81,7 +87,7 @@ describeCluster("resumable sessions on a cluster", () => {
   }, SLOW_TEST_MS);
 
   it("refuses the token on another node once the grace is over; the departure was told once", async () => {
-    const [a, b] = await Promise.all([startNode("a", "--resume-grace", "0.3"), startNode("b")]);
+    const [a, b] = await Promise.all([start("a", "--resume-grace", "0.3"), start("b")]);
     const alice = await TcpClient.login(a.port, "alice");
     const token = await askToken(alice);
     const bob = await TcpClient.login(b.port, "bob");
@@ -97,7 +103,7 @@ describeCluster("resumable sessions on a cluster", () => {
   }, SLOW_TEST_MS);
 
   it("resumes one of two connections racing with one token on two nodes", async () => {
-    const [a, b] = await Promise.all([startNode("a"), startNode("b")]);
+    const [a, b] = await Promise.all([start("a"), start("b")]);
     const alice = await TcpClient.login(a.port, "alice");
     const token = await askToken(alice);
     await drop(alice, a.node);
@@ -110,7 +116,7 @@ describeCluster("resumable sessions on a cluster", () => {
   }, SLOW_TEST_MS);
 
   it("refuses with unavailable when the node holding the session is gone, and announces the departure once its lease runs out", async () => {
-    const [a, b] = await Promise.all([startNode("a"), startNode("b")]);
+    const [a, b] = await Promise.all([start("a"), start("b")]);
     const alice = await TcpClient.login(a.port, "alice");
     const token = await askToken(alice);
     const bob = await TcpClient.login(b.port, "bob");
@@ -119,5 +125,74 @@ describeCluster("resumable sessions on a cluster", () => {
     again.send(`RESUME ${token} 0`);
     expect(await bob.readLine()).toBe("INFO alice disconnected");
     expect(await again.readLine()).toBe("ERR resume-refused unavailable");
+  }, SLOW_TEST_MS);
+});
+
+describeCluster("the history plugin on a cluster", () => {
+  let redis: RedisServer;
+  const nodes: CliProcess[] = [];
+  const PLUGINS = ["--plugins", "login,msg,who,dm,ping,quit,history"];
+
+  beforeEach(async () => {
+    redis = await RedisServer.start();
+  });
+  afterEach(async () => {
+    TcpClient.closeAll();
+    nodes.splice(0).forEach((node) => node.kill("SIGKILL"));
+    await redis.stop();
+  });
+
+  const start = (name: string) => startNode(redis, nodes, name, ...PLUGINS);
+
+  /** Logs in and returns the history replayed after OK. */
+  async function historyAt(port: number, username: string): Promise<string[]> {
+    const client = await TcpClient.login(port, username);
+    return readThrough(client, "END HISTORY");
+  }
+
+  it("replays the same lines on every node, DMs never among them, and on a node restarted too", async () => {
+    const [a, b, c] = await Promise.all([start("a"), start("b"), start("c")]);
+    const ann = await TcpClient.login(a.port, "ann");
+    expect(await readThrough(ann, "END HISTORY")).toEqual(["END HISTORY"]);
+    const ben = await TcpClient.login(b.port, "ben");
+    await readThrough(ben, "END HISTORY");
+    ann.send("MSG one from a");
+    expect(await ben.readLine()).toBe("MSG ann one from a");
+    ben.send("DM ann a secret");
+    expect(await ann.readLine()).toBe("DM ben a secret");
+    ben.send("MSG two from b");
+    expect(await ann.readLine()).toBe("MSG ben two from b");
+
+    const expected = ["HISTORY ann one from a", "HISTORY ben two from b", "END HISTORY"];
+    expect(await historyAt(a.port, "x1")).toEqual(expected);
+    expect(await historyAt(b.port, "x2")).toEqual(expected);
+    expect(await historyAt(c.port, "x3")).toEqual(expected);
+
+    // A node killed and started again under its id replays them too.
+    c.node.kill("SIGKILL");
+    nodes.splice(nodes.indexOf(c.node), 1);
+    const again = await start("c");
+    expect(await historyAt(again.port, "x4")).toEqual(expected);
+  }, SLOW_TEST_MS);
+
+  it("keeps the history across a Redis restart when Redis keeps its data (append-only file)", async () => {
+    await redis.stop();
+    const directory = mkdtempSync(join(tmpdir(), "chat-redis-"));
+    redis = await RedisServer.start({ dataDirectory: directory });
+    try {
+      const { node, port } = await start("a");
+      const ann = await TcpClient.login(port, "ann");
+      await readThrough(ann, "END HISTORY");
+      const ben = await TcpClient.login(port, "ben");
+      await readThrough(ben, "END HISTORY");
+      ann.send("MSG said before the restart");
+      expect(await ben.readLine()).toBe("MSG ann said before the restart");
+      expect(await historyAt(port, "x0")).toEqual(["HISTORY ann said before the restart", "END HISTORY"]); // it is in Redis
+      await redis.restart();
+      await node.waitForLog("back in the cluster");
+      expect(await historyAt(port, "x1")).toEqual(["HISTORY ann said before the restart", "END HISTORY"]);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   }, SLOW_TEST_MS);
 });

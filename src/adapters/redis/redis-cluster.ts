@@ -13,6 +13,7 @@ import { ANSWER, ClusterMoves, readEvent, REQUEST } from "./cluster-moves";
 import { ClusterPresence, UNREACHABLE } from "./cluster-presence";
 import { ClusterStream, READ_BLOCK_MS, type StreamConsumer, type StreamEntry } from "./cluster-stream";
 import { NodeIdTakenError, NodeLease } from "./node-lease";
+import { RedisLists } from "./redis-lists";
 import { isRedisUrl, loggableError, redactUrl, secretScrubber } from "./redis-url";
 import { withScripts, type ScriptedRedis } from "./scripts";
 
@@ -88,6 +89,8 @@ export class RedisCluster implements PresencePort, DeliveryPort, StreamConsumer 
   readonly redis: ScriptedRedis;
   readonly presence: ClusterPresence;
   readonly moves: ClusterMoves;
+  /** Plugins' lists (the history), shared by the nodes. */
+  readonly lists: RedisLists;
   private readonly reader: Redis;
   private readonly lease: NodeLease;
   private readonly stream: ClusterStream;
@@ -139,6 +142,7 @@ export class RedisCluster implements PresencePort, DeliveryPort, StreamConsumer 
     );
     this.presence = new ClusterPresence(this);
     this.moves = new ClusterMoves(this, logger);
+    this.lists = new RedisLists(this.redis, this.prefix, logger, (error) => this.loggable(error));
   }
 
   /** This process's token: its claim on the node's id, and the origin of its bus entries. */
