@@ -5,7 +5,8 @@
  *   npm run bench                       every scenario with its defaults
  *   npm run bench -- fanout --rate 2000 one scenario, other parameters
  *
- * Scenarios: fanout, capacity, smallroom, overload, amplification, cluster (needs redis-server).
+ * Scenarios: fanout, capacity, smallroom, overload, amplification, cluster (needs redis-server),
+ * resume and resume-baseline (10% of the receivers resumable, dropping and resuming every 3 s; or never).
  *
  *   npm run bench -- fanout --transport ws
  *                                       the clients over WebSocket (or irc: IRC) instead of TCP
@@ -145,6 +146,12 @@ interface ChatRun {
   readonly serverArgs?: readonly string[];
   /** Also measure PING round trips on a separate connection during the run. */
   readonly ping?: boolean;
+  /**
+   * Receivers (not senders) that make their session resumable, then drop
+   * their connection (a reset) and resume it on a new one, each every
+   * `everyMs`, staggered: what they miss must come back once, in order.
+   */
+  readonly resumers?: { readonly count: number; readonly everyMs: number };
 }
 
 /** Clients in one room, `senders` of them sending `rate` messages a second in all, timestamped. */
@@ -158,23 +165,42 @@ async function chat(name: string, run: ChatRun, fleet: Fleet): Promise<void> {
     let outOfOrder = 0;
     let other = 0;
     const lastSeq: Int32Array[] = [];
+    // A resumable client's token, and the lines it received after the token's line.
+    const tokens: string[] = [];
+    const counted = new Int32Array(run.clients);
+    let tokenWaiters: (() => void)[] = [];
+    let refusedResumes = 0;
+    const sinks: LineSink[] = [];
     const sinkFor = (index: number): LineSink => {
       const seen = (lastSeq[index] = new Int32Array(run.senders).fill(-1));
-      return {
+      return (sinks[index] = {
         onChat(sender, seq, sentUs, receivedUs) {
           received++;
+          counted[index]!++;
           lastReceiptUs = receivedUs;
           latency.record(receivedUs - sentUs);
           if (seq <= seen[sender]!) outOfOrder++;
           seen[sender] = seq;
         },
-        onOther() {
+        onOther(line) {
+          const [verb, first, second] = line.split(" ");
+          if (verb === "TOKEN" || verb === "RESUMED") {
+            tokens[index] = verb === "TOKEN" ? first! : second!;
+            counted[index] = 0;
+            if (verb === "TOKEN") tokenWaiters.splice(0).forEach((wake) => wake());
+            return;
+          }
+          if (verb === "ERR" && first === "resume-refused") refusedResumes++;
+          counted[index]!++;
           other++;
         },
-      };
+      });
     };
     const idle = server.usage();
     const { clients, seconds: loginSeconds } = await loginAll(fleet.ports, run.clients, 200, sinkFor);
+    const resumers = Array.from({ length: run.resumers?.count ?? 0 }, (_, i) => run.senders + i);
+    for (const index of resumers) clients[index]!.send("RESUMABLE");
+    while (resumers.some((index) => tokens[index] === undefined)) await new Promise<void>((wake) => (tokenWaiters = [...tokenWaiters, wake]));
     const loggedIn = server.usage();
 
     const pings = new LatencyHistogram();
@@ -206,6 +232,26 @@ async function chat(name: string, run: ChatRun, fleet: Fleet): Promise<void> {
     let sent = 0;
     let peakRss = loggedIn.rssBytes;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, server.usage().rssBytes)), 250);
+    let resumes = 0;
+    let resuming: Promise<void>[] = [];
+    let dropper: NodeJS.Timeout | undefined;
+    if (run.resumers !== undefined && resumers.length > 0 && Number.isFinite(run.resumers.everyMs)) {
+      // One drop every everyMs / count, round the resumers: each drops every everyMs.
+      let next = 0;
+      dropper = setInterval(() => {
+        const index = resumers[next++ % resumers.length]!;
+        const old = clients[index]!;
+        old.socket.resetAndDestroy();
+        const port = fleet.ports[index % fleet.ports.length]!;
+        resuming.push(
+          LoadClient.connect(port, sinks[index]!, "127.0.0.1", wire).then((again) => {
+            again.send(`RESUME ${tokens[index]} ${counted[index]}`);
+            clients[index] = again;
+            resumes++;
+          }),
+        );
+      }, run.resumers.everyMs / resumers.length);
+    }
     const clientCpuStart = process.cpuUsage();
     const startUs = nowUs();
     const windowStart = server.usage();
@@ -226,6 +272,9 @@ async function chat(name: string, run: ChatRun, fleet: Fleet): Promise<void> {
       tick();
     });
     const sendSeconds = (nowUs() - startUs) / 1e6;
+    clearInterval(dropper);
+    await Promise.all(resuming);
+    resuming = [];
     const expected = total * (run.clients - 1);
     // Wait for the last deliveries: until all arrived, or for a whole second
     // nothing arrived and the server did next to nothing (it may still be
@@ -256,6 +305,9 @@ async function chat(name: string, run: ChatRun, fleet: Fleet): Promise<void> {
     );
     console.log(`  latency: ${latency.summary()}`);
     if (run.ping) console.log(`  PING round trip during the run: ${pings.summary()} (${pings.count} answered)`);
+    if (run.resumers !== undefined) {
+      console.log(`  resumable receivers: ${resumers.length}, each dropped every ${run.resumers.everyMs / 1000} s: ${resumes} drops resumed, ${refusedResumes} refused`);
+    }
     console.log(
       `  server: RSS idle ${megabytes(idle.rssBytes)}, logged in ${megabytes(loggedIn.rssBytes)}, peak ${megabytes(peakRss)}; ` +
         `CPU ${cpuPercent({ start: windowStart, end: windowEnd, seconds: deliverySeconds })} of a core`,
@@ -524,6 +576,18 @@ async function runScenario(scenario: string, pinning: Pinning): Promise<void> {
         ping: true,
       }, fleetOf(await startServer(pinning, [])));
       break;
+    case "resume":
+    case "resume-baseline": {
+      const clients = numberFlag("clients", 1000);
+      await chat(scenario === "resume" ? "resume (10% of the receivers drop and resume)" : "resume-baseline (the same, nobody drops)", {
+        clients,
+        senders: numberFlag("senders", 10),
+        rate: numberFlag("rate", 1000),
+        durationS: numberFlag("duration", 20),
+        resumers: { count: Math.round(clients / 10), everyMs: scenario === "resume" ? 3000 : Infinity },
+      }, fleetOf(await startServer(pinning, [])));
+      break;
+    }
     case "amplification":
       await amplification(numberFlag("clients", 1000), numberFlag("senders", 100), 10, pinning);
       break;
@@ -536,7 +600,7 @@ async function runScenario(scenario: string, pinning: Pinning): Promise<void> {
       }, await clusterFleet(pinning));
       break;
     default:
-      throw new Error(`unknown scenario "${scenario}" (fanout, capacity, smallroom, overload, amplification, cluster)`);
+      throw new Error(`unknown scenario "${scenario}" (fanout, capacity, smallroom, overload, amplification, cluster, resume, resume-baseline)`);
   }
 }
 

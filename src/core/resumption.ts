@@ -4,7 +4,7 @@ import type { ClockPort, Timer } from "./ports/clock.port";
 import type { DeliveryPort } from "./ports/delivery.port";
 import type { LoggerPort } from "./ports/logger.port";
 import type { MetricsPort } from "./ports/metrics.port";
-import type { GivenSession, ResumeRefusal, SessionMovesPort } from "./ports/session-moves.port";
+import type { GivenSession, MovingDelivery, ResumeRefusal, SessionMovesPort } from "./ports/session-moves.port";
 import type { Member } from "./member";
 import type { CoreSettings } from "./settings";
 import { TOKENS } from "./tokens";
@@ -46,7 +46,7 @@ export class Resumption {
     @inject(TOKENS.Metrics) private readonly metrics: MetricsPort,
     @inject(TOKENS.Delivery) delivery: DeliveryPort,
   ) {
-    this.moves = delivery.moves;
+    this.moves = (delivery as Partial<MovingDelivery>).moves;
     this.moves?.serve((token, received) => this.give(token, received));
   }
 

@@ -2,10 +2,11 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import Redis from "ioredis";
 import { UnavailableError } from "../../core/errors";
-import type { DeliveryPort, GroupInfo, Recipient } from "../../core/ports/delivery.port";
+import type { GroupInfo, Recipient } from "../../core/ports/delivery.port";
 import type { LoggerPort } from "../../core/ports/logger.port";
 import type { MetricsPort } from "../../core/ports/metrics.port";
 import type { PresencePort } from "../../core/ports/presence.port";
+import type { MovingDelivery } from "../../core/ports/session-moves.port";
 import { Outgoing, type Departed } from "../../core/events";
 import { nameKey } from "../../core/protocol/text";
 import { InProcessDelivery } from "../in-process/in-process-delivery";
@@ -81,7 +82,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  *   rejoined; one whose id another process took meanwhile stops for good.
  * - Lines for this node's own users never leave the process.
  */
-export class RedisCluster implements PresencePort, DeliveryPort, StreamConsumer {
+export class RedisCluster implements PresencePort, MovingDelivery, StreamConsumer {
   readonly nodeId: string;
   readonly prefix: string;
   readonly maxlen: string;

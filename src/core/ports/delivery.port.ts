@@ -1,5 +1,4 @@
 import type { Outgoing } from "../events";
-import type { SessionMovesPort } from "./session-moves.port";
 
 /** Someone events can be delivered to: a logged-in session on this node. */
 export interface Recipient {
@@ -29,8 +28,6 @@ export interface GroupInfo {
  * UnavailableError (from broadcast, sendToGroup) or rejects with it.
  */
 export interface DeliveryPort {
-  /** Resuming sessions held by other nodes; absent when there are none (one server). */
-  readonly moves?: SessionMovesPort;
   /**
    * Makes a logged-in user reachable by broadcasts and by name; attached
    * again with another recipient (a resumed session), that one takes the

@@ -1,5 +1,5 @@
 import type { Outgoing } from "../events";
-import type { Recipient } from "./delivery.port";
+import type { DeliveryPort, Recipient } from "./delivery.port";
 
 /** Why a session cannot be resumed. */
 export type ResumeRefusal = "unknown-token" | "gap-too-large" | "bad-count" | "unavailable";
@@ -38,4 +38,9 @@ export interface SessionMovesPort {
   fetch(token: string, received: number, recipient: Recipient, adopt: (moved: MovedSession) => void): Promise<ResumeRefusal | null>;
   /** How this node gives up the sessions it holds, when another node asks. */
   serve(give: (token: string, received: number) => GivenSession | ResumeRefusal): void;
+}
+
+/** A delivery across nodes that can move sessions between them (a cluster's); a single server's has no `moves`. */
+export interface MovingDelivery extends DeliveryPort {
+  readonly moves: SessionMovesPort;
 }
