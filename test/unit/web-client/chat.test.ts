@@ -26,6 +26,8 @@ describe("the web client's reading of the protocol", () => {
     ["INFO carol joined #dev", { kind: "joined-room", user: "carol", room: "#dev" }],
     ["INFO server-shutdown", { kind: "shutdown" }],
     ["HISTORY bob earlier", { kind: "history", from: "bob", text: "earlier" }],
+    ["TOKEN abc-_1", { kind: "token", token: "abc-_1" }],
+    ["RESUMED alice def.0123456789abcdef", { kind: "resumed", user: "alice", token: "def.0123456789abcdef" }],
     ["SOMETHING new", { kind: "other", line: "SOMETHING new" }],
   ])("reads %j", (line, event) => {
     expect(parseLine(line, false)).toEqual(event);
