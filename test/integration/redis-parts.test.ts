@@ -1,0 +1,169 @@
+import Redis from "ioredis";
+import { ClusterPresence, type PresenceHost } from "../../src/adapters/redis/cluster-presence";
+import { ClusterStream, type StreamEntry } from "../../src/adapters/redis/cluster-stream";
+import { RedisLists } from "../../src/adapters/redis/redis-lists";
+import { withScripts, type ScriptedRedis } from "../../src/adapters/redis/scripts";
+import { RecordingLogger } from "../../src/testing/recording-logger";
+import { RedisServer, redisServerInstalled } from "../../src/testing/redis-server";
+
+/*
+ * The Redis adapter's parts, each alone against a real redis-server (see
+ * cluster.test.ts and cluster-resume.test.ts for whole servers).
+ */
+const describeRedis = redisServerInstalled || process.env.CI === "true" ? describe : describe.skip;
+
+const PREFIX = "chat:";
+
+describeRedis("the Redis adapter's parts", () => {
+  let redis: RedisServer;
+  const connections: Redis[] = [];
+
+  beforeEach(async () => {
+    redis = await RedisServer.start();
+  });
+  afterEach(async () => {
+    connections.splice(0).forEach((connection) => connection.disconnect());
+    await redis.stop();
+  });
+
+  function connect(): ScriptedRedis {
+    const connection = withScripts(new Redis(redis.url));
+    connections.push(connection);
+    return connection;
+  }
+
+  describe("ClusterStream", () => {
+    function stream(origin: string, turnBytes = 1 << 20): ClusterStream {
+      return new ClusterStream(connect(), connect(), { key: `${PREFIX}bus`, maxlen: "1000", turnBytes, origin }, new RecordingLogger(), (error) => ({
+        message: String(error),
+      }));
+    }
+
+    /** Reads until `count` entries came; the runs they came in (flush ends one). */
+    async function readEntries(reader: ClusterStream, count: number): Promise<StreamEntry[][]> {
+      const runs: StreamEntry[][] = [[]];
+      let taken = 0;
+      let done!: () => void;
+      const finished = new Promise<void>((resolve) => (done = resolve));
+      void reader.read(() => taken < count, {
+        take(entry) {
+          runs.at(-1)!.push(entry);
+          if (++taken === count) done();
+          return entry.payload.byteLength;
+        },
+        flush() {
+          if (runs.at(-1)!.length > 0) runs.push([]);
+        },
+      });
+      await finished;
+      return runs.filter((run) => run.length > 0);
+    }
+
+    it("hands on the other processes' entries in the order written, once, and skips its own", async () => {
+      const a = stream("a");
+      const b = stream("b");
+      await Promise.all([a.start(), b.start()]);
+      for (let i = 0; i < 5; i++) {
+        a.publish("B", "", `a${i}`);
+        b.publish("B", "", `b${i}`);
+      }
+      const runs = await readEntries(b, 5);
+      expect(runs.flat().map((entry) => [entry.origin, entry.kind, entry.payload.toString()])).toEqual(
+        [0, 1, 2, 3, 4].map((i) => ["a", "B", `a${i}`]),
+      );
+    });
+
+    it("reads what was written before it started only from where it started", async () => {
+      const a = stream("a");
+      await a.start();
+      a.publish("B", "", "before");
+      const b = stream("b");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await b.start();
+      a.publish("B", "", "after");
+      expect((await readEntries(b, 1)).flat().map((entry) => entry.payload.toString())).toEqual(["after"]);
+    });
+
+    it("hands on a batch a turn's worth of bytes at a time", async () => {
+      const a = stream("a");
+      const b = stream("b", 250);
+      await Promise.all([a.start(), b.start()]);
+      for (let i = 0; i < 10; i++) a.publish("B", "", "x".repeat(100));
+      const runs = await readEntries(b, 10);
+      expect(runs.map((run) => run.length)).toEqual([3, 3, 3, 1]);
+    });
+  });
+
+  describe("ClusterPresence", () => {
+    async function presence(nodeId: string): Promise<{ presence: ClusterPresence; lost: string[] }> {
+      const connection = connect();
+      const token = `${nodeId}-token`;
+      await connection.set(`${PREFIX}node:${nodeId}`, token);
+      const lost: string[] = [];
+      const host: PresenceHost = {
+        redis: connection,
+        prefix: PREFIX,
+        nodeId,
+        maxlen: "1000",
+        token,
+        acting: () => true,
+        stopped: false,
+        call: (command) => command(),
+        lost: (why) => void lost.push(why),
+      };
+      return { presence: new ClusterPresence(host), lost };
+    }
+
+    it("gives a name to exactly one of many nodes claiming it at once, ignoring case, and frees it with a departure", async () => {
+      const nodes = await Promise.all(["a", "b", "c", "d"].map(presence));
+      const won = await Promise.all(nodes.map(({ presence }, i) => presence.claim(i % 2 === 0 ? "Alice" : "alice")));
+      expect(won.filter(Boolean)).toHaveLength(1);
+      const winner = nodes[won.indexOf(true)]!.presence;
+      expect(await winner.list()).toEqual([won.indexOf(true) % 2 === 0 ? "Alice" : "alice"]);
+      winner.release(winner === nodes[0]!.presence ? "Alice" : "alice");
+      const reader = connect();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const [[, fields]] = (await reader.xrange(`${PREFIX}bus`, "-", "+")) as [string, string[]][];
+      expect(fields.slice(2, 4)).toEqual(["k", "D"]);
+      expect(await nodes[1]!.presence.claim("ALICE")).toBe(true);
+    });
+
+    it("refuses, and says the node is out, when this process no longer holds its node's claim", async () => {
+      const { presence: node, lost } = await presence("a");
+      await connections[0]!.set(`${PREFIX}node:a`, "another process");
+      await expect(node.claim("bob")).rejects.toThrow("cannot be reached");
+      expect(lost).toEqual(["this node's claim on its id lapsed"]);
+    });
+
+    it("puts its names back when it rejoins, and tells which another node took meanwhile", async () => {
+      const { presence: a } = await presence("a");
+      const { presence: b } = await presence("b");
+      expect(await a.claim("ann")).toBe(true);
+      expect(await a.claim("amy")).toBe(true);
+      // Redis lost everything (restarted empty); b took "amy" meanwhile.
+      await connections[0]!.flushall();
+      await connections[0]!.set(`${PREFIX}node:a`, "a-token");
+      await connections[0]!.set(`${PREFIX}node:b`, "b-token");
+      expect(await b.claim("amy")).toBe(true);
+      const taken: string[] = [];
+      await a.reclaim((name) => taken.push(name));
+      expect(taken).toEqual(["amy"]);
+      expect([...(await a.list())].sort()).toEqual(["amy", "ann"]);
+      expect(a.holds("ann")).toBe(true);
+      expect(a.holds("amy")).toBe(false);
+    });
+  });
+
+  describe("RedisLists", () => {
+    it("keeps the newest items of a list, in the order pushed, for every node to read", async () => {
+      const logger = new RecordingLogger();
+      const lists = [connect(), connect()].map((connection) => new RedisLists(connection, PREFIX, logger, (error) => ({ message: String(error) })));
+      for (let i = 0; i < 30; i++) lists[0]!.push("history:messages", `line ${i}`, 20);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await lists[1]!.newest("history:messages", 3)).toEqual(["line 27", "line 28", "line 29"]);
+      expect(await lists[1]!.newest("history:messages", 100)).toEqual(Array.from({ length: 20 }, (_, i) => `line ${i + 10}`));
+      expect(await lists[0]!.newest("other", 5)).toEqual([]);
+      expect(logger.find("an item could not be kept")).toEqual([]);
+    });
+  });
+});
