@@ -40,12 +40,15 @@ export class ServerProcess {
     options: { cpus?: string; nodeArgs?: readonly string[]; quiet?: boolean; root?: string } = {},
   ): Promise<ServerProcess> {
     const port = await freePort();
-    const cli = join(options.root ?? OWN_ROOT, "dist", "cli.js");
+    const root = options.root ?? OWN_ROOT;
+    const cli = join(root, "dist", "cli.js");
     const command = [process.execPath, ...PRODUCTION_NODE_ARGS, ...(options.nodeArgs ?? []), cli, "--port", String(port), "--host", "127.0.0.1", ...args];
     const stdio = ["ignore", options.quiet ? "ignore" : "inherit", "inherit"] as const;
+    // In its checkout, which has the plugins.config.json that goes with its build.
+    const spawnOptions = { stdio: [...stdio], cwd: root };
     const child = options.cpus
-      ? spawn("taskset", ["-c", options.cpus, ...command], { stdio: [...stdio] })
-      : spawn(command[0]!, command.slice(1), { stdio: [...stdio] });
+      ? spawn("taskset", ["-c", options.cpus, ...command], spawnOptions)
+      : spawn(command[0]!, command.slice(1), spawnOptions);
     const server = new ServerProcess(child, port);
     await server.waitUntilListening();
     return server;

@@ -1,10 +1,5 @@
 const LF = 0x0a;
 
-interface Entry {
-  readonly bytes: Uint8Array;
-  readonly lines: number;
-}
-
 /** Why lines cannot be replayed from where the client says it is. */
 export type ReplayRefusal = "gap-too-large" | "bad-count";
 
@@ -16,7 +11,14 @@ export type ReplayRefusal = "gap-too-large" | "bad-count";
  * reference: lines to everyone are shared by every log that holds them.
  */
 export class ResumeLog {
-  private entries: Entry[] = [];
+  /**
+   * The entries kept, from `head` on: two arrays rather than an object per
+   * entry (a log holds thousands), dropped from the front by moving `head`,
+   * and compacted once the dropped half is as long as what is kept.
+   */
+  private parts: Uint8Array[] = [];
+  private counts: number[] = [];
+  private head = 0;
   private bytes = 0;
   /** The number of the first line kept, and of the next line to come. */
   private first = 0;
@@ -25,13 +27,19 @@ export class ResumeLog {
   constructor(private readonly capacityBytes: number) {}
 
   record(bytes: Uint8Array, lines: number): void {
-    this.entries.push({ bytes, lines });
+    this.parts.push(bytes);
+    this.counts.push(lines);
     this.bytes += bytes.byteLength;
     this.next += lines;
-    while (this.bytes > this.capacityBytes && this.entries.length > 1) {
-      const gone = this.entries.shift()!;
-      this.bytes -= gone.bytes.byteLength;
-      this.first += gone.lines;
+    while (this.bytes > this.capacityBytes && this.parts.length - this.head > 1) {
+      this.bytes -= this.parts[this.head]!.byteLength;
+      this.first += this.counts[this.head]!;
+      this.head++;
+    }
+    if (this.head > 64 && this.head * 2 > this.parts.length) {
+      this.parts = this.parts.slice(this.head);
+      this.counts = this.counts.slice(this.head);
+      this.head = 0;
     }
   }
 
@@ -41,9 +49,10 @@ export class ResumeLog {
     if (from < this.first) return "gap-too-large";
     const replay: Uint8Array[] = [];
     let line = this.first;
-    for (const { bytes, lines } of this.entries) {
+    for (let i = this.head; i < this.parts.length; i++) {
+      const bytes = this.parts[i]!;
       const entryStart = line;
-      line += lines;
+      line += this.counts[i]!;
       if (line <= from) continue;
       let start = 0;
       for (let skipped = entryStart; skipped < from; skipped++) start = bytes.indexOf(LF, start) + 1;
