@@ -114,13 +114,19 @@ describe("chat-client against a real server", () => {
     expect(await alice.exited).toBe(0);
   });
 
-  it("resumes by itself when its connection drops: nothing missed, nothing twice, and nobody saw it leave", async () => {
+  /** bob on the server, alice's chat-client through a proxy that can drop her connection, her session resumable. */
+  async function resumableBehindProxy(): Promise<{ proxy: TcpProxy; bob: TcpClient; alice: ClientProcess }> {
     const proxy = await TcpProxy.start(port);
+    const bob = await TcpClient.login(port, "bob");
+    const alice = client(["--port", String(proxy.port), "--user", "alice"]);
+    await alice.waitFor(`connected to 127.0.0.1:${proxy.port} as alice; /help for commands`);
+    await logger.waitFor("resumable");
+    return { proxy, bob, alice };
+  }
+
+  it("resumes by itself when its connection drops: nothing missed, nothing twice, and nobody saw it leave", async () => {
+    const { proxy, bob, alice } = await resumableBehindProxy();
     try {
-      const bob = await TcpClient.login(port, "bob");
-      const alice = client(["--port", String(proxy.port), "--user", "alice"]);
-      await alice.waitFor(`connected to 127.0.0.1:${proxy.port} as alice; /help for commands`);
-      await logger.waitFor("resumable");
       bob.send("MSG before");
       await alice.waitFor("bob: before");
 
@@ -149,12 +155,8 @@ describe("chat-client against a real server", () => {
   it("logs in afresh when the session can no longer be resumed, and says what was missed", async () => {
     await app.stop({ graceMs: 100 });
     ({ app, port, logger } = await startTcpServer({ resumeGraceMs: 50 }));
-    const proxy = await TcpProxy.start(port);
+    const { proxy, bob, alice } = await resumableBehindProxy();
     try {
-      const bob = await TcpClient.login(port, "bob");
-      const alice = client(["--port", String(proxy.port), "--user", "alice"]);
-      await alice.waitFor(`connected to 127.0.0.1:${proxy.port} as alice; /help for commands`);
-      await logger.waitFor("resumable");
       bob.send("MSG token first"); // once shown, the TOKEN line before it has arrived
       await alice.waitFor("bob: token first");
       proxy.dropAll();
