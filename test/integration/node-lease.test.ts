@@ -1,8 +1,7 @@
-import Redis from "ioredis";
 import { NodeIdTakenError, NodeLease } from "../../src/adapters/redis/node-lease";
-import { withScripts, type ScriptedRedis } from "../../src/adapters/redis/scripts";
 import { RecordingLogger } from "../../src/testing/recording-logger";
-import { RedisServer, redisServerInstalled } from "../../src/testing/redis-server";
+import { redisServerInstalled } from "../../src/testing/redis-server";
+import { redisPerTest } from "../support/redis-fixture";
 
 /*
  * A node's claim on its id, against a real redis-server (see cluster.test.ts
@@ -14,34 +13,19 @@ const LEASE_MS = 400;
 const PREFIX = "chat:";
 
 describeRedis("a node's claim on its id (NodeLease)", () => {
-  let redis: RedisServer;
-  const connections: ScriptedRedis[] = [];
-
-  beforeEach(async () => {
-    redis = await RedisServer.start();
-  });
-  afterEach(async () => {
-    connections.splice(0).forEach((connection) => connection.disconnect());
-    await redis.stop();
-  });
-
-  function connect(): ScriptedRedis {
-    const connection = withScripts(new Redis(redis.url));
-    connections.push(connection);
-    return connection;
-  }
+  const { connect, first: firstConnection } = redisPerTest();
 
   function lease(nodeId = "n", logger = new RecordingLogger()): NodeLease {
     return new NodeLease(connect(), { prefix: PREFIX, nodeId, leaseMs: LEASE_MS, maxlen: "1000" }, logger);
   }
 
-  const holder = (): Promise<string | null> => connections[0]!.get(`${PREFIX}node:n`);
+  const holder = (): Promise<string | null> => firstConnection().get(`${PREFIX}node:n`);
 
   it("takes a free id at once, for a lease", async () => {
     const first = lease();
     await first.claim(() => false);
     expect(await holder()).toBe(first.token);
-    expect(await connections[0]!.pttl(`${PREFIX}node:n`)).toBeGreaterThan(LEASE_MS - 100);
+    expect(await firstConnection().pttl(`${PREFIX}node:n`)).toBeGreaterThan(LEASE_MS - 100);
     expect(first.current).toBe(true);
   });
 
@@ -80,7 +64,7 @@ describeRedis("a node's claim on its id (NodeLease)", () => {
   it("tells a claim that lapsed from one another process took, and lets only the holder change the registry", async () => {
     const paused = lease();
     await paused.claim(() => false);
-    const names = connections[0]!;
+    const names = firstConnection();
     expect(await names.chatClaim(PREFIX, "n", paused.token, "alice", "login", 0)).toBeGreaterThan(0);
 
     await names.del(`${PREFIX}node:n`); // as if its lease ran out while it was paused

@@ -1,10 +1,9 @@
-import Redis from "ioredis";
 import { ClusterPresence, type PresenceHost } from "../../src/adapters/redis/cluster-presence";
 import { ClusterStream, type StreamEntry } from "../../src/adapters/redis/cluster-stream";
 import { RedisLists } from "../../src/adapters/redis/redis-lists";
-import { withScripts, type ScriptedRedis } from "../../src/adapters/redis/scripts";
 import { RecordingLogger } from "../../src/testing/recording-logger";
-import { RedisServer, redisServerInstalled } from "../../src/testing/redis-server";
+import { redisServerInstalled } from "../../src/testing/redis-server";
+import { redisPerTest } from "../support/redis-fixture";
 
 /*
  * The Redis adapter's parts, each alone against a real redis-server (see
@@ -15,22 +14,7 @@ const describeRedis = redisServerInstalled || process.env.CI === "true" ? descri
 const PREFIX = "chat:";
 
 describeRedis("the Redis adapter's parts", () => {
-  let redis: RedisServer;
-  const connections: Redis[] = [];
-
-  beforeEach(async () => {
-    redis = await RedisServer.start();
-  });
-  afterEach(async () => {
-    connections.splice(0).forEach((connection) => connection.disconnect());
-    await redis.stop();
-  });
-
-  function connect(): ScriptedRedis {
-    const connection = withScripts(new Redis(redis.url));
-    connections.push(connection);
-    return connection;
-  }
+  const { connect, first: firstConnection } = redisPerTest();
 
   describe("ClusterStream", () => {
     function stream(origin: string, turnBytes = 1 << 20): ClusterStream {
@@ -130,7 +114,7 @@ describeRedis("the Redis adapter's parts", () => {
 
     it("refuses, and says the node is out, when this process no longer holds its node's claim", async () => {
       const { presence: node, lost } = await presence("a");
-      await connections[0]!.set(`${PREFIX}node:a`, "another process");
+      await firstConnection().set(`${PREFIX}node:a`, "another process");
       await expect(node.claim("bob")).rejects.toThrow("cannot be reached");
       expect(lost).toEqual(["this node's claim on its id lapsed"]);
     });
@@ -141,9 +125,9 @@ describeRedis("the Redis adapter's parts", () => {
       expect(await a.claim("ann")).toBe(true);
       expect(await a.claim("amy")).toBe(true);
       // Redis lost everything (restarted empty); b took "amy" meanwhile.
-      await connections[0]!.flushall();
-      await connections[0]!.set(`${PREFIX}node:a`, "a-token");
-      await connections[0]!.set(`${PREFIX}node:b`, "b-token");
+      await firstConnection().flushall();
+      await firstConnection().set(`${PREFIX}node:a`, "a-token");
+      await firstConnection().set(`${PREFIX}node:b`, "b-token");
       expect(await b.claim("amy")).toBe(true);
       const taken: string[] = [];
       await a.reclaim((name) => taken.push(name));
