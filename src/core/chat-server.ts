@@ -83,6 +83,7 @@ export class ChatServer implements ConnectionAcceptor {
       },
       closed: (session) => this.forget(session),
       detached: (session) => resumption.detached(session),
+      vacate: (session) => this.limits.release(session.remoteAddress),
       lineRenderer: this.lineRenderer,
     };
   }
@@ -174,7 +175,9 @@ export class ChatServer implements ConnectionAcceptor {
   private forget(session: Session): void {
     this.sessions.delete(session);
     this.room.forget(session);
-    this.limits.release(session.remoteAddress);
+    // One waiting for a resume keeps its place until it is resumed or its grace ends (see vacate):
+    // an address cannot leave more sessions behind than it may have connections.
+    if (!session.waitingForResume) this.limits.release(session.remoteAddress);
     this.metrics.connectionClosed(session.closeReason);
     if (this.sessions.size === 0) this.onIdle?.();
   }

@@ -56,6 +56,8 @@ export interface SessionServices {
   closed(session: Session): void;
   /** A resumable session's connection dropped: it waits for a resume (or the end of its grace). */
   detached(session: Session): void;
+  /** A session that waited for a resume is over: the place its connection held in the connection limits is free. */
+  vacate(session: Session): void;
   /** The line protocol's rendering: what a resumable session's log keeps, whatever its own protocol. */
   readonly lineRenderer: Renderer;
 }
@@ -144,6 +146,11 @@ export class Session implements Member, ConnectionHandler, Budgeted {
     return this.state === State.Open;
   }
 
+  /** Its connection dropped and it waits for a resume: it still holds its connection's place in the limits. */
+  get waitingForResume(): boolean {
+    return this.state === State.Detached;
+  }
+
   /** Why the connection ended (or is ending); "open" while it is not. */
   get closeReason(): string {
     return this.reasonClosed ?? "open";
@@ -200,6 +207,7 @@ export class Session implements Member, ConnectionHandler, Budgeted {
     this.log = null;
     if (this.state === State.Detached) {
       this.state = State.Closed;
+      this.services.vacate(this);
     } else if (this.state === State.Open) {
       // Its connection may still be open (a phone on another network resumed before this one timed out).
       this.state = State.Closing;
@@ -220,6 +228,7 @@ export class Session implements Member, ConnectionHandler, Budgeted {
     if (this.state !== State.Detached) return;
     this.state = State.Closed;
     this.log = null;
+    this.services.vacate(this);
     this.safely(this.leaveRoom);
   }
 

@@ -103,3 +103,46 @@ describe("resumable sessions (fake clock)", () => {
     expect(server.logger.find("resume grace over")).toEqual([]);
   });
 });
+
+describe("sessions waiting for a resume, and the connection limits", () => {
+  it("count as their connection until resumed or their grace ends: an address leaves no more behind than it may have open", async () => {
+    const server = await startTestServer({ maxConnectionsPerAddress: 2, resumeGraceMs: 1000, idleTimeoutMs: 0 });
+    try {
+      const alice = await server.login("alice");
+      alice.send("RESUMABLE");
+      const token = (await linesOf(alice))[0]!.split(" ")[1]!;
+      alice.disconnect();
+      const bob = await server.login("bob");
+      const third = server.connect();
+      await expectLines(third, "ERR too-many-connections");
+      // Its grace over, alice's place is free again.
+      server.clock.advance(1000);
+      await expectLines(bob, "INFO alice disconnected");
+      const fourth = server.connect();
+      fourth.send(`RESUME ${token} 0`);
+      await expectLines(fourth, "ERR resume-refused unknown-token");
+    } finally {
+      await server.app.stop({ graceMs: 0 });
+    }
+  });
+
+  it("give their place to the connection that resumes them", async () => {
+    const server = await startTestServer({ maxConnectionsPerAddress: 2, idleTimeoutMs: 0 });
+    try {
+      const alice = await server.login("alice");
+      alice.send("RESUMABLE");
+      const token = (await linesOf(alice))[0]!.split(" ")[1]!;
+      alice.disconnect();
+      const phone = server.connect();
+      phone.send(`RESUME ${token} 0`);
+      expect((await linesOf(phone))[0]).toMatch(/^RESUMED alice /);
+      const other = server.connect();
+      other.send("PING");
+      await expectLines(other, "PONG");
+      const oneTooMany = server.connect();
+      await expectLines(oneTooMany, "ERR too-many-connections");
+    } finally {
+      await server.app.stop({ graceMs: 0 });
+    }
+  });
+});
