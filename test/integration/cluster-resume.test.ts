@@ -103,6 +103,23 @@ describeCluster("resumable sessions and history on a cluster", () => {
       expect(await bob.readLine()).toBe("PONG");
     }, SLOW_TEST_MS);
 
+    it("refuses a gap larger than the holder kept, from another node: the session ends, told once, and the name is free", async () => {
+      const [a, b] = await Promise.all([start("a", "--resume-buffer", "1024"), start("b")]);
+      const alice = await TcpClient.login(a.port, "alice");
+      const token = await askToken(alice);
+      const bob = await TcpClient.login(b.port, "bob");
+      await drop(alice, a.node);
+      await sendNumbered(bob, 1, 100);
+      const again = await TcpClient.connect(b.port);
+      again.send(`RESUME ${token} 0`);
+      expect(await again.readLine()).toBe("ERR resume-refused gap-too-large");
+      again.send("LOGIN alice");
+      expect(await again.readLine()).toBe("OK");
+      bob.send("PING");
+      expect(await bob.readLine()).toBe("INFO alice disconnected");
+      expect(await bob.readLine()).toBe("PONG");
+    }, SLOW_TEST_MS);
+
     it("resumes one of two connections racing with one token on two nodes", async () => {
       const [a, b] = await Promise.all([start("a"), start("b")]);
       const alice = await TcpClient.login(a.port, "alice");
