@@ -6,7 +6,8 @@
  *   npm run bench -- fanout --rate 2000 one scenario, other parameters
  *
  * Scenarios: fanout, capacity, smallroom, overload, amplification, cluster (needs redis-server),
- * resume and resume-baseline (10% of the receivers resumable, dropping and resuming every 3 s; or never).
+ * resume and resume-baseline (10% of the receivers resumable, dropping and resuming every 3 s; or never),
+ * cluster-resume (the same on 2 nodes, each resume on the other node; needs redis-server).
  *
  *   npm run bench -- fanout --transport ws
  *                                       the clients over WebSocket (or irc: IRC) instead of TCP
@@ -236,13 +237,16 @@ async function chat(name: string, run: ChatRun, fleet: Fleet): Promise<void> {
     let resuming: Promise<void>[] = [];
     let dropper: NodeJS.Timeout | undefined;
     if (run.resumers !== undefined && resumers.length > 0 && Number.isFinite(run.resumers.everyMs)) {
-      // One drop every everyMs / count, round the resumers: each drops every everyMs.
+      // One drop every everyMs / count, round the resumers: each drops every everyMs,
+      // and resumes on the next node (on a cluster: another node than the one it was on).
       let next = 0;
+      const nodeOf = new Int32Array(run.clients).map((_, index) => index % fleet.ports.length);
       dropper = setInterval(() => {
         const index = resumers[next++ % resumers.length]!;
         const old = clients[index]!;
         old.socket.resetAndDestroy();
-        const port = fleet.ports[index % fleet.ports.length]!;
+        nodeOf[index] = (nodeOf[index]! + 1) % fleet.ports.length;
+        const port = fleet.ports[nodeOf[index]!]!;
         resuming.push(
           LoadClient.connect(port, sinks[index]!, "127.0.0.1", wire).then((again) => {
             again.send(`RESUME ${tokens[index]} ${counted[index]}`);
@@ -588,6 +592,17 @@ async function runScenario(scenario: string, pinning: Pinning): Promise<void> {
       }, fleetOf(await startServer(pinning, [])));
       break;
     }
+    case "cluster-resume": {
+      const clients = numberFlag("clients", 1000);
+      await chat("cluster-resume (2 nodes; 10% of the receivers drop and resume on the other node)", {
+        clients,
+        senders: numberFlag("senders", 10),
+        rate: numberFlag("rate", 1000),
+        durationS: numberFlag("duration", 20),
+        resumers: { count: Math.round(clients / 10), everyMs: 3000 },
+      }, await clusterFleet(pinning));
+      break;
+    }
     case "amplification":
       await amplification(numberFlag("clients", 1000), numberFlag("senders", 100), 10, pinning);
       break;
@@ -600,7 +615,7 @@ async function runScenario(scenario: string, pinning: Pinning): Promise<void> {
       }, await clusterFleet(pinning));
       break;
     default:
-      throw new Error(`unknown scenario "${scenario}" (fanout, capacity, smallroom, overload, amplification, cluster, resume, resume-baseline)`);
+      throw new Error(`unknown scenario "${scenario}" (fanout, capacity, smallroom, overload, amplification, cluster, resume, resume-baseline, cluster-resume)`);
   }
 }
 
