@@ -22,6 +22,12 @@ const FINAL = new Set(["INFO bye", "INFO server-shutdown", "ERR idle-timeout", "
 /** Waits between attempts to reconnect, then the last one repeated until the session's grace is surely over. */
 const RETRY_MS = [250, 500, 1000, 2000, 4000];
 const GIVE_UP_MS = 35_000;
+/**
+ * Logging in afresh after a refused resume, the name may still be taken for
+ * a while (the node that held the session died, and its lease has not run
+ * out yet): asked again this often, until GIVE_UP_MS after the drop.
+ */
+const RELOGIN_MS = 2000;
 
 const enum Phase {
   LoggingIn,
@@ -96,6 +102,10 @@ export class Link {
     const [verb, first, second] = line.split(" ");
     switch (this.phase) {
       case Phase.LoggingIn:
+        if (line === "ERR username-taken" && this.token !== null && Date.now() + RELOGIN_MS - this.lostAt < GIVE_UP_MS) {
+          setTimeout(() => this.write(`LOGIN ${this.user}`), RELOGIN_MS).unref();
+          return;
+        }
         if (line !== "OK") return this.events.refused(line);
         this.phase = Phase.Chatting;
         this.write("RESUMABLE");

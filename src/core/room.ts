@@ -90,8 +90,12 @@ export class Room implements RoomApi {
    * costs the server in proportion to the users, not to their square.
    */
   leave(session: Member, reason: string): void {
-    const username = session.username!;
-    this.delivery.detach(username, session);
+    this.depart(session.username!, session, reason);
+  }
+
+  /** `username` is gone (its session `recipient` left): its name is free, and the others will be told. */
+  private depart(username: string, recipient: Member, reason: string): void {
+    this.delivery.detach(username, recipient);
     this.presence.release(username);
     this.metrics.userLeft();
     if (this.departures.push({ username, reason }) === 1) queueMicrotask(this.announceDepartures);
@@ -175,10 +179,12 @@ export class Room implements RoomApi {
     let username = "";
     const refused = await moves.fetch(token, received, session, (moved) => {
       username = moved.username;
-      session.adopt(username);
       this.metrics.userLoggedIn();
-      // The client went away while its session was on its way here: it leaves as any dropped session does.
-      if (!session.isOpen) return this.leave(session, "client-closed");
+      // The client went away while its session was on its way here: the user
+      // leaves as any dropped session does (the closed session is not given
+      // the name, so that it does not leave a second time).
+      if (!session.isOpen) return this.depart(username, session, "client-closed");
+      session.adopt(username);
       this.welcome(session, greeting, [moved.replay], moved.missed);
     });
     return refused === null ? { status: "resumed", username } : { status: "refused", reason: refused };

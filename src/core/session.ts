@@ -174,6 +174,8 @@ export class Session implements Member, ConnectionHandler, Budgeted {
   }
 
   evict(farewell: string): void {
+    // One waiting for a resume has nobody to say it to: it leaves, and its token goes with it.
+    if (this.state === State.Detached) return this.expire();
     this.end("evicted", farewell);
   }
 

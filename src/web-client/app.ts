@@ -3,11 +3,14 @@
  * served this page, one text frame per line. Text from the wire is only
  * ever set as text (textContent), never parsed as markup.
  */
-import { ChatModel, directWith, LOBBY, type ChatLine, type ConversationId } from "./chat.js";
+import { ChatModel, directWith, LOBBY, type ChatLine, type ConversationId, type Pending } from "./chat.js";
 import { describeError, parseLine, ROOM, type ServerEvent } from "./protocol.js";
 
 const KEEPALIVE_MS = 20_000;
 const RECONNECT_STEPS_S = [1, 2, 4, 8, 15, 30];
+/** Logging in again after a session that could not be resumed: a taken name is asked for again every RELOGIN_MS, for RELOGIN_FOR_MS. */
+const RELOGIN_MS = 2000;
+const RELOGIN_FOR_MS = 35_000;
 /** `?who=<seconds>` sets how often the list of who is online is asked for (tests, debugging). */
 const WHO_SECONDS = Number(new URLSearchParams(location.search).get("who")) || null;
 
@@ -54,6 +57,8 @@ let wantedName: string | null = null;
 let resumable: { token: string; received: number } | null = null;
 /** A RESUME was sent and not answered yet. */
 let resuming = false;
+/** Until when a name refused as taken is asked for again (see RELOGIN_MS). */
+let reloginUntil = 0;
 /** Rooms to join again after a reconnection. */
 const wantedRooms = new Set<string>();
 let attempt = 0;
@@ -69,10 +74,17 @@ let countdown: number | undefined;
 /** What the log shows: which conversation, how many of its lines. */
 let drawn: { id: ConversationId; lines: ChatLine[]; count: number } | null = null;
 
-function send(line: string): void {
-  if (socket?.readyState !== WebSocket.OPEN) return;
+/** Sends a line if connected; whether it was sent. */
+function send(line: string): boolean {
+  if (socket?.readyState !== WebSocket.OPEN) return false;
   socket.send(line);
   lastSent = Date.now();
+  return true;
+}
+
+/** Sends a command whose OK or ERR is told apart from the others': only if it was sent is an answer awaited. */
+function request(verb: Pending["verb"], subject: string): void {
+  if (send(`${verb} ${subject}`)) model.pending.push({ verb, subject });
 }
 
 function askWho(): void {
@@ -116,8 +128,7 @@ function connect(): void {
 }
 
 function logIn(name: string): void {
-  model.pending.push({ verb: "LOGIN", subject: name });
-  send(`LOGIN ${name}`);
+  request("LOGIN", name);
 }
 
 function received(line: string): void {
@@ -134,9 +145,19 @@ function received(line: string): void {
   model.apply(event, now);
   if (!wasIn && model.me !== null) loggedIn();
   else if (loggingIn && model.pending[0]?.verb !== "LOGIN" && model.me === null) {
-    // Refused: the user picks another name.
-    wantedName = null;
-    wantedRooms.clear();
+    if (event.kind === "error" && event.code === "username-taken" && Date.now() < reloginUntil && wantedName !== null) {
+      // Logging in again after a session that could not be resumed: the
+      // name is ours until the server lets go of the old session (its node
+      // died, and its lease has not run out yet). Asked again shortly.
+      const name = wantedName;
+      model.loginError = null;
+      setStatus("Reconnecting…");
+      timers.push(window.setTimeout(() => logIn(name), RELOGIN_MS));
+    } else {
+      // Refused: the user picks another name.
+      wantedName = null;
+      wantedRooms.clear();
+    }
   }
   if (event.kind === "users-end") scheduleWho();
   draw();
@@ -163,6 +184,7 @@ function resumeLine(event: ServerEvent, now: Date): boolean {
         resumable = null;
         model.reset();
         model.notice(LOBBY, "Reconnected; messages sent while disconnected were missed.", now);
+        reloginUntil = Date.now() + RELOGIN_FOR_MS;
         logIn(wantedName);
       }
       return true;
@@ -187,10 +209,7 @@ function loggedIn(): void {
   send("RESUMABLE");
   askWho();
   if (model.roomsOn !== false) send("ROOMS");
-  for (const room of wantedRooms) {
-    model.pending.push({ verb: "JOIN", subject: room });
-    send(`JOIN ${room}`);
-  }
+  for (const room of wantedRooms) request("JOIN", room);
 }
 
 /**
@@ -349,8 +368,7 @@ function openConversation(id: ConversationId): void {
 function joinRoom(room: string): void {
   if (!model.joined.has(room)) {
     wantedRooms.add(room);
-    model.pending.push({ verb: "JOIN", subject: room });
-    send(`JOIN ${room}`);
+    request("JOIN", room);
   }
   openConversation(room);
 }
@@ -406,8 +424,7 @@ ui.joinForm.addEventListener("submit", (event) => {
 ui.part.addEventListener("click", () => {
   const room = model.current;
   wantedRooms.delete(room);
-  model.pending.push({ verb: "PART", subject: room });
-  send(`PART ${room}`);
+  request("PART", room);
   openConversation(LOBBY);
 });
 

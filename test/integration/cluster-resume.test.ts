@@ -1,7 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Redis from "ioredis";
 import { CliProcess } from "../support/cli-process";
+import { ClientProcess } from "../support/client-process";
+import { TcpProxy } from "../support/tcp-proxy";
 import { RedisServer, redisServerInstalled } from "../../src/testing/redis-server";
 import { askToken, numbered, readThrough, sendNumbered } from "../support/numbered";
 import { TcpClient } from "../support/tcp-client";
@@ -10,10 +13,26 @@ import { TcpClient } from "../support/tcp-client";
 const describeCluster = redisServerInstalled || process.env.CI === "true" ? describe : describe.skip;
 
 const SLOW_TEST_MS = 15_000;
+const PREFIX = "chat:";
+
+/** The first entry of `kind` on the bus, once there is one: its id and fields. */
+async function busEntry(redis: Redis, kind: string): Promise<{ id: string; fields: Record<string, string> }> {
+  for (;;) {
+    for (const [id, list] of await redis.xrange(`${PREFIX}bus`, "-", "+")) {
+      const fields = Object.fromEntries(Array.from({ length: list.length / 2 }, (_, i) => [list[2 * i]!, list[2 * i + 1]!]));
+      if (fields.k === kind) return { id, fields };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** A process token of a node that does not run: the other side of a move, played by the test on the bus. */
+const ABSENT = "0123456789abcdef";
 
 /** A node on `redis`, with a short lease (a node restarted under its id waits for its claim to run out), kept in `nodes`. */
 async function startNode(redis: RedisServer, nodes: CliProcess[], name: string, ...args: string[]): Promise<{ node: CliProcess; port: number }> {
-  const node = CliProcess.spawn(["--port", "0", "--host", "127.0.0.1", "--redis", redis.url, "--redis-lease", "2", "--node-id", name, "--rate-limit", "0", ...args]);
+  const lease = args.includes("--redis-lease") ? [] : ["--redis-lease", "2"];
+  const node = CliProcess.spawn(["--port", "0", "--host", "127.0.0.1", "--redis", redis.url, ...lease, "--node-id", name, "--rate-limit", "0", ...args]);
   nodes.push(node);
   return { node, port: await node.port("tcp") };
 }
@@ -31,14 +50,14 @@ describeCluster("resumable sessions and history on a cluster", () => {
     await redis.stop();
   });
 
+  /** Resets the client's connection and waits until its node has seen it. */
+  async function drop(client: TcpClient, node: CliProcess): Promise<void> {
+    client.reset();
+    await node.waitForLog("connection dropped, resumable");
+  }
+
   describe("resumable sessions", () => {
     const start = (name: string, ...args: string[]) => startNode(redis, nodes, name, ...args);
-
-    /** Resets the client's connection and waits until its node has seen it. */
-    async function drop(client: TcpClient, node: CliProcess): Promise<void> {
-      client.reset();
-      await node.waitForLog("connection dropped, resumable");
-    }
 
     it("resumes on another node: every line once and in order, from both nodes, and nobody sees a departure", async () => {
       const [a, b] = await Promise.all([start("a"), start("b")]);
@@ -145,6 +164,105 @@ describeCluster("resumable sessions and history on a cluster", () => {
       expect(await again.readLine()).toBe("ERR resume-refused unavailable");
     }, SLOW_TEST_MS);
   });
+
+  describe("moves, with the other node played by the test on the bus", () => {
+    const start = (name: string, ...args: string[]) => startNode(redis, nodes, name, ...args);
+    let bus: Redis;
+    beforeEach(() => {
+      bus = new Redis(redis.url);
+    });
+    afterEach(() => bus.disconnect());
+
+    /** A RESUME at the node on `port` for a session held by ABSENT: the request it put on the bus. */
+    async function requestFrom(port: number): Promise<{ client: TcpClient; entry: string; id: string; from: string }> {
+      const client = await TcpClient.connect(port);
+      client.send(`RESUME ${"A".repeat(24)}.${ABSENT} 0`);
+      const { id, fields } = await busEntry(bus, "R");
+      const request = JSON.parse(fields.l!) as { id: string; from: string };
+      return { client, entry: id, id: request.id, from: request.from };
+    }
+
+    it("tells a departure read with the answer once, to the session that moved (review of #13: it was told twice)", async () => {
+      const { port } = await start("b");
+      const { client, entry, id, from } = await requestFrom(port);
+      const answer = { id, after: entry, username: "alice", seq: 1, groups: [], replay: "" };
+      await bus
+        .multi()
+        .xadd(`${PREFIX}bus`, "*", "o", "", "k", "D", "t", "carol", "l", "")
+        .xadd(`${PREFIX}bus`, "*", "o", ABSENT, "k", "A", "t", from, "l", JSON.stringify(answer))
+        .exec();
+      expect(await client.readLine()).toMatch(/^RESUMED alice /);
+      client.send("PING");
+      expect(await readThrough(client, "PONG")).toEqual(["INFO carol disconnected", "PONG"]);
+    }, SLOW_TEST_MS);
+
+    it("gives the departure read with a request to the session given up (review of #13: it was lost)", async () => {
+      const { node, port } = await start("a");
+      const alice = await TcpClient.login(port, "alice");
+      const token = await askToken(alice);
+      await drop(alice, node);
+      await bus.set(`${PREFIX}node:b`, "fedcba9876543210"); // the asking node is alive
+      const request = { id: "r1", token, received: 0, node: "b", from: "fedcba9876543210" };
+      await bus
+        .multi()
+        .xadd(`${PREFIX}bus`, "*", "o", "", "k", "D", "t", "carol", "l", "")
+        .xadd(`${PREFIX}bus`, "*", "o", request.from, "k", "R", "t", token.split(".")[1]!, "l", JSON.stringify(request))
+        .exec();
+      const answer = JSON.parse((await busEntry(bus, "A")).fields.l!) as { username: string; replay: string };
+      expect(answer).toMatchObject({ username: "alice", replay: "INFO carol disconnected\n" });
+      expect(await bus.get(`${PREFIX}name:alice`)).toBe("b");
+    }, SLOW_TEST_MS);
+
+    it("frees the name, and tells everyone, when the asking node is gone before the session could move (review of #13: it was held forever)", async () => {
+      const { node, port } = await start("a");
+      const alice = await TcpClient.login(port, "alice");
+      const token = await askToken(alice);
+      const bob = await TcpClient.login(port, "bob");
+      await drop(alice, node);
+      const request = { id: "r1", token, received: 0, node: "b", from: "fedcba9876543210" }; // no node b
+      await bus.xadd(`${PREFIX}bus`, "*", "o", request.from, "k", "R", "t", token.split(".")[1]!, "l", JSON.stringify(request));
+      expect(await bob.readLine()).toBe("INFO alice disconnected");
+      expect(await bus.get(`${PREFIX}name:alice`)).toBeNull();
+      expect((await busEntry(bus, "D")).fields.t).toBe("alice");
+    }, SLOW_TEST_MS);
+
+    it("frees a name whose answer came after it gave up, and tells its own users too (review of #13: they were not)", async () => {
+      const { port } = await start("b");
+      const bob = await TcpClient.login(port, "bob");
+      const { client, entry, id, from } = await requestFrom(port);
+      expect(await client.readLine()).toBe("ERR resume-refused unavailable");
+      // What the holder's script would have done, then its answer.
+      await bus.set(`${PREFIX}name:alice`, "b");
+      await bus.zadd(`${PREFIX}logins`, 99, "alice");
+      await bus.sadd(`${PREFIX}node-users:b`, "alice");
+      const answer = { id, after: entry, username: "alice", seq: 99, groups: [], replay: "" };
+      await bus.xadd(`${PREFIX}bus`, "*", "o", ABSENT, "k", "A", "t", from, "l", JSON.stringify(answer));
+      expect(await bob.readLine()).toBe("INFO alice disconnected");
+      bob.send("WHO");
+      expect(await readThrough(bob, "END WHO")).toEqual(["USER bob", "END WHO"]);
+    }, SLOW_TEST_MS);
+  });
+
+  it("lets chat-client log in afresh once the node that held its session died (review of #13: it exited)", async () => {
+    const [a, b] = await Promise.all([startNode(redis, nodes, "a", "--redis-lease", "6"), startNode(redis, nodes, "b", "--redis-lease", "6")]);
+    const proxy = await TcpProxy.start(a.port);
+    const client = new ClientProcess(["--host", "127.0.0.1", "--port", String(proxy.port), "--user", "alice"]);
+    try {
+      await client.waitFor(`connected to 127.0.0.1:${proxy.port} as alice; /help for commands`);
+      await a.node.waitForLog("resumable");
+      const bob = await TcpClient.login(b.port, "bob");
+      bob.send("MSG token first"); // once shown, the TOKEN line before it has arrived
+      await client.waitFor("bob: token first");
+      a.node.kill("SIGKILL");
+      proxy.retarget(b.port); // the balancer sends it to the node still up
+      await client.waitFor("* reconnected; what was said meanwhile was missed", 20_000);
+      client.type("back");
+      expect(await readThrough(bob, "MSG alice back")).toEqual(["INFO alice disconnected", "MSG alice back"]);
+    } finally {
+      client.kill();
+      await proxy.close();
+    }
+  }, 30_000);
 
   describe("the history plugin", () => {
     const PLUGINS = ["--plugins", "login,msg,who,dm,ping,quit,history"];

@@ -138,6 +138,32 @@ describeRedis("the Redis adapter's parts", () => {
     });
   });
 
+  describe("the registry's scripts", () => {
+    it("free a name moved to a node as that node leaves, with its departure (review of #13: it was held forever)", async () => {
+      const redis = connect();
+      await redis.set(`${PREFIX}node:a`, "token-a");
+      await redis.set(`${PREFIX}node:b`, "token-b");
+      expect(await redis.chatClaim(PREFIX, "a", "token-a", "alice", "login", 0)).toBeGreaterThan(0);
+      expect(await redis.chatHandOver(PREFIX, "a", "token-a", "alice", "b", "1000", "process-b", "{}")).toBe(1);
+      expect(await redis.get(`${PREFIX}name:alice`)).toBe("b");
+      expect(await redis.chatLeaveNode(PREFIX, "b", "token-b", "1000")).toBe(1);
+      expect(await redis.get(`${PREFIX}name:alice`)).toBeNull();
+      const kinds = (await redis.xrange(`${PREFIX}bus`, "-", "+")).map(([, fields]) => `${fields[3]} ${fields[5]}`);
+      expect(kinds).toEqual(["A process-b", "D alice"]);
+    });
+
+    it("do not move a name to a node that is gone: they free it and announce the departure", async () => {
+      const redis = connect();
+      await redis.set(`${PREFIX}node:a`, "token-a");
+      expect(await redis.chatClaim(PREFIX, "a", "token-a", "alice", "login", 0)).toBeGreaterThan(0);
+      expect(await redis.chatHandOver(PREFIX, "a", "token-a", "alice", "b", "1000", "process-b", "{}")).toBe(2);
+      expect(await redis.get(`${PREFIX}name:alice`)).toBeNull();
+      expect(await redis.zrange(`${PREFIX}logins`, 0, -1)).toEqual([]);
+      const kinds = (await redis.xrange(`${PREFIX}bus`, "-", "+")).map(([, fields]) => `${fields[3]} ${fields[5]}`);
+      expect(kinds).toEqual(["D alice"]);
+    });
+  });
+
   describe("RedisLists", () => {
     it("keeps the newest items of a list, in the order pushed, for every node to read", async () => {
       const logger = new RecordingLogger();

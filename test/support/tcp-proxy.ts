@@ -7,16 +7,21 @@ import net from "node:net";
  */
 export class TcpProxy {
   private readonly sockets = new Set<net.Socket>();
+  /** Where new connections go. */
+  private target: number;
 
   private constructor(
     private readonly server: net.Server,
     readonly port: number,
-  ) {}
+    target: number,
+  ) {
+    this.target = target;
+  }
 
   static async start(targetPort: number): Promise<TcpProxy> {
     const proxy: { value?: TcpProxy } = {};
     const server = net.createServer((client) => {
-      const upstream = net.connect(targetPort, "127.0.0.1");
+      const upstream = net.connect(proxy.value!.target, "127.0.0.1");
       for (const socket of [client, upstream]) {
         proxy.value!.sockets.add(socket);
         socket.on("error", () => undefined);
@@ -30,8 +35,13 @@ export class TcpProxy {
       upstream.pipe(client);
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    proxy.value = new TcpProxy(server, (server.address() as net.AddressInfo).port);
+    proxy.value = new TcpProxy(server, (server.address() as net.AddressInfo).port, targetPort);
     return proxy.value;
+  }
+
+  /** Sends new connections to another port (a balancer sending clients to another node). */
+  retarget(port: number): void {
+    this.target = port;
   }
 
   /** Resets every connection through the proxy, on both sides. */

@@ -15,8 +15,10 @@ export const ANSWER = "A";
 
 /** How long a node waits for the holder of a session to answer: past it, the resume is refused ("unavailable"). */
 const ANSWER_TIMEOUT_MS = 5000;
-/** Events kept while waiting for an answer; past it the resume is refused rather than grow without bound. */
+/** Events kept while waiting for answers; past it the resumes waiting are refused rather than the window grow without bound. */
 const MAX_WINDOW = 100_000;
+/** Resumes waiting for another node's answer at once; more are refused ("unavailable"). */
+const MAX_WAITING = 256;
 
 /** What the moves need of the node. */
 export interface MovesHost {
@@ -47,7 +49,8 @@ interface Waiting {
   readonly adopt: (moved: MovedSession) => void;
   readonly done: (refusal: ResumeRefusal | null) => void;
   readonly timer: NodeJS.Timeout;
-  readonly window: Passed[];
+  /** Where in the window what went by since its request begins. */
+  readonly from: number;
 }
 
 interface Request {
@@ -87,6 +90,8 @@ const ROUTE = /\.([0-9a-f]{16})$/;
 export class ClusterMoves implements SessionMovesPort {
   readonly route: string;
   private readonly waiting = new Map<string, Waiting>();
+  /** What went by while resumes were waiting: one list for all of them, let go once none waits. */
+  private window: Passed[] = [];
   private give: ((token: string, received: number) => GivenSession | ResumeRefusal) | null = null;
 
   constructor(
@@ -106,6 +111,7 @@ export class ClusterMoves implements SessionMovesPort {
   }
 
   fetch(token: string, received: number, recipient: Recipient, adopt: (moved: MovedSession) => void): Promise<ResumeRefusal | null> {
+    if (this.waiting.size >= MAX_WAITING) return Promise.resolve("unavailable");
     const owner = ROUTE.exec(token)![1]!;
     const id = randomBytes(8).toString("hex");
     const request: Request = { id, token, received, node: this.host.nodeId, from: this.host.token };
@@ -113,11 +119,12 @@ export class ClusterMoves implements SessionMovesPort {
       const done = (refusal: ResumeRefusal | null): void => {
         clearTimeout(this.waiting.get(id)?.timer);
         this.waiting.delete(id);
+        if (this.waiting.size === 0) this.window = [];
         resolve(refusal);
       };
       const timer = setTimeout(() => done("unavailable"), ANSWER_TIMEOUT_MS).unref();
       // From here on what goes by is kept: the request and the start of the window are one step.
-      this.waiting.set(id, { recipient, adopt, done, timer, window: [] });
+      this.waiting.set(id, { recipient, adopt, done, timer, from: this.window.length });
       try {
         this.host.send(REQUEST, owner, JSON.stringify(request));
       } catch {
@@ -133,15 +140,21 @@ export class ClusterMoves implements SessionMovesPort {
 
   /** An event going by, from this node (`id` null) or the bus, while a session is on its way. */
   passed(id: string | null, origin: string, kind: string, target: string, event: Outgoing | null): void {
-    for (const waiting of this.waiting.values()) {
-      if (waiting.window.push({ id, origin, kind, target, event }) > MAX_WINDOW) waiting.done("unavailable");
-    }
+    if (this.window.push({ id, origin, kind, target, event }) <= MAX_WINDOW) return;
+    for (const waiting of [...this.waiting.values()]) waiting.done("unavailable");
   }
 
   /** A bus entry of a move, addressed to this process. */
   take(entry: StreamEntry): void {
-    if (entry.kind === REQUEST) this.requested(entry.id, JSON.parse(entry.payload.toString("utf8")) as Request);
-    else this.answered(entry.origin, JSON.parse(entry.payload.toString("utf8")) as Answer);
+    let payload: unknown;
+    try {
+      payload = JSON.parse(entry.payload.toString("utf8"));
+    } catch (error) {
+      this.logger.warn({ err: error, kind: entry.kind }, "a move from another node could not be read");
+      return;
+    }
+    if (entry.kind === REQUEST) this.requested(entry.id, payload as Request);
+    else this.answered(entry.origin, payload as Answer);
   }
 
   /** Another node asks for a session held here. */
@@ -159,13 +172,25 @@ export class ClusterMoves implements SessionMovesPort {
     if (session !== undefined) host.local.detach(username, session);
     const seq = host.presence.moveOut(username) ?? 0;
     const answer: Answer = { id: request.id, after, username, seq, groups, replay: Buffer.from(given.replay).toString("utf8") };
+    // Not moved: the session is gone from here all the same, so the name is
+    // freed (by the script when the asking node is gone, later otherwise),
+    // and the departure, which this node's users would not read from the
+    // bus (its entries are skipped here), told to them here. Not when this
+    // node no longer held the name (0): whoever freed it told everyone.
+    const gone = (): void => {
+      this.logger.warn({ user: username }, "a session resumed elsewhere could not be moved there: it is gone");
+      host.local.announceDepartures(new Outgoing({ type: "departure", users: [{ username, reason: "left" }] }));
+    };
     host.redis.chatHandOver(host.prefix, host.nodeId, host.token, username, request.node, host.maxlen, request.from, JSON.stringify(answer)).then(
       (moved) => {
-        if (moved === 1) return;
-        this.logger.warn({ user: username }, "a session resumed elsewhere could not be moved: its name is freed");
-        host.presence.releaseLater(username);
+        if (moved === 1 || moved === 0) return;
+        if (moved !== 2) host.presence.releaseLater(username);
+        gone();
       },
-      () => host.presence.releaseLater(username),
+      () => {
+        host.presence.releaseLater(username);
+        gone();
+      },
     );
   }
 
@@ -175,16 +200,19 @@ export class ClusterMoves implements SessionMovesPort {
     if (answer.refused !== undefined) return waiting?.done(answer.refused);
     const username = answer.username!;
     if (waiting === undefined) {
-      // Too late: the client was told the resume failed. The name moved here all the same: it is freed, and its departure told.
+      // Too late: the client was told the resume failed. The name moved here
+      // all the same: it is freed (the others read the departure from the
+      // bus), and this node's users are told here.
       this.host.presence.moveIn(username, answer.seq ?? 0);
       this.host.presence.release(username);
+      this.host.local.announceDepartures(new Outgoing({ type: "departure", users: [{ username, reason: "left" }] }));
       return;
     }
     const { local, presence } = this.host;
     presence.moveIn(username, answer.seq ?? 0);
     local.attach(username, waiting.recipient);
     for (const group of answer.groups ?? []) void local.joinGroup(group, username, waiting.recipient);
-    waiting.adopt({ username, replay: Buffer.from(answer.replay ?? "", "utf8"), missed: missedBy(waiting.window, holder, answer) });
+    waiting.adopt({ username, replay: Buffer.from(answer.replay ?? "", "utf8"), missed: missedBy(this.window.slice(waiting.from), holder, answer) });
     waiting.done(null);
   }
 }

@@ -124,7 +124,9 @@ export class ClusterStream {
           }
           consumer.flush();
         }
-      } catch {
+      } catch (error) {
+        // Redis away (the node says so once, elsewhere), or an entry that could not be handed on.
+        this.logger.debug({ err: this.loggable(error) }, "reading the bus failed");
         if (reading()) await sleep(200);
       }
     }

@@ -104,7 +104,7 @@ export class NodeLease {
 
   /** Gives the id back (a clean stop), if this process still holds it. */
   async leave(): Promise<void> {
-    await this.redis.chatLeaveNode(this.options.prefix, this.options.nodeId, this.token);
+    await this.redis.chatLeaveNode(this.options.prefix, this.options.nodeId, this.token, this.options.maxlen);
   }
 
   /** Sets the claim if it is free or this process's; else answers how long the holder's runs. */

@@ -391,6 +391,9 @@ export class RedisCluster implements PresencePort, MovingDelivery, StreamConsume
   take(entry: StreamEntry): number {
     const { kind, target, payload } = entry;
     if (kind === REQUEST || kind === ANSWER) {
+      // The departures read before it are told first: they are part of what
+      // a session given up here had, and not of what one moving here missed.
+      this.flush();
       if (target === this.token) this.moves.take(entry);
       return 0;
     }

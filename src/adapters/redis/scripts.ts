@@ -34,7 +34,7 @@ import type Redis from "ioredis";
 export interface ScriptCommands {
   chatJoinNode(prefix: string, node: string, token: string, leaseMs: number): Promise<number>;
   chatRenew(prefix: string, node: string, token: string, leaseMs: number): Promise<number>;
-  chatLeaveNode(prefix: string, node: string, token: string): Promise<number>;
+  chatLeaveNode(prefix: string, node: string, token: string, maxlen: string): Promise<number>;
   chatClearPreviousRun(prefix: string, node: string, token: string, maxlen: string): Promise<string[]>;
   chatReap(prefix: string, node: string, maxlen: string): Promise<string[]>;
   chatClaim(prefix: string, node: string, token: string, name: string, mode: "login" | "reclaim", seq: number): Promise<number>;
@@ -121,10 +121,15 @@ if redis.call('EXISTS', key) == 1 then return -1 end
 return 0
 `;
 
-/** A node leaving the cluster: its claim, its entry. ARGV: prefix, node id, token. Returns 1 if it held the claim. */
-export const LEAVE_NODE = `${HOLDS_CLAIM}
-local prefix, node, token = ARGV[1], ARGV[2], ARGV[3]
+/**
+ * A node leaving the cluster: its claim, its entry, and any name still its
+ * own (freed and announced: a session moved to it while it stopped).
+ * ARGV: prefix, node id, token, stream length. Returns 1 if it held the claim.
+ */
+export const LEAVE_NODE = `${HOLDS_CLAIM}${FORGET_USER}
+local prefix, node, token, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 if not holds_claim(prefix, node, token) then return 0 end
+forget_node_users(prefix, node, maxlen)
 redis.call('DEL', prefix .. 'node:' .. node, prefix .. 'node-users:' .. node)
 redis.call('SREM', prefix .. 'nodes', node)
 return 1
@@ -213,15 +218,21 @@ return 1
  * and tells that node so on the bus, in one step: the entry (kind "A",
  * addressed to the requesting process `target`) is where the session moves
  * in the order of events. ARGV: prefix, node id, token, name, the node it
- * moves to, stream length, target, payload. Returns 1 if moved, 0 if this
- * node did not hold the name, -1 if this process does not hold its node's
- * claim.
+ * moves to, stream length, target, payload. Returns 1 if moved; 2 if that
+ * node is gone (stopped, or taken out) while its request waited, in which
+ * case the name is freed and the departure announced instead, so that no
+ * name is left to a node nobody will reap; 0 if this node did not hold the
+ * name; -1 if this process does not hold its node's claim.
  */
-export const HAND_OVER = `${HOLDS_CLAIM}
+export const HAND_OVER = `${HOLDS_CLAIM}${FORGET_USER}
 local prefix, node, token, name, to, maxlen, target, payload = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 if not holds_claim(prefix, node, token) then return -1 end
 local key = prefix .. 'name:' .. string.lower(name)
 if redis.call('GET', key) ~= node then return 0 end
+if redis.call('EXISTS', prefix .. 'node:' .. to) == 0 then
+  forget_user(prefix, node, name, maxlen, token)
+  return 2
+end
 redis.call('SET', key, to)
 redis.call('SREM', prefix .. 'node-users:' .. node, name)
 redis.call('SADD', prefix .. 'node-users:' .. to, name)

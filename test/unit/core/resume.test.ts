@@ -1,4 +1,6 @@
+import type { InProcessDelivery } from "../../../src/adapters/in-process/in-process-delivery";
 import { ResumeLog } from "../../../src/core/resume-log";
+import { TOKENS } from "../../../src/core/tokens";
 import { encodeLine } from "../../../src/core/protocol/text";
 import { expectLines, linesOf, startTestServer, type TestServer } from "../../../src/testing/test-server";
 import type { FakeClient } from "../../../src/testing/in-memory-transport";
@@ -141,6 +143,29 @@ describe("sessions waiting for a resume, and the connection limits", () => {
       await expectLines(other, "PONG");
       const oneTooMany = server.connect();
       await expectLines(oneTooMany, "ERR too-many-connections");
+    } finally {
+      await server.app.stop({ graceMs: 0 });
+    }
+  });
+});
+
+describe("a session waiting for a resume, evicted", () => {
+  it("leaves at once, told once, and its token no longer works (review of #13: it stayed for its grace)", async () => {
+    const server = await startTestServer({ idleTimeoutMs: 0 });
+    try {
+      const alice = await server.login("alice");
+      alice.send("RESUMABLE");
+      const token = (await linesOf(alice))[0]!.split(" ")[1]!;
+      const bob = await server.login("bob");
+      alice.disconnect();
+      // What a cluster's adapter does when another node took the name while this one was away.
+      (server.app.container.resolve(TOKENS.Delivery) as InProcessDelivery).recipient("alice")!.evict("ERR username-taken");
+      await expectLines(bob, "INFO alice disconnected");
+      const again = server.connect();
+      again.send(`RESUME ${token} 0`);
+      await expectLines(again, "ERR resume-refused unknown-token");
+      server.clock.advance(60_000);
+      await expectLines(bob);
     } finally {
       await server.app.stop({ graceMs: 0 });
     }
