@@ -121,6 +121,14 @@ export class Session implements Member, ConnectionHandler, Budgeted {
   private outputThisTurn = 0;
   /** What it was sent since its resume token was issued, while it is resumable. */
   private log: ResumeLog | null = null;
+  /**
+   * Events for this user that came while its login hooks ran (the history
+   * being read from Redis, say): sent once they are done, so that what the
+   * hooks reply comes right after `OK`, before anything else. Counted
+   * against the send queue.
+   */
+  private heldEvents: Outgoing[] | null = null;
+  private heldBytes = 0;
 
   constructor(
     readonly id: number,
@@ -184,7 +192,9 @@ export class Session implements Member, ConnectionHandler, Budgeted {
     const log = this.log;
     if (this.state === State.Open) {
       const bytes = event.bytesFor(this.connection.renderer);
-      if (bytes === null || !this.transmit(bytes, event.lines, true)) return;
+      if (bytes === null) return;
+      if (this.heldEvents !== null) return this.holdEvent(event, bytes.byteLength);
+      if (!this.transmit(bytes, event.lines, true)) return;
     } else if (this.state !== State.Detached) {
       return;
     }
@@ -416,14 +426,32 @@ export class Session implements Member, ConnectionHandler, Budgeted {
     });
   }
 
-  /** After the LOGIN has answered: the plugins' login hooks, before the connection's next line. */
+  /** After the LOGIN has answered: the plugins' login hooks, before the connection's next line and the events that come meanwhile. */
   private runLoginHooks(): void {
     this.loginHooksDue = false;
     this.hold();
+    this.heldEvents = [];
     void this.services.hooks.runLogin({ session: this, username: this.name! }).then(() => {
+      const held = this.heldEvents ?? [];
+      this.heldEvents = null;
+      this.heldBytes = 0;
+      for (const event of held) this.deliver(event);
       this.connection.lineHandled?.();
       this.release();
     });
+  }
+
+  /** An event that came while the login hooks run: it waits for them, within the send queue's limit. */
+  private holdEvent(event: Outgoing, length: number): void {
+    const { services, connection } = this;
+    if (connection.pendingBytes + this.heldBytes + length > services.settings.maxSendQueueBytes) {
+      services.logger.info({ conn: this.id, user: this.name, held: this.heldBytes, line: length }, "send queue exceeded");
+      this.heldEvents = null;
+      this.abort("send-queue", SEND_QUEUE_EXCEEDED);
+      return;
+    }
+    this.heldEvents!.push(event);
+    this.heldBytes += length;
   }
 
   /**

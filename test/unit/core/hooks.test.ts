@@ -22,6 +22,52 @@ describe("hooks", () => {
     await expectLines(client, "OK", "INFO first welcomes alice", "INFO second welcomes alice", "PONG");
   });
 
+  it("come before what others send meanwhile: a hook's replies follow the OK, the events wait for it", async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const slow = definePlugin({
+      name: "slow",
+      register({ hooks }) {
+        hooks.onLogin(async ({ session, username }) => {
+          if (username !== "alice") return;
+          await gate; // the history, read from Redis, say
+          session.replyLines(["HISTORY carol earlier", "END HISTORY"]);
+        });
+      },
+    });
+    const server = await startTestServer({ plugins: [...base, { name: "slow", plugin: slow }] });
+    const bob = await server.login("bob");
+    const alice = server.connect();
+    alice.send("LOGIN alice");
+    await settle();
+    bob.send("MSG while alice logs in");
+    bob.send("DM alice psst");
+    await expectLines(alice, "OK");
+    open();
+    await expectLines(alice, "HISTORY carol earlier", "END HISTORY", "MSG bob while alice logs in", "DM bob psst");
+  });
+
+  it("hold no more for a client logging in than its send queue: past it, it is dropped", async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const slow = definePlugin({
+      name: "slow",
+      register({ hooks }) {
+        hooks.onLogin(({ username }) => (username === "alice" ? gate : undefined));
+      },
+    });
+    const server = await startTestServer({ plugins: [...base, { name: "slow", plugin: slow }], maxSendQueueBytes: 4096, rateLimitPerSecond: 0 });
+    const bob = await server.login("bob");
+    const alice = server.connect();
+    alice.send("LOGIN alice");
+    await settle();
+    for (let i = 0; i < 5; i++) bob.send(`MSG ${i} ${"x".repeat(1000)}`);
+    await settle();
+    expect(await linesOf(alice)).toEqual(["OK", "ERR send-queue-exceeded"]);
+    await expectLines(bob, "INFO alice disconnected");
+    open();
+  });
+
   it("run onDisconnect with the user and why, after the others were told", async () => {
     const seen: string[] = [];
     const watcher = definePlugin({
