@@ -175,12 +175,21 @@ describeCluster("resumable sessions and history on a cluster", () => {
 
     /** A RESUME at the node on `port` for a session held by ABSENT: the request it put on the bus. */
     async function requestFrom(port: number): Promise<{ client: TcpClient; entry: string; id: string; from: string }> {
+      await bus.set(`${PREFIX}process:${ABSENT}`, "a"); // as if alive
       const client = await TcpClient.connect(port);
       client.send(`RESUME ${"A".repeat(24)}.${ABSENT} 0`);
       const { id, fields } = await busEntry(bus, "R");
       const request = JSON.parse(fields.l!) as { id: string; from: string };
       return { client, entry: id, id: request.id, from: request.from };
     }
+
+    it("refuses at once a token whose process is not alive, without asking anyone", async () => {
+      const { port } = await start("b");
+      const client = await TcpClient.connect(port);
+      client.send(`RESUME ${"A".repeat(24)}.${ABSENT} 0`);
+      expect(await client.readLine()).toBe("ERR resume-refused unknown-token");
+      expect(await bus.xlen(`${PREFIX}bus`)).toBe(0);
+    }, SLOW_TEST_MS);
 
     it("tells a departure read with the answer once, to the session that moved (review of #13: it was told twice)", async () => {
       const { port } = await start("b");

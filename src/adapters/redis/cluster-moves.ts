@@ -110,9 +110,20 @@ export class ClusterMoves implements SessionMovesPort {
     this.give = give;
   }
 
-  fetch(token: string, received: number, recipient: Recipient, adopt: (moved: MovedSession) => void): Promise<ResumeRefusal | null> {
-    if (this.waiting.size >= MAX_WAITING) return Promise.resolve("unavailable");
+  async fetch(token: string, received: number, recipient: Recipient, adopt: (moved: MovedSession) => void): Promise<ResumeRefusal | null> {
     const owner = ROUTE.exec(token)![1]!;
+    // A process that is not alive (its lease ran out, or it never was) holds nothing: no need to ask.
+    try {
+      if ((await this.host.redis.exists(`${this.host.prefix}process:${owner}`)) === 0) return "unknown-token";
+    } catch {
+      return "unavailable";
+    }
+    return this.ask(owner, token, received, recipient, adopt);
+  }
+
+  /** Puts the request on the bus, and waits for the answer, keeping what goes by meanwhile. */
+  private ask(owner: string, token: string, received: number, recipient: Recipient, adopt: (moved: MovedSession) => void): Promise<ResumeRefusal | null> {
+    if (this.waiting.size >= MAX_WAITING) return Promise.resolve("unavailable");
     const id = randomBytes(8).toString("hex");
     const request: Request = { id, token, received, node: this.host.nodeId, from: this.host.token };
     return new Promise((resolve) => {

@@ -7,6 +7,8 @@ import type Redis from "ioredis";
  *   bus                  the stream every node reads (see redis-cluster.ts)
  *   node:<id>            a node's claim on its id, and its lease: the random
  *                        token of the process holding it, expiring unless renewed
+ *   process:<token>      the other way round: the node id of a live process,
+ *                        with the same lease (a resume token names a process)
  *   nodes                set of the node ids in the cluster
  *   node-users:<id>      set of the names logged in at that node
  *   name:<lower>         the node holding a username
@@ -99,6 +101,7 @@ if holder and holder ~= token then
   return left
 end
 redis.call('SET', key, token, 'PX', lease)
+redis.call('SET', prefix .. 'process:' .. token, node, 'PX', lease)
 redis.call('SADD', prefix .. 'nodes', node)
 return 0
 `;
@@ -115,6 +118,7 @@ local prefix, node, token, lease = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local key = prefix .. 'node:' .. node
 if holds_claim(prefix, node, token) then
   redis.call('PEXPIRE', key, lease)
+  redis.call('SET', prefix .. 'process:' .. token, node, 'PX', lease)
   return 1
 end
 if redis.call('EXISTS', key) == 1 then return -1 end
@@ -130,7 +134,7 @@ export const LEAVE_NODE = `${HOLDS_CLAIM}${FORGET_USER}
 local prefix, node, token, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 if not holds_claim(prefix, node, token) then return 0 end
 forget_node_users(prefix, node, maxlen)
-redis.call('DEL', prefix .. 'node:' .. node, prefix .. 'node-users:' .. node)
+redis.call('DEL', prefix .. 'node:' .. node, prefix .. 'node-users:' .. node, prefix .. 'process:' .. token)
 redis.call('SREM', prefix .. 'nodes', node)
 return 1
 `;
