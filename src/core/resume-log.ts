@@ -60,9 +60,4 @@ export class ResumeLog {
     }
     return replay;
   }
-
-  /** Lines sent so far, counted from the token's line. */
-  get count(): number {
-    return this.next;
-  }
 }

@@ -6,7 +6,7 @@ import type { GivenSession, MovedSession, ResumeRefusal, SessionMovesPort } from
 import { nameKey } from "../../core/protocol/text";
 import type { InProcessDelivery } from "../in-process/in-process-delivery";
 import type { ClusterPresence } from "./cluster-presence";
-import { compareIds, type StreamEntry } from "./cluster-stream";
+import { compareIds, DEPARTURE, EVERYONE, GROUP, LOCAL_DEPARTURES, USER, type StreamEntry } from "./cluster-stream";
 import type { ScriptedRedis } from "./scripts";
 
 /** Kinds of bus entries of a move: a request for a session (to the process holding it), the answer (to the one asking). */
@@ -38,7 +38,7 @@ export interface MovesHost {
 interface Passed {
   readonly id: string | null;
   readonly origin: string;
-  /** The bus's kind of entry: to everyone (B), a group (G), a user (U), a departure read from the bus (D) or told here (d). */
+  /** The bus's kind of entry (see cluster-stream.ts), or LOCAL_DEPARTURES. */
   readonly kind: string;
   readonly target: string;
   readonly event: Outgoing | null;
@@ -245,12 +245,13 @@ function missedBy(window: readonly Passed[], holder: string, answer: Answer): Ou
   };
   for (const { id, origin, kind, target, event } of window) {
     if (id !== null && (origin === holder || compareIds(id, answer.after) <= 0)) continue;
-    if (kind === "D") {
+    if (kind === DEPARTURE) {
       departed.push({ username: target, reason: "left" });
       continue;
     }
     tellDepartures();
-    const forUser = kind === "B" || kind === "d" || (kind === "U" && nameKey(target) === user) || (kind === "G" && groups.has(target));
+    const forUser =
+      kind === EVERYONE || kind === LOCAL_DEPARTURES || (kind === USER && nameKey(target) === user) || (kind === GROUP && groups.has(target));
     if (forUser && event !== null) missed.push(event);
   }
   tellDepartures();

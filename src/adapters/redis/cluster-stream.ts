@@ -11,6 +11,15 @@ export interface StreamEntry {
   readonly payload: Buffer;
 }
 
+/** Kinds of entries: an event for everyone, for a group, for one user; a login; a departure (written by the registry's scripts). */
+export const EVERYONE = "B";
+export const GROUP = "G";
+export const USER = "U";
+export const LOGIN = "L";
+export const DEPARTURE = "D";
+/** Not on the bus: this node's own departures, as a session moving here is told them (see ClusterMoves). */
+export const LOCAL_DEPARTURES = "d";
+
 export interface ClusterStreamOptions {
   /** The stream's key. */
   readonly key: string;

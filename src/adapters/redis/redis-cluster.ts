@@ -12,7 +12,7 @@ import { nameKey } from "../../core/protocol/text";
 import { InProcessDelivery } from "../in-process/in-process-delivery";
 import { ANSWER, ClusterMoves, readEvent, REQUEST } from "./cluster-moves";
 import { ClusterPresence, UNREACHABLE } from "./cluster-presence";
-import { ClusterStream, READ_BLOCK_MS, type StreamConsumer, type StreamEntry } from "./cluster-stream";
+import { ClusterStream, DEPARTURE, EVERYONE, GROUP, LOCAL_DEPARTURES, LOGIN, READ_BLOCK_MS, USER, type StreamConsumer, type StreamEntry } from "./cluster-stream";
 import { NodeIdTakenError, NodeLease } from "./node-lease";
 import { RedisLists } from "./redis-lists";
 import { isRedisUrl, loggableError, redactUrl, secretScrubber } from "./redis-url";
@@ -43,15 +43,6 @@ export interface RedisClusterOptions {
  */
 type State = "new" | "joining" | "in" | "out" | "displaced" | "stopped";
 
-/** Kinds of stream entries: an event for everyone, for a group, for one user; a login; a departure (written by the scripts); and see cluster-moves. */
-const EVERYONE = "B";
-const GROUP = "G";
-const USER = "U";
-const DEPARTURE = "D";
-const LOGIN = "L";
-
-/** A local departure told while a session is on its way here (see ClusterMoves). */
-const LOCAL_DEPARTURES = "d";
 
 const CONNECT_TIMEOUT_MS = 5000;
 const COMMAND_TIMEOUT_MS = 2000;
