@@ -259,6 +259,7 @@ export class Session implements Member, ConnectionHandler, Budgeted {
     if (farewell !== undefined) this.reply(farewell);
     if (this.state !== State.Open) return; // the farewell itself overflowed the send queue
     this.state = State.Closing;
+    this.heldEvents = null;
     this.reasonClosed = reason;
     this.cancelTimers();
     this.withdraw();
@@ -287,6 +288,8 @@ export class Session implements Member, ConnectionHandler, Budgeted {
     this.name = username;
     this.member = true;
     this.loginHooksDue = runLoginHooks;
+    // From now (the OK is a reply, and goes first) until the hooks are done.
+    if (runLoginHooks) this.heldEvents = [];
   }
 
   onData(chunk: Uint8Array): void {
@@ -312,6 +315,7 @@ export class Session implements Member, ConnectionHandler, Budgeted {
     if (this.state === State.Open && this.log !== null && this.member) return this.detach(error);
     const reason = (this.reasonClosed ??= error === undefined ? "client-closed" : "error");
     this.state = State.Closed;
+    this.heldEvents = null;
     this.cancelTimers();
     this.safely(this.leaveRoom);
     this.services.logger.info(
@@ -328,6 +332,8 @@ export class Session implements Member, ConnectionHandler, Budgeted {
    */
   private detach(error?: Error): void {
     this.state = State.Detached;
+    // What waited for the login hooks was sent to it before what comes next: recorded first.
+    this.sendHeldEvents();
     this.cancelTimers();
     this.services.logger.info({ conn: this.id, user: this.name, ...(error && { error: error.message }) }, "connection dropped, resumable");
     this.reasonClosed = error === undefined ? "client-closed" : "error";
@@ -430,15 +436,19 @@ export class Session implements Member, ConnectionHandler, Budgeted {
   private runLoginHooks(): void {
     this.loginHooksDue = false;
     this.hold();
-    this.heldEvents = [];
     void this.services.hooks.runLogin({ session: this, username: this.name! }).then(() => {
-      const held = this.heldEvents ?? [];
-      this.heldEvents = null;
-      this.heldBytes = 0;
-      for (const event of held) this.deliver(event);
+      this.sendHeldEvents();
       this.connection.lineHandled?.();
       this.release();
     });
+  }
+
+  /** The events held while the login hooks ran, in order: sent (or, once the connection dropped, recorded). */
+  private sendHeldEvents(): void {
+    const held = this.heldEvents ?? [];
+    this.heldEvents = null;
+    this.heldBytes = 0;
+    for (const event of held) this.deliver(event);
   }
 
   /** An event that came while the login hooks run: it waits for them, within the send queue's limit. */
@@ -511,6 +521,7 @@ export class Session implements Member, ConnectionHandler, Budgeted {
   private abort(reason: string, farewell?: Uint8Array): void {
     if (this.state === State.Closed) return;
     this.state = State.Closing;
+    this.heldEvents = null;
     this.reasonClosed = reason;
     this.cancelTimers();
     this.withdraw();

@@ -1,0 +1,112 @@
+import { definePlugin } from "../../../src/core/plugin-api";
+import { expectLines, linesOf, settle, startTestServer } from "../../../src/testing/test-server";
+
+/**
+ * Events for a user wait while its login hooks run. Found in review: held
+ * events were neither sent nor recorded when the connection dropped
+ * meanwhile (a session a login hook made resumable, with
+ * room.resumeToken), and the hold began only after LOGIN's extensions.
+ */
+function gatedAutoResume(): { plugin: ReturnType<typeof definePlugin>; open: () => void } {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const plugin = definePlugin({
+    name: "auto-resume",
+    register({ hooks, room }) {
+      hooks.onLogin(async ({ session, username }) => {
+        if (username !== "alice") return;
+        session.reply(`TOKEN ${room.resumeToken(session)}`); // every session resumable, as RESUMABLE would
+        await gate; // a slow hook after it (the history, read from Redis, say)
+      });
+    },
+  });
+  return { plugin, open };
+}
+
+const base = ["login", "msg", "dm", "quit", "resume"];
+
+describe("events held during the login hooks", () => {
+  it("an event held when the connection drops is replayed to the resumed session", async () => {
+    const { plugin, open } = gatedAutoResume();
+    const server = await startTestServer({ plugins: [...base, { name: "auto-resume", plugin }], idleTimeoutMs: 0 });
+    try {
+      const bob = await server.login("bob");
+      const alice = server.connect();
+      alice.send("LOGIN alice");
+      const [ok, tokenLine] = await linesOf(alice);
+      expect(ok).toBe("OK");
+      const token = tokenLine!.split(" ")[1]!;
+      bob.send("MSG held while alice's hooks run");
+      await settle();
+      alice.disconnect();
+      bob.send("MSG after the drop");
+      await settle();
+      const phone = server.connect();
+      phone.send(`RESUME ${token} 0`);
+      const [greeting, ...missed] = await linesOf(phone);
+      expect(greeting).toMatch(/^RESUMED alice /);
+      open();
+      await settle();
+      expect([...missed, ...(await linesOf(phone))]).toEqual(["MSG bob held while alice's hooks run", "MSG bob after the drop"]);
+      await expectLines(bob);
+    } finally {
+      await server.app.stop({ graceMs: 0 });
+    }
+  });
+
+  it("an event held when the connection drops is replayed in its place, before what came after the drop", async () => {
+    const { plugin, open } = gatedAutoResume();
+    const server = await startTestServer({ plugins: [...base, { name: "auto-resume", plugin }], idleTimeoutMs: 0 });
+    try {
+      const bob = await server.login("bob");
+      const alice = server.connect();
+      alice.send("LOGIN alice");
+      const [, tokenLine] = await linesOf(alice);
+      const token = tokenLine!.split(" ")[1]!;
+      bob.send("MSG first");
+      await settle();
+      alice.disconnect();
+      bob.send("MSG second");
+      await settle();
+      open(); // the hooks end while the session waits for its resume
+      await settle();
+      const phone = server.connect();
+      phone.send(`RESUME ${token} 0`);
+      const [, ...missed] = await linesOf(phone);
+      expect(missed).toEqual(["MSG bob first", "MSG bob second"]);
+    } finally {
+      await server.app.stop({ graceMs: 0 });
+    }
+  });
+
+  it("the hooks' replies come right after OK also when LOGIN is extended (an extension still running after OK)", async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const audit = definePlugin({
+      name: "audit",
+      dependencies: ["login"],
+      register({ commands, hooks }) {
+        // e.g. writes the login to an audit log after it succeeded
+        commands.extend("LOGIN", async ({ args }, next) => {
+          await next();
+          if (args === "alice") await gate;
+        });
+        hooks.onLogin(({ session }) => session.replyLines(["HISTORY carol earlier", "END HISTORY"]));
+      },
+    });
+    const server = await startTestServer({ plugins: [...base, { name: "audit", plugin: audit }], idleTimeoutMs: 0 });
+    try {
+      const bob = await server.login("bob");
+      await linesOf(bob);
+      const alice = server.connect();
+      alice.send("LOGIN alice");
+      await expectLines(alice, "OK");
+      bob.send("MSG while alice logs in");
+      await settle();
+      open();
+      await expectLines(alice, "HISTORY carol earlier", "END HISTORY", "MSG bob while alice logs in");
+    } finally {
+      await server.app.stop({ graceMs: 0 });
+    }
+  });
+});
