@@ -120,6 +120,9 @@ export class Link {
           this.events.resumed();
           return this.flush();
         }
+        // The node holding the session did not answer (a cluster's): it may
+        // yet; asked again on a new connection, until it is known to be gone.
+        if (line === "ERR resume-refused unavailable") return void this.socket!.destroy();
         // Refused (the grace was over, or too much was missed): log in afresh.
         this.phase = Phase.LoggingIn;
         return this.write(`LOGIN ${this.user}`);

@@ -18,6 +18,8 @@ interface Held {
   readonly session: Member;
   /** Running while the session's connection is gone. */
   grace: Timer | null;
+  /** Offered to another node, until the cluster has moved it (or failed to). */
+  moving: boolean;
 }
 
 /** 144 random bits, URL-safe: a token nobody guesses. */
@@ -59,7 +61,7 @@ export class Resumption {
   issue(session: Member): string {
     this.revoke(session);
     const token = newToken() + (this.moves?.route ?? "");
-    this.byToken.set(token, { session, grace: null });
+    this.byToken.set(token, { session, grace: null, moving: false });
     this.tokens.set(session, token);
     // A replay is sent at once: it must fit in the resumed connection's send queue.
     session.keepLog(Math.min(this.settings.resumeBufferBytes, Math.floor(this.settings.maxSendQueueBytes / 2)));
@@ -97,45 +99,76 @@ export class Resumption {
    */
   take(token: string, received: number): ResumeOutcome {
     const held = this.byToken.get(token);
-    if (held === undefined) return { refused: "unknown-token" };
-    const { session } = held;
-    const log = session.resumeLog;
-    // The count is of lines after the token's own line (line 0). A count
-    // the server never sent is the client's mistake: nothing is used up.
-    const replay = log === null ? "bad-count" : log.since(received + 1);
-    if (replay === "bad-count") return { refused: replay };
-    this.byToken.delete(token);
-    this.tokens.delete(session);
-    held.grace?.cancel();
-    if (replay === "gap-too-large") {
-      if (session.isOpen) session.end("resume-gap");
-      else session.expire();
-      return { refused: replay };
-    }
-    return { resumed: session, replay };
+    if (held === undefined || held.moving) return { refused: "unknown-token" };
+    const replay = this.replayFor(token, held, received);
+    if (typeof replay === "string") return { refused: replay };
+    this.useUp(token, held);
+    return { resumed: held.session, replay };
   }
 
   /**
    * Another node asks for the session `token` names (its client resumed
-   * there): it goes without a word, and the lines it missed go with it.
+   * there): it is offered, with the lines it missed, and goes without a
+   * word once the cluster has moved it (see GivenSession).
    */
   private give(token: string, received: number): GivenSession | ResumeRefusal {
-    const outcome = this.take(token, received);
-    if ("refused" in outcome) return outcome.refused;
-    const { resumed, replay } = outcome;
-    const username = resumed.username!;
-    resumed.handOver();
-    this.metrics.userLeft();
-    this.logger.info({ user: username }, "resumed on another node");
-    return { username, replay: Buffer.concat(replay) };
+    const held = this.byToken.get(token);
+    if (held === undefined || held.moving) return "unknown-token";
+    const replay = this.replayFor(token, held, received);
+    if (typeof replay === "string") return replay;
+    const { session } = held;
+    const username = session.username!;
+    held.moving = true;
+    held.grace?.cancel();
+    held.grace = null;
+    return {
+      username,
+      replay: Buffer.concat(replay),
+      settle: (moved) => {
+        held.moving = false;
+        if (!moved) {
+          // It stays here: waiting again for a resume, a grace afresh (if its connection is still gone).
+          if (!session.isOpen) this.detached(session);
+          return;
+        }
+        this.useUp(token, held);
+        session.handOver();
+        this.metrics.userLeft();
+        this.logger.info({ user: username }, "resumed on another node");
+      },
+    };
+  }
+
+  /**
+   * What the session missed from the client's count on. The count is of
+   * lines after the token's own line (line 0): one the server never sent is
+   * the client's mistake, and uses nothing up. A gap too large uses the
+   * token up and ends the session, so that the name is free for a fresh login.
+   */
+  private replayFor(token: string, held: Held, received: number): Uint8Array[] | ReplayRefusal {
+    const { session } = held;
+    const log = session.resumeLog;
+    const replay = log === null ? "bad-count" : log.since(received + 1);
+    if (replay === "gap-too-large") {
+      this.useUp(token, held);
+      if (session.isOpen) session.end("resume-gap");
+      else session.expire();
+    }
+    return replay;
+  }
+
+  private useUp(token: string, held: Held): void {
+    this.byToken.delete(token);
+    this.tokens.delete(held.session);
+    held.grace?.cancel();
   }
 
   /** At shutdown: the sessions still waiting leave (nobody is told: everyone is leaving). */
   closeAll(): void {
     for (const { session, grace } of [...this.byToken.values()]) {
-      if (grace === null) continue;
-      grace.cancel();
-      session.expire();
+      grace?.cancel();
+      // Those still connected are closed by the shutdown itself.
+      if (!session.isOpen) session.expire();
     }
     this.byToken.clear();
   }

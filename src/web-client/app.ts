@@ -178,7 +178,10 @@ function resumeLine(event: ServerEvent, now: Date): boolean {
     case "error":
       if (event.code === "unknown-command" && event.subject === "RESUMABLE") return true;
       if (event.code !== "resume-refused") return false;
-      if (resuming && wantedName !== null) {
+      if (resuming && event.subject === "unavailable") {
+        // The node holding the session did not answer (a cluster's): asked again after the next reconnection.
+        socket?.close();
+      } else if (resuming && wantedName !== null) {
         // Too late, or too much was missed: log in again, as after a restart.
         resuming = false;
         resumable = null;

@@ -28,6 +28,8 @@ export interface MovesHost {
   readonly maxlen: string;
   /** This process's token: the origin of its bus entries, and where requests for its sessions are addressed. */
   readonly token: string;
+  /** The lease (the cluster's nodes are expected to share it): a process key missing for twice as long means its process is gone. */
+  readonly leaseMs: number;
   readonly local: InProcessDelivery;
   readonly presence: ClusterPresence;
   /** Appends an entry to the bus (throws UnavailableError when the node is not in the cluster). */
@@ -90,6 +92,8 @@ const ROUTE = /\.([0-9a-f]{16})$/;
 export class ClusterMoves implements SessionMovesPort {
   readonly route: string;
   private readonly waiting = new Map<string, Waiting>();
+  /** Sessions held here offered to another node, until the move is settled (by name key). */
+  private readonly leaving = new Set<string>();
   /** What went by while resumes were waiting: one list for all of them, let go once none waits. */
   private window: Passed[] = [];
   private give: ((token: string, received: number) => GivenSession | ResumeRefusal) | null = null;
@@ -112,9 +116,9 @@ export class ClusterMoves implements SessionMovesPort {
 
   async fetch(token: string, received: number, recipient: Recipient, adopt: (moved: MovedSession) => void): Promise<ResumeRefusal | null> {
     const owner = ROUTE.exec(token)![1]!;
-    // A process that is not alive (its lease ran out, or it never was) holds nothing: no need to ask.
+    // A process surely not alive (its lease ran out, or it never was) holds nothing: no need to ask.
     try {
-      if ((await this.host.redis.exists(`${this.host.prefix}process:${owner}`)) === 0) return "unknown-token";
+      if ((await this.host.redis.chatProcessAlive(this.host.prefix, owner, 2 * this.host.leaseMs)) === 0) return "unknown-token";
     } catch {
       return "unavailable";
     }
@@ -142,6 +146,15 @@ export class ClusterMoves implements SessionMovesPort {
         done("unavailable");
       }
     });
+  }
+
+  /**
+   * Whether the user's session, held here, is being offered to another
+   * node: what only this node would deliver to it (a DM from a user here)
+   * goes on the bus too, for the node it may be on by the time it is read.
+   */
+  isLeaving(username: string): boolean {
+    return this.leaving.has(nameKey(username));
   }
 
   /** Whether events going by are kept (a session is on its way here). */
@@ -179,29 +192,33 @@ export class ClusterMoves implements SessionMovesPort {
     const { username } = given;
     const key = nameKey(username);
     const groups = [...host.local.memberships()].filter(([, name]) => nameKey(name) === key).map(([group]) => group);
-    const session = host.local.recipient(username);
-    if (session !== undefined) host.local.detach(username, session);
-    const seq = host.presence.moveOut(username) ?? 0;
+    const seq = host.presence.seqOf(username) ?? 0;
+    this.leaving.add(key);
     const answer: Answer = { id: request.id, after, username, seq, groups, replay: Buffer.from(given.replay).toString("utf8") };
-    // Not moved: the session is gone from here all the same, so the name is
-    // freed (by the script when the asking node is gone, later otherwise),
-    // and the departure, which this node's users would not read from the
-    // bus (its entries are skipped here), told to them here. Not when this
-    // node no longer held the name (0): whoever freed it told everyone.
-    const gone = (): void => {
-      this.logger.warn({ user: username }, "a session resumed elsewhere could not be moved there: it is gone");
-      host.local.announceDepartures(new Outgoing({ type: "departure", users: [{ username, reason: "left" }] }));
+    // The session is the other node's only once the script has moved its
+    // name (and put the answer on the bus): until then it stays here, and
+    // if the move fails (the asking node is gone, this node lost its claim,
+    // Redis is away) it stays for good, resumable as before.
+    const stays = (): void => {
+      this.leaving.delete(key);
+      given.settle(false);
+      this.logger.warn({ user: username }, "a session resumed on another node could not be moved there: it stays here");
+      try {
+        host.send(ANSWER, request.from, JSON.stringify({ id: request.id, after, refused: "unavailable" } satisfies Answer));
+      } catch {
+        // The asking node gives up by itself.
+      }
     };
     host.redis.chatHandOver(host.prefix, host.nodeId, host.token, username, request.node, host.maxlen, request.from, JSON.stringify(answer)).then(
       (moved) => {
-        if (moved === 1 || moved === 0) return;
-        if (moved !== 2) host.presence.releaseLater(username);
-        gone();
+        if (moved !== 1) return stays();
+        this.leaving.delete(key);
+        given.settle(true);
+        const session = host.local.recipient(username);
+        if (session !== undefined) host.local.detach(username, session);
+        host.presence.moveOut(username);
       },
-      () => {
-        host.presence.releaseLater(username);
-        gone();
-      },
+      stays,
     );
   }
 

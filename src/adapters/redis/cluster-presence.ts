@@ -94,6 +94,11 @@ export class ClusterPresence implements PresencePort {
     return host.call(() => host.redis.zrange(`${host.prefix}logins`, 0, -1));
   }
 
+  /** The login sequence of a name held here. */
+  seqOf(username: string): number | undefined {
+    return this.names.get(nameKey(username))?.seq;
+  }
+
   /** The name moved to another node (its session resumed there): it is that node's to free. Returns its login sequence. */
   moveOut(username: string): number | undefined {
     const key = nameKey(username);

@@ -142,6 +142,10 @@ export class RedisCluster implements PresencePort, MovingDelivery, StreamConsume
     return this.lease.token;
   }
 
+  get leaseMs(): number {
+    return this.options.leaseMs;
+  }
+
   get stopped(): boolean {
     return this.state === "stopped";
   }
@@ -255,6 +259,8 @@ export class RedisCluster implements PresencePort, MovingDelivery, StreamConsume
     const here = this.local.recipient(username);
     if (here !== undefined) {
       here.deliver(event);
+      // On its way to another node: it has the line from the bus if it moves (the copy here goes with the session left behind).
+      if (this.moves.isLeaving(username)) this.publish(USER, username, event);
       return true;
     }
     const holder = await this.call(() => this.redis.get(this.key(`name:${nameKey(username)}`)));

@@ -9,6 +9,9 @@ import type Redis from "ioredis";
  *                        token of the process holding it, expiring unless renewed
  *   process:<token>      the other way round: the node id of a live process,
  *                        with the same lease (a resume token names a process)
+ *   epoch                when (Redis's clock, ms) this Redis was first joined
+ *                        since it last lost its data: a process key missing
+ *                        from a Redis younger than a lease proves nothing
  *   nodes                set of the node ids in the cluster
  *   node-users:<id>      set of the names logged in at that node
  *   name:<lower>         the node holding a username
@@ -44,6 +47,7 @@ export interface ScriptCommands {
   chatJoinGroup(prefix: string, group: string, shown: string, name: string): Promise<number>;
   chatLeaveGroup(prefix: string, group: string, name: string): Promise<number>;
   chatHandOver(prefix: string, node: string, token: string, name: string, to: string, maxlen: string, target: string, payload: string): Promise<number>;
+  chatProcessAlive(prefix: string, token: string, spanMs: number): Promise<number>;
 }
 
 export type ScriptedRedis = Redis & ScriptCommands;
@@ -85,14 +89,26 @@ local function forget_node_users(prefix, node, maxlen)
 end
 `;
 
+/** Notes when this Redis, as it is now, was first joined (see epoch). */
+const MARK_EPOCH = `
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function mark_epoch(prefix)
+  redis.call('SET', prefix .. 'epoch', now_ms(), 'NX')
+end
+`;
+
 /**
  * Claims a node's id for a process (at start, and when it rejoins): set if
  * free or held by this process already, with the lease as its expiry.
  * ARGV: prefix, node id, the process's token, lease in ms. Returns 0 if
  * claimed; else how many ms the holder's claim runs unless renewed.
  */
-export const JOIN_NODE = `
+export const JOIN_NODE = `${MARK_EPOCH}
 local prefix, node, token, lease = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+mark_epoch(prefix)
 local key = prefix .. 'node:' .. node
 local holder = redis.call('GET', key)
 if holder and holder ~= token then
@@ -113,8 +129,9 @@ return 0
  * have taken the node out, so it must rejoin); -1 if another process holds
  * the id now.
  */
-export const RENEW = `${HOLDS_CLAIM}
+export const RENEW = `${HOLDS_CLAIM}${MARK_EPOCH}
 local prefix, node, token, lease = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+mark_epoch(prefix)
 local key = prefix .. 'node:' .. node
 if holds_claim(prefix, node, token) then
   redis.call('PEXPIRE', key, lease)
@@ -223,25 +240,37 @@ return 1
  * addressed to the requesting process `target`) is where the session moves
  * in the order of events. ARGV: prefix, node id, token, name, the node it
  * moves to, stream length, target, payload. Returns 1 if moved; 2 if that
- * node is gone (stopped, or taken out) while its request waited, in which
- * case the name is freed and the departure announced instead, so that no
- * name is left to a node nobody will reap; 0 if this node did not hold the
- * name; -1 if this process does not hold its node's claim.
+ * node is gone (stopped, or taken out) while its request waited: nothing
+ * moves, so that no name is left to a node nobody will reap; 0 if this
+ * node did not hold the name; -1 if this process does not hold its node's
+ * claim.
  */
-export const HAND_OVER = `${HOLDS_CLAIM}${FORGET_USER}
+export const HAND_OVER = `${HOLDS_CLAIM}
 local prefix, node, token, name, to, maxlen, target, payload = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 if not holds_claim(prefix, node, token) then return -1 end
 local key = prefix .. 'name:' .. string.lower(name)
 if redis.call('GET', key) ~= node then return 0 end
-if redis.call('EXISTS', prefix .. 'node:' .. to) == 0 then
-  forget_user(prefix, node, name, maxlen, token)
-  return 2
-end
+if redis.call('EXISTS', prefix .. 'node:' .. to) == 0 then return 2 end
 redis.call('SET', key, to)
 redis.call('SREM', prefix .. 'node-users:' .. node, name)
 redis.call('SADD', prefix .. 'node-users:' .. to, name)
 redis.call('XADD', prefix .. 'bus', 'MAXLEN', '~', maxlen, '*', 'o', token, 'k', 'A', 't', target, 'l', payload)
 return 1
+`;
+
+/**
+ * Whether the process with this token is alive: 1 if it is (its key is
+ * there), 0 if it is surely not (no key, in a Redis that has kept its data
+ * for longer than `span` ms, in which a live process would have renewed
+ * it), -1 if that cannot be told (a Redis that lost its data not long ago).
+ * ARGV: prefix, token, span in ms.
+ */
+export const PROCESS_ALIVE = `${MARK_EPOCH}
+local prefix, token, span = ARGV[1], ARGV[2], tonumber(ARGV[3])
+if redis.call('EXISTS', prefix .. 'process:' .. token) == 1 then return 1 end
+local epoch = redis.call('GET', prefix .. 'epoch')
+if epoch and now_ms() - tonumber(epoch) > span then return 0 end
+return -1
 `;
 
 const SCRIPTS: Record<keyof ScriptCommands, string> = {
@@ -255,6 +284,7 @@ const SCRIPTS: Record<keyof ScriptCommands, string> = {
   chatJoinGroup: JOIN_GROUP,
   chatLeaveGroup: LEAVE_GROUP,
   chatHandOver: HAND_OVER,
+  chatProcessAlive: PROCESS_ALIVE,
 };
 
 /** Defines every script on a connection, as a command run by its SHA. */

@@ -4,10 +4,17 @@ import type { DeliveryPort, Recipient } from "./delivery.port";
 /** Why a session cannot be resumed. */
 export type ResumeRefusal = "unknown-token" | "gap-too-large" | "bad-count" | "unavailable";
 
-/** A session given up by the node that held it: its name, what it missed there (line-protocol bytes), its groups. */
+/**
+ * A session offered to another node by the node that holds it: its name,
+ * and what it missed there (line-protocol bytes). It is the other node's
+ * once `settle(true)` is called (the cluster moved it): it goes from here
+ * without a word. `settle(false)`: the move failed, and the session stays
+ * here, resumable as before. Until settled, nobody else can take it.
+ */
 export interface GivenSession {
   readonly username: string;
   readonly replay: Uint8Array;
+  settle(moved: boolean): void;
 }
 
 /** A session moved here: what it missed at the node that held it, then what was on its way meanwhile. */
