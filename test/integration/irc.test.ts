@@ -1,4 +1,6 @@
 import net from "node:net";
+import { DEFAULT_PLUGINS } from "../../src/composition-root";
+import { definePlugin } from "../../src/core/plugin-api";
 import { IrcClient } from "../support/irc-client";
 import { TcpClient } from "../support/tcp-client";
 import { startIrcServer, type RunningServer } from "../support/tcp-server";
@@ -72,6 +74,36 @@ describe("the IRC door", () => {
       ":chat.test 353 alice = #lobby :bob alice",
       ":chat.test 366 alice #lobby :End of /NAMES list",
     ]);
+  });
+
+  it("writes what others say during registration after the welcome, the lobby's names and the history (found in review)", async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const slowHistory = definePlugin({
+      name: "slow-history",
+      register({ hooks }) {
+        hooks.onLogin(async ({ session, username }) => {
+          if (username !== "alice") return;
+          await gate; // the history, read from Redis
+          session.replyLines(["HISTORY carol earlier", "END HISTORY"]);
+        });
+      },
+    });
+    server = await startIrcServer({ plugins: [...DEFAULT_PLUGINS.map((name) => ({ name })), { name: "slow-history", plugin: slowHistory }] });
+    const bob = await TcpClient.login(server.port, "bob");
+    const alice = rawIrc(server.ircPort);
+    alice.send("NICK alice");
+    alice.send("USER alice 0 * :Alice");
+    await server.logger.waitFor("login", 2); // bob, then alice: her login hook waits
+    bob.send("MSG hello alice");
+    bob.send("PING");
+    expect(await bob.readLine()).toBe("PONG"); // bob's message has reached alice's session
+    open();
+    const lines = await alice.until(/ PRIVMSG #lobby :hello alice$/);
+    const at = (pattern: RegExp): number => lines.findIndex((line) => pattern.test(line));
+    expect(at(/ 001 alice /)).toBe(0);
+    expect(at(/ 366 alice #lobby /)).toBeLessThan(at(/^:carol!\S+ PRIVMSG #lobby :earlier$/));
+    expect(at(/^:carol!\S+ PRIVMSG #lobby :earlier$/)).toBe(lines.length - 2);
   });
 
   it("refuses a nick a line-protocol user has (433) and one no user may have (432); the client picks another", async () => {

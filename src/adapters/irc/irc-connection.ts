@@ -109,6 +109,13 @@ export class IrcConnection extends SocketConnection {
   private skipping = false;
   private lastInput = Date.now();
   private pingTimer: NodeJS.Timeout | null = null;
+  /**
+   * What others said between the LOGIN and the welcome burst: written after
+   * it, so that the client has joined the lobby (and seen its history)
+   * first. Counted as waiting output.
+   */
+  private beforeWelcome: Uint8Array[] | null = null;
+  private beforeWelcomeBytes = 0;
 
   constructor(
     socket: Socket,
@@ -118,6 +125,24 @@ export class IrcConnection extends SocketConnection {
     private readonly settings: IrcSettings,
   ) {
     super(socket, remoteAddress, batcher, renderer);
+  }
+
+  override sendRendered(bytes: Uint8Array): void {
+    if (this.beforeWelcome === null) return super.sendRendered(bytes);
+    this.beforeWelcome.push(bytes);
+    this.beforeWelcomeBytes += bytes.byteLength;
+  }
+
+  override get pendingBytes(): number {
+    return super.pendingBytes + this.beforeWelcomeBytes;
+  }
+
+  /** Writes what waited for the welcome (or lets it go: registration failed, or the connection is going). */
+  private afterWelcome(write: boolean): void {
+    const waiting = this.beforeWelcome ?? [];
+    this.beforeWelcome = null;
+    this.beforeWelcomeBytes = 0;
+    if (write) for (const bytes of waiting) super.sendRendered(bytes);
   }
 
   /** The core's answers: gathered for the line being handled, or said at once when no line is. */
@@ -322,6 +347,7 @@ export class IrcConnection extends SocketConnection {
   private register(): void {
     if (this.registration !== Registration.Open || this.nick === null || !this.userGiven || this.negotiatingCaps) return this.local();
     this.registration = Registration.LoggingIn;
+    this.beforeWelcome = [];
     // Both lines at once, so that the welcome comes before the answers to
     // whatever the client sends next.
     const earlier: string[] = [];
@@ -420,7 +446,7 @@ export class IrcConnection extends SocketConnection {
         return this.loggedIn(done, replies);
       case "welcome":
         if (this.registration === Registration.Registered) this.welcome(replies, done.earlier);
-        return;
+        return this.afterWelcome(this.registration === Registration.Registered);
       case "message":
         if (error !== undefined && !done.notice) this.messageError(done.target, error);
         return;
