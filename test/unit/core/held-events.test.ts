@@ -1,5 +1,6 @@
 import { definePlugin } from "../../../src/core/plugin-api";
-import { expectLines, linesOf, settle, startTestServer } from "../../../src/testing/test-server";
+import type { FakeClient } from "../../../src/testing/in-memory-transport";
+import { expectLines, linesOf, settle, startTestServer, type TestServer } from "../../../src/testing/test-server";
 
 /**
  * Events for a user wait while its login hooks run. Found in review: held
@@ -25,17 +26,22 @@ function gatedAutoResume(): { plugin: ReturnType<typeof definePlugin>; open: () 
 
 const base = ["login", "msg", "dm", "quit", "resume"];
 
+/** bob logged in; alice logged in, made resumable (her token), her login hooks waiting for `open`. */
+async function aliceLoggingIn(): Promise<{ server: TestServer; open: () => void; bob: FakeClient; alice: FakeClient; token: string }> {
+  const { plugin, open } = gatedAutoResume();
+  const server = await startTestServer({ plugins: [...base, { name: "auto-resume", plugin }], idleTimeoutMs: 0 });
+  const bob = await server.login("bob");
+  const alice = server.connect();
+  alice.send("LOGIN alice");
+  const [ok, tokenLine] = await linesOf(alice);
+  expect(ok).toBe("OK");
+  return { server, open, bob, alice, token: tokenLine!.split(" ")[1]! };
+}
+
 describe("events held during the login hooks", () => {
   it("an event held when the connection drops is replayed to the resumed session", async () => {
-    const { plugin, open } = gatedAutoResume();
-    const server = await startTestServer({ plugins: [...base, { name: "auto-resume", plugin }], idleTimeoutMs: 0 });
+    const { server, open, bob, alice, token } = await aliceLoggingIn();
     try {
-      const bob = await server.login("bob");
-      const alice = server.connect();
-      alice.send("LOGIN alice");
-      const [ok, tokenLine] = await linesOf(alice);
-      expect(ok).toBe("OK");
-      const token = tokenLine!.split(" ")[1]!;
       bob.send("MSG held while alice's hooks run");
       await settle();
       alice.disconnect();
@@ -55,14 +61,8 @@ describe("events held during the login hooks", () => {
   });
 
   it("an event held when the connection drops is replayed in its place, before what came after the drop", async () => {
-    const { plugin, open } = gatedAutoResume();
-    const server = await startTestServer({ plugins: [...base, { name: "auto-resume", plugin }], idleTimeoutMs: 0 });
+    const { server, open, bob, alice, token } = await aliceLoggingIn();
     try {
-      const bob = await server.login("bob");
-      const alice = server.connect();
-      alice.send("LOGIN alice");
-      const [, tokenLine] = await linesOf(alice);
-      const token = tokenLine!.split(" ")[1]!;
       bob.send("MSG first");
       await settle();
       alice.disconnect();
