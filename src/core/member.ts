@@ -10,6 +10,8 @@ import type { ResumeLog } from "./resume-log";
 export interface Member extends SessionHandle, Recipient {
   /** Still taking input and output. */
   readonly isOpen: boolean;
+  /** Its connection dropped, and it waits for a resume: still the user's session. */
+  readonly waitingForResume: boolean;
   /** A LOGIN succeeded: the member goes by `username` from now on. */
   joined(username: string, runLoginHooks: boolean): void;
   /** Resumable from now on: what it is sent is kept (at most `capacityBytes`). */

@@ -122,10 +122,12 @@ export class Room implements RoomApi {
   /** Puts the session in the group; its other members are told (a `joined` event). */
   async join(handle: SessionHandle, group: string): Promise<boolean> {
     const session = this.loggedIn(handle);
-    if (!session.isOpen) return false;
+    // Its connection may drop meanwhile: a session waiting for a resume is still the user's.
+    const present = (): boolean => session.isOpen || session.waitingForResume;
+    if (!present()) return false;
     const username = session.username!;
     const joined = await this.delivery.joinGroup(group, username, session);
-    if (joined && !session.isOpen) {
+    if (joined && !present()) {
       // It left while the join was in flight: no ghost members.
       await this.delivery.leaveGroup(group, username);
       return false;

@@ -171,3 +171,26 @@ describe("a session waiting for a resume, evicted", () => {
     }
   });
 });
+
+describe("a command running when a resumable connection drops", () => {
+  it("completes for the session, and its answer is among the missed lines (a JOIN was undone, found in review)", async () => {
+    const server = await startTestServer({ plugins: ["login", "msg", "quit", "rooms", "resume"], idleTimeoutMs: 0 });
+    try {
+      const bob = await server.login("bob");
+      bob.send("JOIN #dev");
+      await expectLines(bob, "OK");
+      const alice = await server.login("alice");
+      alice.send("RESUMABLE");
+      const token = (await linesOf(alice))[0]!.split(" ")[1]!;
+      alice.send("JOIN #dev");
+      alice.disconnect(); // before the JOIN is done
+      await expectLines(bob, "INFO alice joined #dev");
+      bob.send("MSG #dev hello");
+      const phone = server.connect();
+      phone.send(`RESUME ${token} 0`);
+      expect((await linesOf(phone)).slice(1)).toEqual(["OK", "MSG bob #dev hello"]);
+    } finally {
+      await server.app.stop({ graceMs: 0 });
+    }
+  });
+});
