@@ -108,7 +108,6 @@ async function main(): Promise<void> {
   await link.start().catch((error: NodeJS.ErrnoException) => fail(`cannot connect to ${where}: ${describeFailure(error)}`));
   setInterval(() => link.ping(), KEEPALIVE_MS).unref();
 
-  let quitting = false;
   input.on("line", (typed) => {
     const action = parseInput(typed);
     if ("send" in action) {
@@ -117,15 +116,12 @@ async function main(): Promise<void> {
     } else if ("local" in action) {
       print(action.local);
     } else if ("quit" in action) {
-      quitting = true;
       link.quit();
     }
     if (terminal) input.prompt();
   });
   // The end of the input (Ctrl-D, or a pipe that ran dry) leaves the chat.
-  input.on("close", () => {
-    if (!quitting) link.quit();
-  });
+  input.on("close", () => link.quit());
 }
 
 void main();

@@ -79,7 +79,9 @@ export class Link {
     if (this.phase === Phase.Chatting) this.write("PING");
   }
 
+  /** Leaves (once: quitting again does nothing). */
   quit(): void {
+    if (this.quitting) return;
     this.quitting = true;
     if (this.phase === Phase.Chatting) this.write("QUIT");
     else this.finish();

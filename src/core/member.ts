@@ -1,6 +1,6 @@
 import type { SessionHandle } from "./plugin-api";
 import type { Recipient } from "./ports/delivery.port";
-import type { ResumeLog } from "./resume-log";
+import type { Replay, ResumeLog } from "./resume-log";
 
 /**
  * What the room needs of a connection, beyond what plugins see of it: the
@@ -23,7 +23,7 @@ export interface Member extends SessionHandle, Recipient {
   /** Takes the place of a resumed session: its name. */
   adopt(username: string): void;
   /** Lines of the line protocol as they were (a replay), sent like replies. */
-  replay(bytes: Uint8Array, lines: number): void;
+  replay(replay: Replay): void;
   /** Nobody resumed it within the grace: it leaves. */
   expire(): void;
 }

@@ -81,6 +81,7 @@ export type SendResult =
   | { readonly status: "gone" };
 
 export type { GroupInfo } from "./ports/delivery.port";
+import type { ListsPort } from "./ports/lists.port";
 import type { ResumeRefusal } from "./ports/session-moves.port";
 
 /** What became of a resume: the session taken over, or why not (`gap-too-large`: log in afresh). */
@@ -237,10 +238,7 @@ export interface PluginApi<Options> {
    * Redis in a cluster (every node sees the same, a node's restart loses
    * none). `newest` rejects with UnavailableError when Redis is away.
    */
-  readonly lists: {
-    push(list: string, item: string, keep: number): void;
-    newest(list: string, count: number): Promise<readonly string[]>;
-  };
+  readonly lists: ListsPort;
   /**
    * Releases what the plugin holds besides its timers (files, sockets,
    * its own intervals) when the server stops: once, after the connections

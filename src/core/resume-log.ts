@@ -3,6 +3,12 @@ const LF = 0x0a;
 /** Why lines cannot be replayed from where the client says it is. */
 export type ReplayRefusal = "gap-too-large" | "bad-count";
 
+/** Lines to replay, LF-ended, and how many. */
+export interface Replay {
+  readonly bytes: Uint8Array;
+  readonly lines: number;
+}
+
 /**
  * What a resumable session was sent, in the line protocol's words (LF-ended
  * lines), kept so that a client that lost its connection can be sent what it
@@ -44,10 +50,10 @@ export class ResumeLog {
   }
 
   /** The lines from number `from` on, in order, as they were sent (the first entry cut where `from` falls). */
-  since(from: number): Uint8Array[] | ReplayRefusal {
+  since(from: number): Replay | ReplayRefusal {
     if (from > this.next || from < 0 || !Number.isInteger(from)) return "bad-count";
     if (from < this.first) return "gap-too-large";
-    const replay: Uint8Array[] = [];
+    const parts: Uint8Array[] = [];
     let line = this.first;
     for (let i = this.head; i < this.parts.length; i++) {
       const bytes = this.parts[i]!;
@@ -56,8 +62,8 @@ export class ResumeLog {
       if (line <= from) continue;
       let start = 0;
       for (let skipped = entryStart; skipped < from; skipped++) start = bytes.indexOf(LF, start) + 1;
-      replay.push(start === 0 ? bytes : bytes.subarray(start));
+      parts.push(start === 0 ? bytes : bytes.subarray(start));
     }
-    return replay;
+    return { bytes: Buffer.concat(parts), lines: this.next - from };
   }
 }

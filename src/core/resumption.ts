@@ -1,5 +1,5 @@
 import { inject, injectable } from "tsyringe";
-import type { ReplayRefusal } from "./resume-log";
+import type { Replay, ReplayRefusal } from "./resume-log";
 import type { ClockPort, Timer } from "./ports/clock.port";
 import type { DeliveryPort } from "./ports/delivery.port";
 import type { LoggerPort } from "./ports/logger.port";
@@ -11,7 +11,7 @@ import { TOKENS } from "./tokens";
 
 /** What a resume came to: the session taken over, and the lines to replay; or why not. */
 export type ResumeOutcome =
-  | { readonly resumed: Member; readonly replay: readonly Uint8Array[] }
+  | { readonly resumed: Member; readonly replay: Replay }
   | { readonly refused: "unknown-token" | ReplayRefusal };
 
 interface Held {
@@ -71,10 +71,8 @@ export class Resumption {
   /** The session left for good (QUIT, a timeout, a kick): its token no longer works. */
   revoke(session: Member): void {
     const token = this.tokens.get(session);
-    if (token === undefined) return;
-    this.tokens.delete(session);
-    this.byToken.get(token)?.grace?.cancel();
-    this.byToken.delete(token);
+    const held = token === undefined ? undefined : this.byToken.get(token);
+    if (held !== undefined) this.useUp(token!, held);
   }
 
   /** Its connection dropped: it waits for the grace, then leaves as a dropped connection does. */
@@ -83,8 +81,7 @@ export class Resumption {
     const held = token === undefined ? undefined : this.byToken.get(token);
     if (token === undefined || held === undefined) return session.expire();
     held.grace = this.clock.schedule(this.settings.resumeGraceMs, () => {
-      this.byToken.delete(token);
-      this.tokens.delete(session);
+      this.useUp(token, held);
       this.logger.info({ user: session.username }, "resume grace over");
       session.expire();
     });
@@ -123,7 +120,7 @@ export class Resumption {
     held.grace = null;
     return {
       username,
-      replay: Buffer.concat(replay),
+      replay,
       settle: (moved) => {
         held.moving = false;
         if (!moved) {
@@ -145,7 +142,7 @@ export class Resumption {
    * the client's mistake, and uses nothing up. A gap too large uses the
    * token up and ends the session, so that the name is free for a fresh login.
    */
-  private replayFor(token: string, held: Held, received: number): Uint8Array[] | ReplayRefusal {
+  private replayFor(token: string, held: Held, received: number): Replay | ReplayRefusal {
     const { session } = held;
     const log = session.resumeLog;
     const replay = log === null ? "bad-count" : log.since(received + 1);

@@ -13,6 +13,7 @@ import type {
 } from "./plugin-api";
 import { Outgoing, type PluginEventData } from "./events";
 import type { Member } from "./member";
+import type { Replay } from "./resume-log";
 import { Resumption } from "./resumption";
 import type { DeliveryPort } from "./ports/delivery.port";
 import type { SessionMovesPort } from "./ports/session-moves.port";
@@ -187,16 +188,16 @@ export class Room implements RoomApi {
       // the name, so that it does not leave a second time).
       if (!session.isOpen) return this.depart(username, session, "client-closed");
       session.adopt(username);
-      this.welcome(session, greeting, [moved.replay], moved.missed);
+      this.welcome(session, greeting, moved.replay, moved.missed);
     });
     return refused === null ? { status: "resumed", username } : { status: "refused", reason: refused };
   }
 
   /** A resumed session's first lines: the greeting (line 0 of its new count), what it missed, in order. */
-  private welcome(session: Member, greeting: Greeting, replay: readonly Uint8Array[], missed: readonly Outgoing[]): void {
+  private welcome(session: Member, greeting: Greeting, replay: Replay, missed: readonly Outgoing[]): void {
     const username = session.username!;
     session.reply(greeting(username, this.resumption.issue(session)));
-    for (const bytes of replay) session.replay(bytes, countLines(bytes));
+    session.replay(replay);
     for (const event of missed) session.deliver(event);
     this.logger.info({ conn: session.id, user: username }, "resumed");
   }
@@ -270,10 +271,3 @@ export class Room implements RoomApi {
 
 /** The line that greets a resumed session, from its name and its new token. */
 type Greeting = (username: string, token: string) => string;
-
-/** The lines in LF-ended bytes. */
-function countLines(bytes: Uint8Array): number {
-  let lines = 0;
-  for (let at = bytes.indexOf(0x0a); at !== -1; at = bytes.indexOf(0x0a, at + 1)) lines++;
-  return lines;
-}

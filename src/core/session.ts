@@ -2,7 +2,7 @@ import type { Budgeted, CommandDispatcher } from "./commands";
 import type { PluginHooks } from "./hooks";
 import type { ClockPort, Timer } from "./ports/clock.port";
 import type { Outgoing, Renderer } from "./events";
-import { ResumeLog } from "./resume-log";
+import { ResumeLog, type Replay } from "./resume-log";
 import type { Member } from "./member";
 import type { LoggerPort } from "./ports/logger.port";
 import type { MetricsPort } from "./ports/metrics.port";
@@ -169,16 +169,21 @@ export class Session implements Member, ConnectionHandler, Budgeted {
   }
 
   reply(line: string): void {
-    if (this.state === State.Open || this.log !== null) this.send(encodeLine(line), 1);
+    if (this.takesReplies) this.send(encodeLine(line), 1);
   }
 
   replyLines(lines: readonly string[]): void {
-    if (lines.length > 0 && (this.state === State.Open || this.log !== null)) this.send(encodeLine(lines.join("\n")), lines.length);
+    if (lines.length > 0 && this.takesReplies) this.send(encodeLine(lines.join("\n")), lines.length);
+  }
+
+  /** Open, or waiting for a resume (its replies are kept for it): a closed session's are not even encoded. */
+  private get takesReplies(): boolean {
+    return this.state === State.Open || this.state === State.Detached;
   }
 
   /** Lines of the line protocol, as they are (a replay): sent like replies. */
-  replay(bytes: Uint8Array, lines: number): void {
-    this.send(bytes, lines);
+  replay({ bytes, lines }: Replay): void {
+    if (lines > 0) this.send(bytes, lines);
   }
 
   evict(farewell: string): void {
@@ -453,15 +458,18 @@ export class Session implements Member, ConnectionHandler, Budgeted {
 
   /** An event that came while the login hooks run: it waits for them, within the send queue's limit. */
   private holdEvent(event: Outgoing, length: number): void {
-    const { services, connection } = this;
-    if (connection.pendingBytes + this.heldBytes + length > services.settings.maxSendQueueBytes) {
-      services.logger.info({ conn: this.id, user: this.name, held: this.heldBytes, line: length }, "send queue exceeded");
-      this.heldEvents = null;
-      this.abort("send-queue", SEND_QUEUE_EXCEEDED);
-      return;
-    }
+    if (this.overflows(length)) return;
     this.heldEvents!.push(event);
     this.heldBytes += length;
+  }
+
+  /** Whether `length` more bytes would pass the send-queue limit (what waits, held events included): then the client is dropped. */
+  private overflows(length: number): boolean {
+    const pending = this.connection.pendingBytes + this.heldBytes;
+    if (pending + length <= this.services.settings.maxSendQueueBytes) return false;
+    this.services.logger.info({ conn: this.id, user: this.name, pending, line: length }, "send queue exceeded");
+    this.abort("send-queue", SEND_QUEUE_EXCEEDED);
+    return true;
   }
 
   /**
@@ -481,14 +489,6 @@ export class Session implements Member, ConnectionHandler, Budgeted {
   }
 
   /**
-   * Every byte for this client goes through here. A client whose output
-   * would pass the send-queue limit (what waits for it in this process,
-   * this turn's included) is dropped instead, so that it costs bounded
-   * memory and slows nobody else down. A client given a turn's share of
-   * output makes the server stop taking input until that output is written
-   * (Turns.saturate), so that a burst alone never drops a client that reads.
-   */
-  /**
    * A reply, recorded while resumable: also once the connection dropped (the
    * answer to a command that was running then is missed like any line).
    */
@@ -496,15 +496,18 @@ export class Session implements Member, ConnectionHandler, Budgeted {
     if (this.state === State.Open ? this.transmit(bytes, lines, false) : this.state === State.Detached) this.log?.record(bytes, lines);
   }
 
+  /**
+   * Every byte for this client goes through here. A client whose output
+   * would pass the send-queue limit (what waits for it in this process,
+   * this turn's included) is dropped instead, so that it costs bounded
+   * memory and slows nobody else down. A client given a turn's share of
+   * output makes the server stop taking input until that output is written
+   * (Turns.saturate), so that a burst alone never drops a client that reads.
+   */
   private transmit(bytes: Uint8Array, lines: number, rendered: boolean): boolean {
     const { services, connection } = this;
     const length = bytes.byteLength;
-    const pending = connection.pendingBytes;
-    if (pending + length > services.settings.maxSendQueueBytes) {
-      services.logger.info({ conn: this.id, user: this.name, pending, line: length }, "send queue exceeded");
-      this.abort("send-queue", SEND_QUEUE_EXCEEDED);
-      return false;
-    }
+    if (this.overflows(length)) return false;
     if (rendered) connection.sendRendered(bytes);
     else connection.send(bytes);
     services.metrics.linesSent(lines);

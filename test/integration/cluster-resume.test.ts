@@ -5,50 +5,35 @@ import Redis from "ioredis";
 import { CliProcess } from "../support/cli-process";
 import { ClientProcess } from "../support/client-process";
 import { TcpProxy } from "../support/tcp-proxy";
-import { RedisServer, redisServerInstalled } from "../../src/testing/redis-server";
+import { RedisServer } from "../../src/testing/redis-server";
+import { clusterPerTest, describeCluster } from "../support/cluster-fixture";
 import { askToken, numbered, readThrough, sendNumbered } from "../support/numbered";
 import { TcpClient } from "../support/tcp-client";
 
-/* Resumable sessions on a cluster of real server processes and a real redis-server (see cluster.test.ts). */
-const describeCluster = redisServerInstalled || process.env.CI === "true" ? describe : describe.skip;
+/* Resumable sessions on a cluster of real server processes and a real redis-server (see the cluster fixture). */
 
 const SLOW_TEST_MS = 15_000;
 const PREFIX = "chat:";
 
-/** The first entry of `kind` on the bus, once there is one: its id and fields. */
+/** The first entry of `kind` on the bus, waiting for it (at most 5 s): its id and fields. */
 async function busEntry(redis: Redis, kind: string): Promise<{ id: string; fields: Record<string, string> }> {
-  for (;;) {
-    for (const [id, list] of await redis.xrange(`${PREFIX}bus`, "-", "+")) {
+  for (let after = "0"; ; ) {
+    const read = await redis.xread("BLOCK", 5000, "STREAMS", `${PREFIX}bus`, after);
+    if (read === null) throw new Error(`no ${kind} entry on the bus within 5 s`);
+    for (const [id, list] of read[0]![1]) {
+      after = id;
       const fields = Object.fromEntries(Array.from({ length: list.length / 2 }, (_, i) => [list[2 * i]!, list[2 * i + 1]!]));
       if (fields.k === kind) return { id, fields };
     }
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
 /** A process token of a node that does not run: the other side of a move, played by the test on the bus. */
 const ABSENT = "0123456789abcdef";
 
-/** A node on `redis`, with a short lease (a node restarted under its id waits for its claim to run out), kept in `nodes`. */
-async function startNode(redis: RedisServer, nodes: CliProcess[], name: string, ...args: string[]): Promise<{ node: CliProcess; port: number }> {
-  const lease = args.includes("--redis-lease") ? [] : ["--redis-lease", "2"];
-  const node = CliProcess.spawn(["--port", "0", "--host", "127.0.0.1", "--redis", redis.url, ...lease, "--node-id", name, "--rate-limit", "0", ...args]);
-  nodes.push(node);
-  return { node, port: await node.port("tcp") };
-}
-
 describeCluster("resumable sessions and history on a cluster", () => {
-  let redis: RedisServer;
-  const nodes: CliProcess[] = [];
-
-  beforeEach(async () => {
-    redis = await RedisServer.start();
-  });
-  afterEach(async () => {
-    TcpClient.closeAll();
-    nodes.splice(0).forEach((node) => node.kill("SIGKILL"));
-    await redis.stop();
-  });
+  // A short lease: a node restarted under its id waits for its claim to run out.
+  const cluster = clusterPerTest("2");
 
   /** Resets the client's connection and waits until its node has seen it. */
   async function drop(client: TcpClient, node: CliProcess): Promise<void> {
@@ -57,7 +42,7 @@ describeCluster("resumable sessions and history on a cluster", () => {
   }
 
   describe("resumable sessions", () => {
-    const start = (name: string, ...args: string[]) => startNode(redis, nodes, name, ...args);
+    const { start } = cluster;
 
     it("resumes on another node: every line once and in order, from both nodes, and nobody sees a departure", async () => {
       const [a, b] = await Promise.all([start("a"), start("b")]);
@@ -113,8 +98,7 @@ describeCluster("resumable sessions and history on a cluster", () => {
       const bob = await TcpClient.login(b.port, "bob");
       await drop(alice, a.node);
       expect(await bob.readLine()).toBe("INFO alice disconnected");
-      const late = await TcpClient.connect(b.port);
-      late.send(`RESUME ${token} 0`);
+      const late = await TcpClient.resume(b.port, token, 0);
       expect(await late.readLine()).toBe("ERR resume-refused unknown-token");
       late.send("LOGIN alice");
       expect(await late.readLine()).toBe("OK");
@@ -129,8 +113,7 @@ describeCluster("resumable sessions and history on a cluster", () => {
       const bob = await TcpClient.login(b.port, "bob");
       await drop(alice, a.node);
       await sendNumbered(bob, 1, 100);
-      const again = await TcpClient.connect(b.port);
-      again.send(`RESUME ${token} 0`);
+      const again = await TcpClient.resume(b.port, token, 0);
       expect(await again.readLine()).toBe("ERR resume-refused gap-too-large");
       again.send("LOGIN alice");
       expect(await again.readLine()).toBe("OK");
@@ -158,26 +141,24 @@ describeCluster("resumable sessions and history on a cluster", () => {
       const token = await askToken(alice);
       const bob = await TcpClient.login(b.port, "bob");
       a.node.kill("SIGKILL");
-      const again = await TcpClient.connect(b.port);
-      again.send(`RESUME ${token} 0`);
+      const again = await TcpClient.resume(b.port, token, 0);
       expect(await bob.readLine()).toBe("INFO alice disconnected");
       expect(await again.readLine()).toBe("ERR resume-refused unavailable");
     }, SLOW_TEST_MS);
   });
 
   describe("moves, with the other node played by the test on the bus", () => {
-    const start = (name: string, ...args: string[]) => startNode(redis, nodes, name, ...args);
+    const { start } = cluster;
     let bus: Redis;
     beforeEach(() => {
-      bus = new Redis(redis.url);
+      bus = new Redis(cluster.redis.url);
     });
     afterEach(() => bus.disconnect());
 
     /** A RESUME at the node on `port` for a session held by ABSENT: the request it put on the bus. */
     async function requestFrom(port: number): Promise<{ client: TcpClient; entry: string; id: string; from: string }> {
       await bus.set(`${PREFIX}process:${ABSENT}`, "a"); // as if alive
-      const client = await TcpClient.connect(port);
-      client.send(`RESUME ${"A".repeat(24)}.${ABSENT} 0`);
+      const client = await TcpClient.resume(port, `${"A".repeat(24)}.${ABSENT}`, 0);
       const { id, fields } = await busEntry(bus, "R");
       const request = JSON.parse(fields.l!) as { id: string; from: string };
       return { client, entry: id, id: request.id, from: request.from };
@@ -186,8 +167,7 @@ describeCluster("resumable sessions and history on a cluster", () => {
     it("refuses at once a token whose process is not alive, without asking anyone", async () => {
       const { port } = await start("b");
       await bus.set(`${PREFIX}epoch`, "0"); // a Redis that has kept its data for long: a live process would have its key
-      const client = await TcpClient.connect(port);
-      client.send(`RESUME ${"A".repeat(24)}.${ABSENT} 0`);
+      const client = await TcpClient.resume(port, `${"A".repeat(24)}.${ABSENT}`, 0);
       expect(await client.readLine()).toBe("ERR resume-refused unknown-token");
       expect(await bus.xlen(`${PREFIX}bus`)).toBe(0);
     }, SLOW_TEST_MS);
@@ -234,8 +214,7 @@ describeCluster("resumable sessions and history on a cluster", () => {
       await node.waitForLog("a session resumed on another node could not be moved there: it stays here");
       expect(await bus.get(`${PREFIX}name:alice`)).toBe("a");
       bob.send("MSG while she is away");
-      const again = await TcpClient.connect(port);
-      again.send(`RESUME ${token} 0`);
+      const again = await TcpClient.resume(port, token, 0);
       expect(await again.readLine()).toMatch(/^RESUMED alice /);
       expect(await again.readLine()).toBe("MSG bob while she is away");
       bob.send("PING");
@@ -245,22 +224,24 @@ describeCluster("resumable sessions and history on a cluster", () => {
     it("frees a name whose answer came after it gave up, and tells its own users too (review of #13: they were not)", async () => {
       const { port } = await start("b");
       const bob = await TcpClient.login(port, "bob");
-      const { client, entry, id, from } = await requestFrom(port);
-      expect(await client.readLine()).toBe("ERR resume-refused unavailable");
-      // What the holder's script would have done, then its answer.
+      const { client, entry, from } = await requestFrom(port);
+      // What the holder's script would have done, then its answer, to a request the node is not
+      // waiting for (one it gave up on: that client is told unavailable when its wait runs out).
       await bus.set(`${PREFIX}name:alice`, "b");
       await bus.zadd(`${PREFIX}logins`, 99, "alice");
       await bus.sadd(`${PREFIX}node-users:b`, "alice");
-      const answer = { id, after: entry, username: "alice", seq: 99, groups: [], replay: "" };
+      const answer = { id: "given-up-on", after: entry, username: "alice", seq: 99, groups: [], replay: "" };
       await bus.xadd(`${PREFIX}bus`, "*", "o", ABSENT, "k", "A", "t", from, "l", JSON.stringify(answer));
       expect(await bob.readLine()).toBe("INFO alice disconnected");
       bob.send("WHO");
       expect(await readThrough(bob, "END WHO")).toEqual(["USER bob", "END WHO"]);
+      expect(await bus.get(`${PREFIX}name:alice`)).toBeNull();
+      expect(await client.readLine()).toBe("ERR resume-refused unavailable");
     }, SLOW_TEST_MS);
   });
 
   it("lets chat-client log in afresh once the node that held its session died (review of #13: it exited)", async () => {
-    const [a, b] = await Promise.all([startNode(redis, nodes, "a", "--redis-lease", "3"), startNode(redis, nodes, "b", "--redis-lease", "3")]);
+    const [a, b] = await Promise.all([cluster.start("a", "--redis-lease", "3"), cluster.start("b", "--redis-lease", "3")]);
     const proxy = await TcpProxy.start(a.port);
     const client = new ClientProcess(["--host", "127.0.0.1", "--port", String(proxy.port), "--user", "alice"]);
     try {
@@ -281,27 +262,25 @@ describeCluster("resumable sessions and history on a cluster", () => {
   }, 30_000);
 
   it("does not refuse as unknown-token a session its live node holds, when Redis has just lost its data (found in review)", async () => {
-    const [a, b] = await Promise.all([startNode(redis, nodes, "a", "--redis-lease", "3"), startNode(redis, nodes, "b", "--redis-lease", "3")]);
+    const [a, b] = await Promise.all([cluster.start("a", "--redis-lease", "3"), cluster.start("b", "--redis-lease", "3")]);
     const alice = await TcpClient.login(a.port, "alice");
     const token = await askToken(alice);
     await drop(alice, a.node);
-    const admin = new Redis(redis.url);
+    const admin = new Redis(cluster.redis.url);
     await admin.flushall(); // what a Redis restarted without its data looks like until the nodes notice
     admin.disconnect();
-    const first = await TcpClient.connect(b.port);
-    first.send(`RESUME ${token} 0`);
+    const first = await TcpClient.resume(b.port, token, 0);
     expect(await first.readLine()).not.toBe("ERR resume-refused unknown-token");
     // Node a was alive all along and still holds the session: once it is back in the cluster, the token resumes.
     await a.node.waitForLog("back in the cluster");
     await b.node.waitForLog("back in the cluster");
-    const second = await TcpClient.connect(b.port);
-    second.send(`RESUME ${token} 0`);
+    const second = await TcpClient.resume(b.port, token, 0);
     expect(await second.readLine()).toMatch(/^RESUMED alice /);
   }, 20_000);
 
   describe("the history plugin", () => {
     const PLUGINS = ["--plugins", "login,msg,who,dm,ping,quit,history"];
-    const start = (name: string) => startNode(redis, nodes, name, ...PLUGINS);
+    const start = (name: string) => cluster.start(name, ...PLUGINS);
 
     /** Logs in and returns the history replayed after OK. */
     async function historyAt(port: number, username: string): Promise<string[]> {
@@ -329,15 +308,15 @@ describeCluster("resumable sessions and history on a cluster", () => {
 
       // A node killed and started again under its id replays them too.
       c.node.kill("SIGKILL");
-      nodes.splice(nodes.indexOf(c.node), 1);
+      cluster.nodes.splice(cluster.nodes.indexOf(c.node), 1);
       const again = await start("c");
       expect(await historyAt(again.port, "x4")).toEqual(expected);
     }, SLOW_TEST_MS);
 
     it("keeps the history across a Redis restart when Redis keeps its data (append-only file)", async () => {
-      await redis.stop();
+      await cluster.redis.stop();
       const directory = mkdtempSync(join(tmpdir(), "chat-redis-"));
-      redis = await RedisServer.start({ dataDirectory: directory });
+      cluster.redis = await RedisServer.start({ dataDirectory: directory });
       try {
         const { node, port } = await start("a");
         const ann = await TcpClient.login(port, "ann");
@@ -347,7 +326,7 @@ describeCluster("resumable sessions and history on a cluster", () => {
         ann.send("MSG said before the restart");
         expect(await ben.readLine()).toBe("MSG ann said before the restart");
         expect(await historyAt(port, "x0")).toEqual(["HISTORY ann said before the restart", "END HISTORY"]); // it is in Redis
-        await redis.restart();
+        await cluster.redis.restart();
         await node.waitForLog("back in the cluster");
         expect(await historyAt(port, "x1")).toEqual(["HISTORY ann said before the restart", "END HISTORY"]);
       } finally {

@@ -1,43 +1,19 @@
 import { CliProcess } from "../support/cli-process";
-import { freePort, RedisServer, redisServerInstalled } from "../../src/testing/redis-server";
+import { freePort, RedisServer } from "../../src/testing/redis-server";
+import { clusterPerTest, describeCluster } from "../support/cluster-fixture";
 import { expectWholeBurst, sendBurst } from "../support/bursts";
 import { IrcClient } from "../support/irc-client";
 import { TcpClient } from "../support/tcp-client";
 
-/*
- * Several real server processes sharing one real Redis, spoken to over TCP.
- * CI installs redis-server (.ci/run); elsewhere these tests are skipped,
- * with a warning, when it is missing.
- */
-if (!redisServerInstalled && process.env.CI !== "true") {
-  console.warn("redis-server is not installed: the cluster tests are skipped (apt-get install redis-server)");
-}
-const describeCluster = redisServerInstalled || process.env.CI === "true" ? describe : describe.skip;
-
+/* Several real server processes sharing one real Redis, spoken to over TCP (see the cluster fixture). */
 const LEASE_SECONDS = "1";
 /** For tests that wait for a lease to run out or start extra processes: room for a loaded machine. */
 const SLOW_TEST_MS = 15_000;
 
 describeCluster("a cluster of servers through Redis", () => {
-  let redis: RedisServer;
-  const nodes: CliProcess[] = [];
-
-  beforeEach(async () => {
-    redis = await RedisServer.start();
-  });
-  afterEach(async () => {
-    nodes.splice(0).forEach((node) => node.kill("SIGKILL"));
-    await redis.stop();
-  });
-
-  async function startNode(name: string, ...args: string[]): Promise<{ node: CliProcess; port: number }> {
-    const lease = args.includes("--redis-lease") ? [] : ["--redis-lease", LEASE_SECONDS];
-    const node = CliProcess.spawn(
-      ["--port", "0", "--host", "127.0.0.1", "--redis", redis.url, ...lease, "--node-id", name, "--rate-limit", "0", ...args],
-    );
-    nodes.push(node);
-    return { node, port: await node.port("tcp") };
-  }
+  const cluster = clusterPerTest(LEASE_SECONDS);
+  const { nodes } = cluster;
+  const startNode = cluster.start;
 
   /** Proves that nothing else came before: the next line is the answer to a PING. */
   async function nothingMore(client: TcpClient): Promise<void> {
@@ -175,7 +151,7 @@ describeCluster("a cluster of servers through Redis", () => {
     const bob = await TcpClient.login(b.port, "bob");
     expect(await gauge()).toBe("chat_cluster_connected 1");
 
-    await redis.stop();
+    await cluster.redis.stop();
     await a.node.waitForLog("lost the cluster (Redis): serving this node's users alone");
     expect(await gauge()).toBe("chat_cluster_connected 0");
     alice.send("MSG just us");
@@ -187,7 +163,7 @@ describeCluster("a cluster of servers through Redis", () => {
     alice.send("WHO");
     expect(await alice.readLine()).toBe("ERR cluster-unavailable");
 
-    await redis.restart(); // empty: every node puts its users back
+    await cluster.redis.restart(); // empty: every node puts its users back
     await Promise.all([a.node.waitForLog("back in the cluster"), b.node.waitForLog("back in the cluster")]);
     expect(await gauge()).toBe("chat_cluster_connected 1");
     bob.send("MSG we are back");
@@ -210,7 +186,7 @@ describeCluster("a cluster of servers through Redis", () => {
     expect(await alice.readLines(2)).toEqual(["INFO dan joined #dev", "INFO bob joined #dev"]);
     expect(await dan.readLine()).toBe("INFO bob joined #dev");
 
-    await redis.stop();
+    await cluster.redis.stop();
     await a.node.waitForLog("lost the cluster (Redis): serving this node's users alone");
     alice.send("MSG #dev just us");
     expect(await dan.readLine()).toBe("MSG alice #dev just us"); // this node's members still get it
@@ -228,7 +204,7 @@ describeCluster("a cluster of servers through Redis", () => {
     expect(await dan.readLine()).toBe("MSG alice #dev still here?");
     expect(await alice.readLine()).toBe("ERR cluster-unavailable");
 
-    await redis.restart(); // empty: every node puts its users and their rooms back
+    await cluster.redis.restart(); // empty: every node puts its users and their rooms back
     await Promise.all([a.node.waitForLog("back in the cluster"), b.node.waitForLog("back in the cluster")]);
     bob.send("MSG #dev we are back");
     expect(await alice.readLine()).toBe("MSG bob #dev we are back");
@@ -294,7 +270,7 @@ describeCluster("a cluster of servers through Redis", () => {
     const [a, b] = await Promise.all([startNode("a"), startNode("b")]);
     const alice = await TcpClient.login(a.port, "alice");
     const bob = await TcpClient.login(b.port, "bob");
-    const second = await CliProcess.run(["--port", "0", "--redis", redis.url, "--redis-lease", LEASE_SECONDS, "--node-id", "b"]);
+    const second = await CliProcess.run(["--port", "0", "--redis", cluster.redis.url, "--redis-lease", LEASE_SECONDS, "--node-id", "b"]);
     expect(second.code).toBe(1);
     expect(second.stderr).toBe(
       'chat-server: the node id "b" is in use: another server holds it in Redis, and its claim did not run out within the lease (1 s)\n',
@@ -363,10 +339,10 @@ describeCluster("a cluster of servers through Redis", () => {
   }, SLOW_TEST_MS);
 
   it("refuses to start when Redis cannot be reached", async () => {
-    await redis.stop();
-    const exit = await CliProcess.run(["--port", "0", "--redis", redis.url]);
+    await cluster.redis.stop();
+    const exit = await CliProcess.run(["--port", "0", "--redis", cluster.redis.url]);
     expect(exit.code).toBe(1);
-    expect(exit.stderr).toBe(`chat-server: cannot reach Redis at ${redis.url}: connect ECONNREFUSED 127.0.0.1:${redis.port}\n`);
+    expect(exit.stderr).toBe(`chat-server: cannot reach Redis at ${cluster.redis.url}: connect ECONNREFUSED 127.0.0.1:${cluster.redis.port}\n`);
   }, 15_000);
 });
 

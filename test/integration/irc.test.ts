@@ -1,7 +1,7 @@
 import net from "node:net";
 import { DEFAULT_PLUGINS } from "../../src/composition-root";
-import { definePlugin } from "../../src/core/plugin-api";
 import { IrcClient } from "../support/irc-client";
+import { replayHistory, slowLoginHook } from "../support/slow-login";
 import { TcpClient } from "../support/tcp-client";
 import { startIrcServer, type RunningServer } from "../support/tcp-server";
 
@@ -77,19 +77,8 @@ describe("the IRC door", () => {
   });
 
   it("writes what others say during registration after the welcome, the lobby's names and the history (found in review)", async () => {
-    let open!: () => void;
-    const gate = new Promise<void>((resolve) => (open = resolve));
-    const slowHistory = definePlugin({
-      name: "slow-history",
-      register({ hooks }) {
-        hooks.onLogin(async ({ session, username }) => {
-          if (username !== "alice") return;
-          await gate; // the history, read from Redis
-          session.replyLines(["HISTORY carol earlier", "END HISTORY"]);
-        });
-      },
-    });
-    server = await startIrcServer({ plugins: [...DEFAULT_PLUGINS.map((name) => ({ name })), { name: "slow-history", plugin: slowHistory }] });
+    const { plugin, open } = slowLoginHook("alice", { after: replayHistory });
+    server = await startIrcServer({ plugins: [...DEFAULT_PLUGINS.map((name) => ({ name })), plugin] });
     const bob = await TcpClient.login(server.port, "bob");
     const alice = rawIrc(server.ircPort);
     alice.send("NICK alice");

@@ -1,6 +1,7 @@
 import { ClusterPresence, type PresenceHost } from "../../src/adapters/redis/cluster-presence";
 import { ClusterStream, type StreamEntry } from "../../src/adapters/redis/cluster-stream";
 import { RedisLists } from "../../src/adapters/redis/redis-lists";
+import type { ScriptedRedis } from "../../src/adapters/redis/scripts";
 import { RecordingLogger } from "../../src/testing/recording-logger";
 import { redisServerInstalled } from "../../src/testing/redis-server";
 import { redisPerTest } from "../support/redis-fixture";
@@ -61,8 +62,8 @@ describeRedis("the Redis adapter's parts", () => {
       const a = stream("a");
       await a.start();
       a.publish("B", "", "before");
+      await firstConnection().ping(); // a's writer answers in order: "before" is written
       const b = stream("b");
-      await new Promise((resolve) => setTimeout(resolve, 50));
       await b.start();
       a.publish("B", "", "after");
       expect((await readEntries(b, 1)).flat().map((entry) => entry.payload.toString())).toEqual(["after"]);
@@ -79,7 +80,7 @@ describeRedis("the Redis adapter's parts", () => {
   });
 
   describe("ClusterPresence", () => {
-    async function presence(nodeId: string): Promise<{ presence: ClusterPresence; lost: string[] }> {
+    async function presence(nodeId: string): Promise<{ presence: ClusterPresence; lost: string[]; connection: ScriptedRedis }> {
       const connection = connect();
       const token = `${nodeId}-token`;
       await connection.set(`${PREFIX}node:${nodeId}`, token);
@@ -95,19 +96,18 @@ describeRedis("the Redis adapter's parts", () => {
         call: (command) => command(),
         lost: (why) => void lost.push(why),
       };
-      return { presence: new ClusterPresence(host), lost };
+      return { presence: new ClusterPresence(host), lost, connection };
     }
 
     it("gives a name to exactly one of many nodes claiming it at once, ignoring case, and frees it with a departure", async () => {
       const nodes = await Promise.all(["a", "b", "c", "d"].map(presence));
       const won = await Promise.all(nodes.map(({ presence }, i) => presence.claim(i % 2 === 0 ? "Alice" : "alice")));
       expect(won.filter(Boolean)).toHaveLength(1);
-      const winner = nodes[won.indexOf(true)]!.presence;
+      const { presence: winner, connection } = nodes[won.indexOf(true)]!;
       expect(await winner.list()).toEqual([won.indexOf(true) % 2 === 0 ? "Alice" : "alice"]);
       winner.release(winner === nodes[0]!.presence ? "Alice" : "alice");
-      const reader = connect();
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      const [[, fields]] = (await reader.xrange(`${PREFIX}bus`, "-", "+")) as [string, string[]][];
+      await connection.ping(); // its connection answers in order: the release is done
+      const [[, fields]] = (await connection.xrange(`${PREFIX}bus`, "-", "+")) as [string, string[]][];
       expect(fields.slice(2, 4)).toEqual(["k", "D"]);
       expect(await nodes[1]!.presence.claim("ALICE")).toBe(true);
     });
@@ -166,9 +166,12 @@ describeRedis("the Redis adapter's parts", () => {
   describe("RedisLists", () => {
     it("keeps the newest items of a list, in the order pushed, for every node to read", async () => {
       const logger = new RecordingLogger();
-      const lists = [connect(), connect()].map((connection) => new RedisLists(connection, PREFIX, logger, (error) => ({ message: String(error) })));
+      const connections = [connect(), connect()];
+      const lists = connections.map(
+        (redis) => new RedisLists({ redis, prefix: PREFIX, call: (command) => command(), loggable: (error) => ({ message: String(error) }) }, logger),
+      );
       for (let i = 0; i < 30; i++) lists[0]!.push("history:messages", `line ${i}`, 20);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await connections[0]!.ping(); // one connection answers in order: the pushes are done
       expect(await lists[1]!.newest("history:messages", 3)).toEqual(["line 27", "line 28", "line 29"]);
       expect(await lists[1]!.newest("history:messages", 100)).toEqual(Array.from({ length: 20 }, (_, i) => `line ${i + 10}`));
       expect(await lists[0]!.newest("other", 5)).toEqual([]);

@@ -47,8 +47,7 @@ describe("resumable sessions over TCP", () => {
     const received = alice.receivedCount - 2;
     const unread = await alice.readLines(received - 20);
 
-    const again = await TcpClient.connect(port);
-    again.send(`RESUME ${token} ${received}`);
+    const again = await TcpClient.resume(port, token, received);
     const greeting = await again.readLine();
     expect(greeting).toMatch(/^RESUMED alice [A-Za-z0-9_-]{24}$/);
     expect(greeting).not.toContain(token);
@@ -74,8 +73,7 @@ describe("resumable sessions over TCP", () => {
     await drop(alice);
 
     expect(await bob.readLine()).toBe("INFO alice disconnected");
-    const late = await TcpClient.connect(port);
-    late.send(`RESUME ${token} 0`);
+    const late = await TcpClient.resume(port, token, 0);
     expect(await late.readLine()).toBe("ERR resume-refused unknown-token");
     late.send("LOGIN alice");
     expect(await late.readLine()).toBe("OK");
@@ -101,8 +99,7 @@ describe("resumable sessions over TCP", () => {
     await bob.write(`${Array.from({ length: 30 }, (_, i) => `MSG ${i} ${"x".repeat(60)}`).join("\n")}\n`);
     await carol.readLines(30);
 
-    const again = await TcpClient.connect(port);
-    again.send(`RESUME ${token} 0`);
+    const again = await TcpClient.resume(port, token, 0);
     expect(await again.readLine()).toBe("ERR resume-refused gap-too-large");
     expect(await carol.readLine()).toBe("INFO alice disconnected");
     again.send("LOGIN alice");
@@ -124,13 +121,11 @@ describe("resumable sessions over TCP", () => {
     await start();
     const { client: alice, token } = await resumable("alice");
     await drop(alice);
-    const second = await TcpClient.connect(port);
-    second.send(`RESUME ${token} 0`);
+    const second = await TcpClient.resume(port, token, 0);
     const next = (await second.readLine()).split(" ")[2]!;
     await drop(second, 2);
 
-    const third = await TcpClient.connect(port);
-    third.send(`RESUME ${token} 0`);
+    const third = await TcpClient.resume(port, token, 0);
     expect(await third.readLine()).toBe("ERR resume-refused unknown-token");
     third.send(`RESUME ${next} 0`);
     expect(await third.readLine()).toMatch(/^RESUMED alice /);
@@ -143,8 +138,7 @@ describe("resumable sessions over TCP", () => {
     bob.send("MSG one");
     expect(await alice.readLine()).toBe("MSG bob one");
 
-    const phone = await TcpClient.connect(port);
-    phone.send(`RESUME ${token} 1`);
+    const phone = await TcpClient.resume(port, token, 1);
     expect(await phone.readLine()).toMatch(/^RESUMED alice /);
     expect(await alice.readUntilClosed()).toEqual([]);
     bob.send("MSG two");
@@ -180,8 +174,7 @@ describe("resumable sessions over TCP", () => {
     carol.reset();
     expect(await bob.readLines(2)).toEqual(["INFO alice disconnected", "INFO carol disconnected"]);
 
-    const again = await TcpClient.connect(port);
-    again.send(`RESUME ${token} 0`);
+    const again = await TcpClient.resume(port, token, 0);
     expect(await again.readLine()).toBe("ERR resume-refused unknown-token");
   });
 

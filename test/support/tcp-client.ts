@@ -69,6 +69,13 @@ export class TcpClient {
     return client;
   }
 
+  /** Connects and sends `RESUME <token> <received>`; the answer is the next line. */
+  static async resume(port: number, token: string, received: number): Promise<TcpClient> {
+    const client = await TcpClient.connect(port);
+    client.send(`RESUME ${token} ${received}`);
+    return client;
+  }
+
   send(line: string): void {
     this.socket.write(`${line}\n`);
   }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { Outgoing, type ChatEvent, type Departed } from "../../core/events";
+import { Outgoing, type Departed } from "../../core/events";
 import type { Recipient } from "../../core/ports/delivery.port";
 import type { LoggerPort } from "../../core/ports/logger.port";
 import type { GivenSession, MovedSession, ResumeRefusal, SessionMovesPort } from "../../core/ports/session-moves.port";
@@ -73,6 +73,8 @@ interface Answer {
   readonly seq?: number;
   readonly groups?: readonly string[];
   readonly replay?: string;
+  /** How many lines `replay` holds. */
+  readonly lines?: number;
 }
 
 /** A token's route: the process token of the node that issued it, after the last ".". */
@@ -185,41 +187,41 @@ export class ClusterMoves implements SessionMovesPort {
   private requested(after: string, request: Request): void {
     const given = this.give?.(request.token, request.received) ?? "unknown-token";
     const { host } = this;
-    if (typeof given === "string") {
-      host.send(ANSWER, request.from, JSON.stringify({ id: request.id, after, refused: given } satisfies Answer));
-      return;
-    }
+    if (typeof given === "string") return this.refuse(request, after, given);
     const { username } = given;
     const key = nameKey(username);
     const groups = [...host.local.memberships()].filter(([, name]) => nameKey(name) === key).map(([group]) => group);
     const seq = host.presence.seqOf(username) ?? 0;
     this.leaving.add(key);
-    const answer: Answer = { id: request.id, after, username, seq, groups, replay: Buffer.from(given.replay).toString("utf8") };
+    const answer: Answer = { id: request.id, after, username, seq, groups, replay: Buffer.from(given.replay.bytes).toString("utf8"), lines: given.replay.lines };
     // The session is the other node's only once the script has moved its
     // name (and put the answer on the bus): until then it stays here, and
     // if the move fails (the asking node is gone, this node lost its claim,
     // Redis is away) it stays for good, resumable as before.
-    const stays = (): void => {
+    const settle = (moved: boolean): void => {
       this.leaving.delete(key);
-      given.settle(false);
-      this.logger.warn({ user: username }, "a session resumed on another node could not be moved there: it stays here");
-      try {
-        host.send(ANSWER, request.from, JSON.stringify({ id: request.id, after, refused: "unavailable" } satisfies Answer));
-      } catch {
-        // The asking node gives up by itself.
+      given.settle(moved);
+      if (!moved) {
+        this.logger.warn({ user: username }, "a session resumed on another node could not be moved there: it stays here");
+        return this.refuse(request, after, "unavailable");
       }
+      const session = host.local.recipient(username);
+      if (session !== undefined) host.local.detach(username, session);
+      host.presence.moveOut(username);
     };
     host.redis.chatHandOver(host.prefix, host.nodeId, host.token, username, request.node, host.maxlen, request.from, JSON.stringify(answer)).then(
-      (moved) => {
-        if (moved !== 1) return stays();
-        this.leaving.delete(key);
-        given.settle(true);
-        const session = host.local.recipient(username);
-        if (session !== undefined) host.local.detach(username, session);
-        host.presence.moveOut(username);
-      },
-      stays,
+      (moved) => settle(moved === 1),
+      () => settle(false),
     );
+  }
+
+  /** Tells the asking node it gets nothing; if the bus cannot be reached, it gives up by itself. */
+  private refuse(request: Request, after: string, reason: ResumeRefusal): void {
+    try {
+      this.host.send(ANSWER, request.from, JSON.stringify({ id: request.id, after, refused: reason } satisfies Answer));
+    } catch {
+      // Not in the cluster now: the asking node's wait runs out.
+    }
   }
 
   /** The holder answered: the session moves here now (or was refused). */
@@ -240,7 +242,8 @@ export class ClusterMoves implements SessionMovesPort {
     presence.moveIn(username, answer.seq ?? 0);
     local.attach(username, waiting.recipient);
     for (const group of answer.groups ?? []) void local.joinGroup(group, username, waiting.recipient);
-    waiting.adopt({ username, replay: Buffer.from(answer.replay ?? "", "utf8"), missed: missedBy(this.window.slice(waiting.from), holder, answer) });
+    const replay = { bytes: Buffer.from(answer.replay ?? "", "utf8"), lines: answer.lines ?? 0 };
+    waiting.adopt({ username, replay, missed: missedBy(this.window.slice(waiting.from), holder, answer) });
     waiting.done(null);
   }
 }
@@ -273,9 +276,4 @@ function missedBy(window: readonly Passed[], holder: string, answer: Answer): Ou
   }
   tellDepartures();
   return missed;
-}
-
-/** An event as the bus carries it. */
-export function readEvent(payload: Buffer): Outgoing {
-  return new Outgoing(JSON.parse(payload.toString("utf8")) as ChatEvent);
 }

@@ -79,7 +79,7 @@ export class ClusterPresence implements PresencePort {
       this.waitingReleases.add(username);
       return;
     }
-    host.redis.chatRelease(host.prefix, host.nodeId, host.token, username, host.maxlen).then(
+    this.free(username).then(
       (released) => {
         if (released !== NOT_HOLDING_CLAIM) return;
         this.waitingReleases.add(username);
@@ -99,12 +99,9 @@ export class ClusterPresence implements PresencePort {
     return this.names.get(nameKey(username))?.seq;
   }
 
-  /** The name moved to another node (its session resumed there): it is that node's to free. Returns its login sequence. */
-  moveOut(username: string): number | undefined {
-    const key = nameKey(username);
-    const seq = this.names.get(key)?.seq;
-    this.names.delete(key);
-    return seq;
+  /** The name moved to another node (its session resumed there): it is that node's to free. */
+  moveOut(username: string): void {
+    this.names.delete(nameKey(username));
   }
 
   /** A name moved here from another node, with its login sequence. */
@@ -119,12 +116,8 @@ export class ClusterPresence implements PresencePort {
 
   /** Frees the names waiting for it, but for any a user here holds by now. */
   async releaseWaiting(): Promise<void> {
-    const { host } = this;
     for (const name of [...this.waitingReleases]) {
-      if (!this.names.has(nameKey(name))) {
-        const released = await host.redis.chatRelease(host.prefix, host.nodeId, host.token, name, host.maxlen);
-        if (released === NOT_HOLDING_CLAIM) throw new Error("this node's claim on its id lapsed");
-      }
+      if (!this.names.has(nameKey(name)) && (await this.free(name)) === NOT_HOLDING_CLAIM) throw new Error("this node's claim on its id lapsed");
       this.waitingReleases.delete(name);
     }
   }
@@ -150,7 +143,12 @@ export class ClusterPresence implements PresencePort {
 
   /** At stop: every name held here is freed (its users have left already). */
   async releaseAll(): Promise<void> {
+    await Promise.allSettled([...this.names.values()].map(({ name }) => this.free(name)));
+  }
+
+  /** The registry's RELEASE of a name this node holds (see scripts.ts). */
+  private free(username: string): Promise<number> {
     const { host } = this;
-    await Promise.allSettled([...this.names.values()].map(({ name }) => host.redis.chatRelease(host.prefix, host.nodeId, host.token, name, host.maxlen)));
+    return host.redis.chatRelease(host.prefix, host.nodeId, host.token, username, host.maxlen);
   }
 }

@@ -7,10 +7,10 @@ import type { LoggerPort } from "../../core/ports/logger.port";
 import type { MetricsPort } from "../../core/ports/metrics.port";
 import type { PresencePort } from "../../core/ports/presence.port";
 import type { MovingDelivery } from "../../core/ports/session-moves.port";
-import { Outgoing, type Departed } from "../../core/events";
+import { Outgoing, type ChatEvent, type Departed } from "../../core/events";
 import { nameKey } from "../../core/protocol/text";
 import { InProcessDelivery } from "../in-process/in-process-delivery";
-import { ANSWER, ClusterMoves, readEvent, REQUEST } from "./cluster-moves";
+import { ANSWER, ClusterMoves, REQUEST } from "./cluster-moves";
 import { ClusterPresence, UNREACHABLE } from "./cluster-presence";
 import { ClusterStream, DEPARTURE, EVERYONE, GROUP, LOCAL_DEPARTURES, LOGIN, READ_BLOCK_MS, USER, type StreamConsumer, type StreamEntry } from "./cluster-stream";
 import { NodeIdTakenError, NodeLease } from "./node-lease";
@@ -42,7 +42,6 @@ export interface RedisClusterOptions {
  * holds its id); stopped.
  */
 type State = "new" | "joining" | "in" | "out" | "displaced" | "stopped";
-
 
 const CONNECT_TIMEOUT_MS = 5000;
 const COMMAND_TIMEOUT_MS = 2000;
@@ -134,7 +133,7 @@ export class RedisCluster implements PresencePort, MovingDelivery, StreamConsume
     );
     this.presence = new ClusterPresence(this);
     this.moves = new ClusterMoves(this, logger);
-    this.lists = new RedisLists(this.redis, this.prefix, logger, (error) => this.loggable(error));
+    this.lists = new RedisLists(this, logger);
   }
 
   /** This process's token: its claim on the node's id, and the origin of its bus entries. */
@@ -315,7 +314,7 @@ export class RedisCluster implements PresencePort, MovingDelivery, StreamConsume
   }
 
   /** An ioredis error as it may be logged: no command arguments, no password. */
-  private loggable(error: unknown): { message: string; code?: string } {
+  loggable(error: unknown): { message: string; code?: string } {
     return loggableError(error, this.scrub);
   }
 
@@ -404,7 +403,7 @@ export class RedisCluster implements PresencePort, MovingDelivery, StreamConsume
     this.flush();
     let event: Outgoing;
     try {
-      event = readEvent(payload);
+      event = new Outgoing(JSON.parse(payload.toString("utf8")) as ChatEvent);
     } catch (error) {
       this.logger.warn({ err: error, kind }, "an event from another node could not be read");
       return 0;

@@ -1,7 +1,15 @@
 import type Redis from "ioredis";
-import { UnavailableError } from "../../core/errors";
 import type { ListsPort } from "../../core/ports/lists.port";
 import type { LoggerPort } from "../../core/ports/logger.port";
+
+/** What the lists need of the node. */
+export interface ListsHost {
+  readonly redis: Redis;
+  readonly prefix: string;
+  /** Runs a command for a client; Redis away (or this node out of the cluster) becomes UnavailableError. */
+  call<T>(command: () => Promise<T>): Promise<T>;
+  loggable(error: unknown): { message: string };
+}
 
 /**
  * The lists in the cluster's Redis (`<prefix>list:<name>`), shared by every
@@ -10,33 +18,23 @@ import type { LoggerPort } from "../../core/ports/logger.port";
  */
 export class RedisLists implements ListsPort {
   constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly host: ListsHost,
     private readonly logger: LoggerPort,
-    private readonly loggable: (error: unknown) => { message: string },
   ) {}
 
   push(list: string, item: string, keep: number): void {
     const key = this.key(list);
-    this.redis
-      .multi()
-      .rpush(key, item)
-      .ltrim(key, -Math.max(keep, 1), -1)
-      .exec()
-      .then(() => (keep === 0 ? this.redis.del(key) : undefined))
-      .catch((error: unknown) => this.logger.warn({ err: this.loggable(error), list }, "an item could not be kept"));
+    const { redis } = this.host;
+    const done = keep === 0 ? redis.del(key) : redis.multi().rpush(key, item).ltrim(key, -keep, -1).exec();
+    done.catch((error: unknown) => this.logger.warn({ err: this.host.loggable(error), list }, "an item could not be kept"));
   }
 
   async newest(list: string, count: number): Promise<readonly string[]> {
     if (count <= 0) return [];
-    try {
-      return await this.redis.lrange(this.key(list), -count, -1);
-    } catch (error) {
-      throw new UnavailableError(`the cluster (Redis) cannot be reached (${this.loggable(error).message})`);
-    }
+    return this.host.call(() => this.host.redis.lrange(this.key(list), -count, -1));
   }
 
   private key(list: string): string {
-    return `${this.prefix}list:${list}`;
+    return `${this.host.prefix}list:${list}`;
   }
 }

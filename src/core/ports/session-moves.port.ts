@@ -1,4 +1,5 @@
 import type { Outgoing } from "../events";
+import type { Replay } from "../resume-log";
 import type { DeliveryPort, Recipient } from "./delivery.port";
 
 /** Why a session cannot be resumed. */
@@ -13,14 +14,14 @@ export type ResumeRefusal = "unknown-token" | "gap-too-large" | "bad-count" | "u
  */
 export interface GivenSession {
   readonly username: string;
-  readonly replay: Uint8Array;
+  readonly replay: Replay;
   settle(moved: boolean): void;
 }
 
 /** A session moved here: what it missed at the node that held it, then what was on its way meanwhile. */
 export interface MovedSession {
   readonly username: string;
-  readonly replay: Uint8Array;
+  readonly replay: Replay;
   readonly missed: readonly Outgoing[];
 }
 

@@ -1,6 +1,7 @@
 import { definePlugin } from "../../../src/core/plugin-api";
 import type { FakeClient } from "../../../src/testing/in-memory-transport";
 import { expectLines, linesOf, settle, startTestServer, type TestServer } from "../../../src/testing/test-server";
+import { replayHistory, slowLoginHook } from "../../support/slow-login";
 
 /**
  * Events for a user wait while its login hooks run. Found in review: held
@@ -8,28 +9,14 @@ import { expectLines, linesOf, settle, startTestServer, type TestServer } from "
  * meanwhile (a session a login hook made resumable, with
  * room.resumeToken), and the hold began only after LOGIN's extensions.
  */
-function gatedAutoResume(): { plugin: ReturnType<typeof definePlugin>; open: () => void } {
-  let open!: () => void;
-  const gate = new Promise<void>((resolve) => (open = resolve));
-  const plugin = definePlugin({
-    name: "auto-resume",
-    register({ hooks, room }) {
-      hooks.onLogin(async ({ session, username }) => {
-        if (username !== "alice") return;
-        session.reply(`TOKEN ${room.resumeToken(session)}`); // every session resumable, as RESUMABLE would
-        await gate; // a slow hook after it (the history, read from Redis, say)
-      });
-    },
-  });
-  return { plugin, open };
-}
 
 const base = ["login", "msg", "dm", "quit", "resume"];
 
 /** bob logged in; alice logged in, made resumable (her token), her login hooks waiting for `open`. */
 async function aliceLoggingIn(): Promise<{ server: TestServer; open: () => void; bob: FakeClient; alice: FakeClient; token: string }> {
-  const { plugin, open } = gatedAutoResume();
-  const server = await startTestServer({ plugins: [...base, { name: "auto-resume", plugin }], idleTimeoutMs: 0 });
+  // Made resumable by a login hook (as RESUMABLE would), which then waits.
+  const { plugin, open } = slowLoginHook("alice", { before: (session, room) => session.reply(`TOKEN ${room.resumeToken(session)}`) }, "auto-resume");
+  const server = await startTestServer({ plugins: [...base, plugin], idleTimeoutMs: 0 });
   const bob = await server.login("bob");
   const alice = server.connect();
   alice.send("LOGIN alice");
@@ -91,7 +78,7 @@ describe("events held during the login hooks", () => {
           await next();
           if (args === "alice") await gate;
         });
-        hooks.onLogin(({ session }) => session.replyLines(["HISTORY carol earlier", "END HISTORY"]));
+        hooks.onLogin(({ session }) => replayHistory(session));
       },
     });
     const server = await startTestServer({ plugins: [...base, { name: "audit", plugin: audit }], idleTimeoutMs: 0 });

@@ -1,6 +1,7 @@
 import { definePlugin, type ChatMessage } from "../../../src/core/plugin-api";
 import type { FakeClient } from "../../../src/testing/in-memory-transport";
 import { expectLines, linesOf, settle, startTestServer } from "../../../src/testing/test-server";
+import { replayHistory, slowLoginHook } from "../../support/slow-login";
 
 const base = ["login", "msg", "dm", "quit"];
 
@@ -23,19 +24,8 @@ describe("hooks", () => {
   });
 
   it("come before what others send meanwhile: a hook's replies follow the OK, the events wait for it", async () => {
-    let open!: () => void;
-    const gate = new Promise<void>((resolve) => (open = resolve));
-    const slow = definePlugin({
-      name: "slow",
-      register({ hooks }) {
-        hooks.onLogin(async ({ session, username }) => {
-          if (username !== "alice") return;
-          await gate; // the history, read from Redis, say
-          session.replyLines(["HISTORY carol earlier", "END HISTORY"]);
-        });
-      },
-    });
-    const server = await startTestServer({ plugins: [...base, { name: "slow", plugin: slow }] });
+    const { plugin, open } = slowLoginHook("alice", { after: replayHistory });
+    const server = await startTestServer({ plugins: [...base, plugin] });
     const bob = await server.login("bob");
     const alice = server.connect();
     alice.send("LOGIN alice");
@@ -48,15 +38,8 @@ describe("hooks", () => {
   });
 
   it("hold no more for a client logging in than its send queue: past it, it is dropped", async () => {
-    let open!: () => void;
-    const gate = new Promise<void>((resolve) => (open = resolve));
-    const slow = definePlugin({
-      name: "slow",
-      register({ hooks }) {
-        hooks.onLogin(({ username }) => (username === "alice" ? gate : undefined));
-      },
-    });
-    const server = await startTestServer({ plugins: [...base, { name: "slow", plugin: slow }], maxSendQueueBytes: 4096, rateLimitPerSecond: 0 });
+    const { plugin, open } = slowLoginHook("alice");
+    const server = await startTestServer({ plugins: [...base, plugin], maxSendQueueBytes: 4096, rateLimitPerSecond: 0 });
     const bob = await server.login("bob");
     const alice = server.connect();
     alice.send("LOGIN alice");
