@@ -1,13 +1,11 @@
 import { NodeIdTakenError, NodeLease } from "../../src/adapters/redis/node-lease";
 import { RecordingLogger } from "../../src/testing/recording-logger";
-import { redisServerInstalled } from "../../src/testing/redis-server";
-import { redisPerTest } from "../support/redis-fixture";
+import { describeRedis, redisPerTest } from "../support/redis-fixture";
 
 /*
  * A node's claim on its id, against a real redis-server (see cluster.test.ts
  * for the whole servers): two processes are two NodeLeases here.
  */
-const describeRedis = redisServerInstalled || process.env.CI === "true" ? describe : describe.skip;
 
 const LEASE_MS = 400;
 const PREFIX = "chat:";

@@ -3,14 +3,12 @@ import { ClusterStream, type StreamEntry } from "../../src/adapters/redis/cluste
 import { RedisLists } from "../../src/adapters/redis/redis-lists";
 import type { ScriptedRedis } from "../../src/adapters/redis/scripts";
 import { RecordingLogger } from "../../src/testing/recording-logger";
-import { redisServerInstalled } from "../../src/testing/redis-server";
-import { redisPerTest } from "../support/redis-fixture";
+import { describeRedis, redisPerTest } from "../support/redis-fixture";
 
 /*
  * The Redis adapter's parts, each alone against a real redis-server (see
  * cluster.test.ts and cluster-resume.test.ts for whole servers).
  */
-const describeRedis = redisServerInstalled || process.env.CI === "true" ? describe : describe.skip;
 
 const PREFIX = "chat:";
 

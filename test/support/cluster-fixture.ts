@@ -1,16 +1,10 @@
-import { RedisServer, redisServerInstalled } from "../../src/testing/redis-server";
+import { RedisServer } from "../../src/testing/redis-server";
 import { CliProcess } from "./cli-process";
+import { describeRedis } from "./redis-fixture";
 import { TcpClient } from "./tcp-client";
 
-/*
- * Real server processes sharing one real Redis. CI installs redis-server
- * (.ci/run); elsewhere these tests are skipped, with a warning, when it is
- * missing.
- */
-if (!redisServerInstalled && process.env.CI !== "true") {
-  console.warn("redis-server is not installed: the cluster tests are skipped (apt-get install redis-server)");
-}
-export const describeCluster = redisServerInstalled || process.env.CI === "true" ? describe : describe.skip;
+/** Real server processes sharing one real Redis: skipped, with a warning, where redis-server is missing (but in CI). */
+export const describeCluster = describeRedis;
 
 export interface ClusterFixture {
   /** This test's redis-server; a test may put another in its place (it is stopped after the test). */

@@ -1,6 +1,15 @@
 import Redis from "ioredis";
 import { withScripts, type ScriptedRedis } from "../../src/adapters/redis/scripts";
-import { RedisServer } from "../../src/testing/redis-server";
+import { RedisServer, redisServerInstalled } from "../../src/testing/redis-server";
+
+/*
+ * Tests against a real redis-server. CI installs it (.ci/run); elsewhere
+ * they are skipped, with a warning, when it is missing.
+ */
+if (!redisServerInstalled && process.env.CI !== "true") {
+  console.warn("redis-server is not installed: the tests that need it are skipped (apt-get install redis-server)");
+}
+export const describeRedis = redisServerInstalled || process.env.CI === "true" ? describe : describe.skip;
 
 /**
  * A redis-server of each test's own, started before it and stopped after
