@@ -1,9 +1,13 @@
 import { definePlugin, type MessageTarget } from "../core/plugin-api";
-import { relayableText } from "../core/protocol/text";
+import { relayableText, unescapeEveryoneText } from "../core/protocol/text";
 
 const EVERYONE: MessageTarget = Object.freeze({ kind: "everyone" });
 
-/** `MSG <text>`: everyone else logged in receives `MSG <sender> <text>`; no echo. */
+/**
+ * `MSG <text>`: everyone else logged in receives `MSG <sender> <text>`; no
+ * echo. `MSG \\#1 ...` says `#1 ...` (the escape for a text that starts with
+ * `#`, which the rooms plugin would take for a room).
+ */
 export const msgPlugin = definePlugin({
   name: "msg",
   dependencies: ["login"],
@@ -11,7 +15,7 @@ export const msgPlugin = definePlugin({
     commands.add({
       verb: "MSG",
       async handle({ session, args }) {
-        const text = relayableText(args);
+        const text = unescapeEveryoneText(relayableText(args));
         if (text === "") {
           session.reply("ERR empty-message");
           return;

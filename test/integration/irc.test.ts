@@ -246,3 +246,66 @@ describe("the IRC door", () => {
     expect(server.logger.find("connection closed")).toEqual([]);
   });
 });
+
+describe("the IRC door against hostile input (issue #17)", () => {
+  let server: RunningServer;
+  afterEach(() => server.app.stop({ graceMs: 100 }));
+
+  it("answers WHO with a mask that made a backtracking matcher run for seconds at once, and serves everyone else meanwhile", async () => {
+    server = await startIrcServer({ rateLimitPerSecond: 0 });
+    const victim = "a".repeat(32);
+    await TcpClient.login(server.port, victim);
+    const bob = await TcpClient.login(server.port, "bob");
+    const attacker = await IrcClient.register(server.ircPort, "mallory");
+    // 24 bytes stalled the event loop for 6.8 s with a RegExp; a mask may be as long as a line.
+    const masks = ["*a*a*a*a*a*a*a*a*a*a*a*b", `${"*a".repeat(2040)}*b`];
+    for (const mask of masks) attacker.client.raw(`WHO ${mask}`);
+    bob.send("PING");
+    expect(await bob.readLine()).toBe("PONG");
+    expect(await attacker.linesUntil(/ 315 /)).toEqual([":chat.test 315 mallory *a*a*a*a*a*a*a*a*a*a*a*b :End of /WHO list"]);
+    // The long one matches nobody: no name is longer than 32 characters; its echo is cut.
+    expect(await attacker.linesUntil(/ 315 /)).toEqual([`:chat.test 315 mallory ${"*a".repeat(32)} :End of /WHO list`]);
+    attacker.client.raw("WHO *A*a*?*a*");
+    expect(await attacker.linesUntil(/ 315 /)).toEqual([
+      `:chat.test 352 mallory * ${victim} chat.test chat.test ${victim} H :0 ${victim}`,
+      ":chat.test 315 mallory *A*a*?*a* :End of /WHO list",
+    ]);
+  });
+
+  it("ends a line at CR, LF or CRLF: `NICK x\\rUSER ...` is two commands", async () => {
+    server = await startIrcServer();
+    const irc = rawIrc(server.ircPort);
+    irc.send("NICK ivy\rUSER ivy 0 * :Ivy\n");
+    const burst = await irc.until(/ 366 /);
+    expect(burst[0]).toBe(":chat.test 001 ivy :Welcome to the chat.test chat, ivy!ivy@chat.test");
+  });
+
+  it("never echoes a control character", async () => {
+    server = await startIrcServer({ rateLimitPerSecond: 0 });
+    const early = rawIrc(server.ircPort);
+    early.send("NICK bad\u0001nick\u001b[31m\u0000");
+    expect(await early.until(/ 432 /)).toEqual([":chat.test 432 * badnick[31m :Erroneous nickname"]);
+    const irc = await IrcClient.register(server.ircPort, "ivy");
+    irc.client.raw("FRO\u0007B\u0085");
+    expect(await irc.waitFor(/ 421 /)).toBe(":chat.test 421 ivy FROB :Unknown command");
+    irc.client.raw("PRIVMSG :no\u0007body here");
+    expect(await irc.waitFor(/ 412 /)).toBe(":chat.test 412 ivy :No text to send");
+    irc.client.raw("PRIVMSG no\u0007body :hi");
+    expect(await irc.waitFor(/ 401 /)).toBe(":chat.test 401 ivy nobody :No such nick/channel");
+    expect(irc.lines.filter((line) => /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/.test(line))).toEqual([]);
+  });
+
+  it("says a text that starts with # to everyone in the lobby, and the line protocol gets it escaped", async () => {
+    server = await startIrcServer({ plugins: ROOMS });
+    const irc = await IrcClient.register(server.ircPort, "ivy");
+    const bob = await TcpClient.login(server.port, "bob");
+    expect(await irc.waitFor(/JOIN #lobby$/)).toBe(":bob!bob@chat.test JOIN #lobby");
+    irc.client.say("#lobby", "#1 priority is coffee");
+    expect(await bob.readLine()).toBe("MSG ivy \\#1 priority is coffee");
+    bob.send("MSG \\#2 is tea");
+    expect(await irc.waitFor(/PRIVMSG/)).toBe(":bob!bob@chat.test PRIVMSG #lobby :#2 is tea");
+    irc.client.say("#lobby", "\\#3 keeps its backslash");
+    expect(await bob.readLine()).toBe("MSG ivy \\\\#3 keeps its backslash");
+    expect(irc.lines.filter((line) => / 404 /.test(line))).toEqual([]);
+  });
+});

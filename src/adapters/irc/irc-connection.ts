@@ -1,10 +1,12 @@
 import type { Socket } from "node:net";
 import type { Renderer } from "../../core/events";
-import { isValidUsername } from "../../core/protocol/text";
+import { LineDecoder, type LineError } from "../../core/protocol/line-decoder";
+import { escapeEveryoneText, isValidUsername, stripControlCharacters } from "../../core/protocol/text";
 import { SocketConnection } from "../net/socket-connection";
 import { Life } from "../net/socket-output";
 import type { WriteBatcher } from "../net/write-batcher";
-import { fitText, matchesMask, parseIrcLine, type IrcMessage } from "./irc-message";
+import { IrcMask } from "./irc-mask";
+import { fitText, parseIrcLine, type IrcMessage } from "./irc-message";
 import { userPrefix, type IrcNames } from "./irc-renderer";
 
 export interface IrcSettings {
@@ -19,9 +21,6 @@ export interface IrcSettings {
   readonly created: Date;
 }
 
-const LF = 0x0a;
-const CR = 0x0d;
-const UTF8 = new TextDecoder("utf-8", { fatal: true });
 const LOBBY_TOPIC = "Everyone on this server, whatever they connect with";
 
 /** What a line given to the core is for, and how its answers become IRC. */
@@ -85,6 +84,20 @@ function closingReason(line: string): string {
   }
 }
 
+/** Longest word echoed back (twice the longest name): a reply never carries a client's 4 KB line back. */
+const MAX_ECHO = 64;
+
+/**
+ * A word the client sent, as a reply's middle parameter echoes it: no
+ * control character (see `encode`), nothing from a space on (a trailing
+ * parameter used as a target would split the reply), no leading colon
+ * (which would start the reply's trailing parameter), "*" if nothing is left.
+ */
+function echo(word: string): string {
+  const text = stripControlCharacters(word).split(" ", 1)[0]!.replace(/^:+/, "").slice(0, MAX_ECHO);
+  return text === "" ? "*" : text;
+}
+
 /**
  * An IRC client as a core Connection. Its commands are translated into the
  * line protocol's (PRIVMSG #lobby into MSG, a PRIVMSG to a nick into DM,
@@ -104,9 +117,7 @@ export class IrcConnection extends SocketConnection {
   /** Channels (rooms) the core confirmed this user is in, by lower-case name. */
   private readonly channels = new Set<string>();
   private readonly pending: Pending[] = [];
-  /** A line not yet ended, or null; `skipping` while the rest of a line too long is thrown away. */
-  private partial: Buffer | null = null;
-  private skipping = false;
+  private readonly decoder: LineDecoder;
   private lastInput = Date.now();
   private pingTimer: NodeJS.Timeout | null = null;
   /**
@@ -125,6 +136,7 @@ export class IrcConnection extends SocketConnection {
     private readonly settings: IrcSettings,
   ) {
     super(socket, remoteAddress, batcher, renderer);
+    this.decoder = new LineDecoder(settings.maxLineBytes, true);
   }
 
   override sendRendered(bytes: Uint8Array): void {
@@ -178,13 +190,12 @@ export class IrcConnection extends SocketConnection {
   received(chunk: Buffer): void {
     if (this.life !== Life.Open) return;
     this.lastInput = Date.now();
-    let start = 0;
-    for (let end = chunk.indexOf(LF); end !== -1; end = chunk.indexOf(LF, start)) {
-      this.line(chunk.subarray(start, end));
-      start = end + 1;
+    this.decoder.push(chunk);
+    for (let line = this.decoder.next(); line !== null; line = this.decoder.next()) {
+      if (typeof line !== "string") this.refuseLine(line.error);
+      else this.line(line);
       if (this.life !== Life.Open) return;
     }
-    if (start < chunk.length) this.keepPartial(chunk.subarray(start));
   }
 
   /** @internal */
@@ -205,32 +216,12 @@ export class IrcConnection extends SocketConnection {
 
   // Input
 
-  private keepPartial(bytes: Buffer): void {
-    const partial = this.partial === null ? Buffer.from(bytes) : Buffer.concat([this.partial, bytes]);
-    if (partial.length > this.settings.maxLineBytes) {
-      if (!this.skipping) this.numeric("417", ":Input line was too long");
-      this.skipping = true;
-      this.partial = null;
-      return;
-    }
-    this.partial = partial;
+  private refuseLine(error: LineError): void {
+    if (error === "line-too-long") return this.numeric("417", ":Input line was too long");
+    this.local(this.noticeLine("Your client sent text that is not UTF-8: set its character set to UTF-8."));
   }
 
-  private line(bytes: Buffer): void {
-    let whole = this.partial === null ? bytes : Buffer.concat([this.partial, bytes]);
-    this.partial = null;
-    if (this.skipping) {
-      this.skipping = false;
-      return;
-    }
-    if (whole.length > 0 && whole[whole.length - 1] === CR) whole = whole.subarray(0, -1);
-    if (whole.length > this.settings.maxLineBytes) return this.numeric("417", ":Input line was too long");
-    let text: string;
-    try {
-      text = UTF8.decode(whole);
-    } catch {
-      return this.local(this.noticeLine("Your client sent text that is not UTF-8: set its character set to UTF-8."));
-    }
+  private line(text: string): void {
     const message = parseIrcLine(text);
     if (message === null) return;
     this.command(message);
@@ -308,7 +299,7 @@ export class IrcConnection extends SocketConnection {
       case "LUSERS":
         return this.core("WHO", { kind: "lusers" });
       default:
-        return this.local(this.numericLine("421", `${command} :Unknown command`));
+        return this.local(this.numericLine("421", `${echo(command)} :Unknown command`));
     }
   }
 
@@ -328,7 +319,7 @@ export class IrcConnection extends SocketConnection {
         this.negotiatingCaps = false;
         return this.register();
       default:
-        return this.local(this.numericLine("410", `${sub || "*"} :Invalid CAP command`));
+        return this.local(this.numericLine("410", `${echo(sub)} :Invalid CAP command`));
     }
   }
 
@@ -336,9 +327,9 @@ export class IrcConnection extends SocketConnection {
     if (nick === undefined || nick === "") return this.local(this.numericLine("431", ":No nickname given"));
     if (this.registration !== Registration.Open) {
       if (nick === this.nick) return this.local();
-      return this.local(this.numericLine("447", `${nick} :Nicknames cannot change here: they are the name you logged in with`));
+      return this.local(this.numericLine("447", `${echo(nick)} :Nicknames cannot change here: they are the name you logged in with`));
     }
-    if (!isValidUsername(nick)) return this.local(this.numericLine("432", `${nick} :Erroneous nickname`));
+    if (!isValidUsername(nick)) return this.local(this.numericLine("432", `${echo(nick)} :Erroneous nickname`));
     this.nick = nick;
     this.register();
   }
@@ -365,11 +356,11 @@ export class IrcConnection extends SocketConnection {
       text = `* ${text.slice(8).replace(/\u0001$/, "")}`;
     }
     if (text === "") return notice ? this.local() : this.local(this.numericLine("412", ":No text to send"));
-    if (target.includes(",")) return this.local(this.numericLine("407", `${target} :Too many recipients`));
+    if (target.includes(",")) return this.local(this.numericLine("407", `${echo(target)} :Too many recipients`));
     const { lobby } = this.settings.names;
-    if (target.toLowerCase() === lobby.toLowerCase()) return this.core(`MSG ${text}`, { kind: "message", target, notice });
+    if (target.toLowerCase() === lobby.toLowerCase()) return this.core(`MSG ${escapeEveryoneText(text)}`, { kind: "message", target, notice });
     if (target.startsWith("#")) {
-      if (!this.channels.has(target.toLowerCase())) return notice ? this.local() : this.local(this.numericLine("404", `${target} :Cannot send to channel (not joined)`));
+      if (!this.channels.has(target.toLowerCase())) return notice ? this.local() : this.local(this.numericLine("404", `${echo(target)} :Cannot send to channel (not joined)`));
       return this.core(`MSG ${target} ${text}`, { kind: "message", target, notice });
     }
     return this.core(`DM ${target} ${text}`, { kind: "message", target, notice });
@@ -380,7 +371,7 @@ export class IrcConnection extends SocketConnection {
     const channel = channels.split(",")[0]!;
     if (channel === "0") return this.local(this.numericLine("421", "JOIN :JOIN 0 is not supported here: PART each channel"));
     if (channel.toLowerCase() === this.settings.names.lobby.toLowerCase()) return this.local(); // everyone is in it already
-    if (!channel.startsWith("#")) return this.local(this.numericLine("403", `${channel} :No such channel`));
+    if (!channel.startsWith("#")) return this.local(this.numericLine("403", `${echo(channel)} :No such channel`));
     this.core(`JOIN ${channel}`, { kind: "join", channel });
     this.core(`MEMBERS ${channel}`, { kind: "names", channel: channel.toLowerCase(), afterJoin: true });
   }
@@ -392,23 +383,23 @@ export class IrcConnection extends SocketConnection {
       // The lobby is everyone on the server: one leaves it by leaving (QUIT).
       return this.local(this.noticeLine(`You cannot leave ${channel}: it is everyone on this server. /quit to leave.`));
     }
-    if (!channel.startsWith("#")) return this.local(this.numericLine("403", `${channel} :No such channel`));
+    if (!channel.startsWith("#")) return this.local(this.numericLine("403", `${echo(channel)} :No such channel`));
     this.core(`PART ${channel}`, { kind: "part", channel });
   }
 
   private names(channel: string): void {
     if (channel.toLowerCase() === this.settings.names.lobby.toLowerCase()) return this.core("WHO", { kind: "names", channel: this.settings.names.lobby });
-    if (!channel.startsWith("#")) return this.local(this.numericLine("366", `${channel} :End of /NAMES list`));
+    if (!channel.startsWith("#")) return this.local(this.numericLine("366", `${echo(channel)} :End of /NAMES list`));
     this.core(`MEMBERS ${channel}`, { kind: "names", channel });
   }
 
   private topic(params: readonly string[]): void {
     const channel = params[0];
     if (channel === undefined) return this.local(this.numericLine("461", "TOPIC :Not enough parameters"));
-    if (params.length > 1) return this.local(this.numericLine("482", `${channel} :Topics cannot be set here`));
+    if (params.length > 1) return this.local(this.numericLine("482", `${echo(channel)} :Topics cannot be set here`));
     if (channel.toLowerCase() === this.settings.names.lobby.toLowerCase()) return this.local(this.numericLine("332", `${this.settings.names.lobby} :${LOBBY_TOPIC}`));
-    if (this.channels.has(channel.toLowerCase())) return this.local(this.numericLine("331", `${channel} :No topic is set`));
-    return this.local(this.numericLine("442", `${channel} :You're not on that channel`));
+    if (this.channels.has(channel.toLowerCase())) return this.local(this.numericLine("331", `${echo(channel)} :No topic is set`));
+    return this.local(this.numericLine("442", `${echo(channel)} :You're not on that channel`));
   }
 
   private who(mask: string): void {
@@ -422,9 +413,9 @@ export class IrcConnection extends SocketConnection {
     const [target, change] = params;
     if (target === undefined) return this.local(this.numericLine("461", "MODE :Not enough parameters"));
     if (target.startsWith("#")) {
-      if (change !== undefined && change !== "b" && change !== "+b") return this.local(this.numericLine("482", `${target} :Channel modes cannot be set here`));
-      if (change !== undefined) return this.local(this.numericLine("368", `${target} :End of channel ban list`));
-      return this.local(this.numericLine("324", `${target} +nt`));
+      if (change !== undefined && change !== "b" && change !== "+b") return this.local(this.numericLine("482", `${echo(target)} :Channel modes cannot be set here`));
+      if (change !== undefined) return this.local(this.numericLine("368", `${echo(target)} :End of channel ban list`));
+      return this.local(this.numericLine("324", `${echo(target)} +nt`));
     }
     if (target.toLowerCase() !== (this.nick ?? "").toLowerCase()) return this.local(this.numericLine("502", ":Can't change mode for other users"));
     if (change !== undefined) return this.local(this.numericLine("501", ":User modes cannot be set here"));
@@ -463,12 +454,14 @@ export class IrcConnection extends SocketConnection {
         return this.namesReply(done.channel, usersIn(replies));
       case "who": {
         const channel = done.mask.startsWith("#") ? done.mask : "*";
-        const users = usersIn(replies).filter((user) => channel !== "*" || matchesMask(done.mask, user));
-        return this.say(...users.map((user) => this.whoLine(channel, user)), this.numericLine("315", `${done.mask} :End of /WHO list`));
+        // Compiled once for all the users; a mask too long to match a name matches nobody.
+        const mask = channel === "*" ? IrcMask.compile(done.mask) : null;
+        const users = channel === "*" ? (mask === null ? [] : usersIn(replies).filter((user) => mask.matches(user))) : usersIn(replies);
+        return this.say(...users.map((user) => this.whoLine(channel, user)), this.numericLine("315", `${echo(done.mask)} :End of /WHO list`));
       }
       case "whois": {
         const user = usersIn(replies).find((name) => name.toLowerCase() === done.nick.toLowerCase());
-        if (user === undefined) return this.say(this.numericLine("401", `${done.nick} :No such nick/channel`), this.numericLine("318", `${done.nick} :End of /WHOIS list`));
+        if (user === undefined) return this.say(this.numericLine("401", `${echo(done.nick)} :No such nick/channel`), this.numericLine("318", `${echo(done.nick)} :End of /WHOIS list`));
         const { server } = this.settings.names;
         return this.say(
           this.numericLine("311", `${user} ${user} ${server} * :${user}`),
@@ -574,21 +567,21 @@ export class IrcConnection extends SocketConnection {
       line += `${user} `;
     }
     if (line !== "") lines.push(head + line.trimEnd());
-    this.say(...lines, this.numericLine("366", `${channel} :End of /NAMES list`));
+    this.say(...lines, this.numericLine("366", `${echo(channel)} :End of /NAMES list`));
   }
 
   private messageError(target: string, error: string): void {
     const [, code] = error.split(" ");
-    if (code === "user-not-found") return this.say(this.numericLine("401", `${target} :No such nick/channel`));
-    if (code === "not-in-room" || code === "invalid-room") return this.say(this.numericLine("404", `${target} :Cannot send to channel`));
+    if (code === "user-not-found") return this.say(this.numericLine("401", `${echo(target)} :No such nick/channel`));
+    if (code === "not-in-room" || code === "invalid-room") return this.say(this.numericLine("404", `${echo(target)} :Cannot send to channel`));
     if (code === "empty-message") return this.say(this.numericLine("412", ":No text to send"));
     this.notice(`Not sent to ${target}: ${error}`);
   }
 
   private channelError(channel: string, error: string | undefined): void {
-    if (error?.startsWith("ERR not-in-room")) return this.say(this.numericLine("442", `${channel} :You're not on that channel`));
-    if (error?.startsWith("ERR invalid-room")) return this.say(this.numericLine("479", `${channel} :Illegal channel name`));
-    if (error?.startsWith("ERR unknown-command")) return this.say(this.numericLine("403", `${channel} :No such channel (this server has no rooms)`));
+    if (error?.startsWith("ERR not-in-room")) return this.say(this.numericLine("442", `${echo(channel)} :You're not on that channel`));
+    if (error?.startsWith("ERR invalid-room")) return this.say(this.numericLine("479", `${echo(channel)} :Illegal channel name`));
+    if (error?.startsWith("ERR unknown-command")) return this.say(this.numericLine("403", `${echo(channel)} :No such channel (this server has no rooms)`));
     this.notice(`${channel}: ${error ?? "no answer"}`);
   }
 
@@ -634,8 +627,9 @@ export class IrcConnection extends SocketConnection {
     if (lines.length > 0) this.queue(this.encode(lines));
   }
 
+  /** The lines this connection writes itself, each without a control character, whatever of the client's it echoes. */
   private encode(lines: readonly string[]): Buffer {
-    return Buffer.from(`${lines.join("\r\n")}\r\n`);
+    return Buffer.from(`${lines.map(stripControlCharacters).join("\r\n")}\r\n`);
   }
 
   private stopPinging(): void {

@@ -1,3 +1,5 @@
+import { asciiUpperCase } from "../../core/protocol/text";
+
 /** One IRC message as a client sends it (RFC 1459/2812, IRCv3 message tags skipped). */
 export interface IrcMessage {
   /** Upper-cased. */
@@ -5,32 +7,52 @@ export interface IrcMessage {
   readonly params: readonly string[];
 }
 
+const SPACE = 0x20;
+const COLON = 0x3a;
+const AT = 0x40;
+
+/** Counts the turns of a parser's loop, for the test that bounds them. */
+export interface StepCounter {
+  steps: number;
+}
+
 /**
- * Reads one line (without its line ending). Tags and a prefix, which a
- * client has no business sending, are skipped; a trailing parameter (after
- * " :") may hold spaces. Null for a line with no command.
+ * Reads one line (without its line ending) in one pass over its characters.
+ * Tags and a prefix, which a client has no business sending, are skipped; a
+ * trailing parameter (after " :") may hold spaces. Null for a line with no
+ * command.
  */
-export function parseIrcLine(line: string): IrcMessage | null {
-  let rest = line;
-  if (rest.startsWith("@")) rest = rest.slice(rest.indexOf(" ") + 1 || rest.length);
-  rest = rest.replace(/^ +/, "");
-  if (rest.startsWith(":")) rest = rest.slice(rest.indexOf(" ") + 1 || rest.length);
-  const params: string[] = [];
+export function parseIrcLine(line: string, counter?: StepCounter): IrcMessage | null {
+  const end = line.length;
+  let at = 0;
+  let steps = 0;
+  const skip = (until: (code: number) => boolean): void => {
+    for (; at < end && !until(line.charCodeAt(at)); at++) steps++;
+  };
+  const isSpace = (code: number): boolean => code === SPACE;
+  const notSpace = (code: number): boolean => code !== SPACE;
+  if (line.charCodeAt(0) === AT) skip(isSpace);
+  skip(notSpace);
+  if (line.charCodeAt(at) === COLON) skip(isSpace);
+  const words: string[] = [];
   let trailing: string | null = null;
-  const colon = rest.indexOf(" :");
-  if (colon !== -1) {
-    trailing = rest.slice(colon + 2);
-    rest = rest.slice(0, colon);
-  } else if (rest.startsWith(":")) {
-    trailing = rest.slice(1);
-    rest = "";
+  for (;;) {
+    skip(notSpace);
+    if (at === end) break;
+    if (line.charCodeAt(at) === COLON) {
+      trailing = line.slice(at + 1);
+      steps += end - at;
+      break;
+    }
+    const start = at;
+    skip(isSpace);
+    words.push(line.slice(start, at));
   }
-  const words = rest.split(" ").filter((word) => word !== "");
+  if (counter !== undefined) counter.steps = steps;
   if (words.length === 0) return null;
-  const command = words[0]!.replace(/[a-z]+/g, (letters) => letters.toUpperCase());
-  params.push(...words.slice(1));
+  const params = words.slice(1);
   if (trailing !== null) params.push(trailing);
-  return { command, params };
+  return { command: asciiUpperCase(words[0]!), params };
 }
 
 /** Longest IRC line, line ending included (RFC 1459). */
@@ -60,10 +82,4 @@ export function fitText(head: string, text: string): string[] {
   }
   if (part !== "") parts.push(part);
   return parts;
-}
-
-/** Whether `name` matches an IRC mask with `*` and `?`, ignoring ASCII case. */
-export function matchesMask(mask: string, name: string): boolean {
-  const pattern = mask.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-  return new RegExp(`^${pattern}$`, "i").test(name);
 }

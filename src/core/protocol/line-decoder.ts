@@ -16,7 +16,8 @@ const MIN_PARTIAL_CAPACITY = 256;
 const NOTHING = Buffer.alloc(0);
 
 /**
- * Splits a byte stream into lines (LF, with an optional CR before it).
+ * Splits a byte stream into lines (LF, with an optional CR before it; or,
+ * for IRC, any of CR, LF and CRLF).
  *
  * Pull-based so that the reader can stop between lines (an async command, a
  * flood budget) and pick up exactly where it left off: `push` hands over a
@@ -37,8 +38,22 @@ export class LineDecoder {
   private partialLength = 0;
   private discarding = false;
   private ended = false;
+  /**
+   * With `crEndsLine`: the next CR and LF in `chunk` at or after `offset`
+   * (-1: none left), so that no byte is searched twice.
+   */
+  private nextCr = -1;
+  private nextLf = -1;
 
-  constructor(private readonly maxLineBytes: number) {}
+  /**
+   * `crEndsLine`: a CR alone ends a line too (IRC, where clients and
+   * servers have long accepted either); a CRLF then ends a line and an
+   * empty one, which IRC ignores.
+   */
+  constructor(
+    private readonly maxLineBytes: number,
+    private readonly crEndsLine = false,
+  ) {}
 
   /** Bytes of an unfinished line that are held until its LF arrives. */
   get heldBytes(): number {
@@ -50,8 +65,7 @@ export class LineDecoder {
       ? chunk
       : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.chunk === null) {
-      this.chunk = buffer;
-      this.offset = 0;
+      this.startChunk(buffer);
     } else {
       (this.queued ??= []).push(buffer);
     }
@@ -76,7 +90,7 @@ export class LineDecoder {
     while (this.chunk !== null) {
       const chunk = this.chunk;
       const start = this.offset;
-      const lf = chunk.indexOf(LF, start);
+      const lf = this.lineEnd(chunk, start);
       if (lf === -1) {
         this.takeNextChunk();
         const failure = this.hold(chunk, start, chunk.length);
@@ -91,9 +105,26 @@ export class LineDecoder {
     return null;
   }
 
+  /** Where the line that starts at `start` ends: its LF (or, with `crEndsLine`, a CR), or -1. */
+  private lineEnd(chunk: Buffer, start: number): number {
+    if (!this.crEndsLine) return chunk.indexOf(LF, start);
+    if (this.nextCr !== -1 && this.nextCr < start) this.nextCr = chunk.indexOf(CR, start);
+    if (this.nextLf !== -1 && this.nextLf < start) this.nextLf = chunk.indexOf(LF, start);
+    const { nextCr: cr, nextLf: lf } = this;
+    return cr === -1 ? lf : lf === -1 ? cr : Math.min(cr, lf);
+  }
+
   private takeNextChunk(): void {
-    this.chunk = this.queued?.shift() ?? null;
+    this.startChunk(this.queued?.shift() ?? null);
+  }
+
+  private startChunk(chunk: Buffer | null): void {
+    this.chunk = chunk;
     this.offset = 0;
+    if (this.crEndsLine && chunk !== null) {
+      this.nextCr = chunk.indexOf(CR);
+      this.nextLf = chunk.indexOf(LF);
+    }
   }
 
   /** Keeps the start of a line whose LF has not arrived yet. */

@@ -1,14 +1,14 @@
 import { rendererId, type ChatEvent, type Renderer } from "../events";
 import type { PluginEvents } from "../plugin-events";
 import { everyoneLines } from "./shared-lines";
-import { encodeLineAlone } from "./text";
+import { encodeLineAlone, escapeEveryoneText } from "./text";
 
 /** The text of the line the line protocol shows for `event`, or null. */
 function lineOf(event: ChatEvent, plugins: PluginEvents): string | null {
   switch (event.type) {
     case "message": {
       const { from, to, text } = event;
-      if (to.kind === "everyone") return `MSG ${from} ${text}`;
+      if (to.kind === "everyone") return `MSG ${from} ${escapeEveryoneText(text)}`;
       if (to.kind === "group") return `MSG ${from} ${to.group} ${text}`;
       return `DM ${from} ${text}`;
     }

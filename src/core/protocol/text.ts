@@ -54,6 +54,30 @@ export function relayableText(text: string): string {
   return stripControlCharacters(text).replace(SURROUNDING_SEPARATORS, "");
 }
 
+const BACKSLASH = 0x5c;
+const HASH = 0x23;
+
+/** Whether a reader of the line protocol could take `text` for a room's name and text: `#`, after any backslashes. */
+function looksLikeRoom(text: string): boolean {
+  let at = 0;
+  while (text.charCodeAt(at) === BACKSLASH) at++;
+  return text.charCodeAt(at) === HASH;
+}
+
+/**
+ * The line protocol's escape for a message to everyone whose text starts
+ * with `#` (docs/PROTOCOL.md): one backslash more in front, both ways, so
+ * that `MSG \#1 priority` is not `MSG #1 priority`, a message to room #1.
+ */
+export function escapeEveryoneText(text: string): string {
+  return looksLikeRoom(text) ? `\\${text}` : text;
+}
+
+/** The text of `MSG \#...` to everyone, its first backslash taken off (see escapeEveryoneText). */
+export function unescapeEveryoneText(text: string): string {
+  return text.charCodeAt(0) === BACKSLASH && looksLikeRoom(text) ? text.slice(1) : text;
+}
+
 const MAX_ECHO_CHARACTERS = 32;
 
 /**

@@ -12,8 +12,8 @@ function drain(decoder: LineDecoder): Item[] {
   return items;
 }
 
-function decodeChunks(chunks: readonly Uint8Array[], maxLineBytes: number): Item[] {
-  const decoder = new LineDecoder(maxLineBytes);
+function decodeChunks(chunks: readonly Uint8Array[], maxLineBytes: number, crEndsLine = false): Item[] {
+  const decoder = new LineDecoder(maxLineBytes, crEndsLine);
   const items: Item[] = [];
   for (const chunk of chunks) {
     decoder.push(chunk);
@@ -24,6 +24,15 @@ function decodeChunks(chunks: readonly Uint8Array[], maxLineBytes: number): Item
 
 const bytes = (text: string): Buffer => Buffer.from(text, "utf8");
 
+function referenceLine(line: Uint8Array, maxLineBytes: number): Item {
+  if (line.length > maxLineBytes) return "line-too-long";
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(line);
+  } catch {
+    return "invalid-utf8";
+  }
+}
+
 /** A line-at-a-time reader of a whole stream: the behaviour the decoder must match. */
 function referenceLines(stream: Uint8Array, maxLineBytes: number): Item[] {
   const items: Item[] = [];
@@ -31,17 +40,21 @@ function referenceLines(stream: Uint8Array, maxLineBytes: number): Item[] {
   for (let lf = stream.indexOf(0x0a); lf !== -1; lf = stream.indexOf(0x0a, start)) {
     let end = lf;
     if (end > start && stream[end - 1] === 0x0d) end--;
-    const line = Buffer.from(stream.subarray(start, end));
-    if (line.length > maxLineBytes) items.push("line-too-long");
-    else {
-      try {
-        items.push(new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(line));
-      } catch {
-        items.push("invalid-utf8");
-      }
-    }
+    items.push(referenceLine(stream.subarray(start, end), maxLineBytes));
     start = lf + 1;
   }
+  return items;
+}
+
+/** The same with every CR and every LF a line end (IRC): a CRLF ends a line and an empty one. */
+function referenceIrcLines(stream: Uint8Array, maxLineBytes: number): Item[] {
+  const items: Item[] = [];
+  let start = 0;
+  stream.forEach((byte, at) => {
+    if (byte !== 0x0a && byte !== 0x0d) return;
+    items.push(referenceLine(stream.subarray(start, at), maxLineBytes));
+    start = at + 1;
+  });
   return items;
 }
 
@@ -147,5 +160,40 @@ describe("LineDecoder", () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  describe("with CR ending a line too (IRC)", () => {
+    it("ends a line at CR, LF or CRLF (a CRLF also ends an empty line), across chunks too", () => {
+      expect(decodeChunks([bytes("NICK x\rUSER x 0 * :x\r\nPING a\nPING b\r"), bytes("\nPING c")], 64, true)).toEqual([
+        "NICK x",
+        "USER x 0 * :x",
+        "",
+        "PING a",
+        "PING b",
+        "",
+      ]);
+    });
+
+    it("answers a too-long line once and skips it to its CR", () => {
+      expect(decodeChunks([bytes("abcdefg\rok\r")], 4, true)).toEqual(["line-too-long", "ok"]);
+      expect(decodeChunks([bytes("abcd"), bytes("efg\rok\n")], 4, true)).toEqual(["line-too-long", "ok"]);
+    });
+
+    it("property: any stream cut anywhere decodes as a reader that ends lines at every CR and LF", () => {
+      fc.assert(
+        fc.property(stream, cutPoints, fc.integer({ min: 1, max: 24 }), (input, cuts, max) => {
+          let complete = 0;
+          input.forEach((byte, at) => {
+            if (byte === 0x0a || byte === 0x0d) complete = at + 1;
+          });
+          const expected = referenceIrcLines(input, max);
+          const actual = decodeChunks(split(input, cuts), max, true);
+          expect(actual.slice(0, expected.length)).toEqual(expected);
+          // What is left unfinished is refused at most once (once known to be too long).
+          expect(actual.slice(expected.length)).toEqual(input.length - complete > max ? ["line-too-long"] : []);
+        }),
+        { numRuns: 2000 },
+      );
+    });
   });
 });
