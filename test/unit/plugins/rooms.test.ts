@@ -24,6 +24,27 @@ describe("rooms", () => {
     await expectLines(bob, "MSG carol hello all");
   });
 
+  it("says a text that starts with # to everyone when escaped (MSG \\#1 ...), escaped again for the readers, never for a room", async () => {
+    const server = await startTestServer({ plugins });
+    const alice = await server.login("alice");
+    const bob = await server.login("bob");
+    alice.send("MSG #1 priority is coffee");
+    await expectLines(alice, "ERR not-in-room #1");
+    alice.send("MSG \\#1 priority is coffee");
+    await expectLines(bob, "MSG alice \\#1 priority is coffee");
+    alice.send("MSG \\\\#x");
+    await expectLines(bob, "MSG alice \\\\#x");
+    alice.send("MSG \\o/");
+    await expectLines(bob, "MSG alice \\o/");
+    bob.send("JOIN #dev");
+    alice.send("JOIN #dev");
+    await linesOf(bob);
+    await linesOf(alice);
+    alice.send("MSG #dev #2 in the room");
+    await expectLines(bob, "MSG alice #dev #2 in the room");
+    await expectLines(alice);
+  });
+
   it("lists a room's members, on MEMBERS #room, to anyone logged in", async () => {
     const server = await startTestServer({ plugins, rateLimitPerSecond: 0 });
     const alice = await server.login("alice");
@@ -117,6 +138,7 @@ describe("rooms", () => {
     const bob = await server.login("bob");
     alice.write("JOIN #dev\nMSG #dev hi\n");
     await expectLines(alice, "ERR unknown-command JOIN");
-    await expectLines(bob, "MSG alice #dev hi");
+    // A message to everyone, escaped for its readers, who cannot know whether rooms are on.
+    await expectLines(bob, "MSG alice \\#dev hi");
   });
 });
