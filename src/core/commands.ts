@@ -1,5 +1,5 @@
 import { inject, injectable } from "tsyringe";
-import { PluginError, UnavailableError } from "./errors";
+import { PluginError, RoomLimitError, UnavailableError } from "./errors";
 import type { Command, CommandContext, CommandExtension, SessionHandle } from "./plugin-api";
 import type { ClockPort } from "./ports/clock.port";
 import type { LoggerPort } from "./ports/logger.port";
@@ -193,6 +193,10 @@ export class CommandDispatcher {
   }
 
   private fail({ plugin, error }: PluginFailure, verb: string, session: SessionHandle): void {
+    if (error instanceof RoomLimitError) {
+      session.reply(`ERR ${error.code} ${error.room}`);
+      return;
+    }
     if (error instanceof UnavailableError) {
       this.logger.warn({ plugin, verb, conn: session.id, user: session.username, reason: error.message }, "cluster unavailable");
       session.reply("ERR cluster-unavailable");

@@ -18,3 +18,23 @@ export class PluginError extends Error {
 export class UnavailableError extends Error {
   override readonly name = "UnavailableError";
 }
+
+/** Why a room could not be joined, as the client is told (`ERR <code> <room>`). */
+export type RoomLimit = "too-many-rooms" | "rooms-full";
+
+/**
+ * A join refused by a limit on rooms: the user is in as many as it may be
+ * (`too-many-rooms`), or this node holds as many rooms as it may and the
+ * room would be a new one here (`rooms-full`). Thrown by the room, so that
+ * every plugin that joins gets the answer, `ERR <code> <room>`.
+ */
+export class RoomLimitError extends Error {
+  override readonly name = "RoomLimitError";
+
+  constructor(
+    readonly code: RoomLimit,
+    readonly room: string,
+  ) {
+    super(`${code} ${room}`);
+  }
+}

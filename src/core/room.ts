@@ -11,6 +11,7 @@ import type {
   SendResult,
   SessionHandle,
 } from "./plugin-api";
+import { RoomLimitError } from "./errors";
 import { Outgoing, type PluginEventData } from "./events";
 import type { Member } from "./member";
 import type { Replay } from "./resume-log";
@@ -21,6 +22,7 @@ import type { LoggerPort } from "./ports/logger.port";
 import type { MetricsPort } from "./ports/metrics.port";
 import type { PresencePort } from "./ports/presence.port";
 import { isValidUsername } from "./protocol/text";
+import type { CoreSettings } from "./settings";
 import { TOKENS } from "./tokens";
 
 const NOT_FOUND: SendResult = Object.freeze({ status: "not-found" });
@@ -45,9 +47,12 @@ export class Room implements RoomApi {
     @inject(TOKENS.Delivery) private readonly delivery: DeliveryPort,
     @inject(TOKENS.Logger) private readonly logger: LoggerPort,
     @inject(TOKENS.Metrics) private readonly metrics: MetricsPort,
+    @inject(TOKENS.Settings) private readonly settings: CoreSettings,
     private readonly hooks: PluginHooks,
     private readonly resumption: Resumption,
-  ) {}
+  ) {
+    metrics.countRooms(() => delivery.groupsHere());
+  }
 
   /** A connection opened: its handle is now known to the room. */
   admit(member: Member): void {
@@ -120,13 +125,20 @@ export class Room implements RoomApi {
     return this.deliver(new Outgoing({ type: "plugin", plugin, name, to, data }), except);
   }
 
-  /** Puts the session in the group; its other members are told (a `joined` event). */
+  /**
+   * Puts the session in the group; its other members are told (a `joined`
+   * event). Throws RoomLimitError when the user is in as many groups as it
+   * may be, or the group would be a new one on a node that holds as many as
+   * it may.
+   */
   async join(handle: SessionHandle, group: string): Promise<boolean> {
     const session = this.loggedIn(handle);
     // Its connection may drop meanwhile: a session waiting for a resume is still the user's.
     const present = (): boolean => session.isOpen || session.waitingForResume;
     if (!present()) return false;
     const username = session.username!;
+    if (this.delivery.isInGroup(group, username)) return false;
+    this.checkRoomLimits(username, group);
     const joined = await this.delivery.joinGroup(group, username, session);
     if (joined && !present()) {
       // It left while the join was in flight: no ghost members.
@@ -135,6 +147,13 @@ export class Room implements RoomApi {
     }
     if (joined) this.delivery.sendToGroup(group, new Outgoing({ type: "joined", user: username, group }), session);
     return joined;
+  }
+
+  private checkRoomLimits(username: string, group: string): void {
+    const { maxRoomsPerUser, maxRooms } = this.settings;
+    const { delivery } = this;
+    if (maxRoomsPerUser > 0 && delivery.groupsOf(username) >= maxRoomsPerUser) throw new RoomLimitError("too-many-rooms", group);
+    if (maxRooms > 0 && !delivery.hasGroupHere(group) && delivery.groupsHere() >= maxRooms) throw new RoomLimitError("rooms-full", group);
   }
 
   /** Takes the session out of the group; the remaining members are told (a `parted` event). */

@@ -308,4 +308,24 @@ describe("the IRC door against hostile input (issue #17)", () => {
     expect(await bob.readLine()).toBe("MSG ivy \\\\#3 keeps its backslash");
     expect(irc.lines.filter((line) => / 404 /.test(line))).toEqual([]);
   });
+
+  it("refuses a JOIN past the user's limit (405, advertised as CHANLIMIT) and past the node's (437); the rooms are a metric", async () => {
+    server = await startIrcServer({ plugins: ROOMS, rateLimitPerSecond: 0, maxRoomsPerUser: 1, maxRooms: 2, metrics: { port: 0, host: "127.0.0.1" } });
+    const ivy = await IrcClient.register(server.ircPort, "ivy");
+    expect(ivy.lines.find((line) => / 005 /.test(line))).toContain(" CHANLIMIT=#:1 ");
+    ivy.client.join("#one");
+    await ivy.waitFor(/ 366 ivy #one /);
+    ivy.client.join("#two");
+    expect(await ivy.waitFor(/ 405 /)).toBe(":chat.test 405 ivy #two :You have joined too many channels");
+    const bob = await TcpClient.login(server.port, "bob");
+    bob.send("JOIN #two");
+    expect(await bob.readLine()).toBe("OK");
+    const max = await IrcClient.register(server.ircPort, "max");
+    max.client.join("#three");
+    expect(await max.waitFor(/ 437 /)).toBe(":chat.test 437 max #three :Cannot make a new channel: this server holds as many as it may");
+    bob.send("JOIN #three");
+    expect(await bob.readLine()).toBe("ERR too-many-rooms #three");
+    const metrics = await (await fetch(`http://127.0.0.1:${server.app.metricsAddress!.port}/metrics`)).text();
+    expect(metrics).toMatch(/^chat_rooms 2$/m);
+  });
 });

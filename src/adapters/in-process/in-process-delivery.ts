@@ -20,6 +20,8 @@ export class InProcessDelivery implements DeliveryPort {
   private readonly loginWatchers = new Set<Recipient>();
   /** Groups by name key. */
   private readonly groupsByKey = new Map<string, Group>();
+  /** The keys of the groups each user is in, by username key: leaving touches only the user's own groups. */
+  private readonly groupsByMember = new Map<string, Set<string>>();
 
   /** Attaching a second recipient under a name (a resumed session) takes the first one's place, in its groups too. */
   attach(username: string, recipient: Recipient): void {
@@ -28,9 +30,10 @@ export class InProcessDelivery implements DeliveryPort {
     this.byName.set(key, recipient);
     if (before !== undefined && before !== recipient) {
       this.loginWatchers.delete(before);
-      for (const { members } of this.groupsByKey.values()) {
-        const member = members.get(key);
-        if (member?.recipient === before) members.set(key, { username: member.username, recipient });
+      for (const groupKey of this.groupsByMember.get(key) ?? []) {
+        const { members } = this.groupsByKey.get(groupKey)!;
+        const member = members.get(key)!;
+        if (member.recipient === before) members.set(key, { username: member.username, recipient });
       }
     }
     if (recipient.wantsLogins) this.loginWatchers.add(recipient);
@@ -41,9 +44,8 @@ export class InProcessDelivery implements DeliveryPort {
     if (this.byName.get(key) !== recipient) return;
     this.byName.delete(key);
     this.loginWatchers.delete(recipient);
-    for (const [groupKey, group] of this.groupsByKey) {
-      if (group.members.delete(key) && group.members.size === 0) this.groupsByKey.delete(groupKey);
-    }
+    for (const groupKey of this.groupsByMember.get(key) ?? []) this.removeMember(groupKey, key);
+    this.groupsByMember.delete(key);
   }
 
   broadcast(event: Outgoing, except?: Recipient): void {
@@ -78,15 +80,39 @@ export class InProcessDelivery implements DeliveryPort {
     const member = nameKey(username);
     if (found.members.has(member)) return Promise.resolve(false);
     found.members.set(member, { username, recipient });
+    let joined = this.groupsByMember.get(member);
+    if (joined === undefined) this.groupsByMember.set(member, (joined = new Set()));
+    joined.add(key);
     return Promise.resolve(true);
   }
 
   leaveGroup(group: string, username: string): Promise<boolean> {
     const key = nameKey(group);
-    const found = this.groupsByKey.get(key);
-    const left = found?.members.delete(nameKey(username)) ?? false;
-    if (found !== undefined && found.members.size === 0) this.groupsByKey.delete(key);
-    return Promise.resolve(left);
+    const member = nameKey(username);
+    const joined = this.groupsByMember.get(member);
+    if (joined?.delete(key) !== true) return Promise.resolve(false);
+    if (joined.size === 0) this.groupsByMember.delete(member);
+    this.removeMember(key, member);
+    return Promise.resolve(true);
+  }
+
+  /** Takes a member out of a group, and the group away once empty (the member's own index is the caller's). */
+  private removeMember(groupKey: string, member: string): void {
+    const group = this.groupsByKey.get(groupKey)!;
+    group.members.delete(member);
+    if (group.members.size === 0) this.groupsByKey.delete(groupKey);
+  }
+
+  groupsOf(username: string): number {
+    return this.groupsByMember.get(nameKey(username))?.size ?? 0;
+  }
+
+  groupsHere(): number {
+    return this.groupsByKey.size;
+  }
+
+  hasGroupHere(group: string): boolean {
+    return this.groupsByKey.has(nameKey(group));
   }
 
   isInGroup(group: string, username: string): boolean {

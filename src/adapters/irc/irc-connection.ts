@@ -15,6 +15,8 @@ export interface IrcSettings {
   readonly idleTimeoutMs: number;
   /** Longest line a client may send, as for the line protocol. */
   readonly maxLineBytes: number;
+  /** Rooms one user may be in (0: no limit): CHANLIMIT. */
+  readonly maxRoomsPerUser: number;
   /** The software's name and version, for 002, 004 and VERSION. */
   readonly version: string;
   /** When the server started, for 003. */
@@ -516,7 +518,7 @@ export class IrcConnection extends SocketConnection {
       this.numericLine("004", `${server} ${this.settings.version} i nt`),
       this.numericLine(
         "005",
-        `CASEMAPPING=ascii CHANTYPES=# PREFIX=() CHANMODES=,,,nt NICKLEN=32 CHANNELLEN=33 TOPICLEN=0 NETWORK=${server} TARGMAX=PRIVMSG:1,NOTICE:1 :are supported by this server`,
+        `CASEMAPPING=ascii CHANTYPES=# PREFIX=() CHANMODES=,,,nt NICKLEN=32 CHANNELLEN=33 TOPICLEN=0 NETWORK=${server} TARGMAX=PRIVMSG:1,NOTICE:1 CHANLIMIT=#:${this.settings.maxRoomsPerUser || ""} :are supported by this server`,
       ),
       this.numericLine("251", `:There are ${users.length} users and 0 invisible on 1 servers`),
       this.numericLine("254", "1 :channels formed"),
@@ -581,6 +583,8 @@ export class IrcConnection extends SocketConnection {
   private channelError(channel: string, error: string | undefined): void {
     if (error?.startsWith("ERR not-in-room")) return this.say(this.numericLine("442", `${echo(channel)} :You're not on that channel`));
     if (error?.startsWith("ERR invalid-room")) return this.say(this.numericLine("479", `${echo(channel)} :Illegal channel name`));
+    if (error?.startsWith("ERR too-many-rooms")) return this.say(this.numericLine("405", `${echo(channel)} :You have joined too many channels`));
+    if (error?.startsWith("ERR rooms-full")) return this.say(this.numericLine("437", `${echo(channel)} :Cannot make a new channel: this server holds as many as it may`));
     if (error?.startsWith("ERR unknown-command")) return this.say(this.numericLine("403", `${echo(channel)} :No such channel (this server has no rooms)`));
     this.notice(`${channel}: ${error ?? "no answer"}`);
   }

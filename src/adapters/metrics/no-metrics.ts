@@ -10,5 +10,6 @@ export class NoMetrics implements MetricsPort {
   linesReceived(): void {}
   linesSent(): void {}
   commandHandled(): void {}
+  countRooms(): void {}
   clusterConnected(): void {}
 }

@@ -29,6 +29,7 @@ export class PrometheusMetrics implements MetricsPort {
   readonly registry = new Registry();
   private received = 0;
   private sent = 0;
+  private rooms: () => number = () => 0;
   private readonly connections: Gauge;
   private readonly users: Gauge;
   private readonly disconnects: Counter<"reason">;
@@ -41,6 +42,14 @@ export class PrometheusMetrics implements MetricsPort {
     const self = this;
     this.connections = new Gauge({ name: "chat_connections", help: "Open connections, logged in or not", registers });
     this.users = new Gauge({ name: "chat_users", help: "Logged-in users", registers });
+    new Gauge({
+      name: "chat_rooms",
+      help: "Rooms with members on this node (see --max-rooms)",
+      registers,
+      collect() {
+        this.set(self.rooms());
+      },
+    });
     new Counter({
       name: "chat_lines_received_total",
       help: "Lines received from clients",
@@ -121,6 +130,10 @@ export class PrometheusMetrics implements MetricsPort {
 
   commandHandled(verb: string, seconds: number): void {
     this.commandSeconds.observe({ verb }, seconds);
+  }
+
+  countRooms(read: () => number): void {
+    this.rooms = read;
   }
 
   clusterConnected(connected: boolean): void {

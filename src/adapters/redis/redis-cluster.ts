@@ -288,6 +288,18 @@ export class RedisCluster implements PresencePort, MovingDelivery, StreamConsume
     return this.local.isInGroup(group, username);
   }
 
+  groupsOf(username: string): number {
+    return this.local.groupsOf(username);
+  }
+
+  groupsHere(): number {
+    return this.local.groupsHere();
+  }
+
+  hasGroupHere(group: string): boolean {
+    return this.local.hasGroupHere(group);
+  }
+
   sendToGroup(group: string, event: Outgoing, except?: Recipient): void {
     this.local.sendToGroup(group, event, except);
     this.publish(GROUP, nameKey(group), event);

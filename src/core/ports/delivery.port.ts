@@ -52,6 +52,12 @@ export interface DeliveryPort {
   /** Takes a user out of a group (gone when empty); false if not a member. */
   leaveGroup(group: string, username: string): Promise<boolean>;
   isInGroup(group: string, username: string): boolean;
+  /** How many groups a user of this node is in. */
+  groupsOf(username: string): number;
+  /** Groups with members on this node: what the node's memory holds for groups. */
+  groupsHere(): number;
+  /** Whether the group has members on this node. */
+  hasGroupHere(group: string): boolean;
   /** Delivers to every member of the group but `except`. */
   sendToGroup(group: string, event: Outgoing, except?: Recipient): void;
   /** The groups with members, sorted by name. */

@@ -17,6 +17,8 @@ export interface MetricsPort {
   linesReceived(count: number): void;
   linesSent(count: number): void;
   commandHandled(verb: string, seconds: number): void;
+  /** How to read the number of rooms (groups) on this node: called when the metrics are read, not on every change. */
+  countRooms(read: () => number): void;
   /** Whether the cluster's shared store is reachable (only a clustered node reports it). */
   clusterConnected(connected: boolean): void;
 }

@@ -45,6 +45,41 @@ describe("rooms", () => {
     await expectLines(alice);
   });
 
+  it("holds a user to --max-rooms-per-user rooms (ERR too-many-rooms), and a node to --max-rooms (ERR rooms-full)", async () => {
+    const server = await startTestServer({ plugins, rateLimitPerSecond: 0, maxRoomsPerUser: 2, maxRooms: 3 });
+    const alice = await server.login("alice");
+    const bob = await server.login("bob");
+    alice.write("JOIN #a\nJOIN #b\nJOIN #c\nJOIN #a\n");
+    // Already in: said so, whatever the limit.
+    await expectLines(alice, "OK", "OK", "ERR too-many-rooms #c", "ERR already-in-room #a");
+    bob.write("JOIN #b\nJOIN #c\n");
+    await expectLines(bob, "OK", "OK");
+    await linesOf(alice);
+    // Three rooms on this node: a new one is refused, an existing one is not.
+    const carol = await server.login("carol");
+    carol.write("JOIN #d\nJOIN #c\n");
+    await expectLines(carol, "ERR rooms-full #d", "OK");
+    // Leaving makes room, for the user and for the node.
+    alice.write("PART #a\nJOIN #d\n");
+    await expectLines(alice, "OK", "OK");
+    await linesOf(bob);
+    bob.disconnect();
+    await expectLines(alice, "INFO bob disconnected");
+    carol.send("JOIN #e");
+    await expectLines(carol, "INFO bob disconnected", "ERR rooms-full #e");
+    alice.send("PART #b");
+    await expectLines(alice, "OK");
+    carol.send("JOIN #e");
+    await expectLines(carol, "OK");
+  });
+
+  it("lets 0 turn the room limits off", async () => {
+    const server = await startTestServer({ plugins, rateLimitPerSecond: 0, maxRoomsPerUser: 0, maxRooms: 0 });
+    const alice = await server.login("alice");
+    alice.write(Array.from({ length: 300 }, (_, i) => `JOIN #r${i}\n`).join(""));
+    expect(await linesOf(alice)).toEqual(new Array<string>(300).fill("OK"));
+  });
+
   it("lists a room's members, on MEMBERS #room, to anyone logged in", async () => {
     const server = await startTestServer({ plugins, rateLimitPerSecond: 0 });
     const alice = await server.login("alice");
