@@ -94,19 +94,31 @@ const SETTING_FLAGS = {
     setting: "maxConnectionsPerAddress",
     factor: 1,
     rule: { min: 0, max: 10_000_000 },
-    describe: "open connections from one address (IPv6: one /64), loopback exempt; 0 for no limit",
+    describe: "open connections from one address (IPv6: one /64), loopback exempt (see --exempt-loopback); 0 for no limit",
   },
   "connect-rate": {
     setting: "connectRatePerSecond",
     factor: 1,
     rule: { min: 0, max: 1_000_000, fractional: true },
-    describe: "new connections per second from one address after its burst, loopback exempt; 0 disables",
+    describe: "new connections per second from one address after its burst, loopback exempt (see --exempt-loopback); 0 disables",
   },
   "connect-burst": {
     setting: "connectBurst",
     factor: 1,
     rule: { min: 0, max: 1_000_000 },
     describe: "new connections one address may open at once before --connect-rate applies; 0 disables",
+  },
+  "max-rooms-per-user": {
+    setting: "maxRoomsPerUser",
+    factor: 1,
+    rule: { min: 0, max: 1_000_000 },
+    describe: "rooms one user may be in at once (ERR too-many-rooms; IRC 405, CHANLIMIT); 0 for no limit",
+  },
+  "max-rooms": {
+    setting: "maxRooms",
+    factor: 1,
+    rule: { min: 0, max: 10_000_000 },
+    describe: "rooms with members on this node; a JOIN that would make one more is refused (ERR rooms-full; IRC 437); 0 for no limit",
   },
   "resume-grace": {
     setting: "resumeGraceMs",
@@ -131,13 +143,14 @@ const settingOptions = Object.fromEntries(
   ]),
 ) as Record<SettingFlag, { type: "string"; describe: string; default: string }>;
 
-function coreSettings(args: Record<SettingFlag, string>): CoreSettings {
-  const settings = Object.fromEntries(
+function coreSettings(args: Record<SettingFlag, string> & { "exempt-loopback": boolean }): CoreSettings {
+  const numbers = Object.fromEntries(
     Object.entries(SETTING_FLAGS).map(([flag, { setting, factor, rule }]) => [
       setting,
       parseNumber(`--${flag}`, args[flag as SettingFlag], rule) * factor,
     ]),
-  ) as unknown as CoreSettings;
+  ) as unknown as Omit<CoreSettings, "exemptLoopback">;
+  const settings: CoreSettings = { ...numbers, exemptLoopback: args["exempt-loopback"] };
   const smallestQueue = settings.maxLineBytes + 64;
   if (settings.maxSendQueueBytes < smallestQueue) {
     throw usageError(`--max-send-queue must be at least --max-line-bytes + 64 (${smallestQueue}), so that one line fits`);
@@ -157,6 +170,11 @@ function parseArguments(argv: string[]) {
       },
       host: { type: "string", describe: "interface to listen on (default: all)" },
       ...settingOptions,
+      "exempt-loopback": {
+        type: "boolean",
+        default: DEFAULT_CONFIG.exemptLoopback,
+        describe: "loopback (127.0.0.0/8, ::1) is under neither --max-per-ip nor --connect-rate; --no-exempt-loopback counts it like any address",
+      },
       plugins: {
         type: "string",
         describe: "comma-separated plugins to enable, instead of the config file's list",

@@ -215,6 +215,7 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
           names: { server: irc.serverName, lobby: irc.lobby },
           idleTimeoutMs: settings.idleTimeoutMs,
           maxLineBytes: settings.maxLineBytes,
+          maxRoomsPerUser: settings.maxRoomsPerUser,
           version: `chat-server-${PACKAGE_VERSION}`,
           created: new Date(),
         };

@@ -1,18 +1,18 @@
 import type { Refusal } from "./ports/transport.port";
 
 /**
- * The group an address counts against for the per-address limit: an IPv4
+ * The group an address counts against for the per-address limits: an IPv4
  * address alone, an IPv6 address by its /64 (what one subscriber gets), or
- * null for loopback, which is exempt.
+ * null for loopback (127.0.0.0/8, ::1) when it is exempt.
  */
-export function addressGroup(address: string): string | null {
+export function addressGroup(address: string, exemptLoopback: boolean): string | null {
   if (address.includes(":")) {
     const groups = expandIpv6(address);
     if (groups === null) return address;
-    if (groups.every((group, i) => group === (i === 7 ? 1 : 0))) return null;
+    if (exemptLoopback && groups.every((group, i) => group === (i === 7 ? 1 : 0))) return null;
     return `${groups.slice(0, 4).map((group) => group.toString(16)).join(":")}::/64`;
   }
-  return address.startsWith("127.") ? null : address;
+  return exemptLoopback && address.startsWith("127.") ? null : address;
 }
 
 /** The eight 16-bit groups of an IPv6 address, or null when it is not one. */
@@ -37,6 +37,8 @@ export interface LimitSettings {
   /** New connections a second from one address group, once its burst is spent. */
   readonly connectRatePerSecond: number;
   readonly connectBurst: number;
+  /** Loopback (127.0.0.0/8, ::1) is under neither per-address limit (local tools, a proxy on the same host). */
+  readonly exemptLoopback: boolean;
 }
 
 /** How many address groups the connect-rate table holds before it sweeps out those at rest. */
@@ -46,9 +48,10 @@ const SWEEP_FROM = 1024;
  * Counts open connections, in all and by address group, against their
  * limits, and the rate at which each address group opens new ones (a token
  * bucket in one number per group, GCRA, as flood control does for lines).
- * Loopback is exempt from the per-address limits. The rate table forgets a
- * group once its bucket is full again, so that it holds only the addresses
- * seen in the last burst's worth of seconds.
+ * Loopback is exempt from the per-address limits unless the settings say
+ * otherwise. The rate table forgets a group once its bucket is full again,
+ * so that it holds only the addresses seen in the last burst's worth of
+ * seconds.
  */
 export class ConnectionLimits {
   private total = 0;
@@ -68,7 +71,7 @@ export class ConnectionLimits {
   /** Counts the connection in (at `now`, in ms), or says why it may not open; `perAddress` false: in the total only. */
   admit(address: string, now: number, perAddress = true): Exclude<Refusal, "server-shutdown"> | null {
     const { maxConnections, maxConnectionsPerAddress } = this.settings;
-    const group = perAddress ? addressGroup(address) : null;
+    const group = perAddress ? addressGroup(address, this.settings.exemptLoopback) : null;
     if (group !== null && this.intervalMs > 0) {
       const fullAt = Math.max(this.fullAt.get(group) ?? now, now);
       if (fullAt - now > this.toleranceMs) return "connection-rate-exceeded";
@@ -86,7 +89,7 @@ export class ConnectionLimits {
   /** Counts out a connection that `admit` let in (with the same `perAddress`). */
   release(address: string, perAddress = true): void {
     this.total--;
-    const group = perAddress ? addressGroup(address) : null;
+    const group = perAddress ? addressGroup(address, this.settings.exemptLoopback) : null;
     if (group === null) return;
     const count = this.byGroup.get(group)! - 1;
     if (count === 0) this.byGroup.delete(group);

@@ -12,12 +12,18 @@ export interface CoreSettings {
   readonly maxSendQueueBytes: number;
   /** Open connections in all; 0 for no limit. */
   readonly maxConnections: number;
-  /** Open connections from one address (IPv6: one /64); loopback is exempt; 0 for no limit. */
+  /** Open connections from one address (IPv6: one /64); loopback is exempt while `exemptLoopback`; 0 for no limit. */
   readonly maxConnectionsPerAddress: number;
-  /** New connections a second from one address once its burst is spent; loopback is exempt; 0 disables. */
+  /** New connections a second from one address once its burst is spent; loopback is exempt while `exemptLoopback`; 0 disables. */
   readonly connectRatePerSecond: number;
   /** New connections one address may open at once before the rate applies; 0 disables. */
   readonly connectBurst: number;
+  /** Loopback (127.0.0.0/8, ::1) is under neither per-address limit (local tools, a proxy on the same host). */
+  readonly exemptLoopback: boolean;
+  /** Rooms one user may be in at once (a user lives on one node, so this holds across the cluster); 0 for no limit. */
+  readonly maxRoomsPerUser: number;
+  /** Rooms with members on this node; 0 for no limit. */
+  readonly maxRooms: number;
   /** How long a resumable session whose connection dropped waits to be resumed; 0 turns resuming off. */
   readonly resumeGraceMs: number;
   /** What a resumable session keeps of what it was sent, in bytes, for a resume. */
@@ -34,6 +40,9 @@ export const DEFAULT_CORE_SETTINGS: CoreSettings = {
   maxConnectionsPerAddress: 100,
   connectRatePerSecond: 10,
   connectBurst: 50,
+  exemptLoopback: true,
+  maxRoomsPerUser: 100,
+  maxRooms: 10_000,
   resumeGraceMs: 30_000,
   resumeBufferBytes: 256 * 1024,
 };
