@@ -7,7 +7,7 @@ import "reflect-metadata";
 export { build, DEFAULT_CONFIG, DEFAULT_PLUGINS } from "./composition-root";
 export type { AdapterOverrides, ChatApp, ServerConfig } from "./composition-root";
 export type { StopOptions } from "./core/chat-server";
-export { PluginError } from "./core/errors";
+export { PluginError, RoomLimitError, type RoomLimit } from "./core/errors";
 export { definePlugin } from "./core/plugin-api";
 export type { OptionSpec, OptionsOf, OptionsSchema } from "./core/options";
 export type { ChatEvent, Departed, PluginEventData, Renderer } from "./core/events";
