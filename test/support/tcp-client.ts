@@ -20,7 +20,11 @@ export class TcpClient {
   /** Resolves once the connection is fully closed. */
   readonly closed: Promise<void>;
 
-  private constructor(private readonly socket: net.Socket) {
+  private constructor(
+    private readonly socket: net.Socket,
+    /** The TCP connection: the socket itself, or the one under TLS (a TLS socket cannot send a reset). */
+    private readonly tcp: net.Socket = socket,
+  ) {
     socket.setEncoding("utf8");
     socket.setNoDelay(true);
     socket.on("data", (text: string) => {
@@ -41,11 +45,13 @@ export class TcpClient {
     );
   }
 
-  /** Connects over TLS, trusting `ca`; the server's certificate is `certificate` afterwards. */
-  static connectTls(port: number, ca: string): Promise<TcpClient & { readonly certificateFingerprint: string }> {
+  /** Connects over TLS (from `localAddress`, when given), trusting `ca`; the server's certificate is `certificate` afterwards. */
+  static connectTls(port: number, ca: string, localAddress?: string): Promise<TcpClient & { readonly certificateFingerprint: string }> {
     return new Promise((resolve, reject) => {
-      const socket = tls.connect({ port, host: "127.0.0.1", ca, servername: "localhost" }, () => {
-        const client = new TcpClient(socket) as TcpClient & { certificateFingerprint: string };
+      const tcp = net.connect({ port, host: "127.0.0.1", localAddress });
+      tcp.once("error", reject);
+      const socket = tls.connect({ socket: tcp, ca, servername: "localhost" }, () => {
+        const client = new TcpClient(socket, tcp) as TcpClient & { certificateFingerprint: string };
         client.certificateFingerprint = socket.getPeerX509Certificate()!.fingerprint256;
         resolve(client);
       });
@@ -53,9 +59,10 @@ export class TcpClient {
     });
   }
 
-  static connect(port: number, host = "127.0.0.1"): Promise<TcpClient> {
+  /** Connects from `localAddress` when given (any of 127.0.0.0/8 reaches a server on 127.0.0.1). */
+  static connect(port: number, host = "127.0.0.1", localAddress?: string): Promise<TcpClient> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ port, host }, () => resolve(new TcpClient(socket)));
+      const socket = net.connect({ port, host, localAddress }, () => resolve(new TcpClient(socket)));
       socket.once("error", reject);
     });
   }
@@ -120,7 +127,7 @@ export class TcpClient {
 
   /** Drops the connection with a reset, as a crashed client does. */
   reset(): void {
-    this.socket.resetAndDestroy();
+    this.tcp.resetAndDestroy();
   }
 
   close(): void {

@@ -1,3 +1,4 @@
+import type { Socket } from "node:net";
 import WebSocket from "ws";
 import { LineInbox } from "./line-inbox";
 
@@ -20,7 +21,11 @@ export class WsClient {
   readonly binary: Buffer[] = [];
   readonly closed: Promise<Closed>;
 
-  private constructor(readonly socket: WebSocket) {
+  private constructor(
+    readonly socket: WebSocket,
+    /** The TCP connection under it, to end or reset without the WebSocket's closing handshake. */
+    private readonly tcp: Socket,
+  ) {
     WsClient.open.add(this);
     socket.on("message", (data: Buffer, isBinary: boolean) => {
       if (isBinary) this.binary.push(data);
@@ -36,12 +41,28 @@ export class WsClient {
     );
   }
 
-  /** Opens a WebSocket to /ws; rejects with the HTTP status when the server refuses the upgrade. */
-  static connect(port: number, options: { origin?: string; headers?: Record<string, string>; path?: string } = {}): Promise<WsClient> {
+  /**
+   * Opens a WebSocket to /ws (over TLS trusting `ca`, when given; from
+   * `localAddress`, when given); rejects with the HTTP status and body when
+   * the server refuses the upgrade.
+   */
+  static connect(
+    port: number,
+    options: { origin?: string; headers?: Record<string, string>; path?: string; localAddress?: string; ca?: string } = {},
+  ): Promise<WsClient> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(`ws://127.0.0.1:${port}${options.path ?? "/ws"}`, { origin: options.origin, headers: options.headers });
-      socket.once("open", () => resolve(new WsClient(socket)));
-      socket.once("unexpected-response", (_request, response) => reject(new Error(`HTTP ${response.statusCode}`)));
+      const { origin, headers, localAddress, ca } = options;
+      const scheme = ca === undefined ? "ws" : "wss";
+      const socket = new WebSocket(`${scheme}://127.0.0.1:${port}${options.path ?? "/ws"}`, { origin, headers, localAddress, ca });
+      let tcp: Socket;
+      socket.once("upgrade", (response) => (tcp = response.socket as Socket));
+      socket.once("open", () => resolve(new WsClient(socket, tcp)));
+      socket.once("unexpected-response", (_request, response) => {
+        let body = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => (body += chunk));
+        response.once("end", () => reject(new Error(`HTTP ${response.statusCode}: ${body.trimEnd()}`)));
+      });
       socket.once("error", reject);
     });
   }
@@ -66,6 +87,11 @@ export class WsClient {
     return this.inbox.read(count);
   }
 
+  /** Lines received so far, read or not. */
+  get receivedCount(): number {
+    return this.inbox.receivedCount;
+  }
+
   /** Every line until the server closes, and how it closed. */
   async readUntilClosed(): Promise<{ lines: string[] } & Closed> {
     const { lines, closed } = await this.inbox.readUntil(this.closed);
@@ -83,5 +109,15 @@ export class WsClient {
 
   terminate(): void {
     this.socket.terminate();
+  }
+
+  /** Shuts down the sending side of the TCP connection, without a close frame: a FIN, as from a killed browser. */
+  endInput(): void {
+    this.tcp.end();
+  }
+
+  /** Drops the TCP connection with a reset. */
+  reset(): void {
+    this.tcp.resetAndDestroy();
   }
 }

@@ -242,13 +242,35 @@ describe("connection limits", () => {
   });
 
   it("keeps the connect rates of the last few seconds only", () => {
-    const limits = new ConnectionLimits({ maxConnections: 0, maxConnectionsPerAddress: 0, connectRatePerSecond: 10, connectBurst: 10 });
+    const limits = new ConnectionLimits({
+      maxConnections: 0,
+      maxConnectionsPerAddress: 0,
+      connectRatePerSecond: 10,
+      connectBurst: 10,
+      exemptLoopback: true,
+    });
     for (let i = 0; i < 5000; i++) limits.admit(`198.18.${i >> 8}.${i & 255}`, 0);
     expect(limits.rateEntries).toBe(5000);
     // A bucket that took one connection is full again 100 ms later: as the
     // table grows with new addresses, it sweeps out the ones at rest.
     for (let i = 0; i < 5000; i++) limits.admit(`198.19.${i >> 8}.${i & 255}`, 1000);
     expect(limits.rateEntries).toBe(5000);
+  });
+
+  it("count loopback like any address when it is not exempt; its connect rate comes back with time", async () => {
+    const server = await startTestServer({ exemptLoopback: false, maxConnectionsPerAddress: 1, connectBurst: 2, connectRatePerSecond: 1 });
+    const first = server.connect("127.0.0.2");
+    expect(await linesOf(server.connect("127.0.0.2"))).toEqual(["ERR too-many-connections"]);
+    const other = server.connect("127.0.0.3");
+    other.send("PING");
+    expect(await linesOf(other)).toEqual(["PONG"]);
+    first.disconnect();
+    await settle();
+    expect(await linesOf(server.connect("127.0.0.2"))).toEqual(["ERR connection-rate-exceeded"]);
+    server.clock.advance(1000);
+    const later = server.connect("127.0.0.2");
+    later.send("PING");
+    expect(await linesOf(later)).toEqual(["PONG"]);
   });
 
   it("are off at 0", async () => {
@@ -270,7 +292,16 @@ describe("connection limits", () => {
     ["::ffff:192.0.2.1", "::ffff:192.0.2.1"],
     ["not:an:address::x:y:z:w:v", "not:an:address::x:y:z:w:v"],
   ])("groups %s as %s", (address, group) => {
-    expect(addressGroup(address)).toBe(group);
+    expect(addressGroup(address, true)).toBe(group);
+  });
+
+  it.each([
+    ["127.0.0.1", "127.0.0.1"],
+    ["127.45.0.9", "127.45.0.9"],
+    ["::1", "0:0:0:0::/64"],
+    ["192.0.2.1", "192.0.2.1"],
+  ])("groups %s as %s when loopback is not exempt", (address, group) => {
+    expect(addressGroup(address, false)).toBe(group);
   });
 });
 
