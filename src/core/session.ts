@@ -317,7 +317,7 @@ export class Session implements Member, ConnectionHandler, Budgeted {
 
   onClose(error?: Error): void {
     if (this.state === State.Closed || this.state === State.Detached) return;
-    if (this.state === State.Open && this.log !== null && this.member) return this.detach(error);
+    if (this.state === State.Open && this.resumable) return this.detach(error);
     const reason = (this.reasonClosed ??= error === undefined ? "client-closed" : "error");
     this.state = State.Closed;
     this.heldEvents = null;
@@ -328,6 +328,24 @@ export class Session implements Member, ConnectionHandler, Budgeted {
       "connection closed",
     );
     this.services.closed(this);
+  }
+
+  /** Logged in and asked for a token: a connection lost without QUIT is a drop it may come back from. */
+  private get resumable(): boolean {
+    return this.log !== null && this.member;
+  }
+
+  /**
+   * The client sent all it ever will (FIN), and every line of it has been
+   * answered. A resumable session takes this as a drop, as it would a reset:
+   * a client killed, or a socket closed without QUIT, comes back with
+   * RESUME. Any other leaves, as after QUIT. Either way the connection is
+   * closed from here, after what it was sent.
+   */
+  private inputDone(): void {
+    if (!this.resumable) return this.end("client-closed");
+    this.detach();
+    this.connection.close();
   }
 
   /**
@@ -405,7 +423,7 @@ export class Session implements Member, ConnectionHandler, Budgeted {
       else this.connection.lineHandled?.();
     }
     if (handled > 0) this.services.metrics.linesReceived(handled);
-    if (this.inputEnded && !this.held) this.end("client-closed");
+    if (this.inputEnded && !this.held && this.state === State.Open) this.inputDone();
   }
 
   /**

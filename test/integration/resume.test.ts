@@ -1,7 +1,9 @@
 import type { ServerConfig } from "../../src/composition-root";
+import { selfSignedCertificate, type Certificate } from "../support/certificates";
 import { TcpClient } from "../support/tcp-client";
 import { askToken, numbered, readThrough, sendNumbered } from "../support/numbered";
-import { startTcpServer, type RunningServer } from "../support/tcp-server";
+import { startTcpServer, startWebServer, type RunningServer } from "../support/tcp-server";
+import { WsClient } from "../support/ws-client";
 
 describe("resumable sessions over TCP", () => {
   let server: RunningServer;
@@ -188,5 +190,128 @@ describe("resumable sessions over TCP", () => {
     other.send("RESUMABLE");
     other.send("RESUME abc 0");
     expect(await other.readLines(2)).toEqual(["ERR must-login-first", "ERR resume-refused disabled"]);
+  });
+});
+
+describe("a connection lost without QUIT, on every door that resumes", () => {
+  /** What the tests do with a client, whatever its door. */
+  type DoorClient = Pick<TcpClient, "send" | "readLine" | "readLines" | "receivedCount" | "endInput" | "reset"> & {
+    readonly closed: Promise<unknown>;
+    readUntilClosed(): Promise<string[] | { readonly lines: string[] }>;
+  };
+
+  /** Every line until the server closes (a WebSocket client also says how it closed: not asked here). */
+  async function linesUntilClosed(client: DoorClient): Promise<string[]> {
+    const read = await client.readUntilClosed();
+    return Array.isArray(read) ? read : read.lines;
+  }
+
+  interface Door {
+    readonly start: () => Promise<RunningServer>;
+    readonly connect: (server: RunningServer) => Promise<DoorClient>;
+    /** Ways its connection is lost without QUIT, by name. */
+    readonly drops: readonly [string, (client: DoorClient) => void][];
+  }
+
+  const finAndReset: Door["drops"] = [
+    ["FIN", (client) => client.endInput()],
+    ["RST", (client) => client.reset()],
+  ];
+  let certificate: Certificate;
+  const doors: [string, Door][] = [
+    ["TCP", { start: () => startTcpServer(), connect: (server) => TcpClient.connect(server.port), drops: finAndReset }],
+    [
+      "TLS",
+      {
+        start: () => startTcpServer({ tls: { certFile: certificate.certFile, keyFile: certificate.keyFile } }),
+        connect: (server) => TcpClient.connectTls(server.port, certificate.pem),
+        drops: finAndReset,
+      },
+    ],
+    [
+      "WebSocket",
+      {
+        start: () => startWebServer(),
+        connect: (server) => WsClient.connect(server.webPort),
+        drops: [
+          ...finAndReset,
+          // A page closed, a WebSocket closed by script: a drop too, unless QUIT came first.
+          ["close frame", (client) => (client as unknown as WsClient).socket.close(1000)],
+        ],
+      },
+    ],
+  ];
+
+  beforeAll(() => {
+    certificate = selfSignedCertificate();
+  });
+
+  describe.each(doors)("over %s", (_name, door) => {
+    let server: RunningServer;
+
+    async function login(username: string): Promise<DoorClient> {
+      const client = await door.connect(server);
+      client.send(`LOGIN ${username}`);
+      expect(await client.readLine()).toBe("OK");
+      return client;
+    }
+
+    beforeEach(async () => {
+      server = await door.start();
+    });
+
+    afterEach(async () => {
+      TcpClient.closeAll();
+      WsClient.closeAll();
+      await server.app.stop({ graceMs: 100 });
+    });
+
+    it.each(door.drops)("after a %s, nobody sees the user leave, and a resume gets every line it missed once, in order", async (drop, lose) => {
+      const alice = await login("alice");
+      const token = await askToken(alice);
+      const bob = await login("bob");
+      // A line sent just before a FIN is answered; one sent before a reset may be lost with it, unanswered.
+      const lastWords = drop === "RST" ? [] : ["USER alice", "USER bob", "END WHO"];
+      if (lastWords.length > 0) alice.send("WHO");
+      lose(alice);
+      await server.logger.waitFor("connection dropped, resumable");
+      await alice.closed;
+      for (let n = 1; n <= 10; n++) bob.send(`MSG ${n}`);
+      bob.send("PING");
+      expect(await bob.readLine()).toBe("PONG");
+
+      // Counted after the TOKEN line: whatever reached the client before its connection closed.
+      const received = alice.receivedCount - 2;
+      const before = await alice.readLines(received);
+      const again = await door.connect(server);
+      again.send(`RESUME ${token} ${received}`);
+      expect(await again.readLine()).toMatch(/^RESUMED alice /);
+      bob.send("MSG live");
+      expect([...before, ...(await readThrough(again, "MSG bob live"))]).toEqual([...lastWords, ...numbered("bob", 1, 10), "MSG bob live"]);
+      again.send("MSG back");
+      expect(await bob.readLine()).toBe("MSG alice back");
+    });
+
+    it("ends a session that QUIT before the FIN: the others are told, and the token is refused", async () => {
+      const alice = await login("alice");
+      const token = await askToken(alice);
+      const bob = await login("bob");
+      alice.send("QUIT");
+      alice.endInput();
+      expect(await linesUntilClosed(alice)).toEqual(["INFO bye"]);
+      expect(await bob.readLine()).toBe("INFO alice disconnected");
+      const again = await door.connect(server);
+      again.send(`RESUME ${token} 1`);
+      expect(await again.readLine()).toBe("ERR resume-refused unknown-token");
+    });
+
+    it("answers a session never made resumable what it sent before its FIN, then it leaves", async () => {
+      const alice = await login("alice");
+      const bob = await login("bob");
+      alice.send("WHO");
+      alice.endInput();
+      expect(await linesUntilClosed(alice)).toEqual(["USER alice", "USER bob", "END WHO"]);
+      expect(await bob.readLine()).toBe("INFO alice disconnected");
+    });
   });
 });

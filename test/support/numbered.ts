@@ -1,5 +1,8 @@
 import type { TcpClient } from "./tcp-client";
 
+/** A client of any door that carries lines (TCP, TLS, WebSocket). */
+type LineClient = Pick<TcpClient, "send" | "readLine">;
+
 /** Sends `MSG <n>` for each n from `first` to `last`, in one write. */
 export function sendNumbered(client: TcpClient, first: number, last: number): Promise<void> {
   return client.write(Array.from({ length: last - first + 1 }, (_, i) => `MSG ${first + i}\n`).join(""));
@@ -11,7 +14,7 @@ export function numbered(from: string, first: number, last: number): string[] {
 }
 
 /** Lines up to and including `last`. */
-export async function readThrough(client: TcpClient, last: string): Promise<string[]> {
+export async function readThrough(client: LineClient, last: string): Promise<string[]> {
   const lines: string[] = [];
   for (let line = await client.readLine(); ; line = await client.readLine()) {
     lines.push(line);
@@ -20,7 +23,7 @@ export async function readThrough(client: TcpClient, last: string): Promise<stri
 }
 
 /** Makes a logged-in client's session resumable: its token. */
-export async function askToken(client: TcpClient): Promise<string> {
+export async function askToken(client: LineClient): Promise<string> {
   client.send("RESUMABLE");
   const reply = await client.readLine();
   if (!reply.startsWith("TOKEN ")) throw new Error(`RESUMABLE answered ${reply}`);

@@ -2,8 +2,9 @@ import type { InProcessDelivery } from "../../../src/adapters/in-process/in-proc
 import { ResumeLog, type Replay } from "../../../src/core/resume-log";
 import { TOKENS } from "../../../src/core/tokens";
 import { encodeLine } from "../../../src/core/protocol/text";
-import { expectLines, linesOf, startTestServer, type TestServer } from "../../../src/testing/test-server";
+import { expectLines, linesOf, settle, startTestServer, type TestServer, type TestServerOptions } from "../../../src/testing/test-server";
 import type { FakeClient } from "../../../src/testing/in-memory-transport";
+import { slowLoginHook } from "../../support/slow-login";
 
 /** A replay as text and its line count, or the refusal. */
 const replayed = (replay: Replay | string): [string, number] | string =>
@@ -194,5 +195,139 @@ describe("a command running when a resumable connection drops", () => {
     } finally {
       await server.app.stop({ graceMs: 0 });
     }
+  });
+});
+
+describe("a resumable session whose client shuts down its sending side without QUIT (a FIN)", () => {
+  let server: TestServer;
+  afterEach(() => server.app.stop({ graceMs: 0 }));
+
+  /** alice resumable (her token, her lines read), bob logged in after her. */
+  async function aliceAndBob(options: TestServerOptions = {}): Promise<{ alice: FakeClient; bob: FakeClient; token: string }> {
+    server = await startTestServer({ idleTimeoutMs: 0, ...options });
+    const alice = await server.login("alice");
+    alice.send("RESUMABLE");
+    const token = (await linesOf(alice))[0]!.split(" ")[1]!;
+    return { alice, bob: await server.login("bob"), token };
+  }
+
+  /** A new connection resumes `token` having received `received` lines: what it missed, after its greeting. */
+  async function resume(token: string, received: number): Promise<string[]> {
+    const phone = server.connect();
+    phone.send(`RESUME ${token} ${received}`);
+    const [greeting, ...missed] = await linesOf(phone);
+    expect(greeting).toMatch(/^RESUMED alice /);
+    return missed;
+  }
+
+  it("answers what it sent, closes, and keeps the session for a resume: nobody is told", async () => {
+    const { alice, bob, token } = await aliceAndBob();
+    alice.send("WHO");
+    alice.endInput();
+    expect(await linesOf(alice)).toEqual(["USER alice", "USER bob", "END WHO"]);
+    expect(alice.closedByServer).toBe(true);
+    expect(server.logger.find("connection dropped, resumable")).toHaveLength(1);
+    // Its close, which comes after, changes nothing: the session is no longer the connection's.
+    expect(server.logger.find("connection closed")).toEqual([]);
+    bob.send("MSG one");
+    expect(await resume(token, 3)).toEqual(["MSG bob one"]);
+    await expectLines(bob);
+  });
+
+  it("counts the answers it was sent before the FIN: those it did not read are replayed", async () => {
+    const { alice, bob, token } = await aliceAndBob();
+    alice.send("WHO");
+    alice.endInput();
+    await settle();
+    bob.send("MSG one");
+    expect(await resume(token, 1)).toEqual(["USER bob", "END WHO", "MSG bob one"]);
+    expect(alice.takeLines()).toEqual(["USER alice", "USER bob", "END WHO"]);
+  });
+
+  it("holds the name for the grace, then announces the departure once", async () => {
+    const { alice, bob, token } = await aliceAndBob({ resumeGraceMs: 1000 });
+    alice.endInput();
+    await settle();
+    const other = server.connect();
+    other.send("LOGIN alice");
+    await expectLines(other, "ERR username-taken");
+    server.clock.advance(999);
+    await expectLines(bob);
+    server.clock.advance(1);
+    await expectLines(bob, "INFO alice disconnected");
+    server.clock.advance(60_000);
+    await expectLines(bob);
+    const late = server.connect();
+    late.send(`RESUME ${token} 0`);
+    await expectLines(late, "ERR resume-refused unknown-token");
+  });
+
+  it("lets a command running at the FIN finish and answer on the half-open connection, then drops", async () => {
+    const { alice, bob, token } = await aliceAndBob({ plugins: ["login", "msg", "quit", "rooms", "resume"] });
+    bob.send("JOIN #dev");
+    await expectLines(bob, "OK");
+    alice.send("JOIN #dev");
+    alice.endInput(); // before the JOIN is done
+    await expectLines(alice, "OK");
+    await expectLines(bob, "INFO alice joined #dev");
+    expect(alice.closedByServer).toBe(true);
+    bob.send("MSG #dev hello");
+    expect(await resume(token, 1)).toEqual(["MSG bob #dev hello"]);
+  });
+
+  it("lets the login hooks finish first: what waited for them is sent, then it drops", async () => {
+    // Made resumable by a login hook, as RESUMABLE would, which then waits.
+    const { plugin, open } = slowLoginHook("alice", { before: (session, room) => session.reply(`TOKEN ${room.resumeToken(session)}`) }, "auto-resume");
+    server = await startTestServer({ plugins: ["login", "msg", "who", "quit", "resume", plugin], idleTimeoutMs: 0 });
+    const bob = await server.login("bob");
+    const alice = server.connect();
+    alice.send("LOGIN alice");
+    alice.send("WHO");
+    alice.endInput();
+    const [ok, tokenLine] = await linesOf(alice);
+    expect(ok).toBe("OK");
+    bob.send("MSG while the hooks run");
+    open();
+    expect(await linesOf(alice)).toEqual(["MSG bob while the hooks run", "USER bob", "USER alice", "END WHO"]);
+    expect(alice.closedByServer).toBe(true);
+    bob.send("MSG after");
+    expect(await resume(tokenLine!.split(" ")[1]!, 4)).toEqual(["MSG bob after"]);
+    await expectLines(bob);
+  });
+
+  it("answers lines the flood budget holds back at their pace, as any half-close, then drops", async () => {
+    const { alice, bob, token } = await aliceAndBob({ rateLimitPerSecond: 10, rateBurst: 2 });
+    server.clock.advance(200);
+    alice.write("PING\nPING\nPING\n");
+    alice.endInput();
+    expect(await linesOf(alice)).toEqual(["PONG", "PONG"]);
+    expect(alice.closedByServer).toBe(false);
+    server.clock.advance(100);
+    expect(await linesOf(alice)).toEqual(["PONG"]);
+    expect(alice.closedByServer).toBe(true);
+    await expectLines(bob);
+    expect(await resume(token, 3)).toEqual([]);
+  });
+
+  it("leaves for good after QUIT: the FIN that follows changes nothing", async () => {
+    const { alice, bob, token } = await aliceAndBob();
+    alice.send("QUIT");
+    alice.endInput();
+    await expectLines(alice, "INFO bye");
+    await expectLines(bob, "INFO alice disconnected");
+    const again = server.connect();
+    again.send(`RESUME ${token} 1`);
+    await expectLines(again, "ERR resume-refused unknown-token");
+  });
+
+  it("is a normal leave for a session never made resumable: answered, closed, announced", async () => {
+    server = await startTestServer({ idleTimeoutMs: 0 });
+    const alice = await server.login("alice");
+    const bob = await server.login("bob");
+    alice.send("WHO");
+    alice.endInput();
+    expect(await linesOf(alice)).toEqual(["USER alice", "USER bob", "END WHO"]);
+    expect(alice.closedByServer).toBe(true);
+    await expectLines(bob, "INFO alice disconnected");
   });
 });
