@@ -7,7 +7,7 @@ import { hideBin } from "yargs/helpers";
 import { describeFailure, type ConnectOptions } from "./client/connection";
 import { Link } from "./client/link";
 import { Display } from "./client/display";
-import { parseInput } from "./client/input";
+import { parseInput, type Send } from "./client/input";
 import { styleFor } from "./client/style";
 
 const PROGRAM = "chat-client";
@@ -80,16 +80,18 @@ async function main(): Promise<void> {
     }
   };
 
-  const link = new Link(options, user, {
+  const link = new Link<Send>(options, user, {
     loggedIn(text) {
       if (text !== null) return notice(text);
       print(`connected to ${where} as ${user}; /help for commands`);
       input.resume();
       if (terminal) input.prompt();
     },
-    line: (line) => display.show(line).forEach(print),
+    line: (line, answering) => display.show(line, answering).forEach(print),
     reconnecting: (failure) => notice(failure === null ? "connection lost; reconnecting" : `reconnecting: ${failure}`),
+    restarting: () => notice("server restarting; reconnecting"),
     resumed: () => notice("reconnected; nothing was missed"),
+    unconfirmed: (command) => display.unconfirmed(command).forEach(print),
     refused(line) {
       const [, code] = line.split(" ");
       if (code === "username-taken") fail(`the name "${user}" is taken: choose another with --user`);
@@ -111,8 +113,7 @@ async function main(): Promise<void> {
   input.on("line", (typed) => {
     const action = parseInput(typed);
     if ("send" in action) {
-      if (action.ok !== undefined) display.expectOk(action.ok);
-      link.send(action.send);
+      link.send(action);
     } else if ("local" in action) {
       print(action.local);
     } else if ("quit" in action) {

@@ -1,4 +1,5 @@
 import net, { type Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import tls from "node:tls";
 
 export interface ConnectOptions {
@@ -44,7 +45,7 @@ export function connect(options: ConnectOptions): Promise<Socket> {
 }
 
 /** Splits what the server sends into lines. */
-export function onLines(socket: Socket, handle: (line: string) => void): void {
+export function onLines(socket: Duplex, handle: (line: string) => void): void {
   let rest = "";
   socket.setEncoding("utf8");
   socket.on("data", (text: string) => {

@@ -1,3 +1,5 @@
+import { unescapeEveryone } from "./escape";
+import type { Send } from "./input";
 import type { Style } from "./style";
 
 const ERROR_WORDS: Readonly<Record<string, (detail: string) => string>> = {
@@ -14,6 +16,7 @@ const ERROR_WORDS: Readonly<Record<string, (detail: string) => string>> = {
   "idle-timeout": () => "disconnected for being idle",
   "send-queue-exceeded": () => "disconnected: too much output waiting for this client",
   "internal-error": () => "the server failed to handle that",
+  "cluster-unavailable": () => "part of the server cannot be reached",
 };
 
 function splitWord(text: string): [string, string] {
@@ -23,23 +26,17 @@ function splitWord(text: string): [string, string] {
 
 /**
  * Turns the server's lines into what a person reads: who said what, DMs
- * marked, notices muted, listings gathered into one line, errors in words.
+ * marked, notices muted, listings gathered into one line, errors in words,
+ * a refused message named.
  */
 export class Display {
   private gathered: string[] | null = null;
   private historyShown = false;
-  /** What each `OK` still to come answers, in order. */
-  private readonly expectedOks: string[] = [];
 
   constructor(private readonly style: Style) {}
 
-  /** Remembers what the `OK` to a command just sent means. */
-  expectOk(meaning: string): void {
-    this.expectedOks.push(meaning);
-  }
-
-  /** The lines to print for one line from the server; none for some. */
-  show(line: string): string[] {
+  /** The lines to print for one line from the server; none for some. `answering`: the command an OK or ERR answers. */
+  show(line: string, answering: Send | null = null): string[] {
     const { style } = this;
     const [verb, rest] = splitWord(line);
     switch (verb) {
@@ -47,7 +44,7 @@ export class Display {
         const [user, text] = splitWord(rest);
         const [first, after] = splitWord(text);
         if (first.startsWith("#") && after !== "") return [`${style.muted(`[${first}]`)} ${style.name(user)}: ${after}`];
-        return [`${style.name(user)}: ${text}`];
+        return [`${style.name(user)}: ${unescapeEveryone(text)}`];
       }
       case "DM": {
         const [user, text] = splitWord(rest);
@@ -69,17 +66,25 @@ export class Display {
       case "ERR": {
         const [code, detail] = splitWord(rest);
         const words = ERROR_WORDS[code]?.(detail) ?? (detail === "" ? code : `${code} ${detail}`);
-        return [style.error(`! ${words}`)];
+        const says = answering?.says;
+        if (says === undefined) return [style.error(`! ${words}`)];
+        if (code === "cluster-unavailable") return [style.error(`! may not have reached everyone: ${says} (${words})`)];
+        // Meant for everyone, most likely: say how.
+        const hint = says.startsWith("#") && (code === "not-in-room" || code === "invalid-room") ? `; to say it to everyone: \\${says}` : "";
+        return [style.error(`! not sent: ${says} (${words}${hint})`)];
       }
-      case "OK": {
-        const meaning = this.expectedOks.shift();
-        return meaning === undefined ? [] : [style.muted(`* ${meaning}`)];
-      }
+      case "OK":
+        return answering?.ok === undefined ? [] : [style.muted(`* ${answering.ok}`)];
       case "PONG":
         return [];
       default:
         return [line];
     }
+  }
+
+  /** What to print of a command the server may never have received (its connection dropped before it was answered). */
+  unconfirmed(command: Send): string[] {
+    return command.says === undefined ? [] : [this.style.error(`! not confirmed (the connection dropped before the server answered): ${command.says}`)];
   }
 
   private info(text: string): string[] {

@@ -1,13 +1,22 @@
+import { escapeEveryone } from "./escape";
+
+/**
+ * A line for the server: `ok` says what its `OK` means; `says`, for a
+ * message (`MSG`, `DM`), is the line as typed, to name it if it is refused.
+ */
+export interface Send {
+  readonly send: string;
+  readonly ok?: string;
+  readonly says?: string;
+}
+
 /** What a line typed by the user becomes. */
-export type Input =
-  | { readonly send: string; readonly ok?: string }
-  | { readonly local: string }
-  | { readonly quit: true }
-  | { readonly nothing: true };
+export type Input = Send | { readonly local: string } | { readonly quit: true } | { readonly nothing: true };
 
 export const HELP = [
   "text            say it to everyone",
   "#room text      say it in a room you joined (rooms plugin)",
+  "\\#text          say #text to everyone",
   "/dm user text   say it to one user",
   "/who            who is online",
   "/join #room     join a room; /part #room to leave it; /rooms to list them",
@@ -21,8 +30,11 @@ export const HELP = [
 export function parseInput(typed: string): Input {
   const line = typed.trim();
   if (line === "") return { nothing: true };
-  if (line.startsWith("//")) return { send: `MSG ${line.slice(1)}` };
-  if (!line.startsWith("/")) return { send: `MSG ${line}` };
+  const toEveryone = (text: string): Send => ({ send: `MSG ${escapeEveryone(text)}`, says: line });
+  // `/` starts a command and `#` a room's message: `//text` and `\#text` say text that starts with them to everyone.
+  if (line.startsWith("//") || /^\\+#/.test(line)) return toEveryone(line.slice(1));
+  if (line.startsWith("#")) return { send: `MSG ${line}`, says: line };
+  if (!line.startsWith("/")) return toEveryone(line);
   const space = line.indexOf(" ");
   const command = (space === -1 ? line : line.slice(0, space)).toLowerCase();
   const args = space === -1 ? "" : line.slice(space + 1).trim();
@@ -30,7 +42,7 @@ export function parseInput(typed: string): Input {
     case "/dm":
     case "/msg": {
       const [user, ...words] = args.split(/\s+/);
-      return user && words.length > 0 ? { send: `DM ${user} ${words.join(" ")}` } : { local: "usage: /dm <user> <text>" };
+      return user && words.length > 0 ? { send: `DM ${user} ${words.join(" ")}`, says: line } : { local: "usage: /dm <user> <text>" };
     }
     case "/who":
       return { send: "WHO" };

@@ -4,15 +4,22 @@
  * ever set as text (textContent), never parsed as markup.
  */
 import { ChatModel, directWith, LOBBY, type ChatLine, type ConversationId, type Pending } from "./chat.js";
-import { describeError, parseLine, ROOM, type ServerEvent } from "./protocol.js";
+import { describeError, escapeEveryone, parseLine, ROOM, type ServerEvent } from "./protocol.js";
 
 const KEEPALIVE_MS = 20_000;
-const RECONNECT_STEPS_S = [1, 2, 4, 8, 15, 30];
-/** Logging in again after a session that could not be resumed: a taken name is asked for again every RELOGIN_MS, for RELOGIN_FOR_MS. */
+/** Waits before reconnecting after a drop (the session is resumed), and after a server restart (logged in afresh). */
+const RECONNECT_STEPS_MS = [1000, 2000, 4000, 8000, 15_000, 30_000];
+const RESTART_STEPS_MS = [250, 500, 1000, 2000, 4000];
+/** Logging in again after the session was lost: a taken name is asked for again every RELOGIN_MS, for RELOGIN_FOR_MS. */
 const RELOGIN_MS = 2000;
 const RELOGIN_FOR_MS = 35_000;
+const query = new URLSearchParams(location.search);
 /** `?who=<seconds>` sets how often the list of who is online is asked for (tests, debugging). */
-const WHO_SECONDS = Number(new URLSearchParams(location.search).get("who")) || null;
+const WHO_SECONDS = Number(query.get("who")) || null;
+/** How long a restarting server is waited for; `?restart=<seconds>` sets it (tests). */
+const RESTART_FOR_MS = (Number(query.get("restart")) || 120) * 1000;
+/** Where a page going away leaves its session to the tab's next page (see the pagehide listener). */
+const HANDED_OVER = "chat.session";
 
 function byId<T extends HTMLElement>(id: string): T {
   const element = document.getElementById(id);
@@ -57,14 +64,24 @@ let wantedName: string | null = null;
 let resumable: { token: string; received: number } | null = null;
 /** A RESUME was sent and not answered yet. */
 let resuming = false;
+/** This page took its session over from the tab's previous page (a reload): it knows nothing of it but its name and rooms yet. */
+let handedOver = false;
+/** Logging in again after the session was lost: once in, the page says that what was said meanwhile was missed. */
+let afresh = false;
 /** Until when a name refused as taken is asked for again (see RELOGIN_MS). */
 let reloginUntil = 0;
+/** After a server restart, until when it is waited for; null otherwise. */
+let restartUntil: number | null = null;
 /** Rooms to join again after a reconnection. */
 const wantedRooms = new Set<string>();
 let attempt = 0;
 let statusText = "Connecting…";
-/** Why the last connection ended, as the server said. */
-let endedBecause: string | null = null;
+/**
+ * What the server said as it closed the connection: a restart (the page
+ * logs in again once it is back), or the end of the session (idleness, a
+ * page too far behind), after which it waits for the user.
+ */
+let farewell: { readonly restart: boolean; readonly text: string } | null = null;
 let userLeft = false;
 let lastSent = 0;
 let lastWho = 0;
@@ -73,6 +90,8 @@ let whoTimer: number | undefined;
 let countdown: number | undefined;
 /** What the log shows: which conversation, how many of its lines. */
 let drawn: { id: ConversationId; lines: ChatLine[]; count: number } | null = null;
+/** The log's element of each message of this page's, to redraw when its delivery changes. */
+const drawnLines = new WeakMap<ChatLine, HTMLLIElement>();
 
 /** Sends a line if connected; whether it was sent. */
 function send(line: string): boolean {
@@ -82,20 +101,29 @@ function send(line: string): boolean {
   return true;
 }
 
-/** Sends a command whose OK or ERR is told apart from the others': only if it was sent is an answer awaited. */
-function request(verb: Pending["verb"], subject: string): void {
-  if (send(`${verb} ${subject}`)) model.pending.push({ verb, subject });
+/** Sends a command and awaits its answer (see Pending), if it was sent; whether it was. */
+function request(line: string, pending: Pending): boolean {
+  if (!send(line)) return false;
+  model.pending.push(pending);
+  return true;
 }
 
 function askWho(): void {
   lastWho = Date.now();
-  send("WHO");
+  request("WHO", { verb: "WHO" });
+}
+
+function askRooms(): void {
+  if (model.roomsOn !== false) request("ROOMS", { verb: "ROOMS" });
 }
 
 function connect(): void {
-  endedBecause = null;
+  farewell = null;
   // A session to resume keeps what the page knows (who is online, the rooms, commands awaiting an answer).
-  if (resumable === null) model.reset();
+  if (resumable === null) {
+    if (model.me !== null) loseSession();
+    model.reset();
+  }
   setStatus("Connecting…");
   const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
   const ws = new WebSocket(url);
@@ -118,37 +146,63 @@ function connect(): void {
     if (socket !== ws) return;
     socket = null;
     stopTimers();
-    // The server ended the session (it said why): there is nothing to resume.
-    if (userLeft || endedBecause !== null) resumable = null;
     resuming = false;
-    if (userLeft) setStatus("You left the chat.");
-    else reconnectLater();
+    // The server ended the session (it said why): there is nothing to resume.
+    if (userLeft || farewell !== null) resumable = null;
+    if (userLeft) {
+      model.reset();
+      setStatus("You left the chat.");
+    } else if (farewell?.restart) {
+      restartUntil ??= Date.now() + RESTART_FOR_MS;
+      reconnectLater(farewell.text);
+    } else if (farewell !== null) {
+      end(farewell.text);
+    } else {
+      reconnectLater(restartUntil === null ? "Disconnected." : "The server is restarting.");
+    }
     draw();
   };
 }
 
 function logIn(name: string): void {
-  request("LOGIN", name);
+  request(`LOGIN ${name}`, { verb: "LOGIN", subject: name });
+}
+
+/** The session is gone (a restart, a refused resume): the page logs in again, and says once in that what was said meanwhile was missed. */
+function loseSession(): void {
+  afresh = true;
+  reloginUntil = Date.now() + RELOGIN_FOR_MS;
+}
+
+/** No more reconnecting: the page says why and waits for the user to join again. */
+function end(why: string): void {
+  resumable = null;
+  restartUntil = null;
+  model.reset();
+  model.loginError = why;
+  if (wantedName !== null) ui.name.value = wantedName;
+  wantedName = null;
+  setStatus(why);
 }
 
 function received(line: string): void {
   const now = new Date();
-  const event = parseLine(line, model.roomsOn === true);
+  const event = parseLine(line);
   if (resumeLine(event, now)) return draw();
   if (resumable !== null) resumable.received++;
   const wasIn = model.me !== null;
-  if (event.kind === "shutdown") endedBecause = "The server is shutting down.";
+  if (event.kind === "shutdown") farewell = { restart: true, text: "The server is restarting." };
   if (event.kind === "error" && (event.code === "idle-timeout" || event.code === "send-queue-exceeded")) {
-    endedBecause = describeError(event.code, event.subject);
+    farewell = { restart: false, text: describeError(event.code, event.subject) };
   }
   const loggingIn = model.pending[0]?.verb === "LOGIN";
   model.apply(event, now);
   if (!wasIn && model.me !== null) loggedIn();
   else if (loggingIn && model.pending[0]?.verb !== "LOGIN" && model.me === null) {
     if (event.kind === "error" && event.code === "username-taken" && Date.now() < reloginUntil && wantedName !== null) {
-      // Logging in again after a session that could not be resumed: the
-      // name is ours until the server lets go of the old session (its node
-      // died, and its lease has not run out yet). Asked again shortly.
+      // Logging in again after the session was lost: the name is ours until
+      // the server lets go of the old session (its node died, and its lease
+      // has not run out yet). Asked again shortly.
       const name = wantedName;
       model.loginError = null;
       setStatus("Reconnecting…");
@@ -168,26 +222,34 @@ function resumeLine(event: ServerEvent, now: Date): boolean {
   switch (event.kind) {
     case "token":
       resumable = { token: event.token, received: 0 };
+      model.apply(event, now);
       return true;
     case "resumed":
       resuming = false;
       resumable = { token: event.token, received: 0 };
       model.apply(event, now);
       online();
+      // Its answer comes after every answer to what was sent before the drop
+      // (replayed): what is still unanswered then never will be.
+      request("RESUMABLE", { verb: "RESUMABLE" });
+      if (handedOver) {
+        handedOver = false;
+        for (const room of wantedRooms) model.joined.add(room);
+        askWho();
+        askRooms();
+      }
       return true;
     case "error":
-      if (event.code === "unknown-command" && event.subject === "RESUMABLE") return true;
-      if (event.code !== "resume-refused") return false;
-      if (resuming && event.subject === "unavailable") {
+      if (!resuming || event.code !== "resume-refused") return false;
+      if (event.subject === "unavailable") {
         // The node holding the session did not answer (a cluster's): asked again after the next reconnection.
         socket?.close();
-      } else if (resuming && wantedName !== null) {
+      } else if (wantedName !== null) {
         // Too late, or too much was missed: log in again, as after a restart.
         resuming = false;
         resumable = null;
+        loseSession();
         model.reset();
-        model.notice(LOBBY, "Reconnected; messages sent while disconnected were missed.", now);
-        reloginUntil = Date.now() + RELOGIN_FOR_MS;
         logIn(wantedName);
       }
       return true;
@@ -199,20 +261,25 @@ function resumeLine(event: ServerEvent, now: Date): boolean {
 /** Logged in, or resumed: the status, and the keepalive. */
 function online(): void {
   attempt = 0;
+  restartUntil = null;
   setStatus(`Connected as ${model.me}`);
   timers.push(
     window.setInterval(() => {
-      if (Date.now() - lastSent >= KEEPALIVE_MS) send("PING");
+      if (Date.now() - lastSent >= KEEPALIVE_MS) request("PING", { verb: "PING" });
     }, KEEPALIVE_MS / 2),
   );
 }
 
 function loggedIn(): void {
   online();
-  send("RESUMABLE");
+  request("RESUMABLE", { verb: "RESUMABLE" });
   askWho();
-  if (model.roomsOn !== false) send("ROOMS");
-  for (const room of wantedRooms) request("JOIN", room);
+  askRooms();
+  for (const room of wantedRooms) request(`JOIN ${room}`, { verb: "JOIN", subject: room });
+  if (afresh) {
+    afresh = false;
+    model.notice(LOBBY, `Reconnected as ${model.me}; what was said meanwhile was missed.`, new Date());
+  }
 }
 
 /**
@@ -233,20 +300,26 @@ function stopTimers(): void {
   clearTimeout(whoTimer);
 }
 
-function reconnectLater(): void {
-  const base = RECONNECT_STEPS_S[Math.min(attempt, RECONNECT_STEPS_S.length - 1)]!;
+/** Connects again after the next wait (each ±20%), counting down on the status line; past a restart's deadline, ends. */
+function reconnectLater(why: string): void {
+  const steps = restartUntil === null ? RECONNECT_STEPS_MS : RESTART_STEPS_MS;
+  const wait = steps[Math.min(attempt, steps.length - 1)]! * (0.8 + Math.random() * 0.4);
   attempt++;
-  let left = Math.max(1, Math.round(base * (0.8 + Math.random() * 0.4)));
-  const why = endedBecause ?? "Disconnected.";
+  if (restartUntil !== null && Date.now() + wait > restartUntil) {
+    end(`The server did not come back within ${Math.round(RESTART_FOR_MS / 1000)} s.`);
+    return;
+  }
+  const due = Date.now() + wait;
   const tick = (): void => {
+    const left = due - Date.now();
     if (left <= 0) {
       countdown = undefined;
       connect();
       return;
     }
-    setStatus(`${why} Reconnecting in ${left} s…`);
-    left--;
-    countdown = window.setTimeout(tick, 1000);
+    const seconds = Math.ceil(left / 1000);
+    setStatus(`${why} Reconnecting in ${seconds} s…`);
+    countdown = window.setTimeout(tick, left - (seconds - 1) * 1000);
   };
   tick();
 }
@@ -288,7 +361,7 @@ function titleOf(id: ConversationId): string {
 function lineItem(line: ChatLine): HTMLLIElement {
   const item = document.createElement("li");
   if (line.from === null) item.className = "notice";
-  else if (line.mine) item.className = "mine";
+  else if (line.mine) item.className = `mine ${line.delivery ?? ""}`;
   else if (line.earlier) item.className = "earlier";
   const time = document.createElement("time");
   time.dateTime = line.time.toISOString();
@@ -304,6 +377,13 @@ function lineItem(line: ChatLine): HTMLLIElement {
   text.className = "text";
   text.textContent = line.text;
   item.append(text);
+  if (line.delivery === "failed" || line.delivery === "unconfirmed") {
+    const delivery = document.createElement("span");
+    delivery.className = "delivery";
+    delivery.textContent = `${line.delivery === "failed" ? "Not sent." : "Not confirmed."} ${line.problem ?? ""}`;
+    item.append(delivery);
+  }
+  if (line.mine) drawnLines.set(line, item);
   return item;
 }
 
@@ -318,6 +398,7 @@ function drawLog(): void {
     ui.log.append(...added.map(lineItem));
   }
   while (ui.log.childElementCount > conversation.lines.length) ui.log.firstElementChild!.remove();
+  for (const line of model.changed.splice(0)) drawnLines.get(line)?.replaceWith(lineItem(line));
   drawn = { id: conversation.id, lines: conversation.lines, count: conversation.lines.length };
   if (atBottom) ui.log.scrollTop = ui.log.scrollHeight;
 }
@@ -371,7 +452,7 @@ function openConversation(id: ConversationId): void {
 function joinRoom(room: string): void {
   if (!model.joined.has(room)) {
     wantedRooms.add(room);
-    request("JOIN", room);
+    request(`JOIN ${room}`, { verb: "JOIN", subject: room });
   }
   openConversation(room);
 }
@@ -392,6 +473,7 @@ ui.loginForm.addEventListener("submit", (event) => {
   userLeft = false;
   if (socket === null) {
     clearTimeout(countdown);
+    restartUntil = null;
     connect();
   } else if (socket.readyState === WebSocket.OPEN) {
     logIn(name);
@@ -405,8 +487,11 @@ ui.composer.addEventListener("submit", (event) => {
   if (text === "" || model.me === null) return;
   const id = model.current;
   const user = directWith(id);
-  send(user !== null ? `DM ${user} ${text}` : id === LOBBY ? `MSG ${text}` : `MSG ${id} ${text}`);
-  model.add(id, { time: new Date(), from: model.me, text, mine: true });
+  const line = model.say(id, text, new Date());
+  const command = user !== null ? `DM ${user} ${text}` : id === LOBBY ? `MSG ${escapeEveryone(text)}` : `MSG ${id} ${text}`;
+  // The PING's answer comes after the message's, which is nothing when it goes through (see Pending).
+  if (request(command, { verb: user !== null ? "DM" : "MSG", line })) request("PING", { verb: "PING" });
+  else model.deliver(line, "failed", "Not connected.");
   ui.message.value = "";
   draw();
 });
@@ -427,7 +512,7 @@ ui.joinForm.addEventListener("submit", (event) => {
 ui.part.addEventListener("click", () => {
   const room = model.current;
   wantedRooms.delete(room);
-  request("PART", room);
+  request(`PART ${room}`, { verb: "PART", subject: room });
   openConversation(LOBBY);
 });
 
@@ -448,6 +533,43 @@ document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible" && model.me !== null && Date.now() - lastWho > 30_000) askWho();
 });
 
+/**
+ * A reload keeps the session: the page going away leaves its token and
+ * count to the tab's next page, which takes them (removes them) as it
+ * starts and resumes. A live page's storage never holds them, so a
+ * duplicated tab, which copies it, finds none and logs in afresh.
+ */
+window.addEventListener("pagehide", () => {
+  if (resumable === null || wantedName === null || userLeft) return;
+  // A closing WebSocket delivers no more lines: the count saved is every line this page read, and only those.
+  socket?.close();
+  const saved: HandedOver = { token: resumable.token, received: resumable.received, name: wantedName, rooms: [...model.joined] };
+  sessionStorage.setItem(HANDED_OVER, JSON.stringify(saved));
+});
+window.addEventListener("pageshow", (event) => {
+  // Back from the back-forward cache: this page goes on with the session itself.
+  if (event.persisted) sessionStorage.removeItem(HANDED_OVER);
+});
+
+interface HandedOver {
+  readonly token: string;
+  readonly received: number;
+  readonly name: string;
+  readonly rooms: readonly string[];
+}
+
+function takeHandedOver(): void {
+  const saved = sessionStorage.getItem(HANDED_OVER);
+  if (saved === null) return;
+  sessionStorage.removeItem(HANDED_OVER);
+  const { token, received, name, rooms } = JSON.parse(saved) as HandedOver;
+  resumable = { token, received };
+  wantedName = name;
+  for (const room of rooms) wantedRooms.add(room);
+  handedOver = true;
+}
+
+takeHandedOver();
 draw();
 connect();
 ui.name.focus();

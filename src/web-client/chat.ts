@@ -3,6 +3,13 @@ import { describeError, type ServerEvent } from "./protocol.js";
 /** Lines a conversation keeps; older ones go, so that a tab left open for days stays small. */
 const KEPT_LINES = 1000;
 
+/**
+ * Where a message written on this page stands: sent and not answered yet,
+ * taken by the server, refused by it, or sent on a connection that dropped
+ * before the server answered (it may or may not have gone through).
+ */
+export type Delivery = "sending" | "sent" | "failed" | "unconfirmed";
+
 export interface ChatLine {
   readonly time: Date;
   /** Who said it; null for a notice from the server or the page. */
@@ -12,6 +19,9 @@ export interface ChatLine {
   readonly mine?: boolean;
   /** Replayed from before this login. */
   readonly earlier?: boolean;
+  /** A message of this page's: what became of it; `problem` says why it was not taken. */
+  delivery?: Delivery;
+  problem?: string;
 }
 
 /** "lobby", a room ("#dev"), or a direct conversation ("@alice"). */
@@ -25,11 +35,22 @@ export interface Conversation {
   unread: number;
 }
 
-/** A command waiting for its OK or ERR, so that the answer can be told apart. */
-export interface Pending {
-  readonly verb: "LOGIN" | "JOIN" | "PART";
-  readonly subject: string;
-}
+/**
+ * A command sent and not answered yet. The server handles a connection's
+ * lines in order and answers each in turn, so an answer is the oldest
+ * pending command's. A MSG or DM answers nothing when it goes through: the
+ * page sends a PING after each, and its PONG with no ERR before it says
+ * that the message was taken (docs/WEB.md).
+ */
+export type Pending =
+  | { readonly verb: "LOGIN" | "JOIN" | "PART"; readonly subject: string }
+  | { readonly verb: "MSG" | "DM"; readonly line: ChatLine }
+  | { readonly verb: "PING" | "WHO" | "ROOMS" | "RESUMABLE" };
+
+type Answer = Extract<ServerEvent, { kind: "ok" | "error" | "pong" | "token" | "users-end" | "rooms-end" }>;
+
+/** Errors the server says as it closes the connection: they answer no command. */
+const FAREWELLS = new Set(["idle-timeout", "send-queue-exceeded"]);
 
 /** The name a direct conversation is shown under, and the user it is with. */
 export function directWith(id: ConversationId): string | null {
@@ -55,6 +76,8 @@ export class ChatModel {
   readonly conversations = new Map<ConversationId, Conversation>([[LOBBY, { id: LOBBY, lines: [], unread: 0 }]]);
   current: ConversationId = LOBBY;
   readonly pending: Pending[] = [];
+  /** Messages of this page's whose delivery changed since the page last drew them. */
+  readonly changed: ChatLine[] = [];
   /** A WHO or ROOMS answer being read. */
   private listing: { users?: string[]; rooms?: Map<string, number> } = {};
   /** What the last login's error was, for the login form. */
@@ -77,6 +100,19 @@ export class ChatModel {
     if (id !== this.current && line.from !== null && !line.mine) conversation.unread++;
   }
 
+  /** A message written on this page, shown as being sent until the server answers (see Pending). */
+  say(id: ConversationId, text: string, now: Date): ChatLine {
+    const line: ChatLine = { time: now, from: this.me, text, mine: true, delivery: "sending" };
+    this.add(id, line);
+    return line;
+  }
+
+  deliver(line: ChatLine, delivery: Delivery, problem?: string): void {
+    line.delivery = delivery;
+    line.problem = problem;
+    this.changed.push(line);
+  }
+
   notice(id: ConversationId, text: string, now: Date): void {
     this.add(id, { time: now, from: null, text });
   }
@@ -90,22 +126,32 @@ export class ChatModel {
     if (!this.users.has(key(name))) this.users.set(key(name), name);
   }
 
-  /** A fresh connection: what the server knew of us is gone; the conversations stay. */
+  /** A fresh connection: what the server knew of us is gone, and no answer will come on the old one; the conversations stay. */
   reset(): void {
     this.me = null;
     this.users.clear();
     this.joined.clear();
-    this.pending.length = 0;
+    this.dropPending(this.pending.length);
     this.listing = {};
+  }
+
+  /** The oldest `count` pending commands will never be answered: messages among them are marked unconfirmed. */
+  private dropPending(count: number): void {
+    for (const pending of this.pending.splice(0, count)) {
+      if ("line" in pending) this.deliver(pending.line, "unconfirmed", "The connection dropped before the server answered.");
+    }
   }
 
   /** Applies one event from the server. */
   apply(event: ServerEvent, now: Date): void {
     switch (event.kind) {
       case "ok":
-        return this.answered(null, now);
+      case "pong":
+      case "token":
+        return this.answer(event, now);
       case "error":
-        return this.failed(event.code, event.subject, now);
+        if (FAREWELLS.has(event.code)) return this.notice(this.current, describeError(event.code, event.subject), now);
+        return this.answer(event, now);
       case "message":
         this.sawUser(event.from);
         return this.add(LOBBY, { time: now, from: event.from, text: event.text });
@@ -124,7 +170,7 @@ export class ChatModel {
         this.users.clear();
         for (const name of this.listing.users ?? []) this.users.set(key(name), name);
         this.listing.users = undefined;
-        return;
+        return this.answer(event, now);
       case "room":
         (this.listing.rooms ??= new Map()).set(event.name, event.members);
         return;
@@ -133,7 +179,7 @@ export class ChatModel {
         this.rooms.clear();
         for (const [name, members] of this.listing.rooms ?? []) this.rooms.set(name, members);
         this.listing.rooms = undefined;
-        return;
+        return this.answer(event, now);
       case "left":
         this.users.delete(key(event.user));
         for (const id of [LOBBY, ...this.joined, `@${event.user}`]) {
@@ -147,14 +193,16 @@ export class ChatModel {
       case "left-room":
         this.rooms.set(event.room, Math.max(0, (this.rooms.get(event.room) ?? 1) - 1));
         return this.notice(event.room, `${event.user} left the room`, now);
-      case "resumed":
+      case "resumed": {
         this.me = event.user;
         this.sawUser(event.user);
+        // A RESUMABLE sent before the drop never reached the server: its token would have replaced the one just used.
+        const stale = this.pending.findIndex((pending) => pending.verb === "RESUMABLE");
+        if (stale !== -1) this.pending.splice(stale, 1);
         return;
+      }
       case "shutdown":
       case "bye":
-      case "pong":
-      case "token":
       case "history-end":
         return;
       case "other":
@@ -162,50 +210,71 @@ export class ChatModel {
     }
   }
 
-  /** OK, or an error that answers a pending LOGIN, JOIN or PART. */
-  private answered(error: { code: string; subject: string } | null, now: Date): void {
-    const pending = this.pending.shift();
-    if (pending === undefined) return;
-    if (pending.verb === "LOGIN") {
-      if (error === null) {
-        this.me = pending.subject;
-        this.loginError = null;
-        this.sawUser(pending.subject);
-      } else {
-        this.loginError = describeError(error.code, error.subject);
+  /** An answer: the oldest pending command's (see Pending). */
+  private answer(event: Answer, now: Date): void {
+    for (;;) {
+      const pending = this.pending[0];
+      if (pending === undefined) {
+        if (event.kind === "error") this.notice(this.current, describeError(event.code, event.subject), now);
+        return;
       }
-      return;
+      if (event.kind === "token" && pending.verb !== "RESUMABLE") {
+        // The token asked for right after a resume: what was sent on the
+        // dropped connection and is not answered by now never will be.
+        this.dropPending(1);
+        continue;
+      }
+      this.pending.shift();
+      if ("line" in pending) {
+        if (event.kind === "error") return this.deliver(pending.line, "failed", describeError(event.code, event.subject));
+        // No ERR before the answer to the PING sent after it: it went through.
+        this.deliver(pending.line, "sent");
+        continue;
+      }
+      return this.answered(pending, event.kind === "error" ? event : null, now);
     }
-    const room = pending.subject;
-    if (pending.verb === "JOIN" && (error === null || error.code === "already-in-room")) {
-      this.joined.add(room);
-      this.conversation(room);
-      if (error === null) this.rooms.set(room, (this.rooms.get(room) ?? 0) + 1);
-      return;
-    }
-    if (pending.verb === "PART" && (error === null || error.code === "not-in-room")) {
-      this.joined.delete(room);
-      if (error === null) this.rooms.set(room, Math.max(0, (this.rooms.get(room) ?? 1) - 1));
-      this.notice(room, "You left this room.", now);
-      return;
-    }
-    this.notice(this.current, describeError(error!.code, error!.subject), now);
   }
 
-  private failed(code: string, subject: string, now: Date): void {
-    const pending = this.pending[0];
-    const forPending =
-      pending !== undefined &&
-      (pending.verb === "LOGIN"
-        ? code === "username-taken" || code === "invalid-username" || code === "already-logged-in" || code === "cluster-unavailable"
-        : code === "invalid-room" || subject === pending.subject);
-    if (forPending) return this.answered({ code, subject }, now);
-    if (code === "unknown-command" && (subject === "ROOMS" || subject === "JOIN")) {
-      this.roomsOn = false;
-      return;
+  private answered(pending: Exclude<Pending, { line: ChatLine }>, error: { code: string; subject: string } | null, now: Date): void {
+    switch (pending.verb) {
+      case "LOGIN":
+        if (error === null) {
+          this.me = pending.subject;
+          this.loginError = null;
+          this.sawUser(pending.subject);
+        } else {
+          this.loginError = describeError(error.code, error.subject);
+        }
+        return;
+      case "JOIN":
+      case "PART": {
+        const room = pending.subject;
+        if (error?.code === "unknown-command") {
+          this.roomsOn = false;
+        } else if (pending.verb === "JOIN" && (error === null || error.code === "already-in-room")) {
+          this.joined.add(room);
+          this.conversation(room);
+          if (error === null) this.rooms.set(room, (this.rooms.get(room) ?? 0) + 1);
+        } else if (pending.verb === "PART" && (error === null || error.code === "not-in-room")) {
+          this.joined.delete(room);
+          if (error === null) this.rooms.set(room, Math.max(0, (this.rooms.get(room) ?? 1) - 1));
+          this.notice(room, "You left this room.", now);
+        } else {
+          this.notice(this.current, describeError(error!.code, error!.subject), now);
+        }
+        return;
+      }
+      case "ROOMS":
+        if (error?.code === "unknown-command") this.roomsOn = false;
+        else if (error !== null) this.notice(this.current, describeError(error.code, error.subject), now);
+        return;
+      case "WHO":
+        if (error !== null) this.notice(this.current, describeError(error.code, error.subject), now);
+        return;
+      case "PING":
+      case "RESUMABLE":
+        // A server without resuming says so to RESUMABLE: nothing for the user.
+        return;
     }
-    // An answer to a message: shown where it was written.
-    const where = code === "user-not-found" ? `@${subject}` : code === "not-in-room" ? subject : this.current;
-    this.notice(this.conversations.has(where) ? where : this.current, describeError(code, subject), now);
   }
 }

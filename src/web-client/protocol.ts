@@ -28,6 +28,20 @@ export type ServerEvent =
 /** A room name as the rooms plugin shows it. */
 export const ROOM = /^#[a-z0-9_-]{1,32}$/;
 
+/**
+ * The line protocol's escape for a message to everyone (docs/PROTOCOL.md):
+ * a text that starts with `#`, after any backslashes, goes with one
+ * backslash more, so that `#1 priority` is not read as a message to room #1.
+ */
+export function escapeEveryone(text: string): string {
+  return /^\\*#/.test(text) ? `\\${text}` : text;
+}
+
+/** A message to everyone as it was said: the escape's backslash taken off. */
+export function unescapeEveryone(text: string): string {
+  return /^\\+#/.test(text) ? text.slice(1) : text;
+}
+
 /** The first word of `text` and what follows the single space after it. */
 function cut(text: string): [string, string] {
   const space = text.indexOf(" ");
@@ -35,11 +49,10 @@ function cut(text: string): [string, string] {
 }
 
 /**
- * `roomsOn`: whether the server has the rooms plugin, in which case
- * `MSG <user> #room <text>` is a room's message (a plain message cannot
- * start with a room's name then: the plugin takes it).
+ * `MSG <user> #room <text>` is a room's message: a message to everyone
+ * never starts with `#` on the wire (see escapeEveryone).
  */
-export function parseLine(line: string, roomsOn: boolean): ServerEvent {
+export function parseLine(line: string): ServerEvent {
   const [verb, rest] = cut(line);
   switch (verb) {
     case "OK":
@@ -52,11 +65,9 @@ export function parseLine(line: string, roomsOn: boolean): ServerEvent {
     }
     case "MSG": {
       const [from, text] = cut(rest);
-      if (roomsOn) {
-        const [room, roomText] = cut(text);
-        if (ROOM.test(room) && roomText !== "") return { kind: "room-message", from, room, text: roomText };
-      }
-      return { kind: "message", from, text };
+      const [room, roomText] = cut(text);
+      if (ROOM.test(room) && roomText !== "") return { kind: "room-message", from, room, text: roomText };
+      return { kind: "message", from, text: unescapeEveryone(text) };
     }
     case "DM": {
       const [from, text] = cut(rest);

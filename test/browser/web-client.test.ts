@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { CliProcess } from "../support/cli-process";
-import { describeBrowser, launchBrowser, logIn, logLines, openChat, pageErrors, say } from "../support/browser";
+import { describeBrowser, duplicateTab, launchBrowser, logIn, logLines, openChat, pageErrors, say } from "../support/browser";
 import { RedisServer, redisServerInstalled } from "../../src/testing/redis-server";
 import { TcpClient } from "../support/tcp-client";
 import { TcpProxy } from "../support/tcp-proxy";
@@ -118,18 +118,159 @@ describeBrowser("the web client, in Chromium", () => {
     expect(await logLines(alice)).toEqual(["eve left"]);
   });
 
-  it("reconnects by itself after the server restarts, and logs back in", async () => {
+  it("reconnects by itself after the server restarts, logs back in, and says that what was said meanwhile was missed", async () => {
     server = await startWebServer();
     const { port, webPort } = server;
     const alice = await open();
     await logIn(alice, "alice");
     await server.app.stop({ graceMs: 100 });
-    await alice.getByText(/The server is shutting down\. Reconnecting in \d+ s/).waitFor();
+    await alice.getByText(/^The server is restarting\. Reconnecting in \d+ s…$/).waitFor();
     server = await startWebServer({ port, web: { port: webPort, host: "127.0.0.1" } });
-    await alice.getByText("Connected as alice").waitFor({ timeout: 20_000 });
+    // Tried again every 4 s at most.
+    await alice.getByText("Connected as alice", { exact: true }).waitFor({ timeout: 8000 });
+    expect(await logLines(alice)).toEqual(["Reconnected as alice; what was said meanwhile was missed."]);
     const bob = await TcpClient.login(server.port, "bob");
     bob.send("WHO");
     expect(await bob.readLines(3)).toEqual(["USER alice", "USER bob", "END WHO"]);
+  });
+
+  it("stops waiting for a restarting server after a while (two minutes; ?restart=1 here), and says so", async () => {
+    server = await startWebServer();
+    const alice = await open({ query: "?restart=1" });
+    await logIn(alice, "alice");
+    await server.app.stop({ graceMs: 100 });
+    await alice.locator("#login-error").getByText("The server did not come back within 1 s.").waitFor();
+    expect(await alice.locator("#name").inputValue()).toBe("alice");
+    expect(await alice.locator("#status").textContent()).toBe("The server did not come back within 1 s.");
+  });
+
+  it("ends the session, and does not reconnect, when the server closes it for idleness", async () => {
+    server = await startWebServer({ idleTimeoutMs: 300 });
+    const alice = await open();
+    await logIn(alice, "alice");
+    await alice.locator("#login-error").getByText("Disconnected after too long without activity.").waitFor();
+    expect(await alice.locator("#status").textContent()).toBe("Disconnected after too long without activity.");
+    const bob = await TcpClient.login(server.port, "bob");
+    bob.send("WHO");
+    expect(await bob.readLines(2)).toEqual(["USER bob", "END WHO"]);
+  });
+
+  it("says a message to everyone that starts with # to everyone, and shows one as it was said", async () => {
+    server = await startWebServer({ plugins: ["login", "msg", "who", "dm", "ping", "quit", "rooms"].map((name) => ({ name })) });
+    const alice = await open();
+    await logIn(alice, "alice");
+    const bob = await TcpClient.login(server.port, "bob");
+    await say(alice, "#1 priority is coffee");
+    expect(await bob.readLine()).toBe("MSG alice \\#1 priority is coffee");
+    bob.send("MSG \\\\#2 is tea");
+    await alice.locator("#log li", { hasText: "is tea" }).waitFor();
+    expect(await logLines(alice)).toEqual(["alice: #1 priority is coffee", "bob: \\#2 is tea"]);
+    await alice.locator("#log li.mine.sent").waitFor();
+  });
+
+  it("shows a refused direct message and a refused room message as not sent", async () => {
+    server = await startWebServer({
+      maxLineBytes: 100,
+      plugins: ["login", "msg", "who", "dm", "ping", "quit", "rooms"].map((name) => ({ name })),
+    });
+    const alice = await open();
+    await logIn(alice, "alice");
+    const bob = await TcpClient.login(server.port, "bob");
+    bob.send("DM alice call me");
+    await alice.getByRole("button", { name: /^bob \(direct\)/ }).click();
+    bob.send("QUIT");
+    await alice.locator("#log li", { hasText: "bob left" }).waitFor();
+    await say(alice, "are you still there?");
+    await alice.locator("#log li.failed").waitFor();
+    expect(await logLines(alice)).toEqual(["bob: call me", "bob left", "alice: are you still there? [Not sent. bob is not online.]"]);
+
+    await alice.fill("#join-name", "#dev");
+    await alice.press("#join-name", "Enter");
+    await alice.getByRole("button", { name: "Leave room" }).waitFor();
+    const carol = await TcpClient.login(server.port, "carol");
+    carol.send("JOIN #dev");
+    await alice.locator("#log li", { hasText: "carol joined" }).waitFor();
+    const long = "a long line ".repeat(10);
+    await say(alice, long);
+    await say(alice, "short");
+    expect(await carol.readLines(2)).toEqual(["OK", "MSG alice #dev short"]);
+    await alice.locator("#log li.mine.sent").waitFor();
+    expect(await logLines(alice)).toEqual([
+      "carol joined",
+      `alice: ${long.trim()} [Not sent. That line is too long for the server.]`,
+      "alice: short",
+    ]);
+  });
+
+  it("keeps its session across a reload: the same name, what was said meanwhile shown once, and nobody saw it leave", async () => {
+    server = await startWebServer({
+      rateLimitPerSecond: 0,
+      plugins: ["login", "msg", "who", "dm", "ping", "quit", "rooms", "resume"].map((name) => ({ name })),
+    });
+    const page = await open();
+    await logIn(page, "alice");
+    await server.logger.waitFor("resumable");
+    await page.fill("#join-name", "#dev");
+    await page.press("#join-name", "Enter");
+    await page.getByRole("button", { name: "Leave room" }).waitFor();
+    const bob = await TcpClient.login(server.port, "bob");
+    bob.send("JOIN #dev");
+    expect(await bob.readLine()).toBe("OK");
+    bob.send("MSG before");
+    await page.getByRole("button", { name: /^Everyone/ }).click();
+    await page.locator("#log li", { hasText: "before" }).waitFor();
+
+    // The next page's script waits until bob has spoken: what he says falls between the two pages.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await page.route("**/app.js", async (route) => {
+      await released;
+      await route.continue();
+    });
+    const reloaded = page.reload();
+    await server.logger.waitFor("connection dropped, resumable");
+    for (let i = 1; i <= 3; i++) bob.send(`MSG while ${i}`);
+    bob.send("MSG #dev in the room");
+    bob.send("DM alice psst");
+    bob.send("PING");
+    expect(await bob.readLine()).toBe("PONG");
+    release();
+    await reloaded;
+
+    await page.getByText("Connected as alice").waitFor();
+    await page.locator("#log li", { hasText: "while 3" }).waitFor();
+    expect(await logLines(page)).toEqual(["bob: while 1", "bob: while 2", "bob: while 3"]);
+    await page.getByRole("button", { name: /^#dev/ }).click();
+    expect(await logLines(page)).toEqual(["bob: in the room"]);
+    await page.getByRole("button", { name: /^bob \(direct\)/ }).click();
+    expect(await logLines(page)).toEqual(["bob: psst"]);
+    await page.getByRole("button", { name: /^#dev/ }).click();
+    await say(page, "back in the room");
+    expect(await bob.readLine()).toBe("MSG alice #dev back in the room");
+    // Nothing before: no departure of alice's, and the page knows who is online again.
+    bob.send("WHO");
+    expect(await bob.readLines(3)).toEqual(["USER alice", "USER bob", "END WHO"]);
+    await page.getByRole("button", { name: "Write to bob" }).waitFor();
+  });
+
+  it("does not let a duplicated tab take the session: the copy logs in afresh, and both go on", async () => {
+    server = await startWebServer();
+    const first = await open();
+    await logIn(first, "alice");
+    await server.logger.waitFor("resumable");
+    // Reloaded once: a session was handed from page to page in this tab.
+    await first.reload();
+    await first.getByText("Connected as alice").waitFor();
+    const copy = await duplicateTab(first);
+    pages.push(copy);
+    await copy.locator("#login").waitFor();
+    await logIn(copy, "alice2");
+    const bob = await TcpClient.login(server.port, "bob");
+    bob.send("MSG hello both");
+    for (const page of [first, copy]) await page.locator("#log li", { hasText: "hello both" }).waitFor();
+    bob.send("WHO");
+    expect(await bob.readLines(4)).toEqual(["USER alice", "USER alice2", "USER bob", "END WHO"]);
+    await first.getByText("Connected as alice").waitFor();
   });
 
   it("resumes its session by itself when the connection drops: nothing missed, and nobody saw it leave", async () => {

@@ -45,7 +45,7 @@ describe("chat-client against a real server", () => {
     alice.type("/who");
     await alice.waitFor("online (2): bob, alice");
     alice.type("/dm carol hi");
-    await alice.waitFor("! nobody named carol is online");
+    await alice.waitFor("! not sent: /dm carol hi (nobody named carol is online)");
     alice.type("/join #dev");
     await alice.waitFor("* you joined #dev");
     alice.type("/nonsense");
@@ -89,6 +89,8 @@ describe("chat-client against a real server", () => {
       await logger.waitFor("connection dropped, resumable");
       for (let i = 1; i <= 20; i++) bob.send(`MSG while ${i}`);
       bob.send("DM alice psst");
+      // Typed once the client knows the connection is gone: a line typed before is written to it, and said to be not confirmed.
+      await alice.waitFor("* connection lost; reconnecting");
       alice.type("typed while away");
       await alice.waitFor("* reconnected; nothing was missed");
       expect(await bob.readLine()).toBe("MSG alice typed while away");
@@ -116,7 +118,7 @@ describe("chat-client against a real server", () => {
       await alice.waitFor("bob: token first");
       proxy.dropAll();
       expect(await bob.readLine()).toBe("INFO alice disconnected");
-      await alice.waitFor("* reconnected; what was said meanwhile was missed");
+      await alice.waitFor("* reconnected as alice; what was said meanwhile was missed");
       alice.type("back");
       expect(await bob.readLine()).toBe("MSG alice back");
     } finally {
@@ -131,13 +133,38 @@ describe("chat-client against a real server", () => {
     expect(alice.stderr).toBe('chat-client: the name "Alice" is taken: choose another with --user\n');
   });
 
-  it("says so in words and exits 1 when the server goes away", async () => {
+  it("says a line that starts with # to everyone after a backslash, and names a refused room message and DM", async () => {
+    const bob = await TcpClient.login(port, "bob");
     const alice = client(["--port", String(port), "--user", "alice"]);
     await alice.waitFor(`connected to 127.0.0.1:${port} as alice; /help for commands`);
+    alice.type("#1 priority is coffee");
+    await alice.waitFor("! not sent: #1 priority is coffee (you are not in #1; to say it to everyone: \\#1 priority is coffee)");
+    alice.type("/dm carol are you there?");
+    await alice.waitFor("! not sent: /dm carol are you there? (nobody named carol is online)");
+    alice.type("\\#1 priority is coffee");
+    expect(await bob.readLine()).toBe("MSG alice \\#1 priority is coffee");
+    bob.send("MSG \\#2 is tea");
+    const screen = await alice.waitFor("bob: #2 is tea");
+    expect(screen.filter((line) => line.startsWith("!"))).toHaveLength(2);
+  });
+
+  it("reconnects after a server restart, logs in afresh and says so", async () => {
+    const alice = client(["--port", String(port), "--user", "alice"]);
+    await alice.waitFor(`connected to 127.0.0.1:${port} as alice; /help for commands`);
+    await logger.waitFor("resumable");
     await app.stop({ graceMs: 100 });
-    await alice.waitFor("* the server is shutting down");
-    expect(await alice.exited).toBe(1);
-    expect(alice.stderr).toBe(`chat-client: connection to 127.0.0.1:${port} lost\n`);
+    await alice.waitFor("* server restarting; reconnecting");
+    ({ app, port, logger } = await startTcpServer({ port }));
+    const bob = await TcpClient.login(port, "bob");
+    const screen = await alice.waitFor("* reconnected as alice; what was said meanwhile was missed");
+    expect(screen.filter((line) => !line.startsWith("* reconnecting:"))).toEqual([
+      `connected to 127.0.0.1:${port} as alice; /help for commands`,
+      "* the server is shutting down",
+      "* server restarting; reconnecting",
+      "* reconnected as alice; what was said meanwhile was missed",
+    ]);
+    alice.type("back");
+    expect(await bob.readLine()).toBe("MSG alice back");
   });
 
   it("exits 1 when it cannot connect", async () => {

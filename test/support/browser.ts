@@ -26,12 +26,32 @@ export async function openChat(browser: Browser, port: number, options: { query?
   const context = await browser.newContext({ viewport: { width: options.width ?? 1100, height: 700 } });
   // Shorter than the test's own timeout, so that a failure names the step that waited.
   context.setDefaultTimeout(5000);
-  const page = await context.newPage();
+  const page = watched(await context.newPage());
+  await page.goto(`http://127.0.0.1:${port}/${options.query ?? ""}`);
+  return page;
+}
+
+/**
+ * What the browser's "Duplicate tab" makes of `page`: a new tab in the same
+ * profile, at the same address, starting with a copy of the tab's
+ * sessionStorage as it is now.
+ */
+export async function duplicateTab(page: Page): Promise<Page> {
+  const storage = await page.evaluate(() => Object.entries(sessionStorage));
+  const duplicate = watched(await page.context().newPage());
+  await duplicate.addInitScript((entries) => {
+    for (const [key, value] of entries) sessionStorage.setItem(key, value);
+  }, storage);
+  await duplicate.goto(page.url());
+  return duplicate;
+}
+
+/** Records the errors the page throws and the dialogs it opens (see pageErrors). */
+function watched(page: Page): Page {
   const errors: string[] = [];
   page.on("pageerror", (error) => errors.push(error.message));
   page.on("dialog", (dialog) => errors.push(`a dialog opened: ${dialog.message()}`));
   (page as Page & { errors: string[] }).errors = errors;
-  await page.goto(`http://127.0.0.1:${port}/${options.query ?? ""}`);
   return page;
 }
 
@@ -39,7 +59,7 @@ export async function openChat(browser: Browser, port: number, options: { query?
 export async function logIn(page: Page, name: string): Promise<void> {
   await page.fill("#name", name);
   await page.press("#name", "Enter");
-  await page.getByText(`Connected as ${name}`).waitFor();
+  await page.getByText(`Connected as ${name}`, { exact: true }).waitFor();
 }
 
 /** Writes a message in the open conversation and sends it with Enter. */
@@ -48,13 +68,14 @@ export async function say(page: Page, text: string): Promise<void> {
   await page.press("#message", "Enter");
 }
 
-/** The lines of the open conversation as shown: "who: text", or the notice. */
+/** The lines of the open conversation as shown: "who: text", or the notice; a message not taken with what it says of it in brackets. */
 export function logLines(page: Page): Promise<string[]> {
   return page.$$eval("#log li", (items) =>
     items.map((item) => {
       const from = item.querySelector(".from")?.textContent;
       const text = item.querySelector(".text")?.textContent ?? "";
-      return from ? `${from}: ${text}` : text;
+      const delivery = item.querySelector(".delivery")?.textContent;
+      return `${from ? `${from}: ${text}` : text}${delivery ? ` [${delivery}]` : ""}`;
     }),
   );
 }

@@ -12,6 +12,8 @@ describe("the client's display", () => {
         display,
         "MSG bob hello  there",
         "MSG bob #dev in the room",
+        "MSG bob \\#1 to everyone",
+        "MSG bob \\o/",
         "DM bob psst",
         "INFO bob disconnected",
         "INFO carol joined #dev",
@@ -23,6 +25,8 @@ describe("the client's display", () => {
     ).toEqual([
       "bob: hello  there",
       "[#dev] bob: in the room",
+      "bob: #1 to everyone",
+      "bob: \\o/",
       "(DM) bob: psst",
       "* bob left",
       "* carol joined #dev",
@@ -42,13 +46,27 @@ describe("the client's display", () => {
 
   it("says errors in words, and what an OK answered", () => {
     const display = new Display(PLAIN);
-    display.expectOk("you joined #dev");
-    expect(shown(display, "ERR user-not-found carol", "ERR must-login-first", "OK", "OK", "ERR brand-new thing")).toEqual([
+    expect(shown(display, "ERR user-not-found carol", "ERR must-login-first", "OK", "ERR brand-new thing")).toEqual([
       "! nobody named carol is online",
       "! log in first",
-      "* you joined #dev",
       "! brand-new thing",
     ]);
+    expect(display.show("OK", { send: "JOIN #dev", ok: "you joined #dev" })).toEqual(["* you joined #dev"]);
+  });
+
+  it("names the message a refusal refused, and how to say a line that starts with # to everyone", () => {
+    const display = new Display(PLAIN);
+    expect(display.show("ERR user-not-found carol", { send: "DM carol hi", says: "/dm carol hi" })).toEqual([
+      "! not sent: /dm carol hi (nobody named carol is online)",
+    ]);
+    expect(display.show("ERR not-in-room #1", { send: "MSG #1 priority is coffee", says: "#1 priority is coffee" })).toEqual([
+      "! not sent: #1 priority is coffee (you are not in #1; to say it to everyone: \\#1 priority is coffee)",
+    ]);
+    expect(display.show("ERR cluster-unavailable", { send: "MSG hi", says: "hi" })).toEqual([
+      "! may not have reached everyone: hi (part of the server cannot be reached)",
+    ]);
+    expect(display.unconfirmed({ send: "MSG hi", says: "hi" })).toEqual(["! not confirmed (the connection dropped before the server answered): hi"]);
+    expect(display.unconfirmed({ send: "WHO" })).toEqual([]);
   });
 
   it("colours only on a terminal, and never with NO_COLOR", () => {
@@ -61,10 +79,13 @@ describe("the client's display", () => {
 
 describe("the client's input", () => {
   it.each([
-    ["hello there", { send: "MSG hello there" }],
-    ["#dev hi", { send: "MSG #dev hi" }],
-    ["//shrug", { send: "MSG /shrug" }],
-    ["/dm bob  see you", { send: "DM bob see you" }],
+    ["hello there", { send: "MSG hello there", says: "hello there" }],
+    ["#dev hi", { send: "MSG #dev hi", says: "#dev hi" }],
+    ["\\#1 priority is coffee", { send: "MSG \\#1 priority is coffee", says: "\\#1 priority is coffee" }],
+    ["\\\\#x", { send: "MSG \\\\#x", says: "\\\\#x" }],
+    ["\\o/", { send: "MSG \\o/", says: "\\o/" }],
+    ["//shrug", { send: "MSG /shrug", says: "//shrug" }],
+    ["/dm bob  see you", { send: "DM bob see you", says: "/dm bob  see you" }],
     ["/DM bob", { local: "usage: /dm <user> <text>" }],
     ["/who", { send: "WHO" }],
     ["/join #Dev", { send: "JOIN #Dev", ok: "you joined #dev" }],

@@ -1,13 +1,20 @@
-import { ChatModel, LOBBY } from "../../../src/web-client/chat";
-import { parseLine } from "../../../src/web-client/protocol";
+import { ChatModel, LOBBY, type ChatLine } from "../../../src/web-client/chat";
+import { escapeEveryone, parseLine } from "../../../src/web-client/protocol";
 
 const now = new Date(0);
 
-function model(lines: readonly string[], roomsOn = false, setUp?: (chat: ChatModel) => void): ChatModel {
+function model(lines: readonly string[], setUp?: (chat: ChatModel) => void): ChatModel {
   const chat = new ChatModel();
   setUp?.(chat);
-  for (const line of lines) chat.apply(parseLine(line, roomsOn || chat.roomsOn === true), now);
+  for (const line of lines) chat.apply(parseLine(line), now);
   return chat;
+}
+
+/** A message written on the page and sent as the page sends it: the command, then a PING. */
+function said(chat: ChatModel, id: string, text: string): ChatLine {
+  const line = chat.say(id, text, now);
+  chat.pending.push({ verb: id.startsWith("@") ? "DM" : "MSG", line }, { verb: "PING" });
+  return line;
 }
 
 const texts = (chat: ChatModel, id: string): string[] =>
@@ -30,19 +37,31 @@ describe("the web client's reading of the protocol", () => {
     ["RESUMED alice def.0123456789abcdef", { kind: "resumed", user: "alice", token: "def.0123456789abcdef" }],
     ["SOMETHING new", { kind: "other", line: "SOMETHING new" }],
   ])("reads %j", (line, event) => {
-    expect(parseLine(line, false)).toEqual(event);
+    expect(parseLine(line)).toEqual(event);
   });
 
-  it("reads MSG <user> #room <text> as a room's message only when the server has rooms", () => {
-    expect(parseLine("MSG bob #dev hi", true)).toEqual({ kind: "room-message", from: "bob", room: "#dev", text: "hi" });
-    expect(parseLine("MSG bob #dev hi", false)).toEqual({ kind: "message", from: "bob", text: "#dev hi" });
+  it("reads MSG <user> #room <text> as a room's message, and takes the escape off a message to everyone", () => {
+    expect(parseLine("MSG bob #dev hi")).toEqual({ kind: "room-message", from: "bob", room: "#dev", text: "hi" });
+    expect(parseLine("MSG bob \\#1 priority is coffee")).toEqual({ kind: "message", from: "bob", text: "#1 priority is coffee" });
+    expect(parseLine("MSG bob \\\\#x")).toEqual({ kind: "message", from: "bob", text: "\\#x" });
+    expect(parseLine("MSG bob \\o/")).toEqual({ kind: "message", from: "bob", text: "\\o/" });
+    expect(parseLine("HISTORY bob \\#x")).toEqual({ kind: "history", from: "bob", text: "\\#x" });
+  });
+
+  it.each([
+    ["#1 priority is coffee", "\\#1 priority is coffee"],
+    ["\\#x", "\\\\#x"],
+    ["\\o/", "\\o/"],
+    ["a #hashtag", "a #hashtag"],
+  ])("escapes %j, said to everyone, as %j", (text, wire) => {
+    expect(escapeEveryone(text)).toBe(wire);
   });
 });
 
 describe("the web client's model", () => {
   it("logs in on OK, lists who is online from WHO, and keeps the list by what it sees", () => {
-    const chat = model(["OK", "USER alice", "USER bob", "END WHO", "MSG carol hi", "INFO bob disconnected"], false, (c) =>
-      c.pending.push({ verb: "LOGIN", subject: "alice" }),
+    const chat = model(["OK", "USER alice", "USER bob", "END WHO", "MSG carol hi", "INFO bob disconnected"], (c) =>
+      c.pending.push({ verb: "LOGIN", subject: "alice" }, { verb: "WHO" }),
     );
     expect(chat.me).toBe("alice");
     expect([...chat.users.values()]).toEqual(["alice", "carol"]);
@@ -50,34 +69,82 @@ describe("the web client's model", () => {
   });
 
   it("says why a login was refused, in words", () => {
-    const chat = model(["ERR username-taken"], false, (c) => c.pending.push({ verb: "LOGIN", subject: "alice" }));
+    const chat = model(["ERR username-taken"], (c) => c.pending.push({ verb: "LOGIN", subject: "alice" }));
     expect([chat.me, chat.loginError]).toEqual([null, "That name is taken: someone online has it. Try another."]);
   });
 
   it("keeps direct messages in a conversation of their own, counted unread until opened", () => {
-    // The user wrote to carol, who had left.
-    const chat = model(["DM bob one", "DM bob two", "ERR user-not-found carol"], false, (c) => c.conversation("@carol"));
+    const chat = model(["DM bob one", "DM bob two"]);
     expect(texts(chat, "@bob")).toEqual(["bob: one", "bob: two"]);
     expect(chat.conversation("@bob").unread).toBe(2);
     chat.open("@bob");
     expect(chat.conversation("@bob").unread).toBe(0);
-    expect(texts(chat, "@carol")).toEqual(["carol is not online."]);
   });
 
-  it("tells JOIN's and PART's answers from a room message's error, in order", () => {
-    const chat = model(["ROOM #dev 1", "END ROOMS", "OK", "ERR not-in-room #ops", "MSG bob #dev hi", "OK"], false, (c) => {
-      c.pending.push({ verb: "JOIN", subject: "#dev" });
+  it("shows a message as sent once the PING after it is answered with no ERR before, and as not sent when refused", () => {
+    const chat = new ChatModel();
+    chat.me = "alice";
+    const toCarol = said(chat, "@carol", "hi");
+    const toRoom = said(chat, "#1", "priority is coffee");
+    const toAll = said(chat, LOBBY, "#1 priority is coffee");
+    expect([toCarol, toRoom, toAll].map((line) => line.delivery)).toEqual(["sending", "sending", "sending"]);
+    for (const line of ["ERR user-not-found carol", "MSG bob meanwhile", "PONG", "ERR not-in-room #1", "PONG", "PONG"]) {
+      chat.apply(parseLine(line), now);
+    }
+    expect([toCarol, toRoom, toAll].map(({ delivery, problem }) => [delivery, problem])).toEqual([
+      ["failed", "carol is not online."],
+      ["failed", "You are not in #1."],
+      ["sent", undefined],
+    ]);
+    expect(chat.changed).toEqual([toCarol, toRoom, toAll]);
+    expect(chat.pending).toEqual([]);
+    expect(texts(chat, LOBBY)).toEqual(["alice: #1 priority is coffee", "bob: meanwhile"]);
+  });
+
+  it("tells JOIN's and PART's answers from a message's, in order", () => {
+    const chat = model(["ROOM #dev 1", "END ROOMS", "OK", "ERR not-in-room #ops", "PONG", "MSG bob #dev hi", "OK"], (c) => {
+      c.me = "alice";
+      c.pending.push({ verb: "ROOMS" }, { verb: "JOIN", subject: "#dev" });
+      said(c, "#ops", "hello");
       c.pending.push({ verb: "PART", subject: "#dev" });
     });
-    // OK joined #dev; the ERR was a message's (to #ops, not the PART pending); the second OK left #dev.
+    // OK joined #dev; the ERR was the message's (to #ops); the second OK left #dev.
     expect(chat.roomsOn).toBe(true);
     expect([...chat.joined]).toEqual([]);
     expect(texts(chat, "#dev")).toEqual(["bob: hi", "You left this room."]);
-    expect(texts(chat, LOBBY)).toEqual(["You are not in #ops."]);
+    expect(chat.conversation("#ops").lines.map(({ delivery, problem }) => [delivery, problem])).toEqual([["failed", "You are not in #ops."]]);
+  });
+
+  it("says an error that answers nothing where the user is", () => {
+    expect(texts(model(["ERR line-too-long"]), LOBBY)).toEqual(["That line is too long for the server."]);
   });
 
   it("knows the server has no rooms when ROOMS is an unknown command", () => {
-    expect(model(["ERR unknown-command ROOMS"]).roomsOn).toBe(false);
+    expect(model(["ERR unknown-command ROOMS"], (c) => c.pending.push({ verb: "ROOMS" })).roomsOn).toBe(false);
+  });
+
+  it("after a resume, marks what the replay left unanswered as unconfirmed, once the new token comes", () => {
+    const chat = new ChatModel();
+    chat.me = "alice";
+    const answered = said(chat, LOBBY, "one");
+    const lost = said(chat, LOBBY, "two");
+    chat.pending.push({ verb: "RESUMABLE" }); // a resume's, whose answer the drop lost: the token was not replaced
+    chat.apply(parseLine("RESUMED alice t2"), now);
+    chat.pending.push({ verb: "RESUMABLE" });
+    const after = said(chat, LOBBY, "three");
+    // The replay: the answer to the first message's PING; then the new token; then live.
+    for (const line of ["PONG", "TOKEN t3", "PONG"]) chat.apply(parseLine(line), now);
+    expect([answered, lost, after].map((line) => line.delivery)).toEqual(["sent", "unconfirmed", "sent"]);
+    expect(lost.problem).toBe("The connection dropped before the server answered.");
+    expect(chat.pending).toEqual([]);
+  });
+
+  it("marks messages awaiting an answer as unconfirmed when the session is lost", () => {
+    const chat = new ChatModel();
+    chat.me = "alice";
+    const line = said(chat, "@bob", "are you there?");
+    chat.reset();
+    expect([line.delivery, chat.pending]).toEqual(["unconfirmed", []]);
   });
 
   it("keeps at most 1000 lines a conversation", () => {

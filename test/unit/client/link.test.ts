@@ -1,0 +1,168 @@
+import { Duplex } from "node:stream";
+import { Link, RESTART_FOR_MS, type LinkEvents } from "../../../src/client/link";
+import type { Send } from "../../../src/client/input";
+import { FakeClock } from "../../../src/testing/fake-clock";
+
+/** The server's end of one connection: what the client wrote, line by line, and lines to send it. */
+class ServerEnd {
+  readonly written: string[] = [];
+  readonly socket = new Duplex({
+    read: () => undefined,
+    write: (chunk: Buffer, _encoding, done) => {
+      this.written.push(...String(chunk).split("\n").filter(Boolean));
+      done();
+    },
+  });
+
+  say(...lines: string[]): void {
+    this.socket.push(lines.map((line) => `${line}\n`).join(""));
+  }
+}
+
+/** Lets the streams and the promises of this turn run. */
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+const refused = Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
+
+describe("chat-client's link to the server", () => {
+  let clock: FakeClock;
+  /** What the link told the program, in order. */
+  let told: string[];
+  /** The connections the link gets, in order; once none are left, connecting is refused. */
+  let connections: ServerEnd[];
+  /** When the link tried to connect. */
+  let attempts: number[];
+  let link: Link<Send>;
+
+  const events: LinkEvents<Send> = {
+    loggedIn: (notice) => told.push(`logged in${notice === null ? "" : `: ${notice}`}`),
+    line: (line, answering) => told.push(`${line}${answering === null ? "" : ` (answers ${answering.send})`}`),
+    reconnecting: (failure) => told.push(`reconnecting${failure === null ? "" : `: ${failure}`}`),
+    restarting: () => told.push("restarting"),
+    resumed: () => told.push("resumed"),
+    unconfirmed: (command) => told.push(`unconfirmed ${command.send}`),
+    refused: (line) => told.push(`refused ${line}`),
+    closed: (quitting) => told.push(`closed${quitting ? " (quit)" : ""}`),
+  };
+
+  beforeEach(() => {
+    clock = new FakeClock();
+    told = [];
+    connections = [];
+    attempts = [];
+    link = new Link<Send>({ host: "chat.test", port: 4000 }, "alice", events, clock, () => {
+      attempts.push(clock.now());
+      const next = connections.shift();
+      return next === undefined ? Promise.reject(refused) : Promise.resolve(next.socket);
+    });
+  });
+
+  /** Started, logged in, resumable with token t1. */
+  async function loggedIn(): Promise<ServerEnd> {
+    const server = new ServerEnd();
+    connections.push(server);
+    await link.start();
+    server.say("OK", "TOKEN t1");
+    await settle();
+    expect(server.written).toEqual(["LOGIN alice", "RESUMABLE"]);
+    told = [];
+    return server;
+  }
+
+  /** Moves the clock by `ms`, letting each connection attempt it sets off run its course. */
+  async function advance(ms: number): Promise<void> {
+    for (let step = 0; step < ms; step += 250) {
+      clock.advance(Math.min(250, ms - step));
+      await settle();
+    }
+  }
+
+  it("tells which command an ERR answers: the PING after each command marks where its answers end", async () => {
+    const server = await loggedIn();
+    link.send({ send: "DM carol hi", says: "/dm carol hi" });
+    link.send({ send: "MSG everyone" });
+    link.ping();
+    link.send({ send: "JOIN #dev", ok: "you joined #dev" });
+    server.say("ERR user-not-found carol", "MSG bob hello", "PONG", "PONG", "PONG", "OK", "PONG", "ERR line-too-long");
+    await settle();
+    expect(server.written.slice(2)).toEqual(["DM carol hi", "PING", "MSG everyone", "PING", "PING", "JOIN #dev", "PING"]);
+    expect(told).toEqual(["ERR user-not-found carol (answers DM carol hi)", "MSG bob hello", "OK (answers JOIN #dev)", "ERR line-too-long"]);
+  });
+
+  it("after a resume, says which commands the replay left unanswered: they may never have reached the server", async () => {
+    const server = await loggedIn();
+    server.say("MSG bob before");
+    link.send({ send: "DM carol one" });
+    link.send({ send: "MSG two" });
+    await settle();
+    server.socket.destroy();
+    await settle();
+    expect(told).toEqual(["MSG bob before", "reconnecting"]);
+
+    const again = new ServerEnd();
+    connections.push(again);
+    link.send({ send: "MSG typed while away" });
+    await advance(250);
+    expect(again.written).toEqual(["RESUME t1 1"]);
+    // The replay: the first DM's answer and its PING's; then the token asked for after RESUMED.
+    again.say("RESUMED alice t2", "ERR user-not-found carol", "PONG", "TOKEN t3", "PONG");
+    await settle();
+    expect(again.written).toEqual(["RESUME t1 1", "RESUMABLE", "MSG typed while away", "PING"]);
+    expect(told.slice(2)).toEqual(["resumed", "ERR user-not-found carol (answers DM carol one)", "unconfirmed MSG two"]);
+  });
+
+  it("reconnects after a server restart, 250 ms then doubling to 4 s, logs in afresh, and says so", async () => {
+    const server = await loggedIn();
+    link.send({ send: "MSG unanswered" });
+    server.say("INFO server-shutdown");
+    await settle();
+    server.socket.destroy();
+    await settle();
+    expect(told).toEqual(["INFO server-shutdown", "restarting"]);
+
+    await advance(3750);
+    const restarted = new ServerEnd();
+    connections.push(restarted);
+    await advance(4000);
+    expect(attempts).toEqual([0, 250, 750, 1750, 3750, 7750]);
+    expect(restarted.written).toEqual(["LOGIN alice"]);
+    restarted.say("OK");
+    await settle();
+    expect(restarted.written).toEqual(["LOGIN alice", "RESUMABLE"]);
+    expect(told.slice(2)).toEqual([
+      "reconnecting: connection refused (is the server running?)",
+      "unconfirmed MSG unanswered",
+      "logged in: reconnected as alice; what was said meanwhile was missed",
+    ]);
+  });
+
+  it("gives up two minutes after the server said it was restarting", async () => {
+    const server = await loggedIn();
+    server.say("INFO server-shutdown");
+    await settle();
+    server.socket.destroy();
+    await settle();
+    await advance(RESTART_FOR_MS + 4000);
+    expect(told.at(-1)).toBe("closed");
+    expect(told.filter((event) => event === "closed")).toHaveLength(1);
+    // The last try, then nothing: the next would have come after the two minutes.
+    expect(attempts.at(-1)).toBeLessThanOrEqual(RESTART_FOR_MS);
+    expect(attempts.at(-1)! + 4000).toBeGreaterThan(RESTART_FOR_MS);
+    expect(clock.pending).toBe(0);
+  });
+
+  it("ends after the other farewells", async () => {
+    for (const farewell of ["INFO bye", "ERR idle-timeout", "ERR send-queue-exceeded"]) {
+      told = [];
+      const server = new ServerEnd();
+      link = new Link<Send>({ host: "chat.test", port: 4000 }, "alice", events, clock, () => Promise.resolve(server.socket));
+      await link.start();
+      server.say("OK", "TOKEN t1", farewell);
+      await settle();
+      server.socket.destroy();
+      await settle();
+      expect(told).toEqual(["logged in", farewell, "closed"]);
+      expect(clock.pending).toBe(0);
+    }
+  });
+});
