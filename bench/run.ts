@@ -7,7 +7,10 @@
  *
  * Scenarios: fanout, capacity, smallroom, overload, amplification, cluster (needs redis-server),
  * resume and resume-baseline (10% of the receivers resumable, dropping and resuming every 3 s; or never),
- * cluster-resume (the same on 2 nodes, each resume on the other node; needs redis-server).
+ * cluster-resume (the same on 2 nodes, each resume on the other node; needs redis-server),
+ * who-attack (IRC users sending WHO with adversarial masks within their flood budget, while
+ * others PING over TCP; users and PINGs over TCP, attackers over IRC, whatever --transport;
+ * --max-mask <bytes> bounds the masks, e.g. against a build whose masks take exponential time).
  *
  *   npm run bench -- fanout --transport ws
  *                                       the clients over WebSocket (or irc: IRC) instead of TCP
@@ -19,6 +22,7 @@
  */
 import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { LatencyHistogram } from "./lib/histogram";
 import { LoadClient, type LineSink, type Wire } from "./lib/load-client";
@@ -35,6 +39,7 @@ const { values: flags, positionals } = parseArgs({
     rate: { type: "string" },
     duration: { type: "string" },
     "in-flight": { type: "string" },
+    "max-mask": { type: "string" },
     "server-args": { type: "string", default: "" },
     "node-args": { type: "string", default: "" },
     "log-level": { type: "string", default: "info" },
@@ -48,7 +53,7 @@ const MESSAGE_BYTES = 32;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const nowUs = (): number => Math.round(performance.now() * 1000);
 const words = (text: string) => text.split(" ").filter(Boolean);
-const numberFlag = (name: "clients" | "senders" | "rate" | "duration" | "in-flight", fallback: number): number =>
+const numberFlag = (name: "clients" | "senders" | "rate" | "duration" | "in-flight" | "max-mask", fallback: number): number =>
   flags[name] === undefined ? fallback : Number(flags[name]);
 
 interface ServerUsageWindow {
@@ -77,10 +82,13 @@ interface TestedServer {
   readonly clientPort: number;
 }
 
-/** The server as `npm start` runs it, flood control off (the senders are the load) unless `floodControl`. */
-async function startServer(pinning: Pinning, extraArgs: readonly string[], floodControl = false): Promise<TestedServer> {
+/**
+ * The server as `npm start` runs it, flood control off (the senders are the
+ * load) unless `floodControl`, with the door of `transport` open besides TCP.
+ */
+async function startServer(pinning: Pinning, extraArgs: readonly string[], floodControl = false, transport: Wire = wire): Promise<TestedServer> {
   const rate = floodControl ? [] : ["--rate-limit", "0"];
-  const door = wire === "ws" ? ["--web-port", String(await freePort())] : wire === "irc" ? ["--irc-port", String(await freePort()), "--server-name", "bench"] : [];
+  const door = transport === "ws" ? ["--web-port", String(await freePort())] : transport === "irc" ? ["--irc-port", String(await freePort()), "--server-name", "bench"] : [];
   const args = ["--log-level", flags["log-level"]!, ...rate, ...door, ...extraArgs, ...words(flags["server-args"]!)];
   const server = await ServerProcess.start(args, {
     cpus: pinning.server ?? undefined,
@@ -88,7 +96,7 @@ async function startServer(pinning: Pinning, extraArgs: readonly string[], flood
     quiet: true,
     root: serverRoot,
   });
-  return { process: server, clientPort: wire === "tcp" ? server.port : Number(door[1]) };
+  return { process: server, clientPort: transport === "tcp" ? server.port : Number(door[1]) };
 }
 
 /** The processes under test: one server, or the nodes of a cluster and their Redis. */
@@ -125,6 +133,8 @@ async function loginAll(
   count: number,
   inFlight: number,
   sinkFor: (index: number) => LineSink,
+  nameOf = (index: number): string => `u${index}`,
+  transport: Wire = wire,
 ): Promise<{ clients: LoadClient[]; seconds: number }> {
   const clients: LoadClient[] = new Array(count);
   let next = 0;
@@ -132,7 +142,7 @@ async function loginAll(
   const worker = async (): Promise<void> => {
     while (next < count) {
       const index = next++;
-      clients[index] = await LoadClient.login(ports[index % ports.length]!, `u${index}`, sinkFor(index), wire);
+      clients[index] = await LoadClient.login(ports[index % ports.length]!, nameOf(index), sinkFor(index), transport);
     }
   };
   await Promise.all(Array.from({ length: Math.min(inFlight, count) }, worker));
@@ -398,9 +408,9 @@ function tcpMemoryBytes(): number {
   return Number(pages ?? 0) * 4096;
 }
 
-/** A Prometheus counter's value from a /metrics text, summed over its labels that match. */
-async function scrapeCounter(port: number, name: string, labels = ""): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+/** A Prometheus metric's value from a /metrics text, summed over its labels that match; rejects after 2 s without an answer. */
+async function scrapeMetric(port: number, name: string, labels = ""): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
   return text
     .split("\n")
     .filter((line) => line.startsWith(name) && line.includes(labels))
@@ -481,7 +491,7 @@ async function amplification(receivers: number, senderCount: number, readerCount
     await sleep(3000);
     clearInterval(sampler);
     const after = server.usage();
-    const dropped = await scrapeCounter(metricsPort, "chat_disconnects_total", 'reason="send-queue"');
+    const dropped = await scrapeMetric(metricsPort, "chat_disconnects_total", 'reason="send-queue"');
     const readersDropped = readers.filter((client) => client.closed).length;
     console.log(
       `\n== amplification: ${receivers} clients that never read (8 KB receive buffers), ${senderCount} senders ` +
@@ -505,6 +515,148 @@ async function amplification(receivers: number, senderCount: number, readerCount
     for (const client of [...readers, ...senders]) client.close();
   } finally {
     server.kill();
+  }
+}
+
+/** The longest mask the IRC door matches (MAX_MASK_LENGTH, src/adapters/irc/irc-mask.ts); a longer one matches nobody, unread. */
+const MATCHED_MASK = 64;
+/** The longest mask in a `WHO <mask>` line under the default --max-line-bytes (4096). */
+const LONGEST_MASK = 4096 - "WHO ".length;
+/** The characters a name may have besides `a` (letters compare ignoring case). */
+const NOT_A = "bcdefghijklmnopqrstuvwxyz0123456789_";
+
+/**
+ * User `index`'s name in the WHO attack: 32 characters, the longest a name
+ * may be, `a`s then what tells it apart (none, "b", "c" ... "_", "bb", "bc"
+ * ...). The first, 32 `a`s, is the name of issue #17; on each of the others
+ * the costliest mask (below) fails near its end from every start: about
+ * 500 of the matcher's steps a name.
+ */
+function adversarialName(index: number): string {
+  let suffix = "";
+  for (let rest = index; rest > 0; rest = Math.floor((rest - 1) / NOT_A.length)) suffix = NOT_A[(rest - 1) % NOT_A.length] + suffix;
+  return suffix.padStart(32, "a");
+}
+
+/**
+ * What the attackers send, in turn: the masks of issue #17 (the end of
+ * `*a*a…*a*b`) of every length the door matches, then longer ones up to
+ * `longest` (past 64 characters every length matches nobody, unread: a
+ * sample will do), each followed by the costliest 64-character mask, `*aaa…a`
+ * (the most steps per name found, by a search with the matcher's step count).
+ */
+function whoMasks(longest: number): string[] {
+  const lengths = [...Array.from({ length: MATCHED_MASK }, (_, i) => i + 1), MATCHED_MASK + 1, 128, 256, 512, 1024, 2048, LONGEST_MASK];
+  const costliest = longest >= MATCHED_MASK ? ["*" + "a".repeat(MATCHED_MASK - 1)] : [];
+  return lengths.filter((length) => length <= longest).flatMap((length) => [("*a".repeat(Math.ceil(length / 2)) + "*b").slice(-length), ...costliest]);
+}
+
+/**
+ * The attack of issue #17, with flood control on as by default: `userCount`
+ * users online over TCP with adversarial names, then `attackerCount` IRC
+ * users that each send `WHO <mask>` as fast as their flood budget lets them
+ * (a WHO costs 10 lines: two at once, then one a second), while users
+ * over TCP PING, one PING every 10 ms in all, and time the PONGs.
+ */
+async function whoAttack(userCount: number, attackerCount: number, longestMask: number, durationS: number, pinning: Pinning): Promise<void> {
+  if (longestMask > LONGEST_MASK) throw new Error(`--max-mask is at most ${LONGEST_MASK} (a WHO line of 4096 bytes)`);
+  // One user's 100 PINGs a second would wait for its own budget: 20 users PING, each every 200 ms.
+  const probeCount = 20;
+  // WHOs each attacker keeps unanswered, so that its budget, not the round trip, sets its pace.
+  const pipeline = 4;
+  const metricsPort = await freePort();
+  const { process: server, clientPort: ircPort } = await startServer(
+    pinning,
+    ["--max-connections", String(userCount + probeCount + attackerCount + 100), "--metrics-port", String(metricsPort)],
+    true,
+    "irc",
+  );
+  // The server's longest event-loop delay since the last scrape (prom-client resets it at each), and
+  // this process's: a late PONG is the server's if the first is long, the machine's or ours if not.
+  const serverLoopDelayMs = async (): Promise<number> => 1000 * (await scrapeMetric(metricsPort, "nodejs_eventloop_lag_max_seconds").catch(() => NaN));
+  const ownLoopDelay = monitorEventLoopDelay({ resolution: 10 });
+  let clients: LoadClient[] = [];
+  try {
+    const ignore: LineSink = { onChat: () => undefined, onOther: () => undefined };
+    const { clients: users, seconds: loginSeconds } = await loginAll([server.port], userCount, 200, () => ignore, adversarialName, "tcp");
+    const pings = new LatencyHistogram();
+    let late = 0;
+    const unanswered = Array.from({ length: probeCount }, (): number[] => []);
+    const probes = await loginAll([server.port], probeCount, probeCount, (p) => ({
+      onChat: () => undefined,
+      onOther: (line) => {
+        if (line !== "PONG") return;
+        const roundTripUs = nowUs() - unanswered[p]!.shift()!;
+        pings.record(roundTripUs);
+        if (roundTripUs > 50_000) late++;
+      },
+    }), (p) => `p${p}`, "tcp");
+    const masks = whoMasks(longestMask);
+    let attacking = true;
+    let whoSent = 0;
+    let whoAnswered = 0;
+    const sendWho = (attacker: LoadClient): void => attacker.write(`WHO ${masks[whoSent++ % masks.length]}\r\n`);
+    const attackers = await loginAll([ircPort], attackerCount, attackerCount, (a) => ({
+      onChat: () => undefined,
+      onOther: (line) => {
+        if (!/^:\S+ 315 /.test(line) || !attacking) return;
+        whoAnswered++;
+        sendWho(attackers.clients[a]!);
+      },
+    }), (a) => `w${a}`, "irc");
+    clients = [...users, ...probes.clients, ...attackers.clients];
+    await serverLoopDelayMs();
+    ownLoopDelay.enable();
+    const loggedIn = server.usage();
+    const runQueueStart = server.runQueueSeconds();
+
+    let pingsSent = 0;
+    const pinger = setInterval(() => {
+      const p = pingsSent++ % probeCount;
+      unanswered[p]!.push(nowUs());
+      probes.clients[p]!.send("PING");
+    }, 10);
+    for (const attacker of attackers.clients) for (let i = 0; i < pipeline; i++) sendWho(attacker);
+    await sleep(durationS * 1000);
+    clearInterval(pinger);
+    attacking = false;
+    const end = server.usage();
+    const runQueueMs = 1000 * (server.runQueueSeconds() - runQueueStart);
+    ownLoopDelay.disable();
+    const serverDelayMs = await serverLoopDelayMs();
+    // The PONGs still on their way get a second, no more: a stuck server would never send them.
+    for (const waitUntil = performance.now() + 1000; unanswered.some((times) => times.length > 0) && performance.now() < waitUntil; ) await sleep(10);
+    const stillUnanswered = unanswered.flat();
+    const usersDropped = users.filter((user) => user.closed).length;
+
+    console.log(
+      `\n== who-attack: ${userCount} users online over TCP (32-character names: a's, then what tells them apart), ` +
+        `${attackerCount} IRC users sending WHO as fast as the default flood budget lets them, for ${durationS} s`,
+    );
+    const longestSent = Math.max(...masks.map((mask) => mask.length));
+    console.log(`  logins: ${userCount} in ${loginSeconds.toFixed(2)} s; masks: ${masks.length} in turn, 1 to ${longestSent} bytes${longestMask >= MATCHED_MASK ? ", every other one `*` and 63 `a`s" : ""}`);
+    console.log(`  WHOs answered: ${whoAnswered} (${(whoAnswered / durationS).toFixed(1)}/s; ${pipeline} kept waiting per attacker, ${whoSent} sent)`);
+    console.log(
+      `  PING, one every 10 ms from ${probeCount} users over TCP: sent ${pingsSent}, answered ${pings.count}, ${pings.count - late} of them within 50 ms; ` +
+        `round trip ${pings.summary()}`,
+    );
+    console.log(
+      `  longest event-loop delay: the server's ${Number.isNaN(serverDelayMs) ? "(no answer from /metrics within 2 s)" : `${serverDelayMs.toFixed(1)} ms`}, ` +
+        `the load generator's ${(ownLoopDelay.max / 1e6).toFixed(1)} ms; the server waited ${runQueueMs.toFixed(0)} ms in all for its core (other processes had it)`,
+    );
+    if (stillUnanswered.length > 0) {
+      console.log(`  UNANSWERED ${stillUnanswered.length} PINGs, the oldest sent ${((nowUs() - Math.min(...stillUnanswered)) / 1e6).toFixed(1)} s ago`);
+    }
+    console.log(
+      `  server: CPU ${cpuPercent({ start: loggedIn, end, seconds: durationS })} of a core ` +
+        `(${whoAnswered > 0 ? ((1000 * (end.cpuSeconds - loggedIn.cpuSeconds)) / whoAnswered).toFixed(2) : "-"} ms a WHO answered, PINGs included); ` +
+        `RSS logged in ${megabytes(loggedIn.rssBytes)}, at the end ${megabytes(end.rssBytes)}; users dropped ${usersDropped}`,
+    );
+    const stopped = await server.stop(5000);
+    if (stopped.killed) console.log("  the server did not exit within 5 s of SIGTERM (its event loop still busy): killed");
+  } finally {
+    server.kill();
+    for (const client of clients) client.close();
   }
 }
 
@@ -606,6 +758,9 @@ async function runScenario(scenario: string, pinning: Pinning): Promise<void> {
     case "amplification":
       await amplification(numberFlag("clients", 1000), numberFlag("senders", 100), 10, pinning);
       break;
+    case "who-attack":
+      await whoAttack(numberFlag("clients", 1000), numberFlag("senders", 10), numberFlag("max-mask", LONGEST_MASK), numberFlag("duration", 20), pinning);
+      break;
     case "cluster":
       await chat("cluster (2 nodes, 1 Redis)", {
         clients: numberFlag("clients", 1000),
@@ -615,7 +770,7 @@ async function runScenario(scenario: string, pinning: Pinning): Promise<void> {
       }, await clusterFleet(pinning));
       break;
     default:
-      throw new Error(`unknown scenario "${scenario}" (fanout, capacity, smallroom, overload, amplification, cluster, resume, resume-baseline, cluster-resume)`);
+      throw new Error(`unknown scenario "${scenario}" (fanout, capacity, smallroom, overload, amplification, cluster, resume, resume-baseline, cluster-resume, who-attack)`);
   }
 }
 

@@ -59,13 +59,34 @@ export class ServerProcess {
     return processUsage(this.child.pid!);
   }
 
-  /** Sends SIGTERM; resolves with the exit code and how long the exit took. */
-  async stop(): Promise<{ code: number | null; seconds: number }> {
+  /**
+   * How long the server's main thread (its event loop) was ready to run but
+   * waited for a CPU another process had, seconds (/proc/<pid>/schedstat):
+   * delays the server did not cause.
+   */
+  runQueueSeconds(): number {
+    return Number(readFileSync(`/proc/${this.child.pid}/schedstat`, "utf8").split(" ")[1]) / 1e9;
+  }
+
+  /**
+   * Sends SIGTERM, and SIGKILL if the server has not exited `killAfterMs`
+   * later (a server whose event loop is stuck never handles the SIGTERM);
+   * resolves with the exit code (null if killed) and how long the exit took.
+   */
+  async stop(killAfterMs = Infinity): Promise<{ code: number | null; seconds: number; killed: boolean }> {
     const started = process.hrtime.bigint();
     const exited = new Promise<number | null>((resolve) => this.child.once("exit", (code) => resolve(code)));
     this.child.kill("SIGTERM");
+    let killed = false;
+    const deadline = Number.isFinite(killAfterMs)
+      ? setTimeout(() => {
+          killed = true;
+          this.kill();
+        }, killAfterMs)
+      : undefined;
     const code = await exited;
-    return { code, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+    clearTimeout(deadline);
+    return { code, seconds: Number(process.hrtime.bigint() - started) / 1e9, killed };
   }
 
   kill(): void {
