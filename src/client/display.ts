@@ -12,6 +12,8 @@ const ERROR_WORDS: Readonly<Record<string, (detail: string) => string>> = {
   "invalid-utf8": () => "that line was not valid UTF-8",
   "not-in-room": (room) => `you are not in ${room}`,
   "already-in-room": (room) => `you are in ${room} already`,
+  "too-many-rooms": (room) => `you are in as many rooms as one may be: leave one to join ${room}`,
+  "rooms-full": (room) => `the server has as many rooms as it may: ${room} cannot be made now`,
   "invalid-room": () => "a room is # then 1 to 32 letters, digits, _ or -",
   "idle-timeout": () => "disconnected for being idle",
   "send-queue-exceeded": () => "disconnected: too much output waiting for this client",

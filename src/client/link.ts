@@ -44,6 +44,12 @@ const SYSTEM_CLOCK: Clock = {
 /** Farewells after which the session is over on the server: no resume is tried. */
 const FINAL = new Set(["INFO bye", "INFO server-shutdown", "ERR idle-timeout", "ERR send-queue-exceeded"]);
 const SHUTDOWN = "INFO server-shutdown";
+/**
+ * A connection over one of the server's limits gets one of these, then is
+ * closed: they say nothing of the session or the name, so, reconnecting,
+ * the link tries again rather than give either up.
+ */
+const CONNECTION_REFUSED = new Set(["ERR server-full", "ERR too-many-connections", "ERR connection-rate-exceeded"]);
 /** Waits between attempts to reconnect, the last one repeated. */
 const RETRY_MS = [250, 500, 1000, 2000, 4000];
 /** How long a dropped session is tried for (until its grace is surely over), and a restarting server waited for. */
@@ -92,6 +98,8 @@ export class Link<C extends Command> {
   private received = 0;
   private lastLine = "";
   private quitting = false;
+  /** Logged in once: a later login is afresh, after the session was lost. */
+  private wasIn = false;
   /** A RESUMABLE sent and not answered; `before`: how many commands sent before it were awaiting their answer then. */
   private tokenAsked: { before: number } | null = null;
   /** Commands sent (each followed by a PING) whose PING is not answered yet, oldest first; null for a keepalive. */
@@ -157,8 +165,14 @@ export class Link<C extends Command> {
     const [verb, first, second] = line.split(" ");
     switch (this.phase) {
       case Phase.LoggingIn:
+        // Not the login's answer: the close that follows decides (a restart is waited for).
+        if (line === SHUTDOWN || (this.away !== null && CONNECTION_REFUSED.has(line))) return;
         if (line === "ERR username-taken" && this.away !== null && this.clock.now() + RELOGIN_MS - this.away.since < this.away.forMs) {
-          this.clock.schedule(RELOGIN_MS, () => this.write(`LOGIN ${this.user}`));
+          // On this connection only: should it close meanwhile, the next one logs in by itself.
+          const socket = this.socket;
+          this.clock.schedule(RELOGIN_MS, () => {
+            if (this.socket === socket && this.phase === Phase.LoggingIn) this.write(`LOGIN ${this.user}`);
+          });
           return;
         }
         if (line !== "OK") return this.events.refused(line);
@@ -166,7 +180,8 @@ export class Link<C extends Command> {
         // The session those commands were sent in is gone: no answer will come.
         this.forget(this.unanswered.length);
         this.askToken();
-        this.events.loggedIn(this.away === null ? null : `reconnected as ${this.user}; what was said meanwhile was missed`);
+        this.events.loggedIn(this.wasIn ? `reconnected as ${this.user}; what was said meanwhile was missed` : null);
+        this.wasIn = true;
         this.away = null;
         return this.flush();
       case Phase.Resuming:
@@ -180,8 +195,10 @@ export class Link<C extends Command> {
           return this.flush();
         }
         // The node holding the session did not answer (a cluster's): it may
-        // yet; asked again on a new connection, until it is known to be gone.
-        if (line === "ERR resume-refused unavailable") return void this.socket!.destroy();
+        // yet. A connection over a limit, or a server shutting down, did not
+        // look at the session. Tried again on a new connection (a restart
+        // logs in afresh), until the session is known to be gone.
+        if (line === "ERR resume-refused unavailable" || line === SHUTDOWN || CONNECTION_REFUSED.has(line)) return void this.socket!.destroy();
         // Refused (the grace was over, or too much was missed): log in afresh.
         this.token = null;
         this.phase = Phase.LoggingIn;
@@ -256,6 +273,8 @@ export class Link<C extends Command> {
       if (this.phase === Phase.Closed) return;
       this.open(this.options).then(
         (socket) => {
+          // Quit while connecting: the session is left to its grace, not taken up again.
+          if (this.phase === Phase.Closed) return void socket.destroy();
           this.attach(socket);
           if (this.token !== null) {
             this.phase = Phase.Resuming;

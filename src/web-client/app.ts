@@ -3,7 +3,7 @@
  * served this page, one text frame per line. Text from the wire is only
  * ever set as text (textContent), never parsed as markup.
  */
-import { ChatModel, directWith, LOBBY, type ChatLine, type ConversationId, type Pending } from "./chat.js";
+import { ChatModel, directWith, FAREWELLS, LOBBY, type ChatLine, type ConversationId, type Pending } from "./chat.js";
 import { describeError, escapeEveryone, parseLine, ROOM, type ServerEvent } from "./protocol.js";
 
 const KEEPALIVE_MS = 20_000;
@@ -118,6 +118,7 @@ function askRooms(): void {
 }
 
 function connect(): void {
+  takeHandedOver();
   farewell = null;
   // A session to resume keeps what the page knows (who is online, the rooms, commands awaiting an answer).
   if (resumable === null) {
@@ -150,8 +151,7 @@ function connect(): void {
     // The server ended the session (it said why): there is nothing to resume.
     if (userLeft || farewell !== null) resumable = null;
     if (userLeft) {
-      model.reset();
-      setStatus("You left the chat.");
+      leftChat();
     } else if (farewell?.restart) {
       restartUntil ??= Date.now() + RESTART_FOR_MS;
       reconnectLater(farewell.text);
@@ -174,6 +174,14 @@ function loseSession(): void {
   reloginUntil = Date.now() + RELOGIN_FOR_MS;
 }
 
+/** The user left: the page forgets the session and waits for a name. */
+function leftChat(): void {
+  resumable = null;
+  restartUntil = null;
+  model.reset();
+  setStatus("You left the chat.");
+}
+
 /** No more reconnecting: the page says why and waits for the user to join again. */
 function end(why: string): void {
   resumable = null;
@@ -192,7 +200,7 @@ function received(line: string): void {
   if (resumable !== null) resumable.received++;
   const wasIn = model.me !== null;
   if (event.kind === "shutdown") farewell = { restart: true, text: "The server is restarting." };
-  if (event.kind === "error" && (event.code === "idle-timeout" || event.code === "send-queue-exceeded")) {
+  if (event.kind === "error" && FAREWELLS.has(event.code)) {
     farewell = { restart: false, text: describeError(event.code, event.subject) };
   }
   const loggingIn = model.pending[0]?.verb === "LOGIN";
@@ -520,7 +528,16 @@ ui.leave.addEventListener("click", () => {
   userLeft = true;
   wantedName = null;
   wantedRooms.clear();
-  send("QUIT");
+  if (!send("QUIT")) {
+    // Not connected (reconnecting): nobody to say QUIT to, and nothing is
+    // taken up again; the server ends the session after its grace.
+    clearTimeout(countdown);
+    const connecting = socket;
+    // Its close, still to come, is then no concern of the page's.
+    socket = null;
+    connecting?.close();
+    leftChat();
+  }
   draw();
 });
 
@@ -543,12 +560,19 @@ window.addEventListener("pagehide", () => {
   if (resumable === null || wantedName === null || userLeft) return;
   // A closing WebSocket delivers no more lines: the count saved is every line this page read, and only those.
   socket?.close();
-  const saved: HandedOver = { token: resumable.token, received: resumable.received, name: wantedName, rooms: [...model.joined] };
+  const saved: HandedOver = {
+    token: resumable.token,
+    received: resumable.received,
+    name: wantedName,
+    rooms: [...model.joined],
+    pending: model.handOver(),
+  };
   sessionStorage.setItem(HANDED_OVER, JSON.stringify(saved));
 });
 window.addEventListener("pageshow", (event) => {
-  // Back from the back-forward cache: this page goes on with the session itself.
-  if (event.persisted) sessionStorage.removeItem(HANDED_OVER);
+  // Back from the back-forward cache: its connection closed at pagehide,
+  // and it reconnects by itself (see connect).
+  if (event.persisted) takeHandedOver();
 });
 
 interface HandedOver {
@@ -556,20 +580,34 @@ interface HandedOver {
   readonly received: number;
   readonly name: string;
   readonly rooms: readonly string[];
+  readonly pending: readonly Pending[];
 }
 
+/**
+ * Takes (removes) the session a page of this tab left as it went, if there
+ * is one: as a page starts, and as it connects. A page back from the
+ * back-forward cache may find its own, or that of a page the tab showed
+ * since, which took this page's session (and used its token up): Chromium
+ * may run that page's pagehide after this page's pageshow, so the next
+ * connection looks again.
+ */
 function takeHandedOver(): void {
   const saved = sessionStorage.getItem(HANDED_OVER);
   if (saved === null) return;
   sessionStorage.removeItem(HANDED_OVER);
-  const { token, received, name, rooms } = JSON.parse(saved) as HandedOver;
+  const { token, received, name, rooms, pending } = JSON.parse(saved) as HandedOver;
+  // Not this page's own, left at its pagehide (back from the back-forward cache, nothing happened since).
+  if (token !== resumable?.token) {
+    model.takeOver(pending);
+    wantedRooms.clear();
+    for (const room of rooms) wantedRooms.add(room);
+    handedOver = true;
+  }
   resumable = { token, received };
   wantedName = name;
-  for (const room of rooms) wantedRooms.add(room);
-  handedOver = true;
+  userLeft = false;
 }
 
-takeHandedOver();
-draw();
 connect();
+draw();
 ui.name.focus();

@@ -5,8 +5,9 @@ const KEPT_LINES = 1000;
 
 /**
  * Where a message written on this page stands: sent and not answered yet,
- * taken by the server, refused by it, or sent on a connection that dropped
- * before the server answered (it may or may not have gone through).
+ * taken by the server, refused by it, or unconfirmed: it may or may not
+ * have reached everyone (its connection dropped before the server
+ * answered, or the server could not reach the rest of its cluster).
  */
 export type Delivery = "sending" | "sent" | "failed" | "unconfirmed";
 
@@ -44,13 +45,14 @@ export interface Conversation {
  */
 export type Pending =
   | { readonly verb: "LOGIN" | "JOIN" | "PART"; readonly subject: string }
-  | { readonly verb: "MSG" | "DM"; readonly line: ChatLine }
+  /** `line` is null for a message of the tab's previous page (a reload): its answer comes in the replay, and is awaited only to keep the order. */
+  | { readonly verb: "MSG" | "DM"; readonly line: ChatLine | null }
   | { readonly verb: "PING" | "WHO" | "ROOMS" | "RESUMABLE" };
 
 type Answer = Extract<ServerEvent, { kind: "ok" | "error" | "pong" | "token" | "users-end" | "rooms-end" }>;
 
 /** Errors the server says as it closes the connection: they answer no command. */
-const FAREWELLS = new Set(["idle-timeout", "send-queue-exceeded"]);
+export const FAREWELLS: ReadonlySet<string> = new Set(["idle-timeout", "send-queue-exceeded"]);
 
 /** The name a direct conversation is shown under, and the user it is with. */
 export function directWith(id: ConversationId): string | null {
@@ -135,10 +137,26 @@ export class ChatModel {
     this.listing = {};
   }
 
+  /**
+   * The commands awaiting an answer, for the tab's next page, which resumes
+   * the session (a reload): their answers come first in its replay, and it
+   * must not take them for its own. Only their order matters there: the
+   * messages among them were shown on this page, not on that one.
+   */
+  handOver(): Pending[] {
+    return this.pending.map((pending) => ("line" in pending ? { verb: pending.verb, line: null } : pending));
+  }
+
+  /** Takes up the session another page of the tab had (see handOver): what this one knew of its own is of no use. */
+  takeOver(pending: readonly Pending[]): void {
+    this.reset();
+    this.pending.push(...pending);
+  }
+
   /** The oldest `count` pending commands will never be answered: messages among them are marked unconfirmed. */
   private dropPending(count: number): void {
     for (const pending of this.pending.splice(0, count)) {
-      if ("line" in pending) this.deliver(pending.line, "unconfirmed", "The connection dropped before the server answered.");
+      if ("line" in pending && pending.line !== null) this.deliver(pending.line, "unconfirmed", "The connection dropped before the server answered.");
     }
   }
 
@@ -226,9 +244,14 @@ export class ChatModel {
       }
       this.pending.shift();
       if ("line" in pending) {
-        if (event.kind === "error") return this.deliver(pending.line, "failed", describeError(event.code, event.subject));
+        if (event.kind === "error") {
+          const problem = describeError(event.code, event.subject);
+          if (pending.line === null) return this.notice(this.current, problem, now);
+          // The part of the cluster the server could reach has it: not sent is not true either.
+          return this.deliver(pending.line, event.code === "cluster-unavailable" ? "unconfirmed" : "failed", problem);
+        }
         // No ERR before the answer to the PING sent after it: it went through.
-        this.deliver(pending.line, "sent");
+        if (pending.line !== null) this.deliver(pending.line, "sent");
         continue;
       }
       return this.answered(pending, event.kind === "error" ? event : null, now);

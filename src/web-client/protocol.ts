@@ -129,6 +129,10 @@ export function describeError(code: string, subject: string): string {
       return `You are not in ${subject}.`;
     case "already-in-room":
       return `You are in ${subject} already.`;
+    case "too-many-rooms":
+      return `You are in as many rooms as one may be: leave one to join ${subject}.`;
+    case "rooms-full":
+      return `The server has as many rooms as it may: ${subject} cannot be made now.`;
     case "line-too-long":
       return "That line is too long for the server.";
     case "cluster-unavailable":

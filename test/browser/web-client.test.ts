@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
+import type { ServerConfig } from "../../src/composition-root";
 import { CliProcess } from "../support/cli-process";
 import { describeBrowser, duplicateTab, launchBrowser, logIn, logLines, openChat, pageErrors, say } from "../support/browser";
 import { RedisServer, redisServerInstalled } from "../../src/testing/redis-server";
@@ -17,6 +18,7 @@ describeBrowser("the web client, in Chromium", () => {
   let browser: Browser;
   let server: RunningServer;
   const pages: Page[] = [];
+  const proxies: TcpProxy[] = [];
 
   beforeAll(async () => {
     browser = await launchBrowser();
@@ -27,6 +29,7 @@ describeBrowser("the web client, in Chromium", () => {
       expect(pageErrors(page)).toEqual([]);
       await page.context().close();
     }
+    for (const proxy of proxies.splice(0)) await proxy.close();
     await server?.app.stop({ graceMs: 100 });
   });
 
@@ -34,6 +37,18 @@ describeBrowser("the web client, in Chromium", () => {
     const page = await openChat(browser, server.webPort, options);
     pages.push(page);
     return page;
+  }
+
+  /** alice's page, through a proxy that can drop its connection, her session resumable. */
+  async function resumableBehindProxy(config: Partial<ServerConfig> = {}): Promise<{ page: Page; proxy: TcpProxy }> {
+    server = await startWebServer(config);
+    const proxy = await TcpProxy.start(server.webPort);
+    proxies.push(proxy);
+    const page = await openChat(browser, proxy.port);
+    pages.push(page);
+    await logIn(page, "alice");
+    await server.logger.waitFor("resumable");
+    return { page, proxy };
   }
 
   it("lets two browser users and a TCP user chat with each other", async () => {
@@ -273,35 +288,61 @@ describeBrowser("the web client, in Chromium", () => {
     await first.getByText("Connected as alice").waitFor();
   });
 
-  it("resumes its session by itself when the connection drops: nothing missed, and nobody saw it leave", async () => {
+  it("back from the back-forward cache, takes up the session the tab's later page had: nothing missed, nobody saw it leave", async () => {
     server = await startWebServer({ rateLimitPerSecond: 0 });
-    const proxy = await TcpProxy.start(server.webPort);
-    try {
-      const page = await openChat(browser, proxy.port);
-      pages.push(page);
-      await logIn(page, "alice");
-      await server.logger.waitFor("resumable");
-      const bob = await TcpClient.login(server.port, "bob");
-      bob.send("MSG before");
-      await page.locator("#log li", { hasText: "before" }).waitFor();
+    const page = await open();
+    await logIn(page, "alice");
+    await server.logger.waitFor("resumable");
+    await page.evaluate(() => addEventListener("pageshow", (event) => ((window as Window & { restored?: boolean }).restored = event.persisted)));
+    const bob = await TcpClient.login(server.port, "bob");
+    // The address typed again: a second page in the tab, which takes the session (and uses its token up).
+    await page.goto(`${page.url()}?again`);
+    await server.logger.waitFor("resumed");
+    bob.send("MSG to the second page");
+    await page.locator("#log li", { hasText: "to the second page" }).waitFor();
 
-      proxy.dropAll();
-      await server.logger.waitFor("connection dropped, resumable");
-      for (let i = 1; i <= 5; i++) bob.send(`MSG while ${i}`);
-      bob.send("DM alice psst");
-      await server.logger.waitFor("resumed");
-      bob.send("MSG after");
-      await page.locator("#log li", { hasText: "after" }).waitFor();
-      expect(await logLines(page)).toEqual(["bob: before", ...[1, 2, 3, 4, 5].map((i) => `bob: while ${i}`), "bob: after"]);
-      await page.getByRole("button", { name: /^bob \(direct\)/ }).click();
-      expect(await logLines(page)).toEqual(["bob: psst"]);
-      bob.send("WHO");
-      expect(await bob.readLines(3)).toEqual(["USER alice", "USER bob", "END WHO"]);
-      await say(page, "still here");
-      expect(await bob.readLine()).toBe("DM alice still here");
-    } finally {
-      await proxy.close();
-    }
+    await page.goBack({ waitUntil: "commit" });
+    await server.logger.waitFor("resumed", 2);
+    expect(await page.evaluate(() => (window as Window & { restored?: boolean }).restored)).toBe(true);
+    bob.send("MSG after going back");
+    await page.locator("#log li", { hasText: "after going back" }).waitFor();
+    expect(await logLines(page)).toEqual(["bob: after going back"]);
+    bob.send("WHO");
+    expect(await bob.readLines(3)).toEqual(["USER alice", "USER bob", "END WHO"]);
+    await page.getByText("Connected as alice", { exact: true }).waitFor();
+    // Nothing left for a duplicated tab to take.
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+  });
+
+  it("stops for good when the user leaves while it is reconnecting", async () => {
+    const { page, proxy } = await resumableBehindProxy();
+    proxy.dropAll();
+    await page.getByText(/^Disconnected\. Reconnecting in \d+ s…$/).waitFor();
+    await page.getByRole("button", { name: "Leave", exact: true }).click();
+    await page.locator("#status").getByText("You left the chat.").waitFor();
+    await page.locator("#login").waitFor();
+  });
+
+  it("resumes its session by itself when the connection drops: nothing missed, and nobody saw it leave", async () => {
+    const { page, proxy } = await resumableBehindProxy({ rateLimitPerSecond: 0 });
+    const bob = await TcpClient.login(server.port, "bob");
+    bob.send("MSG before");
+    await page.locator("#log li", { hasText: "before" }).waitFor();
+
+    proxy.dropAll();
+    await server.logger.waitFor("connection dropped, resumable");
+    for (let i = 1; i <= 5; i++) bob.send(`MSG while ${i}`);
+    bob.send("DM alice psst");
+    await server.logger.waitFor("resumed");
+    bob.send("MSG after");
+    await page.locator("#log li", { hasText: "after" }).waitFor();
+    expect(await logLines(page)).toEqual(["bob: before", ...[1, 2, 3, 4, 5].map((i) => `bob: while ${i}`), "bob: after"]);
+    await page.getByRole("button", { name: /^bob \(direct\)/ }).click();
+    expect(await logLines(page)).toEqual(["bob: psst"]);
+    bob.send("WHO");
+    expect(await bob.readLines(3)).toEqual(["USER alice", "USER bob", "END WHO"]);
+    await say(page, "still here");
+    expect(await bob.readLine()).toBe("DM alice still here");
   });
 
   it("has rooms when the rooms plugin is loaded", async () => {

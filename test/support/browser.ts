@@ -13,11 +13,16 @@ if (!browserInstalled && process.env.CI !== "true") {
 
 export const describeBrowser = browserInstalled || process.env.CI === "true" ? describe : describe.skip;
 
-/** Headless Chromium that reaches nothing but the test's servers (Playwright adds --no-sandbox as root). */
+/**
+ * Headless Chromium that reaches nothing but the test's servers (Playwright
+ * adds --no-sandbox as root), with the back-forward cache on, as a user's
+ * browser has it (Playwright turns it off).
+ */
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: ["--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"],
+    ignoreDefaultArgs: ["--disable-back-forward-cache"],
   });
 }
 

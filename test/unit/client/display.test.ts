@@ -46,9 +46,10 @@ describe("the client's display", () => {
 
   it("says errors in words, and what an OK answered", () => {
     const display = new Display(PLAIN);
-    expect(shown(display, "ERR user-not-found carol", "ERR must-login-first", "OK", "ERR brand-new thing")).toEqual([
+    expect(shown(display, "ERR user-not-found carol", "ERR must-login-first", "OK", "ERR too-many-rooms #dev", "ERR brand-new thing")).toEqual([
       "! nobody named carol is online",
       "! log in first",
+      "! you are in as many rooms as one may be: leave one to join #dev",
       "! brand-new thing",
     ]);
     expect(display.show("OK", { send: "JOIN #dev", ok: "you joined #dev" })).toEqual(["* you joined #dev"]);

@@ -69,6 +69,17 @@ describe("chat-client's link to the server", () => {
     return server;
   }
 
+  /** Logged in, then the server restarted: the link waits for it, its first attempt due in 250 ms. */
+  async function restarted(): Promise<void> {
+    const server = await loggedIn();
+    server.say("INFO server-shutdown");
+    await settle();
+    server.socket.destroy();
+    await settle();
+    expect(told).toEqual(["INFO server-shutdown", "restarting"]);
+    told = [];
+  }
+
   /** Moves the clock by `ms`, letting each connection attempt it sets off run its course. */
   async function advance(ms: number): Promise<void> {
     for (let step = 0; step < ms; step += 250) {
@@ -137,17 +148,97 @@ describe("chat-client's link to the server", () => {
   });
 
   it("gives up two minutes after the server said it was restarting", async () => {
-    const server = await loggedIn();
-    server.say("INFO server-shutdown");
-    await settle();
-    server.socket.destroy();
-    await settle();
+    await restarted();
     await advance(RESTART_FOR_MS + 4000);
     expect(told.at(-1)).toBe("closed");
     expect(told.filter((event) => event === "closed")).toHaveLength(1);
     // The last try, then nothing: the next would have come after the two minutes.
     expect(attempts.at(-1)).toBeLessThanOrEqual(RESTART_FOR_MS);
     expect(attempts.at(-1)! + 4000).toBeGreaterThan(RESTART_FOR_MS);
+    expect(clock.pending).toBe(0);
+  });
+
+  it("waits for a server that shuts down during the first login, and logs in once it is back", async () => {
+    const server = new ServerEnd();
+    connections.push(server);
+    await link.start();
+    server.say("INFO server-shutdown");
+    await settle();
+    server.socket.destroy();
+    await settle();
+    const back = new ServerEnd();
+    connections.push(back);
+    await advance(250);
+    back.say("OK");
+    await settle();
+    expect(back.written).toEqual(["LOGIN alice", "RESUMABLE"]);
+    expect(told).toEqual(["restarting", "logged in"]);
+  });
+
+  it("asks again for a name still taken on the connection that was refused it, not on the next one", async () => {
+    await restarted();
+    const refusedOn = new ServerEnd();
+    const next = new ServerEnd();
+    connections.push(refusedOn, next);
+    await advance(250);
+    refusedOn.say("ERR username-taken");
+    await settle();
+    refusedOn.socket.destroy();
+    await settle();
+    await advance(250);
+    next.say("OK");
+    await advance(2000);
+    expect(refusedOn.written).toEqual(["LOGIN alice"]);
+    expect(next.written).toEqual(["LOGIN alice", "RESUMABLE"]);
+    expect(told).toEqual(["logged in: reconnected as alice; what was said meanwhile was missed"]);
+  });
+
+  it("keeps the session when a connection made to resume it is over a limit of the server's: tried again", async () => {
+    const server = await loggedIn();
+    server.socket.destroy();
+    await settle();
+    const limited = new ServerEnd();
+    const again = new ServerEnd();
+    connections.push(limited, again);
+    await advance(250);
+    limited.say("ERR too-many-connections");
+    await settle();
+    await advance(250);
+    expect(limited.written).toEqual(["RESUME t1 0"]);
+    expect(again.written).toEqual(["RESUME t1 0"]);
+    again.say("RESUMED alice t2");
+    await settle();
+    expect(told).toEqual(["reconnecting", "resumed"]);
+  });
+
+  it("goes on waiting for a restarting server whose first connections are over a limit", async () => {
+    await restarted();
+    const limited = new ServerEnd();
+    const back = new ServerEnd();
+    connections.push(limited, back);
+    await advance(250);
+    limited.say("ERR connection-rate-exceeded");
+    await settle();
+    limited.socket.destroy();
+    await settle();
+    await advance(250);
+    back.say("OK");
+    await settle();
+    expect(told).toEqual(["logged in: reconnected as alice; what was said meanwhile was missed"]);
+  });
+
+  it("takes nothing up again once quit while reconnecting, not even the connection being made", async () => {
+    const server = await loggedIn();
+    server.socket.destroy();
+    await settle();
+    const late = new ServerEnd();
+    connections.push(late);
+    clock.advance(250); // the attempt starts; its connection comes in a later turn
+    link.quit();
+    await settle();
+    expect(late.written).toEqual([]);
+    expect(late.socket.destroyed).toBe(true);
+    expect(told).toEqual(["reconnecting", "closed (quit)"]);
     expect(clock.pending).toBe(0);
   });
 

@@ -119,6 +119,12 @@ describe("the web client's model", () => {
     expect(texts(model(["ERR line-too-long"]), LOBBY)).toEqual(["That line is too long for the server."]);
   });
 
+  it("says in words why a room could not be joined, and is not in it", () => {
+    const chat = model(["ERR too-many-rooms #dev"], (c) => c.pending.push({ verb: "JOIN", subject: "#dev" }));
+    expect([...chat.joined]).toEqual([]);
+    expect(texts(chat, LOBBY)).toEqual(["You are in as many rooms as one may be: leave one to join #dev."]);
+  });
+
   it("knows the server has no rooms when ROOMS is an unknown command", () => {
     expect(model(["ERR unknown-command ROOMS"], (c) => c.pending.push({ verb: "ROOMS" })).roomsOn).toBe(false);
   });
@@ -136,6 +142,47 @@ describe("the web client's model", () => {
     for (const line of ["PONG", "TOKEN t3", "PONG"]) chat.apply(parseLine(line), now);
     expect([answered, lost, after].map((line) => line.delivery)).toEqual(["sent", "unconfirmed", "sent"]);
     expect(lost.problem).toBe("The connection dropped before the server answered.");
+    expect(chat.pending).toEqual([]);
+  });
+
+  it("after a reload, takes the answers replayed to the previous page's commands for theirs, not for its own", () => {
+    const before = new ChatModel();
+    before.me = "alice";
+    said(before, "@carol", "are you there?");
+    before.pending.push({ verb: "JOIN", subject: "#dev" });
+    said(before, LOBBY, "bye for now");
+    // The next page: what the previous one left (through sessionStorage), then what it sends itself.
+    const after = new ChatModel();
+    after.takeOver(JSON.parse(JSON.stringify(before.handOver())));
+    after.apply(parseLine("RESUMED alice t2"), now);
+    after.pending.push({ verb: "RESUMABLE" }, { verb: "WHO" });
+    const typed = said(after, "@dave", "hello");
+    const replay = ["ERR user-not-found carol", "PONG", "OK", "PONG", "TOKEN t3", "USER alice", "END WHO"];
+    for (const line of [...replay, "ERR user-not-found dave", "PONG"]) after.apply(parseLine(line), now);
+    expect([typed.delivery, typed.problem]).toEqual(["failed", "dave is not online."]);
+    expect(after.pending).toEqual([]);
+    expect([...after.joined]).toEqual(["#dev"]);
+    // The previous page's refused message is not on this one: its refusal is said where the user is.
+    expect(texts(after, LOBBY)).toEqual(["carol is not online."]);
+  });
+
+  it("marks its own messages awaiting an answer as unconfirmed when it takes up another page's session", () => {
+    const restored = new ChatModel();
+    restored.me = "alice";
+    const line = said(restored, LOBBY, "sent before going back");
+    restored.takeOver([]);
+    expect([line.delivery, restored.pending, restored.me]).toEqual(["unconfirmed", [], null]);
+  });
+
+  it("shows a message the server could not take to the rest of its cluster as not confirmed: some received it", () => {
+    const chat = new ChatModel();
+    chat.me = "alice";
+    const line = said(chat, LOBBY, "hello all");
+    for (const answer of ["ERR cluster-unavailable", "PONG"]) chat.apply(parseLine(answer), now);
+    expect([line.delivery, line.problem]).toEqual([
+      "unconfirmed",
+      "Part of the server cannot be reached right now; your message may have reached only some people.",
+    ]);
     expect(chat.pending).toEqual([]);
   });
 
