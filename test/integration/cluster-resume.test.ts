@@ -252,7 +252,7 @@ describeCluster("resumable sessions and history on a cluster", () => {
       await client.waitFor("bob: token first");
       a.node.kill("SIGKILL");
       proxy.retarget(b.port); // the balancer sends it to the node still up
-      await client.waitFor("* reconnected; what was said meanwhile was missed", 20_000);
+      await client.waitFor("* reconnected as alice; what was said meanwhile was missed", 20_000);
       client.type("back");
       expect(await readThrough(bob, "MSG alice back")).toEqual(["INFO alice disconnected", "MSG alice back"]);
     } finally {
