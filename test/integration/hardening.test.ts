@@ -61,6 +61,16 @@ describe("TLS hardening", () => {
     expect(await client.readLine()).toBe("OK");
   });
 
+  it("drops the handshakes under way when it stops, at once, not at their timeout (TCP and web ports)", async () => {
+    const { certFile, keyFile } = certificate;
+    server = await startTcpServer({ tls: { certFile, keyFile, handshakeTimeoutMs: 60_000 }, web: { port: 0, host: "127.0.0.1" } });
+    const stalled = [await stalledHandshake(server.port), await stalledHandshake(server.webPort)];
+    await server.app.stop({ graceMs: 100 });
+    // Within the test's time: they held the process open until their timeout before.
+    await Promise.all(stalled.map(({ closed }) => closed));
+    expect(server.logger.find("TLS handshake failed")).toEqual([]);
+  });
+
   it("accepts TLS 1.2 and up only, before and after the certificate is read again (SIGHUP)", async () => {
     const { certFile, keyFile } = certificate;
     server = await startTcpServer({ tls: { certFile, keyFile } });

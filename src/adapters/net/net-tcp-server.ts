@@ -5,7 +5,7 @@ import type { Connection, ConnectionAcceptor, ConnectionHandler, ListeningAddres
 import { encodeLine, refusalLine } from "../../core/protocol/text";
 import { peerAddress, TcpListener } from "./listen";
 import { NetConnection } from "./net-connection";
-import { acceptSecure, DEFAULT_HANDSHAKE_TIMEOUT_MS, secureContext, type TlsIdentity } from "./secure-accept";
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, TlsHandshakes, secureContext, type TlsIdentity } from "./secure-accept";
 import { WriteBatcher } from "./write-batcher";
 
 export type { TlsIdentity } from "./secure-accept";
@@ -53,7 +53,7 @@ export class NetTcpServer implements TransportPort {
   private readonly listener: TcpListener;
   private readonly batcher = new WriteBatcher();
   private context: SecureContext | null;
-  private readonly handshakeTimeoutMs: number;
+  private readonly handshakes: TlsHandshakes;
 
   constructor(
     options: NetTcpServerOptions,
@@ -63,7 +63,7 @@ export class NetTcpServer implements TransportPort {
     this.name = options.tls === undefined ? protocol.name : protocol.tlsName;
     this.listener = new TcpListener(options.port, options.host, logger, this.name);
     this.context = options.tls === undefined ? null : secureContext(options.tls);
-    this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    this.handshakes = new TlsHandshakes(options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
   }
 
   /** Serves new TLS connections with another identity (same settings); open ones keep theirs. */
@@ -78,6 +78,7 @@ export class NetTcpServer implements TransportPort {
 
   stopAccepting(): Promise<void> {
     this.listener.close();
+    this.handshakes.cancelAll();
     return Promise.resolve();
   }
 
@@ -95,13 +96,12 @@ export class NetTcpServer implements TransportPort {
       this.open(socket, address, acceptor);
       return;
     }
-    acceptSecure(
+    this.handshakes.accept(
       socket,
       this.context,
-      this.handshakeTimeoutMs,
       (secure) => this.open(secure, address, acceptor),
       (reason, error) => {
-        this.logger.debug({ remote: address, transport: this.name, reason, ...(error && { error: error.message }) }, "TLS handshake failed");
+        if (reason !== null) this.logger.debug({ remote: address, transport: this.name, reason, ...(error && { error: error.message }) }, "TLS handshake failed");
         acceptor.abandon(address, reason);
       },
     );

@@ -17,34 +17,56 @@ export function secureContext(identity: TlsIdentity): SecureContext {
 }
 
 /**
- * Runs the server side of a TLS handshake on an accepted socket: `ready`
- * with the secure socket once done, or `failed` (the socket destroyed) if
- * it fails, or takes longer than `timeoutMs`.
+ * The TLS handshakes a transport runs on the sockets it accepts, so that a
+ * transport that stops can drop those not done: they are no session yet,
+ * nobody is to be told, and each would hold its socket and its timer (and
+ * the process) until its timeout.
  */
-export function acceptSecure(
-  socket: Socket,
-  context: SecureContext,
-  timeoutMs: number,
-  ready: (secure: tls.TLSSocket) => void,
-  failed: (reason: HandshakeFailure, error?: Error) => void,
-): void {
-  // The raw socket's settings (half-open, no Nagle) carry over.
-  const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: context });
-  const fail = (reason: HandshakeFailure, error?: Error): void => {
-    clearTimeout(timer);
-    secure.off("close", onClose);
-    secure.destroy();
-    failed(reason, error);
-  };
-  const timer = setTimeout(() => fail("handshake-timeout"), timeoutMs);
-  const onError = (error: Error): void => fail("handshake-failed", error);
-  const onClose = (): void => fail("handshake-failed");
-  secure.once("error", onError);
-  secure.once("close", onClose);
-  secure.once("secure", () => {
-    clearTimeout(timer);
-    secure.off("error", onError);
-    secure.off("close", onClose);
-    ready(secure);
-  });
+export class TlsHandshakes {
+  private readonly pending = new Set<() => void>();
+
+  constructor(private readonly timeoutMs: number) {}
+
+  /**
+   * Runs the server side of a TLS handshake on an accepted socket: `ready`
+   * with the secure socket once done, or `failed` (the socket destroyed) if
+   * it fails or takes longer than the timeout, or (reason null) is dropped
+   * by `cancelAll`.
+   */
+  accept(
+    socket: Socket,
+    context: SecureContext,
+    ready: (secure: tls.TLSSocket) => void,
+    failed: (reason: HandshakeFailure | null, error?: Error) => void,
+  ): void {
+    // The raw socket's settings (half-open, no Nagle) carry over.
+    const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: context });
+    const settle = (): void => {
+      clearTimeout(timer);
+      this.pending.delete(cancel);
+      secure.off("error", onError);
+      secure.off("close", onClose);
+    };
+    const fail = (reason: HandshakeFailure | null, error?: Error): void => {
+      settle();
+      secure.destroy();
+      failed(reason, error);
+    };
+    const cancel = (): void => fail(null);
+    const timer = setTimeout(() => fail("handshake-timeout"), this.timeoutMs);
+    const onError = (error: Error): void => fail("handshake-failed", error);
+    const onClose = (): void => fail("handshake-failed");
+    secure.once("error", onError);
+    secure.once("close", onClose);
+    secure.once("secure", () => {
+      settle();
+      ready(secure);
+    });
+    this.pending.add(cancel);
+  }
+
+  /** Drops every handshake under way. */
+  cancelAll(): void {
+    for (const cancel of [...this.pending]) cancel();
+  }
 }

@@ -6,7 +6,7 @@ import type { LoggerPort } from "../../core/ports/logger.port";
 import type { ConnectionAcceptor, HandshakeFailure, ListeningAddress, TransportPort } from "../../core/ports/transport.port";
 import { refusalLine } from "../../core/protocol/text";
 import { peerAddress, TcpListener } from "../net/listen";
-import { acceptSecure, DEFAULT_HANDSHAKE_TIMEOUT_MS, secureContext, type TlsIdentity } from "../net/secure-accept";
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, TlsHandshakes, secureContext, type TlsIdentity } from "../net/secure-accept";
 import { WriteBatcher } from "../net/write-batcher";
 import { StaticFiles } from "./static-files";
 import { FrameRenderer, TextFrames } from "./text-frames";
@@ -78,7 +78,7 @@ export class WebTransport implements TransportPort {
   private renderer: FrameRenderer | null = null;
   private context: SecureContext | null;
   private files: StaticFiles | null = null;
-  private readonly handshakeTimeoutMs: number;
+  private readonly handshakes: TlsHandshakes;
   private readonly origins: ReadonlySet<string>;
   private readonly trustedProxies: ReadonlySet<string>;
 
@@ -89,7 +89,7 @@ export class WebTransport implements TransportPort {
     this.name = options.tls === undefined ? "web" : "web-tls";
     this.listener = new TcpListener(options.port, options.host, logger, this.name);
     this.context = options.tls === undefined ? null : secureContext(options.tls);
-    this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    this.handshakes = new TlsHandshakes(options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
     this.origins = new Set(options.origins ?? []);
     this.trustedProxies = new Set(options.trustedProxies ?? []);
     this.http = http.createServer((request, response) => this.files!.serve(request, response));
@@ -118,6 +118,7 @@ export class WebTransport implements TransportPort {
 
   stopAccepting(): Promise<void> {
     this.listener.close();
+    this.handshakes.cancelAll();
     // Pages' keep-alive connections; WebSockets are the core's to close.
     this.http.closeIdleConnections();
     return Promise.resolve();
@@ -148,10 +149,9 @@ export class WebTransport implements TransportPort {
       this.http.emit("connection", socket);
       return;
     }
-    acceptSecure(
+    this.handshakes.accept(
       socket,
       this.context,
-      this.handshakeTimeoutMs,
       (secure) => {
         (secure as AdmittedSocket)[ADMISSION] = admission;
         this.http.emit("connection", secure);
