@@ -19,9 +19,16 @@ interface RegisteredCommand {
 
 /** A connection that pays for its commands out of a flood budget. */
 export interface Budgeted {
-  /** Takes `lines` more from the budget (the line itself is already paid for). */
-  charge(lines: number): void;
+  /**
+   * Takes `lines` more from the budget (the line itself is already paid
+   * for); false when the command must wait for a later turn of the event
+   * loop (this turn's share of costly commands is spent): it is not run.
+   */
+  charge(lines: number): boolean;
 }
+
+/** What `dispatch` returns for a costly command that waits for a later turn (see Budgeted): the line is to be given again. */
+export const LATER = Symbol("later");
 
 interface RegisteredExtension {
   readonly plugin: string;
@@ -110,7 +117,7 @@ export class CommandDispatcher {
   }
 
   /** Runs the command on `line`; returns a promise when the command is still running. */
-  dispatch(session: SessionHandle & Budgeted, line: string): Promise<void> | undefined {
+  dispatch(session: SessionHandle & Budgeted, line: string): Promise<void> | undefined | typeof LATER {
     const { word, rest } = splitFirstWord(line);
     if (word === "") return undefined;
     // Clients mostly send verbs upper-case already; try that before allocating.
@@ -123,7 +130,7 @@ export class CommandDispatcher {
       session.reply("ERR must-login-first");
       return undefined;
     }
-    if (entry.extraCost > 0) session.charge(entry.extraCost);
+    if (entry.extraCost > 0 && !session.charge(entry.extraCost)) return LATER;
     const context: CommandContext = { session, args: rest };
     const started = this.clock.now();
     const running = this.run(entry, context);

@@ -1,4 +1,4 @@
-import type { Budgeted, CommandDispatcher } from "./commands";
+import { LATER, type Budgeted, type CommandDispatcher } from "./commands";
 import type { PluginHooks } from "./hooks";
 import type { ClockPort, Timer } from "./ports/clock.port";
 import type { Outgoing, Renderer } from "./events";
@@ -101,6 +101,8 @@ export class Session implements Member, ConnectionHandler, Budgeted {
   private paused = false;
   /** A line taken from the decoder that waits for budget. */
   private stalled: string | LineFailure | null = null;
+  /** A costly command's line, paid for, that waits for a turn with room for it (Turns.spendCostly). */
+  private later: string | null = null;
   private inputEnded = false;
   private reasonClosed: string | null = null;
   private lastActivity: number;
@@ -282,10 +284,12 @@ export class Session implements Member, ConnectionHandler, Budgeted {
     this.connection.destroy();
   }
 
-  /** A costly command takes more of the flood budget: the next lines wait longer. */
-  charge(lines: number): void {
-    const { clock, flood } = this.services;
+  /** A costly command takes more of the flood budget (the next lines wait longer), once this turn has room for it. */
+  charge(lines: number): boolean {
+    const { clock, flood, turns } = this.services;
+    if (!turns.spendCostly(lines)) return false;
     if (flood.limited) this.budgetFullAt = Math.max(this.budgetFullAt, clock.now()) + lines * flood.intervalMs;
+    return true;
   }
 
   /** Called by the room when a LOGIN succeeds. */
@@ -392,7 +396,8 @@ export class Session implements Member, ConnectionHandler, Budgeted {
         this.yieldTurn();
         break;
       }
-      const line = this.stalled ?? this.decoder.next();
+      const later = this.later;
+      const line = later ?? this.stalled ?? this.decoder.next();
       if (line === null) {
         // Everything received has been handled: only now take more.
         if (this.paused) {
@@ -401,7 +406,7 @@ export class Session implements Member, ConnectionHandler, Budgeted {
         }
         break;
       }
-      if (flood.limited) {
+      if (flood.limited && later === null) {
         const fullAt = Math.max(this.budgetFullAt, now);
         if (fullAt - now > flood.toleranceMs) {
           this.stalled = line;
@@ -411,6 +416,7 @@ export class Session implements Member, ConnectionHandler, Budgeted {
         this.budgetFullAt = fullAt + flood.intervalMs;
       }
       this.stalled = null;
+      this.later = null;
       this.lastActivity = now;
       if (typeof line !== "string") {
         this.reply(`ERR ${line.error}`);
@@ -418,6 +424,11 @@ export class Session implements Member, ConnectionHandler, Budgeted {
         continue;
       }
       const running = commands.dispatch(this, line);
+      if (running === LATER) {
+        this.later = line;
+        this.yieldTurn();
+        break;
+      }
       if (running !== undefined) this.waitForCommand(running);
       else if (this.loginHooksDue) this.runLoginHooks();
       else this.connection.lineHandled?.();

@@ -1,6 +1,15 @@
 import type { ClockPort } from "./ports/clock.port";
 
 /**
+ * The extra cost (beyond a line each) of the costly commands (WHO: 10, a
+ * plugin's own `cost`) that may run in one event-loop turn, across all
+ * connections: ten WHOs (each 9 beyond its own line). Flood control is per connection; without this, a
+ * hundred connections' bursts of WHOs ran in one turn and held every other
+ * user (their PINGs too) for half a second.
+ */
+const COSTLY_PER_TURN = 90;
+
+/**
  * Numbers the event-loop turns, so that a session can tell whether a turn
  * has passed since it last looked: async commands resume in the same turn,
  * and their lines count against the same budget.
@@ -10,6 +19,9 @@ export class Turns {
   private counting = false;
   /** The turn in which some connection was given a whole turn's share of output. */
   private saturatedTurn = -1;
+  /** The turn whose costly commands `costlySpent` counts. */
+  private costlyTurn = -1;
+  private costlySpent = 0;
 
   constructor(private readonly clock: ClockPort) {}
 
@@ -35,6 +47,22 @@ export class Turns {
   /** Whether this turn's output is full: input waits for the next turn. */
   get saturated(): boolean {
     return this.saturatedTurn === this.current;
+  }
+
+  /**
+   * Takes `extraCost` from this turn's share of costly commands; false when
+   * it is spent, and the command waits for a later turn. The first costly
+   * command of a turn always runs, whatever its cost.
+   */
+  spendCostly(extraCost: number): boolean {
+    const turn = this.now();
+    if (turn !== this.costlyTurn) {
+      this.costlyTurn = turn;
+      this.costlySpent = 0;
+    }
+    if (this.costlySpent > 0 && this.costlySpent + extraCost > COSTLY_PER_TURN) return false;
+    this.costlySpent += extraCost;
+    return true;
   }
 
   private readonly advance = (): void => {

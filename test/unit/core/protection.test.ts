@@ -118,6 +118,30 @@ describe("flood control", () => {
   });
 });
 
+describe("costly commands across connections", () => {
+  it("runs at most ten WHOs' worth in one turn of the event loop; the rest wait for the next turns, cheap lines do not", async () => {
+    // Issue #17: a hundred connections' bursts of WHOs ran in one turn and held everyone's PING for half a second.
+    const server = await startTestServer({ idleTimeoutMs: 0 });
+    const askers = [];
+    for (let i = 0; i < 30; i++) askers.push(await server.login(`user${i}`));
+    const pinger = await server.login("pinger");
+    const last = askers.at(-1)!;
+    // All in one turn (the in-memory transport hands lines over at once).
+    for (const asker of askers) asker.send("WHO");
+    last.send("PING");
+    pinger.send("PING");
+    // The commands' promises settle, with no turn of the event loop in between.
+    for (let tick = 0; tick < 20; tick++) await Promise.resolve();
+    expect(askers.map((asker) => asker.takeLines().length > 0)).toEqual(askers.map((_, i) => i < 10));
+    expect(pinger.takeLines()).toEqual(["PONG"]);
+    await settle();
+    const everyone = [...askers.map((_, i) => `USER user${i}`), "USER pinger", "END WHO"];
+    for (const asker of askers.slice(10, -1)) expect(asker.takeLines()).toEqual(everyone);
+    // A connection's own lines stay in order: its PING waited behind its WHO.
+    expect(last.takeLines()).toEqual([...everyone, "PONG"]);
+  });
+});
+
 describe("slow consumers", () => {
   it("drops a client that does not read once its backlog passes the limit; the others get everything", async () => {
     const server = await startTestServer({ maxSendQueueBytes: 100, rateLimitPerSecond: 0 });
