@@ -3,11 +3,11 @@ import type { ClockPort } from "./ports/clock.port";
 /**
  * The extra cost (beyond a line each) of the costly commands (WHO: 10, a
  * plugin's own `cost`) that may run in one event-loop turn, across all
- * connections: ten WHOs (each 9 beyond its own line). Flood control is per connection; without this, a
+ * connections: five WHOs (each 9 beyond its own line). Flood control is per connection; without this, a
  * hundred connections' bursts of WHOs ran in one turn and held every other
  * user (their PINGs too) for half a second.
  */
-const COSTLY_PER_TURN = 90;
+const COSTLY_PER_TURN = 45;
 
 /**
  * Numbers the event-loop turns, so that a session can tell whether a turn
