@@ -91,6 +91,20 @@ describeCluster("resumable sessions and history on a cluster", () => {
       expect(await newcomer.readLine()).toBe("OK");
     }, SLOW_TEST_MS);
 
+    it("holds a user to --max-rooms-per-user on whichever node the session moves to", async () => {
+      const args = ["--plugins", "login,msg,who,dm,ping,quit,resume,rooms", "--max-rooms-per-user", "2"];
+      const [a, b] = await Promise.all([start("a", ...args), start("b", ...args)]);
+      const alice = await TcpClient.login(a.port, "alice");
+      const token = await askToken(alice);
+      await alice.write("JOIN #one\nJOIN #two\nJOIN #three\n");
+      expect(await alice.readLines(3)).toEqual(["OK", "OK", "ERR too-many-rooms #three"]);
+      await drop(alice, a.node);
+      const again = await TcpClient.resume(b.port, token, 3);
+      expect(await again.readLine()).toMatch(/^RESUMED alice \S+$/);
+      await again.write("JOIN #three\nPART #one\nJOIN #three\n");
+      expect(await again.readLines(3)).toEqual(["ERR too-many-rooms #three", "OK", "OK"]);
+    }, SLOW_TEST_MS);
+
     it("refuses the token on another node once the grace is over; the departure was told once", async () => {
       const [a, b] = await Promise.all([start("a", "--resume-grace", "0.3"), start("b")]);
       const alice = await TcpClient.login(a.port, "alice");
