@@ -174,7 +174,8 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
   const logger = overrides.logger ?? PinoLogger.create({ level: "info" });
 
   container.register(TOKENS.Logger, { useValue: logger });
-  container.register(TOKENS.Clock, { useValue: overrides.clock ?? new SystemClock() });
+  const clock = overrides.clock ?? new SystemClock();
+  container.register(TOKENS.Clock, { useValue: clock });
   container.register(TOKENS.Settings, { useValue: settings });
   const prometheus = settings.metrics === undefined ? null : new PrometheusMetrics();
   const metrics = overrides.metrics ?? prometheus ?? new NoMetrics();
@@ -216,6 +217,7 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
           idleTimeoutMs: settings.idleTimeoutMs,
           maxLineBytes: settings.maxLineBytes,
           maxRoomsPerUser: settings.maxRoomsPerUser,
+          clock,
           version: `chat-server-${PACKAGE_VERSION}`,
           created: new Date(),
         };

@@ -1,5 +1,6 @@
 import net from "node:net";
 import { DEFAULT_PLUGINS } from "../../src/composition-root";
+import { FakeClock } from "../../src/testing/fake-clock";
 import { IrcClient } from "../support/irc-client";
 import { replayHistory, slowLoginHook } from "../support/slow-login";
 import { TcpClient } from "../support/tcp-client";
@@ -237,12 +238,22 @@ describe("the IRC door", () => {
     expect(await carol.readLines(2)).toEqual(["INFO bob disconnected", "INFO ivy disconnected"]);
   });
 
-  it("pings a quiet IRC client before the idle timeout, and counts its PONG as activity", async () => {
-    server = await startIrcServer({ idleTimeoutMs: 600 });
+  it("pings a quiet IRC client before the idle timeout, and counts its PONG as activity (on the fake clock)", async () => {
+    const clock = new FakeClock();
+    server = await startIrcServer({ idleTimeoutMs: 60_000 }, { clock });
     const irc = await IrcClient.register(server.ircPort, "ivy");
-    // irc-framework answers PINGs by itself, as every IRC client does.
-    for (let ping = 0; ping < 3; ping++) expect(await irc.waitFor(/^PING/)).toBe("PING :chat.test");
-    expect(irc.closed).toBe(false);
+    for (let ping = 0; ping < 3; ping++) {
+      clock.advance(30_000);
+      // irc-framework answers PINGs by itself, as every IRC client does.
+      expect(await irc.waitFor(/^PING/)).toBe("PING :chat.test");
+      // Its PONG has been read once a PING of its own (sent after it) is answered.
+      irc.client.raw(`PING :check${ping}`);
+      expect(await irc.waitFor(/ PONG /)).toBe(`:chat.test PONG chat.test :check${ping}`);
+    }
+    // A minute more: the PING at its half is answered, and the client stays.
+    clock.advance(60_000);
+    irc.client.raw("PING :still");
+    expect(await irc.waitFor(/ PONG /)).toBe(":chat.test PONG chat.test :still");
     expect(server.logger.find("connection closed")).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { build, type ChatApp, type ServerConfig } from "../../src/composition-root";
+import { build, type AdapterOverrides, type ChatApp, type ServerConfig } from "../../src/composition-root";
 import { RecordingLogger } from "../../src/testing/recording-logger";
 
 export interface RunningServer {
@@ -11,10 +11,10 @@ export interface RunningServer {
   readonly logger: RecordingLogger;
 }
 
-/** The real server, real clock and real TCP on 127.0.0.1, on ports the OS picks. */
-export async function startTcpServer(config: Partial<ServerConfig> = {}): Promise<RunningServer> {
+/** The real server and real TCP on 127.0.0.1, on ports the OS picks; the real clock unless `clock` is given. */
+export async function startTcpServer(config: Partial<ServerConfig> = {}, { clock }: Pick<AdapterOverrides, "clock"> = {}): Promise<RunningServer> {
   const logger = new RecordingLogger();
-  const app = await build({ port: 0, host: "127.0.0.1", ...config }, { logger });
+  const app = await build({ port: 0, host: "127.0.0.1", ...config }, { logger, clock });
   const addresses = await app.start();
   // "web" or, over TLS, "web-tls"; "irc" before "irc-tls".
   const portOf = (transport: string): number =>
@@ -23,8 +23,8 @@ export async function startTcpServer(config: Partial<ServerConfig> = {}): Promis
 }
 
 /** The server with the IRC door on too (and plain TCP); its server name is chat.test. */
-export function startIrcServer(config: Partial<ServerConfig> = {}): Promise<RunningServer> {
-  return startTcpServer({ irc: { port: 0, host: "127.0.0.1", serverName: "chat.test", lobby: "#lobby" }, ...config });
+export function startIrcServer(config: Partial<ServerConfig> = {}, overrides: Pick<AdapterOverrides, "clock"> = {}): Promise<RunningServer> {
+  return startTcpServer({ irc: { port: 0, host: "127.0.0.1", serverName: "chat.test", lobby: "#lobby" }, ...config }, overrides);
 }
 
 /** The server with the web door on too (and plain TCP). */

@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
 import type { Renderer } from "../../core/events";
+import type { ClockPort, Timer } from "../../core/ports/clock.port";
 import { LineDecoder, type LineError } from "../../core/protocol/line-decoder";
 import { escapeEveryoneText, isValidUsername, stripControlCharacters } from "../../core/protocol/text";
 import { SocketConnection } from "../net/socket-connection";
@@ -17,6 +18,8 @@ export interface IrcSettings {
   readonly maxLineBytes: number;
   /** Rooms one user may be in (0: no limit): CHANLIMIT. */
   readonly maxRoomsPerUser: number;
+  /** The core's clock: the keep-alive's time and timers. */
+  readonly clock: ClockPort;
   /** The software's name and version, for 002, 004 and VERSION. */
   readonly version: string;
   /** When the server started, for 003. */
@@ -59,10 +62,6 @@ const enum Registration {
   /** LOGIN sent to the core. */
   LoggingIn,
   Registered,
-}
-
-function onServerPing(connection: IrcConnection): void {
-  connection.pingIfQuiet();
 }
 
 /** The core's last words before it closes a connection (QUIT's are QUIT's answer). */
@@ -120,8 +119,8 @@ export class IrcConnection extends SocketConnection {
   private readonly channels = new Set<string>();
   private readonly pending: Pending[] = [];
   private readonly decoder: LineDecoder;
-  private lastInput = Date.now();
-  private pingTimer: NodeJS.Timeout | null = null;
+  private lastInput: number;
+  private pingTimer: Timer | null = null;
   /**
    * What others said between the LOGIN and the welcome burst: written after
    * it, so that the client has joined the lobby (and seen its history)
@@ -139,6 +138,7 @@ export class IrcConnection extends SocketConnection {
   ) {
     super(socket, remoteAddress, batcher, renderer);
     this.decoder = new LineDecoder(settings.maxLineBytes, true);
+    this.lastInput = settings.clock.now();
   }
 
   override sendRendered(bytes: Uint8Array): void {
@@ -191,7 +191,7 @@ export class IrcConnection extends SocketConnection {
   /** @internal */
   received(chunk: Buffer): void {
     if (this.life !== Life.Open) return;
-    this.lastInput = Date.now();
+    this.lastInput = this.settings.clock.now();
     this.decoder.push(chunk);
     for (let line = this.decoder.next(); line !== null; line = this.decoder.next()) {
       if (typeof line !== "string") this.refuseLine(line.error);
@@ -211,9 +211,10 @@ export class IrcConnection extends SocketConnection {
     this.pingTimer = null;
     if (this.life !== Life.Open) return;
     const half = this.settings.idleTimeoutMs / 2;
-    const quiet = Date.now() - this.lastInput;
-    if (quiet >= half) this.say(`PING :${this.settings.names.server}`);
-    this.pingTimer = setTimeout(onServerPing, quiet >= half ? half : half - quiet, this).unref();
+    const { clock, names } = this.settings;
+    const quiet = clock.now() - this.lastInput;
+    if (quiet >= half) this.say(`PING :${names.server}`);
+    this.pingTimer = clock.schedule(quiet >= half ? half : half - quiet, () => this.pingIfQuiet());
   }
 
   // Input
@@ -637,7 +638,7 @@ export class IrcConnection extends SocketConnection {
   }
 
   private stopPinging(): void {
-    if (this.pingTimer !== null) clearTimeout(this.pingTimer);
+    this.pingTimer?.cancel();
     this.pingTimer = null;
   }
 }
