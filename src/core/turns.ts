@@ -3,9 +3,9 @@ import type { ClockPort } from "./ports/clock.port";
 /**
  * The extra cost (beyond a line each) of the costly commands (WHO: 10, a
  * plugin's own `cost`) that may run in one event-loop turn, across all
- * connections: five WHOs (each 9 beyond its own line). Flood control is per connection; without this, a
- * hundred connections' bursts of WHOs ran in one turn and held every other
- * user (their PINGs too) for half a second.
+ * connections: five WHOs (each 9 beyond its own line). Flood control is per
+ * connection; without this, a hundred connections' bursts of WHOs ran in
+ * one turn and held every other user (their PINGs too) for up to 0.8 s.
  */
 const COSTLY_PER_TURN = 45;
 

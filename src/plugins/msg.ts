@@ -5,7 +5,7 @@ const EVERYONE: MessageTarget = Object.freeze({ kind: "everyone" });
 
 /**
  * `MSG <text>`: everyone else logged in receives `MSG <sender> <text>`; no
- * echo. `MSG \\#1 ...` says `#1 ...` (the escape for a text that starts with
+ * echo. `MSG \#1 ...` says `#1 ...` (the escape for a text that starts with
  * `#`, which the rooms plugin would take for a room).
  */
 export const msgPlugin = definePlugin({

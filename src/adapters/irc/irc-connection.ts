@@ -45,7 +45,8 @@ type Expectation =
   | { readonly kind: "part"; readonly channel: string }
   /** `afterJoin`: sent with a JOIN, and answered only if the JOIN was. */
   | { readonly kind: "names"; readonly channel: string; readonly afterJoin?: boolean }
-  | { readonly kind: "who"; readonly mask: string }
+  /** `matcher`: a mask's, compiled once; a channel's WHO (no matcher) lists every member. */
+  | { readonly kind: "who"; readonly mask: string; readonly matcher?: IrcMask }
   | { readonly kind: "whois"; readonly nick: string }
   | { readonly kind: "userhost"; readonly nicks: readonly string[]; readonly numeric: "302" | "303" }
   /** LIST is two lines: WHO (the lobby's users) then ROOMS; `count` carries the first's answer to the second. */
@@ -406,10 +407,18 @@ export class IrcConnection extends SocketConnection {
   }
 
   private who(mask: string): void {
-    if (mask.startsWith("#") && mask.toLowerCase() !== this.settings.names.lobby.toLowerCase()) {
+    if (mask.startsWith("#")) {
+      if (mask.toLowerCase() === this.settings.names.lobby.toLowerCase()) return this.core("WHO", { kind: "who", mask });
       return this.core(`MEMBERS ${mask}`, { kind: "who", mask });
     }
-    this.core("WHO", { kind: "who", mask });
+    const matcher = IrcMask.compile(mask);
+    // Too long to match any name: answered here, without listing everyone.
+    if (matcher === null) return this.local(this.endOfWho(mask));
+    this.core("WHO", { kind: "who", mask, matcher });
+  }
+
+  private endOfWho(mask: string): string {
+    return this.numericLine("315", `${echo(mask)} :End of /WHO list`);
   }
 
   private mode(params: readonly string[]): void {
@@ -456,11 +465,10 @@ export class IrcConnection extends SocketConnection {
         if (done.afterJoin && !this.channels.has(done.channel)) return;
         return this.namesReply(done.channel, usersIn(replies));
       case "who": {
-        const channel = done.mask.startsWith("#") ? done.mask : "*";
-        // Compiled once for all the users; a mask too long to match a name matches nobody.
-        const mask = channel === "*" ? IrcMask.compile(done.mask) : null;
-        const users = channel === "*" ? (mask === null ? [] : usersIn(replies).filter((user) => mask.matches(user))) : usersIn(replies);
-        return this.say(...users.map((user) => this.whoLine(channel, user)), this.numericLine("315", `${echo(done.mask)} :End of /WHO list`));
+        const { mask, matcher } = done;
+        const channel = matcher === undefined ? mask : "*";
+        const users = usersIn(replies).filter((user) => matcher?.matches(user) ?? true);
+        return this.say(...users.map((user) => this.whoLine(channel, user)), this.endOfWho(mask));
       }
       case "whois": {
         const user = usersIn(replies).find((name) => name.toLowerCase() === done.nick.toLowerCase());

@@ -11,6 +11,9 @@ const SPACE = 0x20;
 const COLON = 0x3a;
 const AT = 0x40;
 
+const isSpace = (code: number): boolean => code === SPACE;
+const notSpace = (code: number): boolean => code !== SPACE;
+
 /** Counts the turns of a parser's loop, for the test that bounds them. */
 export interface StepCounter {
   steps: number;
@@ -29,8 +32,6 @@ export function parseIrcLine(line: string, counter?: StepCounter): IrcMessage | 
   const skip = (until: (code: number) => boolean): void => {
     for (; at < end && !until(line.charCodeAt(at)); at++) steps++;
   };
-  const isSpace = (code: number): boolean => code === SPACE;
-  const notSpace = (code: number): boolean => code !== SPACE;
   if (line.charCodeAt(0) === AT) skip(isSpace);
   skip(notSpace);
   if (line.charCodeAt(at) === COLON) skip(isSpace);
