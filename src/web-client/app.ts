@@ -148,11 +148,11 @@ function connect(): void {
     socket = null;
     stopTimers();
     resuming = false;
-    // The server ended the session (it said why): there is nothing to resume.
-    if (userLeft || farewell !== null) resumable = null;
     if (userLeft) {
-      leftChat();
+      stop("You left the chat.");
     } else if (farewell?.restart) {
+      // The server ended the session (it said why): there is nothing to resume.
+      resumable = null;
       restartUntil ??= Date.now() + RESTART_FOR_MS;
       reconnectLater(farewell.text);
     } else if (farewell !== null) {
@@ -174,23 +174,20 @@ function loseSession(): void {
   reloginUntil = Date.now() + RELOGIN_FOR_MS;
 }
 
-/** The user left: the page forgets the session and waits for a name. */
-function leftChat(): void {
+/** No more reconnecting (the user left, or the session ended): the page forgets the session and waits for a name. */
+function stop(status: string): void {
   resumable = null;
   restartUntil = null;
   model.reset();
-  setStatus("You left the chat.");
+  setStatus(status);
 }
 
-/** No more reconnecting: the page says why and waits for the user to join again. */
+/** The session ended: the page says why and offers to join again, the name filled in. */
 function end(why: string): void {
-  resumable = null;
-  restartUntil = null;
-  model.reset();
+  stop(why);
   model.loginError = why;
   if (wantedName !== null) ui.name.value = wantedName;
   wantedName = null;
-  setStatus(why);
 }
 
 function received(line: string): void {
@@ -536,7 +533,7 @@ ui.leave.addEventListener("click", () => {
     // Its close, still to come, is then no concern of the page's.
     socket = null;
     connecting?.close();
-    leftChat();
+    stop("You left the chat.");
   }
   draw();
 });

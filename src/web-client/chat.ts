@@ -258,7 +258,7 @@ export class ChatModel {
     }
   }
 
-  private answered(pending: Exclude<Pending, { line: ChatLine }>, error: { code: string; subject: string } | null, now: Date): void {
+  private answered(pending: Exclude<Pending, { line: unknown }>, error: { code: string; subject: string } | null, now: Date): void {
     switch (pending.verb) {
       case "LOGIN":
         if (error === null) {

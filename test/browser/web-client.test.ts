@@ -14,6 +14,9 @@ jest.setTimeout(30_000);
 /** The README's picture of the client: written when missing, or again with UPDATE_SCREENSHOTS=1. */
 const SCREENSHOT = join(__dirname, "..", "..", "docs", "images", "web-client.png");
 
+/** The server's commands, rooms among them. */
+const WITH_ROOMS = ["login", "msg", "who", "dm", "ping", "quit", "rooms"].map((name) => ({ name }));
+
 describeBrowser("the web client, in Chromium", () => {
   let browser: Browser;
   let server: RunningServer;
@@ -160,7 +163,8 @@ describeBrowser("the web client, in Chromium", () => {
   });
 
   it("ends the session, and does not reconnect, when the server closes it for idleness", async () => {
-    server = await startWebServer({ idleTimeoutMs: 300 });
+    // Long enough for the login, typed after the page connected, to come first on a busy machine: its status is seen before the timeout.
+    server = await startWebServer({ idleTimeoutMs: 2000 });
     const alice = await open();
     await logIn(alice, "alice");
     await alice.locator("#login-error").getByText("Disconnected after too long without activity.").waitFor();
@@ -171,7 +175,7 @@ describeBrowser("the web client, in Chromium", () => {
   });
 
   it("says a message to everyone that starts with # to everyone, and shows one as it was said", async () => {
-    server = await startWebServer({ plugins: ["login", "msg", "who", "dm", "ping", "quit", "rooms"].map((name) => ({ name })) });
+    server = await startWebServer({ plugins: WITH_ROOMS });
     const alice = await open();
     await logIn(alice, "alice");
     const bob = await TcpClient.login(server.port, "bob");
@@ -184,10 +188,7 @@ describeBrowser("the web client, in Chromium", () => {
   });
 
   it("shows a refused direct message and a refused room message as not sent", async () => {
-    server = await startWebServer({
-      maxLineBytes: 100,
-      plugins: ["login", "msg", "who", "dm", "ping", "quit", "rooms"].map((name) => ({ name })),
-    });
+    server = await startWebServer({ maxLineBytes: 100, plugins: WITH_ROOMS });
     const alice = await open();
     await logIn(alice, "alice");
     const bob = await TcpClient.login(server.port, "bob");
@@ -218,10 +219,7 @@ describeBrowser("the web client, in Chromium", () => {
   });
 
   it("keeps its session across a reload: the same name, what was said meanwhile shown once, and nobody saw it leave", async () => {
-    server = await startWebServer({
-      rateLimitPerSecond: 0,
-      plugins: ["login", "msg", "who", "dm", "ping", "quit", "rooms", "resume"].map((name) => ({ name })),
-    });
+    server = await startWebServer({ rateLimitPerSecond: 0, plugins: [...WITH_ROOMS, { name: "resume" }] });
     const page = await open();
     await logIn(page, "alice");
     await server.logger.waitFor("resumable");
@@ -346,7 +344,7 @@ describeBrowser("the web client, in Chromium", () => {
   });
 
   it("has rooms when the rooms plugin is loaded", async () => {
-    server = await startWebServer({ plugins: ["login", "msg", "who", "dm", "ping", "quit", "rooms"].map((name) => ({ name })) });
+    server = await startWebServer({ plugins: WITH_ROOMS });
     const alice = await open();
     await logIn(alice, "alice");
     await alice.getByRole("heading", { name: "Rooms" }).waitFor();

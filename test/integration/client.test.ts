@@ -16,6 +16,12 @@ describe("chat-client against a real server", () => {
     clients.push(started);
     return started;
   };
+  /** chat-client logged in as alice through `to` (the server's port, or a proxy's), once it says so. */
+  const aliceConnected = async (to: number): Promise<ClientProcess> => {
+    const alice = client(["--port", String(to), "--user", "alice"]);
+    await alice.waitFor(`connected to 127.0.0.1:${to} as alice; /help for commands`);
+    return alice;
+  };
 
   beforeEach(async () => {
     ({ app, port, logger } = await startTcpServer({
@@ -30,8 +36,7 @@ describe("chat-client against a real server", () => {
 
   it("logs in, shows who said what, and maps friendly input to the protocol", async () => {
     const bob = await TcpClient.login(port, "bob");
-    const alice = client(["--port", String(port), "--user", "alice"]);
-    await alice.waitFor(`connected to 127.0.0.1:${port} as alice; /help for commands`);
+    const alice = await aliceConnected(port);
 
     bob.send("MSG hi alice");
     await alice.waitFor("bob: hi alice");
@@ -61,8 +66,7 @@ describe("chat-client against a real server", () => {
 
   it("leaves when its input ends, as after Ctrl-D", async () => {
     const bob = await TcpClient.login(port, "bob");
-    const alice = client(["--port", String(port), "--user", "alice"]);
-    await alice.waitFor(`connected to 127.0.0.1:${port} as alice; /help for commands`);
+    const alice = await aliceConnected(port);
     alice.type("last words");
     alice.endInput();
     expect(await bob.readLines(2)).toEqual(["MSG alice last words", "INFO alice disconnected"]);
@@ -73,8 +77,7 @@ describe("chat-client against a real server", () => {
   async function resumableBehindProxy(): Promise<{ proxy: TcpProxy; bob: TcpClient; alice: ClientProcess }> {
     const proxy = await TcpProxy.start(port);
     const bob = await TcpClient.login(port, "bob");
-    const alice = client(["--port", String(proxy.port), "--user", "alice"]);
-    await alice.waitFor(`connected to 127.0.0.1:${proxy.port} as alice; /help for commands`);
+    const alice = await aliceConnected(proxy.port);
     await logger.waitFor("resumable");
     return { proxy, bob, alice };
   }
@@ -135,8 +138,7 @@ describe("chat-client against a real server", () => {
 
   it("says a line that starts with # to everyone after a backslash, and names a refused room message and DM", async () => {
     const bob = await TcpClient.login(port, "bob");
-    const alice = client(["--port", String(port), "--user", "alice"]);
-    await alice.waitFor(`connected to 127.0.0.1:${port} as alice; /help for commands`);
+    const alice = await aliceConnected(port);
     alice.type("#1 priority is coffee");
     await alice.waitFor("! not sent: #1 priority is coffee (you are not in #1; to say it to everyone: \\#1 priority is coffee)");
     alice.type("/dm carol are you there?");
@@ -149,8 +151,7 @@ describe("chat-client against a real server", () => {
   });
 
   it("reconnects after a server restart, logs in afresh and says so", async () => {
-    const alice = client(["--port", String(port), "--user", "alice"]);
-    await alice.waitFor(`connected to 127.0.0.1:${port} as alice; /help for commands`);
+    const alice = await aliceConnected(port);
     await logger.waitFor("resumable");
     await app.stop({ graceMs: 100 });
     await alice.waitFor("* server restarting; reconnecting");

@@ -3,6 +3,9 @@ import { Link, RESTART_FOR_MS, type LinkEvents } from "../../../src/client/link"
 import type { Send } from "../../../src/client/input";
 import { FakeClock } from "../../../src/testing/fake-clock";
 
+/** Lets the streams and the promises of this turn run. */
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** The server's end of one connection: what the client wrote, line by line, and lines to send it. */
 class ServerEnd {
   readonly written: string[] = [];
@@ -17,10 +20,17 @@ class ServerEnd {
   say(...lines: string[]): void {
     this.socket.push(lines.map((line) => `${line}\n`).join(""));
   }
-}
 
-/** Lets the streams and the promises of this turn run. */
-const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+  /** Says `lines`, if any, then closes the connection, each taken in by the link before the next. */
+  async hangUp(...lines: string[]): Promise<void> {
+    if (lines.length > 0) {
+      this.say(...lines);
+      await settle();
+    }
+    this.socket.destroy();
+    await settle();
+  }
+}
 
 const refused = Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
 
@@ -72,10 +82,7 @@ describe("chat-client's link to the server", () => {
   /** Logged in, then the server restarted: the link waits for it, its first attempt due in 250 ms. */
   async function restarted(): Promise<void> {
     const server = await loggedIn();
-    server.say("INFO server-shutdown");
-    await settle();
-    server.socket.destroy();
-    await settle();
+    await server.hangUp("INFO server-shutdown");
     expect(told).toEqual(["INFO server-shutdown", "restarting"]);
     told = [];
   }
@@ -106,8 +113,7 @@ describe("chat-client's link to the server", () => {
     link.send({ send: "DM carol one" });
     link.send({ send: "MSG two" });
     await settle();
-    server.socket.destroy();
-    await settle();
+    await server.hangUp();
     expect(told).toEqual(["MSG bob before", "reconnecting"]);
 
     const again = new ServerEnd();
@@ -125,10 +131,7 @@ describe("chat-client's link to the server", () => {
   it("reconnects after a server restart, 250 ms then doubling to 4 s, logs in afresh, and says so", async () => {
     const server = await loggedIn();
     link.send({ send: "MSG unanswered" });
-    server.say("INFO server-shutdown");
-    await settle();
-    server.socket.destroy();
-    await settle();
+    await server.hangUp("INFO server-shutdown");
     expect(told).toEqual(["INFO server-shutdown", "restarting"]);
 
     await advance(3750);
@@ -162,10 +165,7 @@ describe("chat-client's link to the server", () => {
     const server = new ServerEnd();
     connections.push(server);
     await link.start();
-    server.say("INFO server-shutdown");
-    await settle();
-    server.socket.destroy();
-    await settle();
+    await server.hangUp("INFO server-shutdown");
     const back = new ServerEnd();
     connections.push(back);
     await advance(250);
@@ -181,10 +181,7 @@ describe("chat-client's link to the server", () => {
     const next = new ServerEnd();
     connections.push(refusedOn, next);
     await advance(250);
-    refusedOn.say("ERR username-taken");
-    await settle();
-    refusedOn.socket.destroy();
-    await settle();
+    await refusedOn.hangUp("ERR username-taken");
     await advance(250);
     next.say("OK");
     await advance(2000);
@@ -195,8 +192,7 @@ describe("chat-client's link to the server", () => {
 
   it("keeps the session when a connection made to resume it is over a limit of the server's: tried again", async () => {
     const server = await loggedIn();
-    server.socket.destroy();
-    await settle();
+    await server.hangUp();
     const limited = new ServerEnd();
     const again = new ServerEnd();
     connections.push(limited, again);
@@ -217,10 +213,7 @@ describe("chat-client's link to the server", () => {
     const back = new ServerEnd();
     connections.push(limited, back);
     await advance(250);
-    limited.say("ERR connection-rate-exceeded");
-    await settle();
-    limited.socket.destroy();
-    await settle();
+    await limited.hangUp("ERR connection-rate-exceeded");
     await advance(250);
     back.say("OK");
     await settle();
@@ -229,8 +222,7 @@ describe("chat-client's link to the server", () => {
 
   it("takes nothing up again once quit while reconnecting, not even the connection being made", async () => {
     const server = await loggedIn();
-    server.socket.destroy();
-    await settle();
+    await server.hangUp();
     const late = new ServerEnd();
     connections.push(late);
     clock.advance(250); // the attempt starts; its connection comes in a later turn
@@ -248,10 +240,7 @@ describe("chat-client's link to the server", () => {
       const server = new ServerEnd();
       link = new Link<Send>({ host: "chat.test", port: 4000 }, "alice", events, clock, () => Promise.resolve(server.socket));
       await link.start();
-      server.say("OK", "TOKEN t1", farewell);
-      await settle();
-      server.socket.destroy();
-      await settle();
+      await server.hangUp("OK", "TOKEN t1", farewell);
       expect(told).toEqual(["logged in", farewell, "closed"]);
       expect(clock.pending).toBe(0);
     }
