@@ -38,17 +38,27 @@ module.exports = {
     },
     {
       name: "client-speaks-only-the-protocol",
-      comment: "The terminal client is a client of the wire protocol: it shares no code with the server.",
+      comment:
+        "The terminal client is a client of the wire protocol: it shares no code with the server, nor with the web client but what both clients share (src/client-shared).",
       severity: "error",
       from: { path: "^src/(client/|client-cli\\.ts$)" },
-      to: { path: "^src/", pathNot: "^src/client/" },
+      to: { path: "^src/", pathNot: "^src/(client|client-shared)/" },
     },
     {
       name: "web-client-speaks-only-the-protocol",
-      comment: "The web client runs in the browser, a client of the wire protocol: it shares no code with the server.",
+      comment:
+        "The web client runs in the browser, a client of the wire protocol: it shares no code with the server, nor with the terminal client but what both clients share (src/client-shared).",
       severity: "error",
       from: { path: "^src/web-client/" },
-      to: { path: "^src/", pathNot: "^src/web-client/" },
+      to: { path: "^src/", pathNot: "^src/(web-client|client-shared)/" },
+    },
+    {
+      name: "client-shared-stands-alone",
+      comment:
+        "What both clients share runs in Node and in the browser, and is pure: it imports nothing but its own modules (no Node module, no package, no other code of the project's).",
+      severity: "error",
+      from: { path: "^src/client-shared/" },
+      to: { pathNot: "^src/client-shared/" },
     },
     {
       name: "no-test-kit-in-production",

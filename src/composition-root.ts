@@ -181,7 +181,7 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
   const metrics = overrides.metrics ?? prometheus ?? new NoMetrics();
   container.register(TOKENS.Metrics, { useValue: metrics });
   const cluster =
-    settings.redis === undefined ? null : new RedisCluster({ ...settings.redis, turnBytes: turnOutputLimit(settings) }, logger, metrics);
+    settings.redis === undefined ? null : new RedisCluster({ ...settings.redis, turnBytes: turnOutputLimit(settings), clock }, logger, metrics);
   container.register(TOKENS.Presence, { useValue: overrides.presence ?? cluster ?? new InProcessPresence() });
   container.register(TOKENS.Delivery, { useValue: overrides.delivery ?? cluster ?? new InProcessDelivery() });
   container.register(TOKENS.Lists, { useValue: overrides.lists ?? cluster?.lists ?? new InProcessLists() });
@@ -190,8 +190,8 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
   const identity = tls === undefined ? undefined : readIdentity(tls);
   const handshakeTimeoutMs = tls?.handshakeTimeoutMs;
   const tlsServer =
-    tls === undefined ? null : new NetTcpServer({ port: tls.port ?? settings.port, host, tls: identity, handshakeTimeoutMs }, logger);
-  const plainServer = tls !== undefined && tls.port === undefined ? null : new NetTcpServer({ port: settings.port, host }, logger);
+    tls === undefined ? null : new NetTcpServer({ port: tls.port ?? settings.port, host, tls: identity, handshakeTimeoutMs, clock }, logger);
+  const plainServer = tls !== undefined && tls.port === undefined ? null : new NetTcpServer({ port: settings.port, host, clock }, logger);
   const webServer =
     web === undefined
       ? null
@@ -205,6 +205,7 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
             trustedProxies: web.trustedProxies,
             maxLineBytes: settings.maxLineBytes,
             clientDirectory: web.clientDirectory ?? WEB_CLIENT_DIRECTORY,
+            clock,
           },
           logger,
         );
@@ -222,12 +223,12 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
           created: new Date(),
         };
   const ircServing = ircSettings === null ? null : ircProtocol(ircSettings);
-  const ircServer = irc?.port === undefined || ircServing === null ? null : new NetTcpServer({ port: irc.port, host: irc.host ?? host }, logger, ircServing);
+  const ircServer = irc?.port === undefined || ircServing === null ? null : new NetTcpServer({ port: irc.port, host: irc.host ?? host, clock }, logger, ircServing);
   if (irc?.tlsPort !== undefined && identity === undefined) throw new ConfigError("IRC over TLS needs the TLS certificate and key");
   const ircTlsServer =
     irc?.tlsPort === undefined || ircServing === null
       ? null
-      : new NetTcpServer({ port: irc.tlsPort, host: irc.host ?? host, tls: identity, handshakeTimeoutMs }, logger, ircServing);
+      : new NetTcpServer({ port: irc.tlsPort, host: irc.host ?? host, tls: identity, handshakeTimeoutMs, clock }, logger, ircServing);
   const secureServers = [tlsServer, web !== undefined && tls !== undefined ? webServer : null, ircTlsServer].filter((server) => server !== null);
   const transports =
     overrides.transports ?? [plainServer, tlsServer, webServer, ircServer, ircTlsServer].filter((transport) => transport !== null);

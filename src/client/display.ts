@@ -1,4 +1,4 @@
-import { unescapeEveryone } from "./escape";
+import { unescapeEveryone } from "../client-shared/escape";
 import type { Send } from "./input";
 import type { Style } from "./style";
 

@@ -1,4 +1,4 @@
-import { escapeEveryone } from "./escape";
+import { escapeEveryone } from "../client-shared/escape";
 
 /**
  * A line for the server: `ok` says what its `OK` means; `says`, for a

@@ -1,4 +1,5 @@
 import type { Duplex } from "node:stream";
+import { answerTo, farewell, NAME_AGAIN_MS, Reconnection } from "../client-shared/reconnection";
 import { connect, describeFailure, onLines, type ConnectOptions } from "./connection";
 
 /** A line for the server, with what the program wants to know when its answer comes. */
@@ -41,27 +42,6 @@ const SYSTEM_CLOCK: Clock = {
   schedule: (delayMs, callback) => setTimeout(callback, delayMs).unref(),
 };
 
-/** Farewells after which the session is over on the server: no resume is tried. */
-const FINAL = new Set(["INFO bye", "INFO server-shutdown", "ERR idle-timeout", "ERR send-queue-exceeded"]);
-const SHUTDOWN = "INFO server-shutdown";
-/**
- * A connection over one of the server's limits gets one of these, then is
- * closed: they say nothing of the session or the name, so, reconnecting,
- * the link tries again rather than give either up.
- */
-const CONNECTION_REFUSED = new Set(["ERR server-full", "ERR too-many-connections", "ERR connection-rate-exceeded"]);
-/** Waits between attempts to reconnect, the last one repeated. */
-const RETRY_MS = [250, 500, 1000, 2000, 4000];
-/** How long a dropped session is tried for (until its grace is surely over), and a restarting server waited for. */
-const RESUME_FOR_MS = 35_000;
-export const RESTART_FOR_MS = 120_000;
-/**
- * Logging in afresh after the session was lost, the name may still be
- * taken for a while (the node that held the session died, and its lease
- * has not run out yet): asked again this often, until the end of the wait.
- */
-const RELOGIN_MS = 2000;
-
 const enum Phase {
   LoggingIn,
   Chatting,
@@ -81,7 +61,9 @@ const enum Phase {
  * connects again and sends `RESUME <token> <count>`, so that the user misses
  * nothing. A refused resume (the grace was over, or more was missed than the
  * server kept) logs in afresh; so does a server's restart (`INFO
- * server-shutdown`), for which it waits up to RESTART_FOR_MS.
+ * server-shutdown`), and a drop without a token. How often and for how long
+ * it tries, and what each answer means, are the rules both clients share
+ * (client-shared/reconnection).
  *
  * Each command is followed by a `PING`: the server answers a connection's
  * lines in order, so the `OK` or `ERR` that comes before that PING's `PONG`
@@ -106,15 +88,17 @@ export class Link<C extends Command> {
   private readonly unanswered: (C | null)[] = [];
   /** What the user typed while there was no connection: sent once there is one again. */
   private readonly pending: C[] = [];
-  /** Reconnecting: since when, for how long at most. */
-  private away: { since: number; forMs: number } | null = null;
+  /** Trying to get back, since the connection was lost; null while connected, or before the first login's answer. */
+  private reconnection: Reconnection | null = null;
 
+  /** `chance`: a number from 0 to 1 (Math.random's), to spread the waits between attempts. */
   constructor(
     private readonly options: ConnectOptions,
     private readonly user: string,
     private readonly events: LinkEvents<C>,
     private readonly clock: Clock = SYSTEM_CLOCK,
     private readonly open: (options: ConnectOptions) => Promise<Duplex> = connect,
+    private readonly chance: () => number = Math.random,
   ) {}
 
   /** Connects and logs in; rejects if the first connection cannot be made. */
@@ -162,48 +146,13 @@ export class Link<C extends Command> {
 
   private onLine(line: string): void {
     this.lastLine = line;
-    const [verb, first, second] = line.split(" ");
     switch (this.phase) {
       case Phase.LoggingIn:
-        // Not the login's answer: the close that follows decides (a restart is waited for).
-        if (line === SHUTDOWN || (this.away !== null && CONNECTION_REFUSED.has(line))) return;
-        if (line === "ERR username-taken" && this.away !== null && this.clock.now() + RELOGIN_MS - this.away.since < this.away.forMs) {
-          // On this connection only: should it close meanwhile, the next one logs in by itself.
-          const socket = this.socket;
-          this.clock.schedule(RELOGIN_MS, () => {
-            if (this.socket === socket && this.phase === Phase.LoggingIn) this.write(`LOGIN ${this.user}`);
-          });
-          return;
-        }
-        if (line !== "OK") return this.events.refused(line);
-        this.phase = Phase.Chatting;
-        // The session those commands were sent in is gone: no answer will come.
-        this.forget(this.unanswered.length);
-        this.askToken();
-        this.events.loggedIn(this.wasIn ? `reconnected as ${this.user}; what was said meanwhile was missed` : null);
-        this.wasIn = true;
-        this.away = null;
-        return this.flush();
+        return this.onLoginAnswer(line);
       case Phase.Resuming:
-        if (verb === "RESUMED") {
-          this.token = second!;
-          this.received = 0;
-          this.phase = Phase.Chatting;
-          this.away = null;
-          this.askToken();
-          this.events.resumed();
-          return this.flush();
-        }
-        // The node holding the session did not answer (a cluster's): it may
-        // yet. A connection over a limit, or a server shutting down, did not
-        // look at the session. Tried again on a new connection (a restart
-        // logs in afresh), until the session is known to be gone.
-        if (line === "ERR resume-refused unavailable" || line === SHUTDOWN || CONNECTION_REFUSED.has(line)) return void this.socket!.destroy();
-        // Refused (the grace was over, or too much was missed): log in afresh.
-        this.token = null;
-        this.phase = Phase.LoggingIn;
-        return this.write(`LOGIN ${this.user}`);
-      case Phase.Chatting:
+        return this.onResumeAnswer(line);
+      case Phase.Chatting: {
+        const [verb, first] = line.split(" ");
         if (this.tokenAsked !== null && (verb === "TOKEN" || line === "ERR unknown-command RESUMABLE" || line === "ERR resume-refused disabled")) {
           if (verb === "TOKEN") {
             this.token = first!;
@@ -219,7 +168,60 @@ export class Link<C extends Command> {
           if (this.tokenAsked !== null && this.tokenAsked.before > 0) this.tokenAsked.before--;
           return;
         }
-        return this.events.line(line, (verb === "OK" || verb === "ERR") && !FINAL.has(line) ? (this.unanswered[0] ?? null) : null);
+        return this.events.line(line, (verb === "OK" || verb === "ERR") && farewell(line) === null ? (this.unanswered[0] ?? null) : null);
+      }
+    }
+  }
+
+  private onLoginAnswer(line: string): void {
+    switch (answerTo("LOGIN", line)) {
+      case "in":
+        this.phase = Phase.Chatting;
+        this.reconnection = null;
+        // The session those commands were sent in is gone: no answer will come.
+        this.forget(this.unanswered.length);
+        this.askToken();
+        this.events.loggedIn(this.wasIn ? `reconnected as ${this.user}; what was said meanwhile was missed` : null);
+        this.wasIn = true;
+        return this.flush();
+      case "restart":
+        // The close that follows waits for the server.
+        return;
+      case "again":
+        if (this.reconnection === null) return this.events.refused(line);
+        return void this.socket!.destroy();
+      case "taken": {
+        if (this.reconnection?.asksNameAgain(this.clock.now()) !== true) return this.events.refused(line);
+        // On this connection only: should it close meanwhile, the next one logs in by itself.
+        const socket = this.socket;
+        this.clock.schedule(NAME_AGAIN_MS, () => {
+          if (this.socket === socket && this.phase === Phase.LoggingIn) this.write(`LOGIN ${this.user}`);
+        });
+        return;
+      }
+      default:
+        return this.events.refused(line);
+    }
+  }
+
+  private onResumeAnswer(line: string): void {
+    switch (answerTo("RESUME", line)) {
+      case "in":
+        this.token = line.split(" ")[2]!;
+        this.received = 0;
+        this.phase = Phase.Chatting;
+        this.reconnection = null;
+        this.askToken();
+        this.events.resumed();
+        return this.flush();
+      case "again":
+      case "restart":
+        // Tried again on a new connection (after a restart, by logging in afresh).
+        return void this.socket!.destroy();
+      default:
+        this.token = null;
+        this.phase = Phase.LoggingIn;
+        return this.write(`LOGIN ${this.user}`);
     }
   }
 
@@ -243,33 +245,28 @@ export class Link<C extends Command> {
   private onClose(socket: Duplex): void {
     if (socket !== this.socket || this.phase === Phase.Closed) return;
     if (this.quitting) return this.finish();
-    if (this.lastLine === SHUTDOWN) {
-      this.token = null;
+    const next = Reconnection.after(this.lastLine, this.reconnection, this.clock.now());
+    // Ended; or dropped before the first login was answered, with nothing to get back to (a restart is waited for).
+    if (next === null || (!this.wasIn && !next.restart && this.reconnection === null)) return this.finish();
+    if (next !== this.reconnection) {
       this.tokenAsked = null;
-      this.away = { since: this.clock.now(), forMs: RESTART_FOR_MS };
-      this.phase = Phase.Away;
-      this.events.restarting();
-      return this.retry(0);
+      if (next.restart) {
+        this.token = null;
+        this.events.restarting();
+      } else {
+        this.events.reconnecting(null);
+      }
     }
-    if (FINAL.has(this.lastLine)) return this.finish();
-    // A connection made while reconnecting closed: try again, within the same wait.
-    if (this.away !== null) {
-      this.phase = Phase.Away;
-      return this.retry(0);
-    }
-    if (this.phase !== Phase.Chatting || this.token === null) return this.finish();
-    this.tokenAsked = null;
-    this.away = { since: this.clock.now(), forMs: RESUME_FOR_MS };
+    this.reconnection = next;
     this.phase = Phase.Away;
-    this.events.reconnecting(null);
-    this.retry(0);
+    this.retry();
   }
 
-  private retry(attempt: number): void {
-    const { since, forMs } = this.away!;
-    const delay = RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]!;
-    if (this.clock.now() + delay - since > forMs) return this.finish();
-    this.clock.schedule(delay, () => {
+  private retry(): void {
+    const reconnection = this.reconnection!;
+    const wait = reconnection.nextWait(this.clock.now(), this.chance());
+    if (wait === null) return this.finish();
+    this.clock.schedule(wait, () => {
       if (this.phase === Phase.Closed) return;
       this.open(this.options).then(
         (socket) => {
@@ -285,8 +282,10 @@ export class Link<C extends Command> {
           }
         },
         (error: NodeJS.ErrnoException) => {
-          if (attempt % 4 === 0) this.events.reconnecting(describeFailure(error));
-          this.retry(attempt + 1);
+          if (this.phase === Phase.Closed) return;
+          // Said on the first failure, then every fourth.
+          if (reconnection.attempts % 4 === 1) this.events.reconnecting(describeFailure(error));
+          this.retry();
         },
       );
     });

@@ -15,9 +15,8 @@ import type {
   Refusal,
   TransportPort,
 } from "./ports/transport.port";
-import type { Renderer } from "./events";
 import { PluginEvents } from "./plugin-events";
-import { LineRenderer } from "./protocol/line-renderer";
+import { SERVER_SHUTDOWN } from "./language";
 import { Resumption } from "./resumption";
 import { Room } from "./room";
 import { floodBudget, Session, turnOutputLimit, type SessionServices } from "./session";
@@ -47,7 +46,6 @@ export class ChatServer implements ConnectionAcceptor {
   private stopping: Promise<void> | null = null;
   private started = false;
   private onIdle: (() => void) | null = null;
-  readonly lineRenderer: Renderer;
   /** Refusals since the last "connections refused" log entry, by reason. */
   private refusals: Partial<Record<Refusal, number>> = {};
   private refusalsLoggedAt = -Infinity;
@@ -58,13 +56,12 @@ export class ChatServer implements ConnectionAcceptor {
     @inject(TOKENS.Logger) private readonly logger: LoggerPort,
     @inject(TOKENS.Metrics) private readonly metrics: MetricsPort,
     @inject(TOKENS.Settings) settings: CoreSettings,
-    commands: CommandDispatcher,
+    readonly syntax: CommandDispatcher,
     private readonly room: Room,
     hooks: PluginHooks,
     readonly pluginEvents: PluginEvents,
     private readonly resumption: Resumption,
   ) {
-    this.lineRenderer = new LineRenderer(pluginEvents);
     this.limits = new ConnectionLimits(settings);
     this.services = {
       clock,
@@ -73,7 +70,7 @@ export class ChatServer implements ConnectionAcceptor {
       settings,
       flood: floodBudget(settings),
       turnOutputLimit: turnOutputLimit(settings),
-      commands,
+      commands: syntax,
       hooks,
       turns: new Turns(clock),
       withdraw: (session) => room.withdraw(session),
@@ -84,8 +81,11 @@ export class ChatServer implements ConnectionAcceptor {
       closed: (session) => this.forget(session),
       detached: (session) => resumption.detached(session),
       vacate: (session) => this.limits.release(session.remoteAddress),
-      lineRenderer: this.lineRenderer,
     };
+  }
+
+  get maxLineBytes(): number {
+    return this.services.settings.maxLineBytes;
   }
 
   /** Open connections, logged in or not. */
@@ -111,7 +111,7 @@ export class ChatServer implements ConnectionAcceptor {
   }
 
   /**
-   * Stops accepting, tells every connection `INFO server-shutdown`, closes
+   * Stops accepting, tells every connection `server-shutdown`, closes
    * them, and drops those still open after the grace period.
    */
   stop(options: StopOptions = {}): Promise<void> {
@@ -123,7 +123,7 @@ export class ChatServer implements ConnectionAcceptor {
     this.logger.info({ connections: this.sessions.size }, "shutting down");
     await Promise.all(this.transports.map((transport) => transport.stopAccepting()));
     const sessions = [...this.sessions];
-    for (const session of sessions) session.beginClose("shutdown", "INFO server-shutdown");
+    for (const session of sessions) session.beginClose("shutdown", SERVER_SHUTDOWN);
     for (const session of sessions) session.finishClose();
     // The sessions waiting to be resumed leave too (told to nobody: everyone has been withdrawn).
     this.resumption.closeAll();

@@ -1,16 +1,19 @@
 import { inject, injectable } from "tsyringe";
 import { PluginError, RoomLimitError, UnavailableError } from "./errors";
 import type { Command, CommandContext, CommandExtension, SessionHandle } from "./plugin-api";
+import { error, type CommandInput, type CommandSyntax } from "./language";
 import type { ClockPort } from "./ports/clock.port";
 import type { LoggerPort } from "./ports/logger.port";
 import type { MetricsPort } from "./ports/metrics.port";
-import { asciiUpperCase, echoWord, splitFirstWord } from "./protocol/text";
+import { asciiUpperCase } from "./text";
 import { isThenable } from "./thenable";
 import { TOKENS } from "./tokens";
 
 interface RegisteredCommand {
   readonly plugin: string;
   readonly verb: string;
+  /** Its forms: those of its extensions, then its own (see CommandSyntax). */
+  readonly forms: (readonly string[])[];
   readonly requiresLogin: boolean;
   /** Lines of flood budget beyond the one every line takes. */
   readonly extraCost: number;
@@ -35,6 +38,16 @@ interface RegisteredExtension {
   readonly extension: CommandExtension;
 }
 
+const PARAM = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** A form of a command: parameter names, checked. */
+function checkParams(plugin: string, verb: string, params: unknown): readonly string[] {
+  if (!Array.isArray(params) || params.length > 16 || !params.every((name) => typeof name === "string" && PARAM.test(name))) {
+    throw new PluginError(plugin, `${verb}: params must be a list of at most 16 names (lower-case letters, digits, "-")`);
+  }
+  return Object.freeze([...params]);
+}
+
 /** A failure inside a plugin's code, with the plugin it came from. */
 class PluginFailure {
   constructor(
@@ -45,6 +58,23 @@ class PluginFailure {
 
 const VERB = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
 const DONE = Promise.resolve();
+const LEGACY_PARAMS: readonly string[] = Object.freeze(["args"]);
+const MUST_LOGIN_FIRST = Object.freeze(error("must-login-first"));
+const INTERNAL_ERROR = Object.freeze(error("internal-error"));
+const CLUSTER_UNAVAILABLE = Object.freeze(error("cluster-unavailable"));
+
+/** What a command's handler is given. */
+class Context implements CommandContext {
+  constructor(
+    readonly session: SessionHandle,
+    readonly params: readonly string[],
+  ) {}
+
+  /** The parameters as one text (for handlers written before commands were typed: what followed the verb). */
+  get args(): string {
+    return this.params.join(" ");
+  }
+}
 
 
 /** Runs a plugin's function; a failure, thrown or rejected, comes back tagged with the plugin. */
@@ -64,14 +94,15 @@ function attempt(plugin: string, run: () => unknown): Promise<void> {
 
 /**
  * The verbs plugins registered (and the extensions of them), and the
- * dispatch of a line to them. A failing command is answered
- * `ERR internal-error` and logged with its plugin's name; the connection
- * and the server go on.
+ * dispatch of a command to them. A failing command is answered
+ * `internal-error` and logged with its plugin's name; the connection and
+ * the server go on.
  */
 @injectable()
-export class CommandDispatcher {
+export class CommandDispatcher implements CommandSyntax {
   private readonly byVerb = new Map<string, RegisteredCommand>();
   private readonly extensions = new Map<string, RegisteredExtension[]>();
+  private readonly extensionForms = new Map<string, (readonly string[])[]>();
 
   constructor(
     @inject(TOKENS.Logger) private readonly logger: LoggerPort,
@@ -95,43 +126,59 @@ export class CommandDispatcher {
     if (!Number.isInteger(cost) || cost < 1 || cost > 1000) {
       throw new PluginError(plugin, `command ${verb}: cost must be a whole number from 1 to 1000`);
     }
-    this.byVerb.set(verb, { plugin, verb, requiresLogin: command.requiresLogin !== false, extraCost: cost - 1, command });
+    // A command that declares no params is one of the API before typed commands: it is given the rest of the line as one.
+    const params = command.params === undefined ? LEGACY_PARAMS : checkParams(plugin, verb, command.params);
+    this.byVerb.set(verb, { plugin, verb, forms: [params], requiresLogin: command.requiresLogin !== false, extraCost: cost - 1, command });
   }
 
-  /** Extensions run in the order they were added, before the verb's own handler. */
-  extend(plugin: string, verb: string, extension: CommandExtension): void {
+  /**
+   * Extensions run in the order they were added, before the verb's own
+   * handler. `params`: a form of the verb this extension takes besides the
+   * command's own (see CommandSyntax).
+   */
+  extend(plugin: string, verb: string, extension: CommandExtension, params?: readonly string[]): void {
     const key = this.checkVerb(plugin, verb);
     if (typeof extension !== "function") throw new PluginError(plugin, `the extension of ${key} is not a function`);
     const list = this.extensions.get(key) ?? [];
     list.push({ plugin, extension });
     this.extensions.set(key, list);
+    if (params !== undefined) (this.extensionForms.get(key) ?? this.extensionForms.set(key, []).get(key)!).push(checkParams(plugin, key, params));
   }
 
   /** Throws for an extension of a verb that no plugin registered; run once all plugins are in. */
   checkExtensions(): void {
     for (const [verb, list] of this.extensions) {
-      if (!this.byVerb.has(verb)) {
+      const entry = this.byVerb.get(verb);
+      if (entry === undefined) {
         throw new PluginError(list[0]!.plugin, `extends verb ${verb}, which no loaded plugin provides`);
       }
+      entry.forms.unshift(...(this.extensionForms.get(verb) ?? []));
     }
   }
 
-  /** Runs the command on `line`; returns a promise when the command is still running. */
-  dispatch(session: SessionHandle & Budgeted, line: string): Promise<void> | undefined | typeof LATER {
-    const { word, rest } = splitFirstWord(line);
-    if (word === "") return undefined;
-    // Clients mostly send verbs upper-case already; try that before allocating.
-    const entry = this.byVerb.get(word) ?? this.byVerb.get(asciiUpperCase(word));
+  forms(verb: string): readonly (readonly string[])[] | undefined {
+    return this.entry(verb)?.forms;
+  }
+
+  /** Clients mostly send verbs upper-case already; that is tried before allocating. */
+  private entry(verb: string): RegisteredCommand | undefined {
+    return this.byVerb.get(verb) ?? this.byVerb.get(asciiUpperCase(verb));
+  }
+
+  /** Runs the command; returns a promise when the command is still running. */
+  dispatch(session: SessionHandle & Budgeted, { verb, params }: CommandInput): Promise<void> | undefined | typeof LATER {
+    if (verb === "") return undefined;
+    const entry = this.entry(verb);
     if (entry === undefined) {
-      session.reply(`ERR unknown-command ${echoWord(asciiUpperCase(word))}`);
+      session.reply(error("unknown-command", asciiUpperCase(verb)));
       return undefined;
     }
     if (entry.requiresLogin && session.username === null) {
-      session.reply("ERR must-login-first");
+      session.reply(MUST_LOGIN_FIRST);
       return undefined;
     }
     if (entry.extraCost > 0 && !session.charge(entry.extraCost)) return LATER;
-    const context: CommandContext = { session, args: rest };
+    const context = new Context(session, params);
     const started = this.clock.now();
     const running = this.run(entry, context);
     if (running === undefined) {
@@ -199,17 +246,17 @@ export class CommandDispatcher {
     return verb.toUpperCase();
   }
 
-  private fail({ plugin, error }: PluginFailure, verb: string, session: SessionHandle): void {
-    if (error instanceof RoomLimitError) {
-      session.reply(`ERR ${error.code} ${error.room}`);
+  private fail({ plugin, error: failure }: PluginFailure, verb: string, session: SessionHandle): void {
+    if (failure instanceof RoomLimitError) {
+      session.reply(error(failure.code, failure.room));
       return;
     }
-    if (error instanceof UnavailableError) {
-      this.logger.warn({ plugin, verb, conn: session.id, user: session.username, reason: error.message }, "cluster unavailable");
-      session.reply("ERR cluster-unavailable");
+    if (failure instanceof UnavailableError) {
+      this.logger.warn({ plugin, verb, conn: session.id, user: session.username, reason: failure.message }, "cluster unavailable");
+      session.reply(CLUSTER_UNAVAILABLE);
       return;
     }
-    this.logger.error({ plugin, verb, conn: session.id, user: session.username, err: error }, "command failed");
-    session.reply("ERR internal-error");
+    this.logger.error({ plugin, verb, conn: session.id, user: session.username, err: failure }, "command failed");
+    session.reply(INTERNAL_ERROR);
   }
 }

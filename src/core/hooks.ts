@@ -1,7 +1,8 @@
 import { inject, injectable } from "tsyringe";
 import type { ChatMessage, DisconnectEvent, LoginEvent, MessageVerdict } from "./plugin-api";
 import type { LoggerPort } from "./ports/logger.port";
-import { relayableText } from "./protocol/text";
+import { error, type Reply } from "./language";
+import { relayableText } from "./text";
 import { isThenable } from "./thenable";
 import { TOKENS } from "./tokens";
 
@@ -15,11 +16,11 @@ type DisconnectHook = (event: DisconnectEvent) => void | Promise<void>;
 type BeforeMessageHook = (message: ChatMessage) => MessageVerdict | Promise<MessageVerdict>;
 type MessageHook = (message: ChatMessage) => void | Promise<void>;
 
-/** The final word on a message: the text to deliver, or the line that refuses it. */
-export type MessageDecision = { readonly text: string; readonly refuse?: undefined } | { readonly refuse: string };
+/** The final word on a message: the text to deliver, or the answer that refuses it. */
+export type MessageDecision = { readonly text: string; readonly refuse?: undefined } | { readonly refuse: Reply };
 
-const INTERNAL_ERROR = "ERR internal-error";
-const EMPTY_MESSAGE = "ERR empty-message";
+const INTERNAL_ERROR = Object.freeze({ refuse: error("internal-error") });
+const EMPTY_MESSAGE = Object.freeze({ refuse: error("empty-message") });
 
 
 /**
@@ -106,7 +107,7 @@ export class PluginHooks {
         verdict = hook(current);
       } catch (error) {
         this.failed(plugin, "beforeMessage", error);
-        return { refuse: INTERNAL_ERROR };
+        return INTERNAL_ERROR;
       }
       if (isThenable(verdict)) {
         const at = current;
@@ -114,7 +115,7 @@ export class PluginHooks {
           (settled) => this.continueAfter(i, plugin, at, settled),
           (error: unknown) => {
             this.failed(plugin, "beforeMessage", error);
-            return { refuse: INTERNAL_ERROR };
+            return INTERNAL_ERROR;
           },
         );
       }
@@ -132,22 +133,38 @@ export class PluginHooks {
 
   /**
    * Applies one hook's verdict. What a hook returns is checked like input:
-   * a refusal must be a line, a new text is made relayable again (no
-   * control characters, so no forged lines) and must not be empty.
+   * a refusal must be an error with a code (or, as before replies were
+   * typed, a line), a new text is made relayable again (no control
+   * characters, so no forged lines) and must not be empty.
    */
-  private apply(plugin: string, message: ChatMessage, verdict: unknown): ChatMessage | { readonly refuse: string } {
+  private apply(plugin: string, message: ChatMessage, verdict: unknown): ChatMessage | { readonly refuse: Reply } {
     if (verdict === undefined) return message;
     const { text, refuse } = (verdict ?? {}) as { text?: unknown; refuse?: unknown };
-    if (typeof refuse === "string" && relayableText(refuse) !== "") return { refuse: relayableText(refuse) };
+    const refusal = refusalOf(refuse);
+    if (refusal !== null) return { refuse: refusal };
     if (refuse === undefined && typeof text === "string") {
       const relayable = relayableText(text);
-      return relayable === "" ? { refuse: EMPTY_MESSAGE } : { ...message, text: relayable };
+      return relayable === "" ? EMPTY_MESSAGE : { ...message, text: relayable };
     }
-    this.failed(plugin, "beforeMessage", new TypeError(`a verdict is nothing, { text } or { refuse: "ERR ..." }; got ${JSON.stringify(verdict)}`));
-    return { refuse: INTERNAL_ERROR };
+    this.failed(plugin, "beforeMessage", new TypeError(`a verdict is nothing, { text } or { refuse: { kind: "error", code } }; got ${JSON.stringify(verdict)}`));
+    return INTERNAL_ERROR;
   }
 
   private failed(plugin: string, hook: string, error: unknown): void {
     this.logger.error({ plugin, hook, err: error }, "hook failed");
   }
+}
+
+const CODE = /^[a-z][a-z0-9-]{0,63}$/;
+
+/** A hook's refusal as an answer: an error with a valid code (its subject made relayable), or a line of text; null when it is neither. */
+function refusalOf(refuse: unknown): Reply | null {
+  if (typeof refuse === "string") {
+    const text = relayableText(refuse);
+    return text === "" ? null : { kind: "text", text };
+  }
+  const { kind, code, subject } = (refuse ?? {}) as { kind?: unknown; code?: unknown; subject?: unknown };
+  if (kind !== "error" || typeof code !== "string" || !CODE.test(code)) return null;
+  const relayable = typeof subject === "string" ? relayableText(subject) : "";
+  return error(code, relayable === "" ? undefined : relayable);
 }

@@ -3,6 +3,7 @@ import type { OptionsOf, OptionsSchema } from "./options";
 import type { Timer } from "./ports/clock.port";
 import type { GroupInfo } from "./ports/delivery.port";
 import type { LoggerPort } from "./ports/logger.port";
+import type { ErrorReply, Farewell, Reply } from "./language";
 
 /** What a command sees of the connection it serves. */
 export interface SessionHandle {
@@ -11,27 +12,49 @@ export interface SessionHandle {
   readonly remoteAddress: string;
   /** The name claimed by LOGIN, or null before it. */
   readonly username: string | null;
-  /** Sends one line to this client (the line ending is added). */
-  reply(line: string): void;
-  /** Sends several lines at once, encoded into one write: cheaper than a reply per line. */
+  /**
+   * Answers this client, in its door's words (docs/PLUGINS.md, "Replies").
+   * A string is a line of text as it is (the API before replies were
+   * typed): shown as it is by the doors that speak lines, as a notice by
+   * the others.
+   */
+  reply(reply: Reply | string): void;
+  /** Several lines of text at once, in one write (the API before replies were typed: see `reply`). */
   replyLines(lines: readonly string[]): void;
   /**
-   * Ends the connection: sends `farewell` first if given, tells the others
+   * Ends the connection: says `farewell` first if given, tells the others
    * that the user left, then closes.
    */
-  end(reason: string, farewell?: string): void;
+  end(reason: string, farewell?: Farewell): void;
 }
 
 export interface CommandContext {
   readonly session: SessionHandle;
-  /** What follows the verb, without the separators around it. */
+  /**
+   * The parameters, as the client's door parsed them, one per name of the
+   * command's `params` (a missing one is ""); for an extension's form, one
+   * per name of that form.
+   */
+  readonly params: readonly string[];
+  /**
+   * The parameters as one text, joined by a space: for a command that
+   * declares no `params` (written before commands were typed), what
+   * followed the verb.
+   */
   readonly args: string;
 }
 
 export interface Command {
   /** The verb, matched ignoring case; written upper-case by convention. */
   readonly verb: string;
-  /** Default true: before LOGIN the client is answered `ERR must-login-first`. */
+  /**
+   * The parameters it takes, by name (lower-case letters, digits, "-"), in
+   * order. A door that reads lines (the line protocol) gives each name one
+   * word, and the last one the rest of the line as it was sent. Without
+   * `params`, the command is given the rest of the line as one parameter.
+   */
+  readonly params?: readonly string[];
+  /** Default true: before LOGIN the client is answered `must-login-first`. */
   readonly requiresLogin?: boolean;
   /**
    * Lines of the client's flood budget the command takes (default 1): more
@@ -51,7 +74,7 @@ export interface Command {
  */
 export type CommandExtension = (context: CommandContext, next: () => Promise<void>) => void | Promise<void>;
 
-/** The outcome of a LOGIN; anything but "ok" is the error code sent to the client. */
+/** The outcome of a LOGIN; anything but "ok" is the error code the client is answered. */
 export type LoginResult = "ok" | "already-logged-in" | "invalid-username" | "username-taken";
 
 export type { MessageTarget } from "./events";
@@ -65,18 +88,19 @@ export interface ChatMessage {
 
 /**
  * What a `beforeMessage` hook decides: nothing (pass it on as it is), a new
- * text, or a refusal: the line the sender gets instead (`ERR ...`).
+ * text, or a refusal: the error the sender gets instead (or, as before
+ * replies were typed, a line of text).
  */
-export type MessageVerdict = void | { readonly text: string } | { readonly refuse: string };
+export type MessageVerdict = void | { readonly text: string } | { readonly refuse: ErrorReply | string };
 
 /**
  * What became of a message given to `room.send`: sent (with its final text),
- * refused by a hook (`reply` is the line for the sender), for a user not
+ * refused by a hook (`reply` is the answer for the sender), for a user not
  * online, or dropped because the sender left while hooks were deciding.
  */
 export type SendResult =
   | { readonly status: "sent"; readonly text: string }
-  | { readonly status: "refused"; readonly reply: string }
+  | { readonly status: "refused"; readonly reply: Reply }
   | { readonly status: "not-found" }
   | { readonly status: "gone" };
 
@@ -95,26 +119,27 @@ export interface RoomApi {
   login(session: SessionHandle, username: string): Promise<LoginResult>;
   /** Every logged-in username, in login order. */
   users(): Promise<readonly string[]>;
+  /** Those of `usernames` that are logged in (case ignored), as they are shown, in the order asked; cheap whatever the number of users. */
+  find(usernames: readonly string[]): Promise<readonly string[]>;
   /**
    * Sends a user's chat message: the `beforeMessage` hooks may change or
-   * refuse it; each recipient's protocol shows it (the line protocol as
-   * `MSG <from> <text>`, `MSG <from> <group> <text>` or `DM <from> <text>`,
-   * IRC as a PRIVMSG); the `onMessage` hooks hear of it once delivered. Not
-   * back to the sender, unless it is a DM to itself.
+   * refuse it; each recipient's door shows it in its words; the
+   * `onMessage` hooks hear of it once delivered. Not back to the sender,
+   * unless it is a DM to itself.
    */
   send(message: ChatMessage): Promise<SendResult>;
   /**
    * Sends a line from the server (a notice, not a user's message: no hooks)
-   * to `to`, but not to `except`: the line protocol shows the line as it
-   * is, IRC as a NOTICE. Resolves false when a user target is not online.
+   * to `to`, but not to `except`: a door that speaks lines shows the text
+   * as it is, another as a notice. Resolves false when a user target is not online.
    */
   notify(to: MessageTarget, line: string, except?: SessionHandle): Promise<boolean>;
   /**
    * Puts a logged-in session in a group; false when it was in already, or
-   * is leaving. The other members are told (`INFO <user> joined <group>`).
+   * is leaving. The other members are told (a `joined` event).
    */
   join(session: SessionHandle, group: string): Promise<boolean>;
-  /** Takes the session out of a group; false when it was not in. The others are told (`INFO <user> left <group>`). */
+  /** Takes the session out of a group; false when it was not in. The others are told (a `parted` event). */
   part(session: SessionHandle, group: string): Promise<boolean>;
   isMember(session: SessionHandle, group: string): boolean;
   /** The groups with anyone in them, by name. */
@@ -130,11 +155,11 @@ export interface RoomApi {
   /**
    * On a session not logged in, takes over the session `token` names: the
    * client says it received `received` lines after the token's line. On
-   * success the session is sent `greeting(username, newToken)` (line 0 of
-   * its new count), then every line it missed, in order, then goes on live;
-   * nobody else notices anything.
+   * success the session is answered `resumed` with its name and a new
+   * token (line 0 of its new count), then sent every line it missed, in
+   * order, then goes on live; nobody else notices anything.
    */
-  resume(session: SessionHandle, token: string, received: number, greeting: (username: string, token: string) => string): Promise<ResumeResult>;
+  resume(session: SessionHandle, token: string, received: number): Promise<ResumeResult>;
 }
 
 export interface LoginEvent {
@@ -154,13 +179,13 @@ export interface DisconnectEvent {
  * the others still run.
  */
 export interface Hooks {
-  /** A user logged in; runs after the `OK`, before the connection's next line. */
+  /** A user logged in; runs after its `ok`, before the connection's next command. */
   onLogin(hook: (event: LoginEvent) => void | Promise<void>): void;
   /** A logged-in user left; runs after the others were told. */
   onDisconnect(hook: (event: DisconnectEvent) => void | Promise<void>): void;
   /**
    * A user's message is about to be delivered: return a new text, a
-   * refusal, or nothing. A hook that fails refuses it (`ERR internal-error`).
+   * refusal, or nothing. A hook that fails refuses it (`internal-error`).
    */
   beforeMessage(hook: (message: ChatMessage) => MessageVerdict | Promise<MessageVerdict>): void;
   /** A user's message was delivered, with its final text. */
@@ -186,37 +211,46 @@ export interface Timers {
 }
 
 /**
- * How a plugin's own event looks: `line` in the line protocol (one line,
- * without its line ending); `irc`, the text of a NOTICE to the channel or
- * the user it is for (the line's text when not given).
+ * How a plugin's own kind of event or reply looks, by door: each door looks
+ * for its own rendering (`line` for the line protocol, `irc` for IRC: see
+ * docs/PLUGINS.md), then `text`, the default every door falls back to.
+ * Each returns one line of text (control characters are removed).
  */
 export interface PluginEventRenderers {
-  line(data: PluginEventData): string;
-  irc?(data: PluginEventData): string;
+  /** The default: what a door with no rendering of its own shows. */
+  text?(data: PluginEventData): string;
+  readonly [door: string]: ((data: PluginEventData) => string) | undefined;
 }
 
 /**
- * A plugin's own kinds of events: defined once with how each protocol shows
- * them, then sent like messages (rendered once per protocol, across a
- * cluster too).
+ * A plugin's own kinds of events and replies: defined once with how doors
+ * show them, then sent like messages (rendered once per door, across a
+ * cluster too) or given as a command's answer.
  */
 export interface PluginEventsApi {
   /**
-   * `name`: 1 to 32 lower-case letters, digits or "-". `line(data)` is the
-   * line the line protocol shows; `irc(data)`, if given, the text of the
-   * NOTICE IRC users see (else the line's). Data is plain values.
+   * `name`: 1 to 32 lower-case letters, digits or "-". At least one
+   * rendering (see PluginEventRenderers). Data is plain values.
    */
   define(name: string, renderers: PluginEventRenderers): void;
   /** Sends one of this plugin's events to `to`, but not to `except`; false when a user target is not online. */
   emit(name: string, to: MessageTarget, data: PluginEventData, except?: SessionHandle): Promise<boolean>;
+  /** One of this plugin's kinds as a reply, for `session.reply`. */
+  reply(name: string, data: PluginEventData): Reply;
 }
 
 /** What a plugin receives when it is registered. */
 export interface PluginApi<Options> {
   readonly commands: {
     add(command: Command): void;
-    /** Extends a verb that another plugin adds; that plugin must be loaded too. */
-    extend(verb: string, extension: CommandExtension): void;
+    /**
+     * Extends a verb that another plugin adds; that plugin must be loaded
+     * too. `params`: a form of the verb that the extension takes besides the
+     * command's own (the rooms plugin's `MSG <room> <text>`); a door that
+     * reads lines chooses the first form whose `room` parameters are given
+     * words starting with "#".
+     */
+    extend(verb: string, extension: CommandExtension, params?: readonly string[]): void;
   };
   readonly hooks: Hooks;
   readonly room: RoomApi;

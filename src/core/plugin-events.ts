@@ -3,15 +3,12 @@ import { PluginError } from "./errors";
 import type { PluginEventData } from "./events";
 import type { PluginEventRenderers } from "./plugin-api";
 import type { LoggerPort } from "./ports/logger.port";
-import { stripControlCharacters } from "./protocol/text";
+import { stripControlCharacters } from "./text";
 import { TOKENS } from "./tokens";
-
-/** The protocols a plugin's event can be rendered for. */
-export type PluginEventProtocol = "line" | "irc";
 
 const EVENT_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
-/** The kinds of events plugins defined, and how each is rendered in each protocol. */
+/** The kinds of events (and replies) plugins defined, and how each door renders them. */
 @injectable()
 export class PluginEvents {
   private readonly byKey = new Map<string, PluginEventRenderers>();
@@ -22,7 +19,10 @@ export class PluginEvents {
     if (typeof name !== "string" || !EVENT_NAME.test(name)) {
       throw new PluginError(plugin, `invalid event name ${JSON.stringify(name)}: 1 to 32 lower-case letters, digits or "-", starting with a letter`);
     }
-    if (typeof renderers?.line !== "function") throw new PluginError(plugin, `event ${name}: a line renderer is needed`);
+    const given = typeof renderers === "object" && renderers !== null ? Object.entries(renderers) : [];
+    if (given.length === 0 || given.some(([, render]) => typeof render !== "function")) {
+      throw new PluginError(plugin, `event ${name}: renderings are functions by door, "text" the default; at least one is needed`);
+    }
     const key = `${plugin}/${name}`;
     if (this.byKey.has(key)) throw new PluginError(plugin, `event ${name} is defined twice`);
     this.byKey.set(key, renderers);
@@ -33,20 +33,24 @@ export class PluginEvents {
   }
 
   /**
-   * The event's text in `protocol`, one line (control characters removed, so
-   * that no renderer can forge a second line); null when the event is
-   * unknown here, or its renderer failed (logged with the plugin's name).
+   * The event's text for a door: the first of the renderings `keys` names
+   * (the door's own, then its defaults), one line (control characters
+   * removed, so that no renderer can forge a second line); null when the
+   * event is unknown here, has none of those renderings, or its renderer
+   * failed (logged with the plugin's name).
    */
-  render(plugin: string, name: string, protocol: PluginEventProtocol, data: PluginEventData): string | null {
+  render(plugin: string, name: string, keys: readonly string[], data: PluginEventData): string | null {
     const renderers = this.byKey.get(`${plugin}/${name}`);
     if (renderers === undefined) return null;
+    const key = keys.find((candidate) => Object.hasOwn(renderers, candidate));
+    if (key === undefined) return null;
     try {
-      const text: unknown = protocol === "irc" && renderers.irc !== undefined ? renderers.irc(data) : renderers.line(data);
-      if (typeof text !== "string") throw new TypeError(`the ${protocol} renderer of event ${name} returned ${typeof text}, not a string`);
+      const text: unknown = renderers[key]!(data);
+      if (typeof text !== "string") throw new TypeError(`the ${key} rendering of event ${name} returned ${typeof text}, not a string`);
       const line = stripControlCharacters(text);
       return line === "" ? null : line;
     } catch (error) {
-      this.logger.error({ plugin, event: name, protocol, err: error }, "event renderer failed");
+      this.logger.error({ plugin, event: name, rendering: key, err: error }, "event renderer failed");
       return null;
     }
   }

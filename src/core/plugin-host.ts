@@ -144,7 +144,7 @@ export class PluginHost {
     const api: PluginApi<typeof options> = {
       commands: {
         add: (command) => commands.add(name, command),
-        extend: (verb, extension) => commands.extend(name, verb, extension),
+        extend: (verb, extension, params) => commands.extend(name, verb, extension, params),
       },
       hooks: {
         onLogin: (hook) => hooks.addLogin(name, hook),
@@ -158,6 +158,10 @@ export class PluginHost {
         emit: (event, to, data, except) => {
           if (!this.events.has(name, event)) return Promise.reject(new TypeError(`plugin "${name}" defined no event "${event}"`));
           return this.room.emit(name, event, to, data, except);
+        },
+        reply: (event, data) => {
+          if (!this.events.has(name, event)) throw new TypeError(`plugin "${name}" defined no event "${event}"`);
+          return { kind: "plugin", plugin: name, name: event, data };
         },
       },
       logger: this.logger.child({ plugin: name }),

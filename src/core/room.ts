@@ -21,7 +21,7 @@ import type { SessionMovesPort } from "./ports/session-moves.port";
 import type { LoggerPort } from "./ports/logger.port";
 import type { MetricsPort } from "./ports/metrics.port";
 import type { PresencePort } from "./ports/presence.port";
-import { isValidUsername } from "./protocol/text";
+import { isValidUsername } from "./text";
 import type { CoreSettings } from "./settings";
 import { TOKENS } from "./tokens";
 
@@ -111,6 +111,10 @@ export class Room implements RoomApi {
     return this.presence.list();
   }
 
+  find(usernames: readonly string[]): Promise<readonly string[]> {
+    return this.presence.find(usernames);
+  }
+
   send(message: ChatMessage): Promise<SendResult> {
     const decision = this.hooks.decide(message);
     return decision instanceof Promise ? decision.then((settled) => this.deliverMessage(message, settled)) : this.deliverMessage(message, decision);
@@ -175,7 +179,7 @@ export class Room implements RoomApi {
     return this.resumption.issue(session);
   }
 
-  async resume(handle: SessionHandle, token: string, received: number, greeting: Greeting): Promise<ResumeResult> {
+  async resume(handle: SessionHandle, token: string, received: number): Promise<ResumeResult> {
     const session = this.member(handle);
     if (session.username !== null) return { status: "refused", reason: "already-logged-in" };
     if (!this.resumption.enabled) return { status: "refused", reason: "disabled" };
@@ -183,7 +187,7 @@ export class Room implements RoomApi {
     const outcome = this.resumption.take(token, received);
     if ("refused" in outcome) {
       if (outcome.refused !== "unknown-token" || moves === undefined || !moves.isElsewhere(token)) return { status: "refused", reason: outcome.refused };
-      return this.resumeElsewhere(moves, session, token, received, greeting);
+      return this.resumeElsewhere(moves, session, token, received);
     }
     // All at once, with no turn in between: no line can reach either session
     // between the old one's last recorded line and the new one's greeting.
@@ -192,12 +196,12 @@ export class Room implements RoomApi {
     resumed.handOver();
     session.adopt(username);
     this.delivery.attach(username, session);
-    this.welcome(session, greeting, replay, []);
+    this.welcome(session, replay, []);
     return { status: "resumed", username };
   }
 
   /** The session is on another node: it moves here (see SessionMovesPort), at a point in the cluster's order of events. */
-  private async resumeElsewhere(moves: SessionMovesPort, session: Member, token: string, received: number, greeting: Greeting): Promise<ResumeResult> {
+  private async resumeElsewhere(moves: SessionMovesPort, session: Member, token: string, received: number): Promise<ResumeResult> {
     let username = "";
     const refused = await moves.fetch(token, received, session, (moved) => {
       username = moved.username;
@@ -207,15 +211,15 @@ export class Room implements RoomApi {
       // the name, so that it does not leave a second time).
       if (!session.isOpen) return this.depart(username, session, "client-closed");
       session.adopt(username);
-      this.welcome(session, greeting, moved.replay, moved.missed);
+      this.welcome(session, moved.replay, moved.missed);
     });
     return refused === null ? { status: "resumed", username } : { status: "refused", reason: refused };
   }
 
-  /** A resumed session's first lines: the greeting (line 0 of its new count), what it missed, in order. */
-  private welcome(session: Member, greeting: Greeting, replay: Replay, missed: readonly Outgoing[]): void {
+  /** A resumed session's first lines: its greeting (line 0 of its new count), what it missed, in order. */
+  private welcome(session: Member, replay: Replay, missed: readonly Outgoing[]): void {
     const username = session.username!;
-    session.reply(greeting(username, this.resumption.issue(session)));
+    session.reply({ kind: "resumed", username, token: this.resumption.issue(session) });
     session.replay(replay);
     for (const event of missed) session.deliver(event);
     this.logger.info({ conn: session.id, user: username }, "resumed");
@@ -287,6 +291,3 @@ export class Room implements RoomApi {
     return member;
   }
 }
-
-/** The line that greets a resumed session, from its name and its new token. */
-type Greeting = (username: string, token: string) => string;

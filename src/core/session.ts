@@ -1,14 +1,13 @@
 import { LATER, type Budgeted, type CommandDispatcher } from "./commands";
 import type { PluginHooks } from "./hooks";
 import type { ClockPort, Timer } from "./ports/clock.port";
-import type { Outgoing, Renderer } from "./events";
+import type { Outgoing } from "./events";
 import { ResumeLog, type Replay } from "./resume-log";
 import type { Member } from "./member";
 import type { LoggerPort } from "./ports/logger.port";
 import type { MetricsPort } from "./ports/metrics.port";
 import type { Connection, ConnectionHandler } from "./ports/transport.port";
-import { LineDecoder, type LineFailure } from "./protocol/line-decoder";
-import { encodeLine } from "./protocol/text";
+import { error, type CommandInput, type ErrorReply, type Farewell, type Reply } from "./language";
 import type { CoreSettings } from "./settings";
 import type { Turns } from "./turns";
 
@@ -58,8 +57,6 @@ export interface SessionServices {
   detached(session: Session): void;
   /** A session that waited for a resume is over: the place its connection held in the connection limits is free. */
   vacate(session: Session): void;
-  /** The line protocol's rendering: what a resumable session's log keeps, whatever its own protocol. */
-  readonly lineRenderer: Renderer;
 }
 
 const enum State {
@@ -70,7 +67,17 @@ const enum State {
   Detached,
 }
 
-const SEND_QUEUE_EXCEEDED = encodeLine("ERR send-queue-exceeded");
+const SEND_QUEUE_EXCEEDED: Farewell = Object.freeze(error("send-queue-exceeded"));
+const IDLE_TIMEOUT: Farewell = Object.freeze(error("idle-timeout"));
+const USERNAME_TAKEN: Farewell = Object.freeze(error("username-taken"));
+const LF = 0x0a;
+
+/** The lines in `bytes` of a door that speaks lines: what a resume counts. */
+function linesIn(bytes: Uint8Array): number {
+  let lines = 0;
+  for (let at = bytes.indexOf(LF); at !== -1; at = bytes.indexOf(LF, at + 1)) lines++;
+  return lines;
+}
 
 /**
  * Lines one connection may have handled before it yields to the others
@@ -99,10 +106,10 @@ export class Session implements Member, ConnectionHandler, Budgeted {
    * that what waits is in the kernel (and slows the sender), not here.
    */
   private paused = false;
-  /** A line taken from the decoder that waits for budget. */
-  private stalled: string | LineFailure | null = null;
-  /** A costly command's line, paid for, that waits for a turn with room for it (Turns.spendCostly). */
-  private later: string | null = null;
+  /** A command taken from the connection that waits for budget. */
+  private stalled: CommandInput | ErrorReply | null = null;
+  /** A costly command, paid for, that waits for a turn with room for it (Turns.spendCostly). */
+  private later: CommandInput | null = null;
   private inputEnded = false;
   private reasonClosed: string | null = null;
   private lastActivity: number;
@@ -114,7 +121,6 @@ export class Session implements Member, ConnectionHandler, Budgeted {
    * than a burst's worth of intervals ahead of now.
    */
   private budgetFullAt: number;
-  private readonly decoder: LineDecoder;
   /** The turn in which lines were last handled, and how many. */
   private turn = -1;
   private linesThisTurn = 0;
@@ -138,7 +144,6 @@ export class Session implements Member, ConnectionHandler, Budgeted {
     private readonly services: SessionServices,
   ) {
     const { settings, clock } = services;
-    this.decoder = new LineDecoder(settings.maxLineBytes);
     this.lastActivity = this.budgetFullAt = clock.now();
     if (settings.idleTimeoutMs > 0) this.armIdleTimer(settings.idleTimeoutMs);
     services.logger.info({ conn: id, remote: connection.remoteAddress }, "connection opened");
@@ -170,12 +175,18 @@ export class Session implements Member, ConnectionHandler, Budgeted {
     return this.connection.renderer.showsLogins;
   }
 
-  reply(line: string): void {
-    if (this.takesReplies) this.send(encodeLine(line), 1);
+  reply(reply: Reply | string): void {
+    if (this.takesReplies) this.answer(typeof reply === "string" ? { kind: "text", text: reply } : reply, false);
   }
 
   replyLines(lines: readonly string[]): void {
-    if (lines.length > 0 && this.takesReplies) this.send(encodeLine(lines.join("\n")), lines.length);
+    if (lines.length > 0) this.reply(lines.join("\n"));
+  }
+
+  /** A reply in the connection's words, sent (and kept for a resume); some doors answer later, by themselves. */
+  private answer(reply: Reply, farewell: boolean): void {
+    const bytes = this.connection.encodeReply(reply, farewell);
+    if (bytes !== null) this.send(bytes, linesIn(bytes));
   }
 
   /** Open, or waiting for a resume (its replies are kept for it): a closed session's are not even encoded. */
@@ -188,10 +199,10 @@ export class Session implements Member, ConnectionHandler, Budgeted {
     if (lines > 0) this.send(bytes, lines);
   }
 
-  evict(farewell: string): void {
+  evict(): void {
     // One waiting for a resume has nobody to say it to: it leaves, and its token goes with it.
     if (this.state === State.Detached) return this.expire();
-    this.end("evicted", farewell);
+    this.end("evicted", USERNAME_TAKEN);
   }
 
   /** An event for this user, in its connection's protocol (if shown there at all); recorded while resumable. */
@@ -206,8 +217,8 @@ export class Session implements Member, ConnectionHandler, Budgeted {
       return;
     }
     if (log === null) return;
-    const line = event.bytesFor(this.services.lineRenderer);
-    if (line !== null) log.record(line, event.lines);
+    const kept = event.bytesFor(this.connection.resumeRenderer);
+    if (kept !== null) log.record(kept, event.lines);
   }
 
   /** Resumable from now on: what it is sent is kept (at most `capacityBytes`), numbered from the next line. */
@@ -251,7 +262,7 @@ export class Session implements Member, ConnectionHandler, Budgeted {
     this.safely(this.leaveRoom);
   }
 
-  end(reason: string, farewell?: string): void {
+  end(reason: string, farewell?: Farewell): void {
     this.beginClose(reason, farewell);
     this.finishClose();
   }
@@ -261,9 +272,9 @@ export class Session implements Member, ConnectionHandler, Budgeted {
    * input and output. Shutdown runs this on every session before any of
    * them leaves, so that nobody local is told about the others leaving.
    */
-  beginClose(reason: string, farewell?: string): void {
+  beginClose(reason: string, farewell?: Farewell): void {
     if (this.state !== State.Open) return;
-    if (farewell !== undefined) this.reply(farewell);
+    if (farewell !== undefined) this.answer(farewell, true);
     if (this.state !== State.Open) return; // the farewell itself overflowed the send queue
     this.state = State.Closing;
     this.heldEvents = null;
@@ -301,9 +312,8 @@ export class Session implements Member, ConnectionHandler, Budgeted {
     if (runLoginHooks) this.heldEvents = [];
   }
 
-  onData(chunk: Uint8Array): void {
+  onInput(): void {
     if (this.state !== State.Open) return;
-    this.decoder.push(chunk);
     if (!this.held) {
       this.safely(this.processInput);
     } else if (!this.paused) {
@@ -315,7 +325,6 @@ export class Session implements Member, ConnectionHandler, Budgeted {
 
   onEnd(): void {
     this.inputEnded = true;
-    this.decoder.endOfInput();
     if (!this.held && this.state === State.Open) this.safely(this.processInput);
   }
 
@@ -397,8 +406,8 @@ export class Session implements Member, ConnectionHandler, Budgeted {
         break;
       }
       const later = this.later;
-      const line = later ?? this.stalled ?? this.decoder.next();
-      if (line === null) {
+      const input = later ?? this.stalled ?? this.connection.nextCommand();
+      if (input === null) {
         // Everything received has been handled: only now take more.
         if (this.paused) {
           this.paused = false;
@@ -409,7 +418,7 @@ export class Session implements Member, ConnectionHandler, Budgeted {
       if (flood.limited && later === null) {
         const fullAt = Math.max(this.budgetFullAt, now);
         if (fullAt - now > flood.toleranceMs) {
-          this.stalled = line;
+          this.stalled = input;
           this.waitForBudget(fullAt - flood.toleranceMs - now);
           break;
         }
@@ -418,20 +427,20 @@ export class Session implements Member, ConnectionHandler, Budgeted {
       this.stalled = null;
       this.later = null;
       this.lastActivity = now;
-      if (typeof line !== "string") {
-        this.reply(`ERR ${line.error}`);
-        this.connection.lineHandled?.();
+      if ("kind" in input) {
+        this.reply(input);
+        this.connection.commandHandled?.();
         continue;
       }
-      const running = commands.dispatch(this, line);
+      const running = commands.dispatch(this, input);
       if (running === LATER) {
-        this.later = line;
+        this.later = input;
         this.yieldTurn();
         break;
       }
       if (running !== undefined) this.waitForCommand(running);
       else if (this.loginHooksDue) this.runLoginHooks();
-      else this.connection.lineHandled?.();
+      else this.connection.commandHandled?.();
     }
     if (handled > 0) this.services.metrics.linesReceived(handled);
     if (this.inputEnded && !this.held && this.state === State.Open) this.inputDone();
@@ -461,7 +470,7 @@ export class Session implements Member, ConnectionHandler, Budgeted {
     this.hold();
     void running.then(() => {
       if (this.loginHooksDue && this.state === State.Open) return this.runLoginHooks();
-      this.connection.lineHandled?.();
+      this.connection.commandHandled?.();
       this.release();
     });
   }
@@ -472,7 +481,7 @@ export class Session implements Member, ConnectionHandler, Budgeted {
     this.hold();
     void this.services.hooks.runLogin({ session: this, username: this.name! }).then(() => {
       this.sendHeldEvents();
-      this.connection.lineHandled?.();
+      this.connection.commandHandled?.();
       this.release();
     });
   }
@@ -550,7 +559,7 @@ export class Session implements Member, ConnectionHandler, Budgeted {
   }
 
   /** Drops the connection now, its queued output with it; also when a graceful close failed half-way. */
-  private abort(reason: string, farewell?: Uint8Array): void {
+  private abort(reason: string, farewell?: Farewell): void {
     if (this.state === State.Closed) return;
     this.state = State.Closing;
     this.heldEvents = null;
@@ -591,7 +600,7 @@ export class Session implements Member, ConnectionHandler, Budgeted {
       this.armIdleTimer(remaining);
       return;
     }
-    this.end("idle", "ERR idle-timeout");
+    this.end("idle", IDLE_TIMEOUT);
   }
 
   private cancelTimers(): void {

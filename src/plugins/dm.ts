@@ -1,27 +1,28 @@
 import { definePlugin } from "../core/plugin-api";
-import { echoWord, isValidUsername, relayableText, splitFirstWord } from "../core/protocol/text";
+import { error } from "../core/language";
+import { isValidUsername, relayableText } from "../core/text";
 
-/** `DM <user> <text>`: only that user receives `DM <sender> <text>`. */
+/** `DM <user> <text>`: only that user receives it, from the sender. */
 export const dmPlugin = definePlugin({
   name: "dm",
   dependencies: ["login"],
   register({ commands, room }) {
     commands.add({
       verb: "DM",
-      async handle({ session, args }) {
-        const { word: target, rest } = splitFirstWord(args);
-        const text = relayableText(rest);
+      params: ["user", "text"],
+      async handle({ session, params: [target, said] }) {
+        const text = relayableText(said!);
         if (target === "" || text === "") {
-          session.reply("ERR invalid-dm-format");
+          session.reply(error("invalid-dm-format"));
           return;
         }
-        const notFound = `ERR user-not-found ${echoWord(target)}`;
+        const notFound = error("user-not-found", target);
         // A name nobody can have is not looked up.
-        if (!isValidUsername(target)) {
+        if (!isValidUsername(target!)) {
           session.reply(notFound);
           return;
         }
-        const result = await room.send({ from: session, to: { kind: "user", username: target }, text });
+        const result = await room.send({ from: session, to: { kind: "user", username: target! }, text });
         if (result.status === "not-found") session.reply(notFound);
         else if (result.status === "refused") session.reply(result.reply);
       },

@@ -1,15 +1,17 @@
 import { definePlugin } from "../core/plugin-api";
+import { error, OK } from "../core/language";
 
-/** `LOGIN <username>`: claims a name; `OK` or `ERR <reason>`. */
+/** `LOGIN <username>`: claims a name; answered `ok`, or an error with the reason. */
 export const loginPlugin = definePlugin({
   name: "login",
   register({ commands, room }) {
     commands.add({
       verb: "LOGIN",
+      params: ["username"],
       requiresLogin: false,
-      async handle({ session, args }) {
-        const result = await room.login(session, args);
-        session.reply(result === "ok" ? "OK" : `ERR ${result}`);
+      async handle({ session, params: [username] }) {
+        const result = await room.login(session, username!);
+        session.reply(result === "ok" ? OK : error(result));
       },
     });
   },

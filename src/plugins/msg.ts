@@ -1,12 +1,14 @@
 import { definePlugin, type MessageTarget } from "../core/plugin-api";
-import { relayableText, unescapeEveryoneText } from "../core/protocol/text";
+import { error } from "../core/language";
+import { relayableText } from "../core/text";
 
 const EVERYONE: MessageTarget = Object.freeze({ kind: "everyone" });
 
 /**
- * `MSG <text>`: everyone else logged in receives `MSG <sender> <text>`; no
- * echo. `MSG \#1 ...` says `#1 ...` (the escape for a text that starts with
- * `#`, which the rooms plugin would take for a room).
+ * `MSG <text>`: everyone else logged in receives it; no echo. A message to
+ * a room (`MSG <room> <text>`, a form the rooms plugin adds) is the rooms
+ * plugin's: without it, the room and the text are said to everyone, as the
+ * client wrote them.
  */
 export const msgPlugin = definePlugin({
   name: "msg",
@@ -14,10 +16,11 @@ export const msgPlugin = definePlugin({
   register({ commands, room }) {
     commands.add({
       verb: "MSG",
-      async handle({ session, args }) {
-        const text = unescapeEveryoneText(relayableText(args));
+      params: ["text"],
+      async handle({ session, params }) {
+        const text = relayableText(params.join(" "));
         if (text === "") {
-          session.reply("ERR empty-message");
+          session.reply(error("empty-message"));
           return;
         }
         const result = await room.send({ from: session, to: EVERYONE, text });

@@ -1,5 +1,6 @@
 import { definePlugin } from "../core/plugin-api";
-import { nameKey, relayableText, splitFirstWord } from "../core/protocol/text";
+import { error, OK } from "../core/language";
+import { nameKey, relayableText } from "../core/text";
 
 /** `#` then 1 to 32 letters, digits, `_` or `-`. */
 const ROOM_NAME = /^#[A-Za-z0-9_-]{1,32}$/;
@@ -9,11 +10,14 @@ function roomName(word: string): string | null {
   return ROOM_NAME.test(word) ? nameKey(word) : null;
 }
 
+const INVALID_ROOM = Object.freeze(error("invalid-room"));
+const EMPTY_MESSAGE = Object.freeze(error("empty-message"));
+
 /**
- * Chat rooms: `JOIN #room`, `PART #room`, `ROOMS`, `MEMBERS #room`, and
- * `MSG #room <text>` for the members only (they receive
- * `MSG <user> #room <text>`). A plain `MSG` still goes to everyone. Rooms live in the delivery port's groups,
- * so they span every node that shares it.
+ * Chat rooms: `JOIN <room>`, `PART <room>`, `ROOMS`, `MEMBERS <room>`, and
+ * `MSG <room> <text>` for the members only. A message to everyone still
+ * goes to everyone. Rooms live in the delivery port's groups, so they span
+ * every node that shares it.
  */
 export const roomsPlugin = definePlugin({
   name: "rooms",
@@ -21,54 +25,59 @@ export const roomsPlugin = definePlugin({
   register({ commands, room }) {
     commands.add({
       verb: "JOIN",
-      async handle({ session, args }) {
-        const name = roomName(args);
-        if (name === null) return session.reply("ERR invalid-room");
-        // The room tells the other members: INFO <user> joined <room>.
-        session.reply((await room.join(session, name)) ? "OK" : `ERR already-in-room ${name}`);
+      params: ["room"],
+      async handle({ session, params: [given] }) {
+        const name = roomName(given!);
+        if (name === null) return session.reply(INVALID_ROOM);
+        // The room tells the other members (a joined event).
+        session.reply((await room.join(session, name)) ? OK : error("already-in-room", name));
       },
     });
 
     commands.add({
       verb: "PART",
-      async handle({ session, args }) {
-        const name = roomName(args);
-        if (name === null) return session.reply("ERR invalid-room");
-        // The room tells the remaining members: INFO <user> left <room>.
-        session.reply((await room.part(session, name)) ? "OK" : `ERR not-in-room ${name}`);
+      params: ["room"],
+      async handle({ session, params: [given] }) {
+        const name = roomName(given!);
+        if (name === null) return session.reply(INVALID_ROOM);
+        // The room tells the remaining members (a parted event).
+        session.reply((await room.part(session, name)) ? OK : error("not-in-room", name));
       },
     });
 
     commands.add({
       verb: "ROOMS",
+      params: [],
       cost: 10,
       async handle({ session }) {
-        const rooms = await room.groups();
-        session.replyLines([...rooms.map(({ name, members }) => `ROOM ${name} ${members}`), "END ROOMS"]);
+        session.reply({ kind: "rooms", rooms: await room.groups() });
       },
     });
 
-    // MSG #room <text> goes to the room; any other MSG goes on to the msg plugin.
-    commands.extend("MSG", async ({ session, args }, next) => {
-      const { word, rest } = splitFirstWord(args);
-      if (!word.startsWith("#")) return next();
-      const name = roomName(word);
-      if (name === null) return session.reply("ERR invalid-room");
-      if (!room.isMember(session, name)) return session.reply(`ERR not-in-room ${name}`);
-      const text = relayableText(rest);
-      if (text === "") return session.reply("ERR empty-message");
-      const result = await room.send({ from: session, to: { kind: "group", group: name }, text });
-      if (result.status === "refused") session.reply(result.reply);
-    });
+    // MSG <room> <text> goes to the room; a message to everyone goes on to the msg plugin.
+    commands.extend(
+      "MSG",
+      async ({ session, params }, next) => {
+        if (params.length !== 2) return next();
+        const name = roomName(params[0]!);
+        if (name === null) return session.reply(INVALID_ROOM);
+        if (!room.isMember(session, name)) return session.reply(error("not-in-room", name));
+        const text = relayableText(params[1]!);
+        if (text === "") return session.reply(EMPTY_MESSAGE);
+        const result = await room.send({ from: session, to: { kind: "group", group: name }, text });
+        if (result.status === "refused") session.reply(result.reply);
+      },
+      ["room", "text"],
+    );
 
     commands.add({
       verb: "MEMBERS",
+      params: ["room"],
       cost: 10,
-      async handle({ session, args }) {
-        const name = roomName(args);
-        if (name === null) return session.reply("ERR invalid-room");
-        const members = await room.members(name);
-        session.replyLines([...members.map((member) => `MEMBER ${member}`), "END MEMBERS"]);
+      async handle({ session, params: [given] }) {
+        const name = roomName(given!);
+        if (name === null) return session.reply(INVALID_ROOM);
+        session.reply({ kind: "members", room: name, members: await room.members(name) });
       },
     });
   },

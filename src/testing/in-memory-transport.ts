@@ -5,8 +5,9 @@ import type {
   ListeningAddress,
   TransportPort,
 } from "../core/ports/transport.port";
+import type { CommandInput, ErrorReply, Farewell, Reply } from "../core/language";
 import type { Renderer } from "../core/events";
-import { encodeLine, refusalLine } from "../core/protocol/text";
+import { encodeRefusal, lineCodecOf, type LineCodec, type LineInput } from "../adapters/line/line-codec";
 
 /** The client side of an in-memory connection: what a test types and reads. */
 export class FakeClient {
@@ -14,6 +15,8 @@ export class FakeClient {
   private unread: Uint8Array[] = [];
   private unreadBytes = 0;
   private handler: ConnectionHandler | null = null;
+  /** The server's reader of what this client sends (none for a client turned away). */
+  private input: LineInput | null = null;
   private closeRequested = false;
   private gone = false;
   /** The server closed (or dropped) the connection. */
@@ -51,11 +54,13 @@ export class FakeClient {
   /** Sends raw text or bytes, exactly as given. */
   write(data: string | Uint8Array): void {
     if (this.gone) throw new Error("this client's connection is closed");
-    this.handler!.onData(typeof data === "string" ? Buffer.from(data) : data);
+    this.input?.push(typeof data === "string" ? Buffer.from(data) : data);
+    this.handler!.onInput();
   }
 
   /** Shuts down the sending side, as `nc` does at the end of its input. */
   endInput(): void {
+    this.input?.endOfInput();
     this.handler!.onEnd();
   }
 
@@ -79,8 +84,9 @@ export class FakeClient {
   }
 
   /** @internal */
-  accept(handler: ConnectionHandler): void {
+  accept(handler: ConnectionHandler, input: LineInput | null): void {
     this.handler = handler;
+    this.input = input;
   }
 
   /** @internal Bytes the server sent that this client has not read. */
@@ -128,13 +134,32 @@ export class FakeClient {
   }
 }
 
-/** The server side of an in-memory connection. */
+/** The server side of an in-memory connection: it speaks the line protocol, as a fake client reads lines. */
 export class InMemoryConnection implements Connection {
+  readonly input: LineInput;
+
   constructor(
     private readonly client: FakeClient,
-    /** The line protocol's: a fake client reads lines. */
-    readonly renderer: Renderer,
-  ) {}
+    private readonly codec: LineCodec,
+  ) {
+    this.input = codec.input();
+  }
+
+  get renderer(): Renderer {
+    return this.codec.renderer;
+  }
+
+  get resumeRenderer(): Renderer {
+    return this.codec.renderer;
+  }
+
+  nextCommand(): CommandInput | ErrorReply | null {
+    return this.input.next();
+  }
+
+  encodeReply(reply: Reply): Uint8Array | null {
+    return this.codec.encodeReply(reply);
+  }
 
   get remoteAddress(): string {
     return this.client.remoteAddress;
@@ -164,13 +189,13 @@ export class InMemoryConnection implements Connection {
     this.client.requestClose();
   }
 
-  destroy(farewell?: Uint8Array): void {
-    this.client.destroyFromServer(farewell);
+  destroy(farewell?: Farewell): void {
+    this.client.destroyFromServer((farewell && this.codec.encodeReply(farewell)) ?? undefined);
   }
 }
 
 /** For a connection turned away: nothing it does matters any more. */
-const REFUSED: ConnectionHandler = { onData() {}, onEnd() {}, onClose() {} };
+const REFUSED: ConnectionHandler = { onInput() {}, onEnd() {}, onClose() {} };
 
 /** A transport without sockets: tests open connections by calling `connect`. */
 export class InMemoryTransport implements TransportPort {
@@ -198,11 +223,12 @@ export class InMemoryTransport implements TransportPort {
     const client = new FakeClient(remoteAddress);
     const refusal = acceptor.admit(remoteAddress);
     if (refusal !== null) {
-      client.accept(REFUSED);
-      client.destroyFromServer(encodeLine(refusalLine(refusal)));
+      client.accept(REFUSED, null);
+      client.destroyFromServer(encodeRefusal(refusal));
       return client;
     }
-    client.accept(acceptor.open(new InMemoryConnection(client, acceptor.lineRenderer)));
+    const connection = new InMemoryConnection(client, lineCodecOf(acceptor));
+    client.accept(acceptor.open(connection), connection.input);
     return client;
   }
 }

@@ -3,21 +3,17 @@
  * served this page, one text frame per line. Text from the wire is only
  * ever set as text (textContent), never parsed as markup.
  */
-import { ChatModel, directWith, FAREWELLS, LOBBY, type ChatLine, type ConversationId, type Pending } from "./chat.js";
-import { describeError, escapeEveryone, parseLine, ROOM, type ServerEvent } from "./protocol.js";
+import { escapeEveryone } from "../client-shared/escape.js";
+import { answerTo, NAME_AGAIN_MS, Reconnection, TRY_FOR_MS } from "../client-shared/reconnection.js";
+import { ChatModel, directWith, LOBBY, type ChatLine, type ConversationId, type Pending } from "./chat.js";
+import { describeError, parseLine, ROOM, type ServerEvent } from "./protocol.js";
 
 const KEEPALIVE_MS = 20_000;
-/** Waits before reconnecting after a drop (the session is resumed), and after a server restart (logged in afresh). */
-const RECONNECT_STEPS_MS = [1000, 2000, 4000, 8000, 15_000, 30_000];
-const RESTART_STEPS_MS = [250, 500, 1000, 2000, 4000];
-/** Logging in again after the session was lost: a taken name is asked for again every RELOGIN_MS, for RELOGIN_FOR_MS. */
-const RELOGIN_MS = 2000;
-const RELOGIN_FOR_MS = 35_000;
 const query = new URLSearchParams(location.search);
 /** `?who=<seconds>` sets how often the list of who is online is asked for (tests, debugging). */
 const WHO_SECONDS = Number(query.get("who")) || null;
-/** How long a restarting server is waited for; `?restart=<seconds>` sets it (tests). */
-const RESTART_FOR_MS = (Number(query.get("restart")) || 120) * 1000;
+/** How long the page tries to get back (TRY_FOR_MS); `?restart=<seconds>` sets it (tests of a server that does not come back). */
+const TRYING_MS = Number(query.get("restart")) * 1000 || TRY_FOR_MS;
 /** Where a page going away leaves its session to the tab's next page (see the pagehide listener). */
 const HANDED_OVER = "chat.session";
 
@@ -68,20 +64,17 @@ let resuming = false;
 let handedOver = false;
 /** Logging in again after the session was lost: once in, the page says that what was said meanwhile was missed. */
 let afresh = false;
-/** Until when a name refused as taken is asked for again (see RELOGIN_MS). */
-let reloginUntil = 0;
-/** After a server restart, until when it is waited for; null otherwise. */
-let restartUntil: number | null = null;
+/** Trying to get back since the connection or the session was lost (the rules both clients share); null otherwise. */
+let reconnection: Reconnection | null = null;
 /** Rooms to join again after a reconnection. */
 const wantedRooms = new Set<string>();
-let attempt = 0;
 let statusText = "Connecting…";
 /**
- * What the server said as it closed the connection: a restart (the page
- * logs in again once it is back), or the end of the session (idleness, a
- * page too far behind), after which it waits for the user.
+ * The last line read on the connection: if it was a farewell, the server
+ * closed the connection after it, and it says what the close means (a
+ * restart, or the end of the session).
  */
-let farewell: { readonly restart: boolean; readonly text: string } | null = null;
+let lastLine = "";
 let userLeft = false;
 let lastSent = 0;
 let lastWho = 0;
@@ -119,7 +112,7 @@ function askRooms(): void {
 
 function connect(): void {
   takeHandedOver();
-  farewell = null;
+  lastLine = "";
   // A session to resume keeps what the page knows (who is online, the rooms, commands awaiting an answer).
   if (resumable === null) {
     if (model.me !== null) loseSession();
@@ -148,17 +141,17 @@ function connect(): void {
     socket = null;
     stopTimers();
     resuming = false;
-    if (userLeft) {
-      stop("You left the chat.");
-    } else if (farewell?.restart) {
-      // The server ended the session (it said why): there is nothing to resume.
-      resumable = null;
-      restartUntil ??= Date.now() + RESTART_FOR_MS;
-      reconnectLater(farewell.text);
-    } else if (farewell !== null) {
-      end(farewell.text);
+    const next = userLeft ? null : Reconnection.after(lastLine, reconnection, Date.now(), TRYING_MS);
+    if (next === null) {
+      // The user left, or the server ended the session, and said why (QUIT's bye, idleness, a page too far behind).
+      const farewell = parseLine(lastLine);
+      if (farewell.kind === "ended") end(describeError(farewell.code, farewell.subject));
+      else stop("You left the chat.");
     } else {
-      reconnectLater(restartUntil === null ? "Disconnected." : "The server is restarting.");
+      // A restart ended the session: there is nothing to resume.
+      if (next.restart) resumable = null;
+      reconnection = next;
+      reconnectLater(next);
     }
     draw();
   };
@@ -171,13 +164,14 @@ function logIn(name: string): void {
 /** The session is gone (a restart, a refused resume): the page logs in again, and says once in that what was said meanwhile was missed. */
 function loseSession(): void {
   afresh = true;
-  reloginUntil = Date.now() + RELOGIN_FOR_MS;
+  // A page that took its session over from the tab's previous page (a reload), and was refused its resume, is getting back too.
+  reconnection ??= new Reconnection(Date.now(), false, TRYING_MS);
 }
 
 /** No more reconnecting (the user left, or the session ended): the page forgets the session and waits for a name. */
 function stop(status: string): void {
   resumable = null;
-  restartUntil = null;
+  reconnection = null;
   model.reset();
   setStatus(status);
 }
@@ -192,38 +186,36 @@ function end(why: string): void {
 
 function received(line: string): void {
   const now = new Date();
+  lastLine = line;
   const event = parseLine(line);
-  if (resumeLine(event, now)) return draw();
+  if (resumeLine(line, event, now)) return draw();
   if (resumable !== null) resumable.received++;
   const wasIn = model.me !== null;
-  if (event.kind === "shutdown") farewell = { restart: true, text: "The server is restarting." };
-  if (event.kind === "error" && FAREWELLS.has(event.code)) {
-    farewell = { restart: false, text: describeError(event.code, event.subject) };
-  }
   const loggingIn = model.pending[0]?.verb === "LOGIN";
   model.apply(event, now);
   if (!wasIn && model.me !== null) loggedIn();
   else if (loggingIn && model.pending[0]?.verb !== "LOGIN" && model.me === null) {
-    if (event.kind === "error" && event.code === "username-taken" && Date.now() < reloginUntil && wantedName !== null) {
+    if (answerTo("LOGIN", line) === "taken" && reconnection?.asksNameAgain(Date.now()) && wantedName !== null) {
       // Logging in again after the session was lost: the name is ours until
       // the server lets go of the old session (its node died, and its lease
       // has not run out yet). Asked again shortly.
       const name = wantedName;
       model.loginError = null;
       setStatus("Reconnecting…");
-      timers.push(window.setTimeout(() => logIn(name), RELOGIN_MS));
+      timers.push(window.setTimeout(() => logIn(name), NAME_AGAIN_MS));
     } else {
       // Refused: the user picks another name.
       wantedName = null;
       wantedRooms.clear();
+      reconnection = null;
     }
   }
   if (event.kind === "users-end") scheduleWho();
   draw();
 }
 
-/** The lines of resuming a session; whether `event` was one of them. */
-function resumeLine(event: ServerEvent, now: Date): boolean {
+/** The lines of resuming a session; whether `line` (read as `event`) was one of them. */
+function resumeLine(line: string, event: ServerEvent, now: Date): boolean {
   switch (event.kind) {
     case "token":
       resumable = { token: event.token, received: 0 };
@@ -244,29 +236,31 @@ function resumeLine(event: ServerEvent, now: Date): boolean {
         askRooms();
       }
       return true;
-    case "error":
-      if (!resuming || event.code !== "resume-refused") return false;
-      if (event.subject === "unavailable") {
-        // The node holding the session did not answer (a cluster's): asked again after the next reconnection.
-        socket?.close();
-      } else if (wantedName !== null) {
-        // Too late, or too much was missed: log in again, as after a restart.
-        resuming = false;
-        resumable = null;
-        loseSession();
-        model.reset();
-        logIn(wantedName);
-      }
+  }
+  if (!resuming) return false;
+  // Any other answer to the RESUME: RESUMED is read above.
+  switch (answerTo("RESUME", line)) {
+    case "restart":
+      // A farewell: the close that follows waits for the server.
+      return false;
+    case "again":
+      // The node holding the session did not answer (a cluster's): asked again on the next connection.
+      socket?.close();
       return true;
     default:
-      return false;
+      // Too late, or too much was missed: log in again, as after a restart.
+      resuming = false;
+      resumable = null;
+      loseSession();
+      model.reset();
+      if (wantedName !== null) logIn(wantedName);
+      return true;
   }
 }
 
 /** Logged in, or resumed: the status, and the keepalive. */
 function online(): void {
-  attempt = 0;
-  restartUntil = null;
+  reconnection = null;
   setStatus(`Connected as ${model.me}`);
   timers.push(
     window.setInterval(() => {
@@ -305,15 +299,15 @@ function stopTimers(): void {
   clearTimeout(whoTimer);
 }
 
-/** Connects again after the next wait (each ±20%), counting down on the status line; past a restart's deadline, ends. */
-function reconnectLater(why: string): void {
-  const steps = restartUntil === null ? RECONNECT_STEPS_MS : RESTART_STEPS_MS;
-  const wait = steps[Math.min(attempt, steps.length - 1)]! * (0.8 + Math.random() * 0.4);
-  attempt++;
-  if (restartUntil !== null && Date.now() + wait > restartUntil) {
-    end(`The server did not come back within ${Math.round(RESTART_FOR_MS / 1000)} s.`);
+/** Connects again after the stretch's next wait, counting down on the status line; past its end, gives up and says so. */
+function reconnectLater(stretch: Reconnection): void {
+  const wait = stretch.nextWait(Date.now(), Math.random());
+  if (wait === null) {
+    const seconds = Math.round(TRYING_MS / 1000);
+    end(stretch.restart ? `The server did not come back within ${seconds} s.` : `Could not reconnect within ${seconds} s.`);
     return;
   }
+  const why = stretch.restart ? "The server is restarting." : "Disconnected.";
   const due = Date.now() + wait;
   const tick = (): void => {
     const left = due - Date.now();
@@ -478,7 +472,7 @@ ui.loginForm.addEventListener("submit", (event) => {
   userLeft = false;
   if (socket === null) {
     clearTimeout(countdown);
-    restartUntil = null;
+    reconnection = null;
     connect();
   } else if (socket.readyState === WebSocket.OPEN) {
     logIn(name);

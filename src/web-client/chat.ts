@@ -51,9 +51,6 @@ export type Pending =
 
 type Answer = Extract<ServerEvent, { kind: "ok" | "error" | "pong" | "token" | "users-end" | "rooms-end" }>;
 
-/** Errors the server says as it closes the connection: they answer no command. */
-export const FAREWELLS: ReadonlySet<string> = new Set(["idle-timeout", "send-queue-exceeded"]);
-
 /** The name a direct conversation is shown under, and the user it is with. */
 export function directWith(id: ConversationId): string | null {
   return id.startsWith("@") ? id.slice(1) : null;
@@ -168,8 +165,9 @@ export class ChatModel {
       case "token":
         return this.answer(event, now);
       case "error":
-        if (FAREWELLS.has(event.code)) return this.notice(this.current, describeError(event.code, event.subject), now);
         return this.answer(event, now);
+      case "ended":
+        return this.notice(this.current, describeError(event.code, event.subject), now);
       case "message":
         this.sawUser(event.from);
         return this.add(LOBBY, { time: now, from: event.from, text: event.text });

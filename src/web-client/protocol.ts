@@ -2,10 +2,14 @@
  * The line protocol as the web client reads it: one line from the server
  * into one event. Pure: no DOM, no socket (tested in Node).
  */
+import { unescapeEveryone } from "../client-shared/escape.js";
+import { farewell } from "../client-shared/reconnection.js";
 
 export type ServerEvent =
   | { readonly kind: "ok" }
   | { readonly kind: "error"; readonly code: string; readonly subject: string }
+  /** An error the server says as it ends the session (idleness, a page too far behind): it answers no command. */
+  | { readonly kind: "ended"; readonly code: string; readonly subject: string }
   | { readonly kind: "message"; readonly from: string; readonly text: string }
   | { readonly kind: "room-message"; readonly from: string; readonly room: string; readonly text: string }
   | { readonly kind: "dm"; readonly from: string; readonly text: string }
@@ -28,20 +32,6 @@ export type ServerEvent =
 /** A room name as the rooms plugin shows it. */
 export const ROOM = /^#[a-z0-9_-]{1,32}$/;
 
-/**
- * The line protocol's escape for a message to everyone (docs/PROTOCOL.md):
- * a text that starts with `#`, after any backslashes, goes with one
- * backslash more, so that `#1 priority` is not read as a message to room #1.
- */
-export function escapeEveryone(text: string): string {
-  return /^\\*#/.test(text) ? `\\${text}` : text;
-}
-
-/** A message to everyone as it was said: the escape's backslash taken off. */
-export function unescapeEveryone(text: string): string {
-  return /^\\+#/.test(text) ? text.slice(1) : text;
-}
-
 /** The first word of `text` and what follows the single space after it. */
 function cut(text: string): [string, string] {
   const space = text.indexOf(" ");
@@ -50,7 +40,7 @@ function cut(text: string): [string, string] {
 
 /**
  * `MSG <user> #room <text>` is a room's message: a message to everyone
- * never starts with `#` on the wire (see escapeEveryone).
+ * never starts with `#` on the wire (see client-shared/escape).
  */
 export function parseLine(line: string): ServerEvent {
   const [verb, rest] = cut(line);
@@ -61,7 +51,7 @@ export function parseLine(line: string): ServerEvent {
       return { kind: "pong" };
     case "ERR": {
       const [code, subject] = cut(rest);
-      return { kind: "error", code, subject };
+      return farewell(line) === "end" ? { kind: "ended", code, subject } : { kind: "error", code, subject };
     }
     case "MSG": {
       const [from, text] = cut(rest);

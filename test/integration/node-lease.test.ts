@@ -1,3 +1,4 @@
+import { SystemClock } from "../../src/adapters/clock/system-clock";
 import { NodeIdTakenError, NodeLease } from "../../src/adapters/redis/node-lease";
 import { RecordingLogger } from "../../src/testing/recording-logger";
 import { describeRedis, redisPerTest } from "../support/redis-fixture";
@@ -14,7 +15,7 @@ describeRedis("a node's claim on its id (NodeLease)", () => {
   const { connect, first: firstConnection } = redisPerTest();
 
   function lease(nodeId = "n", logger = new RecordingLogger()): NodeLease {
-    return new NodeLease(connect(), { prefix: PREFIX, nodeId, leaseMs: LEASE_MS, maxlen: "1000" }, logger);
+    return new NodeLease(connect(), { prefix: PREFIX, nodeId, leaseMs: LEASE_MS, maxlen: "1000", clock: new SystemClock() }, logger);
   }
 
   const holder = (): Promise<string | null> => firstConnection().get(`${PREFIX}node:n`);

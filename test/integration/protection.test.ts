@@ -1,5 +1,6 @@
 import { networkInterfaces } from "node:os";
 import { definePlugin } from "../../src/core/plugin-api";
+import { FakeClock } from "../../src/testing/fake-clock";
 import { expectWholeBurst, sendBurst } from "../support/bursts";
 import { TcpClient } from "../support/tcp-client";
 import { startTcpServer, type RunningServer } from "../support/tcp-server";
@@ -10,7 +11,9 @@ describe("protection over TCP", () => {
   afterEach(() => server.app.stop({ graceMs: 100 }));
 
   it("drops a client that never reads while the others receive everything, in order; it reads ERR send-queue-exceeded last", async () => {
-    server = await startTcpServer({ maxSendQueueBytes: 64 * 1024, rateLimitPerSecond: 0 });
+    // On the fake clock: the linger after the farewell does not run out
+    // however long the test takes to get to reading it.
+    server = await startTcpServer({ maxSendQueueBytes: 64 * 1024, rateLimitPerSecond: 0 }, { clock: new FakeClock() });
     const alice = await TcpClient.login(server.port, "alice");
     const sleeper = await TcpClient.login(server.port, "sleeper");
     const carol = await TcpClient.login(server.port, "carol");

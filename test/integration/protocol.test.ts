@@ -1,4 +1,5 @@
 import type { ChatApp } from "../../src/composition-root";
+import { FakeClock } from "../../src/testing/fake-clock";
 import { TcpClient } from "../support/tcp-client";
 import { startTcpServer as startServer } from "../support/tcp-server";
 
@@ -133,22 +134,27 @@ describe("the protocol over TCP", () => {
   });
 });
 
-describe("the idle timeout over TCP", () => {
+describe("the idle timeout over TCP (on the fake clock)", () => {
   it("drops a silent connection, logged in or not, and tells the others", async () => {
-    const { app, port } = await startServer({ idleTimeoutMs: 1000 });
+    const clock = new FakeClock();
+    const { app, port } = await startServer({ idleTimeoutMs: 1000 }, { clock });
     const silent = await TcpClient.connect(port);
     const alice = await TcpClient.login(port, "alice");
     const bob = await TcpClient.login(port, "bob");
-    // bob keeps talking: each line proves activity, and alice's INFO arrives in between
-    const keepAlive = setInterval(() => bob.send("PING"), 100);
+    const lines: string[] = [];
     try {
+      // bob keeps talking, a line every 100 ms: each proves activity (read
+      // once its answer is back), and alice's INFO arrives in between.
+      for (let elapsed = 0; elapsed < 1000; elapsed += 100) {
+        bob.send("PING");
+        lines.push(await bob.readLine());
+        clock.advance(100);
+      }
       expect(await silent.readUntilClosed()).toEqual(["ERR idle-timeout"]);
       expect(await alice.readUntilClosed()).toEqual(["ERR idle-timeout"]);
-      const lines: string[] = [];
       while (!lines.includes("INFO alice disconnected")) lines.push(await bob.readLine());
       expect(lines.filter((line) => line !== "PONG")).toEqual(["INFO alice disconnected"]);
     } finally {
-      clearInterval(keepAlive);
       bob.close();
       await app.stop({ graceMs: 100 });
     }

@@ -1,3 +1,4 @@
+import { SystemClock } from "../../src/adapters/clock/system-clock";
 import { ClusterPresence, type PresenceHost } from "../../src/adapters/redis/cluster-presence";
 import { ClusterStream, type StreamEntry } from "../../src/adapters/redis/cluster-stream";
 import { RedisLists } from "../../src/adapters/redis/redis-lists";
@@ -17,9 +18,8 @@ describeRedis("the Redis adapter's parts", () => {
 
   describe("ClusterStream", () => {
     function stream(origin: string, turnBytes = 1 << 20): ClusterStream {
-      return new ClusterStream(connect(), connect(), { key: `${PREFIX}bus`, maxlen: "1000", turnBytes, origin }, new RecordingLogger(), (error) => ({
-        message: String(error),
-      }));
+      const options = { key: `${PREFIX}bus`, maxlen: "1000", turnBytes, origin, clock: new SystemClock() };
+      return new ClusterStream(connect(), connect(), options, new RecordingLogger(), (error) => ({ message: String(error) }));
     }
 
     /** Reads until `count` entries came; the runs they came in (flush ends one). */

@@ -1,4 +1,5 @@
 import type { ServerConfig } from "../../src/composition-root";
+import { FakeClock } from "../../src/testing/fake-clock";
 import { selfSignedCertificate, type Certificate } from "../support/certificates";
 import { TcpClient } from "../support/tcp-client";
 import { askToken, numbered, readThrough, sendNumbered } from "../support/numbered";
@@ -9,8 +10,8 @@ describe("resumable sessions over TCP", () => {
   let server: RunningServer;
   let port: number;
 
-  async function start(config: Partial<ServerConfig> = {}): Promise<void> {
-    server = await startTcpServer({ rateLimitPerSecond: 0, ...config });
+  async function start(config: Partial<ServerConfig> = {}, clock?: FakeClock): Promise<void> {
+    server = await startTcpServer({ rateLimitPerSecond: 0, ...config }, { clock });
     port = server.port;
   }
 
@@ -68,11 +69,13 @@ describe("resumable sessions over TCP", () => {
     expect(await bob.readLines(2)).toEqual(["MSG carol end", "MSG alice back"]);
   });
 
-  it("announces the departure once after the grace, and then refuses the token", async () => {
-    await start({ resumeGraceMs: 200 });
+  it("announces the departure once after the grace, and then refuses the token (on the fake clock)", async () => {
+    const clock = new FakeClock();
+    await start({ resumeGraceMs: 200 }, clock);
     const { client: alice, token } = await resumable("alice");
     const bob = await TcpClient.login(port, "bob");
     await drop(alice);
+    clock.advance(200);
 
     expect(await bob.readLine()).toBe("INFO alice disconnected");
     const late = await TcpClient.resume(port, token, 0);

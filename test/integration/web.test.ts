@@ -1,4 +1,5 @@
 import WebSocket from "ws";
+import { FakeClock } from "../../src/testing/fake-clock";
 import { selfSignedCertificate } from "../support/certificates";
 import { TcpClient } from "../support/tcp-client";
 import { startWebServer, type RunningServer } from "../support/tcp-server";
@@ -93,7 +94,9 @@ describe("the web door: WebSocket at /ws", () => {
   });
 
   it("drops a WebSocket client that never reads while the others get everything; it reads ERR send-queue-exceeded last", async () => {
-    server = await startWebServer({ maxSendQueueBytes: 64 * 1024, rateLimitPerSecond: 0 });
+    // On the fake clock: the linger after the farewell does not run out
+    // however long the test takes to get to reading it.
+    server = await startWebServer({ maxSendQueueBytes: 64 * 1024, rateLimitPerSecond: 0 }, { clock: new FakeClock() });
     const sleeper = await WsClient.login(server.webPort, "sleeper");
     const reader = await WsClient.login(server.webPort, "reader");
     const sender = await TcpClient.login(server.port, "sender");
@@ -115,9 +118,11 @@ describe("the web door: WebSocket at /ws", () => {
     expect(code).toBe(1000);
   });
 
-  it("closes an idle WebSocket with ERR idle-timeout, then a close frame", async () => {
-    server = await startWebServer({ idleTimeoutMs: 300 });
+  it("closes an idle WebSocket with ERR idle-timeout, then a close frame (on the fake clock)", async () => {
+    const clock = new FakeClock();
+    server = await startWebServer({ idleTimeoutMs: 300 }, { clock });
     const client = await WsClient.connect(server.webPort);
+    clock.advance(300);
     expect(await client.readUntilClosed()).toEqual({ lines: ["ERR idle-timeout"], code: 1000, reason: "" });
   });
 

@@ -28,6 +28,5 @@ export function slowLoginHook(username: string, steps: SlowLoginSteps = {}, name
   return { plugin: { name, plugin: plugin as unknown as ChatPlugin }, open };
 }
 
-/** The replay the history plugin would send: one line of carol's, then the end marker. */
-export const replayHistory = (session: SessionHandle): void =>
-  session.replyLines(["HISTORY carol earlier", "END HISTORY"]);
+/** The replay the history plugin would send: one message of carol's. */
+export const replayHistory = (session: SessionHandle): void => session.reply({ kind: "history", messages: [{ from: "carol", text: "earlier" }] });

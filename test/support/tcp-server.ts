@@ -28,6 +28,6 @@ export function startIrcServer(config: Partial<ServerConfig> = {}, overrides: Pi
 }
 
 /** The server with the web door on too (and plain TCP). */
-export function startWebServer(config: Partial<ServerConfig> = {}): Promise<RunningServer> {
-  return startTcpServer({ web: { port: 0, host: "127.0.0.1" }, ...config });
+export function startWebServer(config: Partial<ServerConfig> = {}, overrides: Pick<AdapterOverrides, "clock"> = {}): Promise<RunningServer> {
+  return startTcpServer({ web: { port: 0, host: "127.0.0.1" }, ...config }, overrides);
 }

@@ -1,6 +1,6 @@
 import type { Outgoing } from "../../core/events";
 import type { DeliveryPort, GroupInfo, Recipient } from "../../core/ports/delivery.port";
-import { nameKey } from "../../core/protocol/text";
+import { nameKey } from "../../core/text";
 
 interface Member {
   readonly username: string;

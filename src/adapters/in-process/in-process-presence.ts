@@ -1,5 +1,5 @@
 import type { PresencePort } from "../../core/ports/presence.port";
-import { nameKey } from "../../core/protocol/text";
+import { nameKey } from "../../core/text";
 
 /** Usernames held in this process: a single server is its own registry. */
 export class InProcessPresence implements PresencePort {
@@ -21,4 +21,7 @@ export class InProcessPresence implements PresencePort {
     return Promise.resolve([...this.names.values()]);
   }
 
+  find(usernames: readonly string[]): Promise<readonly string[]> {
+    return Promise.resolve(usernames.map((name) => this.names.get(nameKey(name))).filter((name) => name !== undefined));
+  }
 }

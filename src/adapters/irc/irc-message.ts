@@ -1,4 +1,4 @@
-import { asciiUpperCase } from "../../core/protocol/text";
+import { asciiUpperCase } from "../../core/text";
 
 /** One IRC message as a client sends it (RFC 1459/2812, IRCv3 message tags skipped). */
 export interface IrcMessage {

@@ -17,7 +17,7 @@ export function ircProtocol(settings: IrcSettings): SocketProtocol {
     refusal: (refusal: Refusal) => Buffer.from(`ERROR :Closing Link: * (${refusal})\r\n`),
     connect(socket, address, batcher, acceptor) {
       renderer ??= new IrcRenderer(settings.names, acceptor.pluginEvents);
-      return new IrcConnection(socket, address, batcher, renderer, settings);
+      return new IrcConnection(socket, address, batcher, renderer, settings, { syntax: acceptor.syntax, plugins: acceptor.pluginEvents });
     },
   };
 }

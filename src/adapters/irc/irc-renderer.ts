@@ -1,7 +1,6 @@
 import { rendererId, type ChatEvent, type MessageTarget, type Renderer } from "../../core/events";
 import type { PluginEventRendering } from "../../core/ports/transport.port";
-import { SharedLines } from "../../core/protocol/shared-lines";
-import { encodeLineAlone } from "../../core/protocol/text";
+import { encodeLineAlone, SharedLines } from "../wire/shared-lines";
 import { fitText } from "./irc-message";
 
 /** How a departure's reason reads in an IRC QUIT. */
@@ -15,6 +14,9 @@ const QUIT_MESSAGES: Readonly<Record<string, string>> = {
   shutdown: "Server shutting down",
   evicted: "Nickname taken elsewhere",
 };
+
+/** The renderings of a plugin's kinds this door looks for, in order (docs/PLUGINS.md). */
+export const IRC_RENDERINGS: readonly string[] = Object.freeze(["irc", "text", "line"]);
 
 /** Names and places IRC lines are written with. */
 export interface IrcNames {
@@ -79,7 +81,7 @@ export class IrcRenderer implements Renderer {
       case "parted":
         return [`:${userPrefix(event.user, names)} PART ${event.group}`];
       case "plugin": {
-        const text = this.plugins.render(event.plugin, event.name, "irc", event.data);
+        const text = this.plugins.render(event.plugin, event.name, IRC_RENDERINGS, event.data);
         return text === null ? null : this.notice(event.to, text);
       }
     }

@@ -1,8 +1,9 @@
 import type { Socket } from "node:net";
 import type { SecureContext } from "node:tls";
+import type { ClockPort } from "../../core/ports/clock.port";
 import type { LoggerPort } from "../../core/ports/logger.port";
 import type { Connection, ConnectionAcceptor, ConnectionHandler, ListeningAddress, Refusal, TransportPort } from "../../core/ports/transport.port";
-import { encodeLine, refusalLine } from "../../core/protocol/text";
+import { encodeRefusal, lineCodecOf } from "../line/line-codec";
 import { peerAddress, TcpListener } from "./listen";
 import { NetConnection } from "./net-connection";
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, TlsHandshakes, secureContext, type TlsIdentity } from "./secure-accept";
@@ -25,8 +26,8 @@ export interface SocketProtocol {
 export const LINE_PROTOCOL: SocketProtocol = {
   name: "tcp",
   tlsName: "tls",
-  refusal: (refusal) => encodeLine(refusalLine(refusal)),
-  connect: (socket, address, batcher, acceptor) => new NetConnection(socket, address, batcher, acceptor.lineRenderer),
+  refusal: encodeRefusal,
+  connect: (socket, address, batcher, acceptor) => new NetConnection(socket, address, batcher, lineCodecOf(acceptor)),
 };
 
 export interface NetTcpServerOptions {
@@ -37,6 +38,8 @@ export interface NetTcpServerOptions {
   readonly tls?: TlsIdentity;
   /** How long a client has to complete its TLS handshake (default 5 s). */
   readonly handshakeTimeoutMs?: number;
+  /** Time, for the handshake timeout and a closing connection's linger. */
+  readonly clock: ClockPort;
 }
 
 /**
@@ -51,7 +54,7 @@ export interface NetTcpServerOptions {
 export class NetTcpServer implements TransportPort {
   readonly name: string;
   private readonly listener: TcpListener;
-  private readonly batcher = new WriteBatcher();
+  private readonly batcher: WriteBatcher;
   private context: SecureContext | null;
   private readonly handshakes: TlsHandshakes;
 
@@ -63,7 +66,8 @@ export class NetTcpServer implements TransportPort {
     this.name = options.tls === undefined ? protocol.name : protocol.tlsName;
     this.listener = new TcpListener(options.port, options.host, logger, this.name);
     this.context = options.tls === undefined ? null : secureContext(options.tls);
-    this.handshakes = new TlsHandshakes(options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
+    this.handshakes = new TlsHandshakes(options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS, options.clock);
+    this.batcher = new WriteBatcher(options.clock);
   }
 
   /** Serves new TLS connections with another identity (same settings); open ones keep theirs. */

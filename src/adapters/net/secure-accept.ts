@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
 import tls, { type SecureContext } from "node:tls";
+import type { ClockPort } from "../../core/ports/clock.port";
 import type { HandshakeFailure } from "../../core/ports/transport.port";
 
 /** A certificate and its private key, PEM-encoded. */
@@ -19,13 +20,16 @@ export function secureContext(identity: TlsIdentity): SecureContext {
 /**
  * The TLS handshakes a transport runs on the sockets it accepts, so that a
  * transport that stops can drop those not done: they are no session yet,
- * nobody is to be told, and each would hold its socket and its timer (and
- * the process) until its timeout.
+ * nobody is to be told, and each would hold its socket (and the process)
+ * until its timeout.
  */
 export class TlsHandshakes {
   private readonly pending = new Set<() => void>();
 
-  constructor(private readonly timeoutMs: number) {}
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly clock: ClockPort,
+  ) {}
 
   /**
    * Runs the server side of a TLS handshake on an accepted socket: `ready`
@@ -42,7 +46,7 @@ export class TlsHandshakes {
     // The raw socket's settings (half-open, no Nagle) carry over.
     const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: context });
     const settle = (): void => {
-      clearTimeout(timer);
+      timer.cancel();
       this.pending.delete(cancel);
       secure.off("error", onError);
       secure.off("close", onClose);
@@ -53,7 +57,7 @@ export class TlsHandshakes {
       failed(reason, error);
     };
     const cancel = (): void => fail(null);
-    const timer = setTimeout(() => fail("handshake-timeout"), this.timeoutMs);
+    const timer = this.clock.schedule(this.timeoutMs, () => fail("handshake-timeout"));
     const onError = (error: Error): void => fail("handshake-failed", error);
     const onClose = (): void => fail("handshake-failed");
     secure.once("error", onError);

@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
 import type { Renderer } from "../../core/events";
+import type { CommandInput, ErrorReply, Farewell, Reply } from "../../core/language";
 import type { Connection, ConnectionHandler } from "../../core/ports/transport.port";
 import { Life, SocketOutput } from "./socket-output";
 import type { WriteBatcher } from "./write-batcher";
@@ -33,7 +34,7 @@ function onSocketClose(this: ConnectedSocket): void {
 /**
  * A core Connection over a socket whose bytes its protocol reads itself
  * (the line protocol, IRC): the socket's events go to `received`, `ended`,
- * `failed`, `closed`.
+ * `failed`, `closed`; the protocol's codec is the subclass's.
  */
 export abstract class SocketConnection extends SocketOutput implements Connection {
   protected handler: ConnectionHandler | null = null;
@@ -48,7 +49,11 @@ export abstract class SocketConnection extends SocketOutput implements Connectio
     super(socket, batcher);
   }
 
+  abstract nextCommand(): CommandInput | ErrorReply | null;
+  abstract encodeReply(reply: Reply, farewell: boolean): Uint8Array | null;
+  abstract readonly resumeRenderer: Renderer;
   abstract send(bytes: Uint8Array): void;
+  abstract destroy(farewell?: Farewell): void;
 
   /** Starts passing the socket's events to `handler`. */
   attach(handler: ConnectionHandler): void {
@@ -76,7 +81,7 @@ export abstract class SocketConnection extends SocketOutput implements Connectio
   /** @internal socket events */
   abstract received(chunk: Buffer): void;
 
-  /** @internal */
+  /** @internal The peer sent all it will: the subclass reads what is left of its input first. */
   ended(): void {
     if (this.life === Life.Open) this.handler!.onEnd();
   }

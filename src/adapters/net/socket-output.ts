@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
-import { sharedSlab, type SharedLines } from "../../core/protocol/shared-lines";
+import type { Timer } from "../../core/ports/clock.port";
+import { sharedSlab, type SharedLines } from "../wire/shared-lines";
 import type { Flushable, WriteBatcher } from "./write-batcher";
 
 /**
@@ -30,10 +31,6 @@ const COPY_BYTES = 16 * 1024;
 const SCRATCH_BYTES = 4096;
 
 const EMPTY = Buffer.alloc(0);
-
-function destroySocket(socket: Socket): void {
-  socket.destroy();
-}
 
 /** A view of `length` bytes of `piece`'s memory from its start, as a Buffer (what sockets take without wrapping). */
 function viewOf(piece: Uint8Array, length: number): Buffer {
@@ -101,7 +98,7 @@ export class SocketOutput implements Flushable {
   private sharedLines: SharedLines | null = null;
   private scratch: Buffer | null = null;
   private scratchUsed = 0;
-  private linger: NodeJS.Timeout | null = null;
+  private linger: Timer | null = null;
   private onWritten: (() => void) | null = null;
 
   constructor(
@@ -194,7 +191,7 @@ export class SocketOutput implements Flushable {
    * one, it is written after what Node holds, and the socket closes once
    * the peer has it, or after the linger.
    */
-  destroy(farewell?: Uint8Array): void {
+  destroyWith(farewell?: Uint8Array): void {
     const socket = this.socket;
     if (socket.destroyed) return;
     this.dropQueue();
@@ -220,15 +217,14 @@ export class SocketOutput implements Flushable {
 
   /** The socket closed: stop lingering, let go of what waits. */
   protected socketClosed(): void {
-    if (this.linger !== null) clearTimeout(this.linger);
+    this.linger?.cancel();
     this.dropQueue();
   }
 
   private startLinger(): void {
     if (this.linger !== null) return;
     this.socket.resume();
-    this.linger = setTimeout(destroySocket, LINGER_MS, this.socket);
-    this.linger.unref();
+    this.linger = this.batcher.clock.schedule(LINGER_MS, () => this.socket.destroy());
   }
 
   /** Node has written everything it held to the kernel. */

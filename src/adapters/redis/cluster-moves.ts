@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { Outgoing, type Departed } from "../../core/events";
+import type { ClockPort, Timer } from "../../core/ports/clock.port";
 import type { Recipient } from "../../core/ports/delivery.port";
 import type { LoggerPort } from "../../core/ports/logger.port";
 import type { GivenSession, MovedSession, ResumeRefusal, SessionMovesPort } from "../../core/ports/session-moves.port";
-import { nameKey } from "../../core/protocol/text";
+import { nameKey } from "../../core/text";
 import type { InProcessDelivery } from "../in-process/in-process-delivery";
 import type { ClusterPresence } from "./cluster-presence";
 import { compareIds, DEPARTURE, EVERYONE, GROUP, LOCAL_DEPARTURES, USER, type StreamEntry } from "./cluster-stream";
@@ -30,6 +31,8 @@ export interface MovesHost {
   readonly token: string;
   /** The lease (the cluster's nodes are expected to share it): a process key missing for twice as long means its process is gone. */
   readonly leaseMs: number;
+  /** The node's time, by which a resume waiting for another node's answer gives up. */
+  readonly clock: ClockPort;
   readonly local: InProcessDelivery;
   readonly presence: ClusterPresence;
   /** Appends an entry to the bus (throws UnavailableError when the node is not in the cluster). */
@@ -50,7 +53,7 @@ interface Waiting {
   readonly recipient: Recipient;
   readonly adopt: (moved: MovedSession) => void;
   readonly done: (refusal: ResumeRefusal | null) => void;
-  readonly timer: NodeJS.Timeout;
+  readonly timer: Timer;
   /** Where in the window what went by since its request begins. */
   readonly from: number;
 }
@@ -134,12 +137,12 @@ export class ClusterMoves implements SessionMovesPort {
     const request: Request = { id, token, received, node: this.host.nodeId, from: this.host.token };
     return new Promise((resolve) => {
       const done = (refusal: ResumeRefusal | null): void => {
-        clearTimeout(this.waiting.get(id)?.timer);
+        this.waiting.get(id)?.timer.cancel();
         this.waiting.delete(id);
         if (this.waiting.size === 0) this.window = [];
         resolve(refusal);
       };
-      const timer = setTimeout(() => done("unavailable"), ANSWER_TIMEOUT_MS).unref();
+      const timer = this.host.clock.schedule(ANSWER_TIMEOUT_MS, () => done("unavailable"));
       // From here on what goes by is kept: the request and the start of the window are one step.
       this.waiting.set(id, { recipient, adopt, done, timer, from: this.window.length });
       try {

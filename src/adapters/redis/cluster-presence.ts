@@ -1,6 +1,6 @@
 import { UnavailableError } from "../../core/errors";
 import type { PresencePort } from "../../core/ports/presence.port";
-import { nameKey } from "../../core/protocol/text";
+import { nameKey } from "../../core/text";
 import type { ScriptedRedis } from "./scripts";
 
 /** What the names of a node need of the node: where it stands in the cluster. */
@@ -92,6 +92,14 @@ export class ClusterPresence implements PresencePort {
   list(): Promise<readonly string[]> {
     const { host } = this;
     return host.call(() => host.redis.zrange(`${host.prefix}logins`, 0, -1));
+  }
+
+  /** One read of the names as they are shown, by key (the `shown` hash): whatever the number of users. */
+  async find(usernames: readonly string[]): Promise<readonly string[]> {
+    if (usernames.length === 0) return [];
+    const { host } = this;
+    const shown = await host.call(() => host.redis.hmget(`${host.prefix}shown`, ...usernames.map(nameKey)));
+    return shown.filter((name): name is string => name !== null);
   }
 
   /** The login sequence of a name held here. */

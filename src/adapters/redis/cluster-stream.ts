@@ -1,5 +1,6 @@
 import type Redis from "ioredis";
 import { UnavailableError } from "../../core/errors";
+import { sleep, type ClockPort } from "../../core/ports/clock.port";
 import type { LoggerPort } from "../../core/ports/logger.port";
 
 /** One entry of the bus: the process that wrote it, its kind, its target, what it carries. */
@@ -29,6 +30,8 @@ export interface ClusterStreamOptions {
   readonly turnBytes: number;
   /** The origin of this process's entries (its lease token): the reader skips them. */
   readonly origin: string;
+  /** Time, for the pause before reading again after a failure. */
+  readonly clock: ClockPort;
 }
 
 /** How the bus's entries are handed on: one at a time (the bytes it delivered), then once a run of them is done. */
@@ -42,7 +45,6 @@ export const READ_BLOCK_MS = 1000;
 /** Entries sent to Redis and not yet acknowledged, past which a sender is told the cluster is not keeping up. */
 const MAX_IN_FLIGHT = 10_000;
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Orders two stream entry ids ("<ms>-<seq>"). */
@@ -136,7 +138,7 @@ export class ClusterStream {
       } catch (error) {
         // Redis away (the node says so once, elsewhere), or an entry that could not be handed on.
         this.logger.debug({ err: this.loggable(error) }, "reading the bus failed");
-        if (reading()) await sleep(200);
+        if (reading()) await sleep(this.options.clock, 200);
       }
     }
   }

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { sleep, type ClockPort } from "../../core/ports/clock.port";
 import type { LoggerPort } from "../../core/ports/logger.port";
 import type { ScriptedRedis } from "./scripts";
 
@@ -8,6 +9,8 @@ export interface NodeLeaseOptions {
   readonly leaseMs: number;
   /** Entries kept in the stream (departures are written to it). */
   readonly maxlen: string;
+  /** This process's time: how long ago the lease was renewed, the wait for a claim to run out. */
+  readonly clock: ClockPort;
 }
 
 /** What renewing found: renewed; lapsed (not renewed for a lease, must rejoin); taken by another process. */
@@ -18,8 +21,6 @@ export class NodeIdTakenError extends Error {}
 
 /** Past the expiry Redis reported, before looking again: clocks and round trips. */
 const EXPIRY_MARGIN_MS = 50;
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 /**
  * A node's claim on its id, and its lease, in Redis: one key holding a
@@ -38,8 +39,8 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export class NodeLease {
   /** This run of the node: the token of its claim, and the origin of its stream entries. */
   readonly token = randomBytes(8).toString("hex");
-  /** When the last renewal that worked was sent: the lease holds until a lease after that. */
-  private renewedAt = 0;
+  /** When the last renewal that worked was sent: the lease holds until a lease after that (never, before the first). */
+  private renewedAt = -Infinity;
 
   constructor(
     private readonly redis: ScriptedRedis,
@@ -49,7 +50,7 @@ export class NodeLease {
 
   /** Whether the lease is still this process's by its own clock (it was renewed less than a lease ago). */
   get current(): boolean {
-    return Date.now() - this.renewedAt < this.options.leaseMs;
+    return this.options.clock.now() - this.renewedAt < this.options.leaseMs;
   }
 
   /**
@@ -63,7 +64,7 @@ export class NodeLease {
     if (left === 0) return;
     const waitMs = Math.min(left, leaseMs) + EXPIRY_MARGIN_MS;
     this.logger.warn({ node: nodeId, waitMs }, "this node's id is held in Redis, perhaps by a run of it that died: waiting for that claim to run out");
-    await sleep(waitMs);
+    await sleep(this.options.clock, waitMs);
     if (cancelled()) throw new Error("stopped while waiting for this node's id");
     if ((await this.join()) === 0) return;
     throw new NodeIdTakenError(
@@ -77,7 +78,7 @@ export class NodeLease {
   }
 
   async renew(): Promise<Renewal> {
-    const sent = Date.now();
+    const sent = this.options.clock.now();
     const answer = await this.redis.chatRenew(this.options.prefix, this.options.nodeId, this.token, this.options.leaseMs);
     if (answer === 1) {
       this.renewedAt = sent;
@@ -109,7 +110,7 @@ export class NodeLease {
 
   /** Sets the claim if it is free or this process's; else answers how long the holder's runs. */
   private async join(): Promise<number> {
-    const sent = Date.now();
+    const sent = this.options.clock.now();
     const left = await this.redis.chatJoinNode(this.options.prefix, this.options.nodeId, this.token, this.options.leaseMs);
     if (left === 0) this.renewedAt = sent;
     return left;

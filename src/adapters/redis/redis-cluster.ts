@@ -2,13 +2,14 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import Redis from "ioredis";
 import { UnavailableError } from "../../core/errors";
+import { sleep, type ClockPort, type Timer } from "../../core/ports/clock.port";
 import type { GroupInfo, Recipient } from "../../core/ports/delivery.port";
 import type { LoggerPort } from "../../core/ports/logger.port";
 import type { MetricsPort } from "../../core/ports/metrics.port";
 import type { PresencePort } from "../../core/ports/presence.port";
 import type { MovingDelivery } from "../../core/ports/session-moves.port";
 import { Outgoing, type ChatEvent, type Departed } from "../../core/events";
-import { nameKey } from "../../core/protocol/text";
+import { nameKey } from "../../core/text";
 import { InProcessDelivery } from "../in-process/in-process-delivery";
 import { ANSWER, ClusterMoves, REQUEST } from "./cluster-moves";
 import { ClusterPresence, UNREACHABLE } from "./cluster-presence";
@@ -34,6 +35,8 @@ export interface RedisClusterOptions {
   readonly prefix?: string;
   /** Entries kept in the stream for nodes that fall behind or reconnect. */
   readonly streamLength?: number;
+  /** The node's time: its heartbeat, its lease by its own clock, its waits and retries. */
+  readonly clock: ClockPort;
 }
 
 /**
@@ -48,8 +51,6 @@ const COMMAND_TIMEOUT_MS = 2000;
 const REJOIN_RETRY_MS = 1000;
 
 const DEFAULT_TURN_BYTES = 64 * 1024;
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 /**
  * One chat across many server processes, through one Redis: presence (who
@@ -82,6 +83,7 @@ export class RedisCluster implements PresencePort, MovingDelivery, StreamConsume
   readonly moves: ClusterMoves;
   /** Plugins' lists (the history), shared by the nodes. */
   readonly lists: RedisLists;
+  readonly clock: ClockPort;
   private readonly reader: Redis;
   private readonly lease: NodeLease;
   private readonly stream: ClusterStream;
@@ -90,7 +92,8 @@ export class RedisCluster implements PresencePort, MovingDelivery, StreamConsume
   private state: State = "new";
   private rejoining = false;
   private lastConnectionError: unknown = null;
-  private readonly timers: NodeJS.Timeout[] = [];
+  /** The next heartbeat, from joining until stopped. */
+  private heartbeat: Timer | null = null;
   /** Departures read from the stream, to be told together. */
   private departing: Departed[] = [];
 
@@ -104,6 +107,7 @@ export class RedisCluster implements PresencePort, MovingDelivery, StreamConsume
     this.prefix = options.prefix ?? "chat:";
     this.maxlen = String(options.streamLength ?? 100_000);
     this.scrub = secretScrubber(options.url);
+    this.clock = options.clock;
     // No offline queue and no resending after a reconnection: while Redis is
     // away a command fails at once and the client is told, rather than the
     // command waiting unseen or running twice. A command without a reply in
@@ -126,10 +130,18 @@ export class RedisCluster implements PresencePort, MovingDelivery, StreamConsume
         this.logger.debug({ err: this.loggable(error) }, "redis connection error");
       });
     }
-    this.lease = new NodeLease(this.redis, { prefix: this.prefix, nodeId: this.nodeId, leaseMs: options.leaseMs, maxlen: this.maxlen }, logger);
+    this.lease = new NodeLease(
+      this.redis,
+      { prefix: this.prefix, nodeId: this.nodeId, leaseMs: options.leaseMs, maxlen: this.maxlen, clock: this.clock },
+      logger,
+    );
     const turnBytes = options.turnBytes ?? DEFAULT_TURN_BYTES;
-    this.stream = new ClusterStream(this.redis, this.reader, { key: this.key("bus"), maxlen: this.maxlen, turnBytes, origin: this.token }, logger, (error) =>
-      this.loggable(error),
+    this.stream = new ClusterStream(
+      this.redis,
+      this.reader,
+      { key: this.key("bus"), maxlen: this.maxlen, turnBytes, origin: this.token, clock: this.clock },
+      logger,
+      (error) => this.loggable(error),
     );
     this.presence = new ClusterPresence(this);
     this.moves = new ClusterMoves(this, logger);
@@ -166,10 +178,10 @@ export class RedisCluster implements PresencePort, MovingDelivery, StreamConsume
    */
   async start(): Promise<void> {
     this.state = "joining";
-    const timeout = setTimeout(() => {
+    const timeout = this.clock.schedule(CONNECT_TIMEOUT_MS, () => {
       this.redis.disconnect();
       this.reader.disconnect();
-    }, CONNECT_TIMEOUT_MS);
+    });
     try {
       await Promise.all([this.redis.connect(), this.reader.connect()]);
     } catch (error) {
@@ -177,7 +189,7 @@ export class RedisCluster implements PresencePort, MovingDelivery, StreamConsume
       // The connection's own error says more than "Connection is closed".
       throw new Error(`cannot reach Redis at ${this.redisUrl}: ${this.loggable(this.lastConnectionError ?? error).message}`);
     } finally {
-      clearTimeout(timeout);
+      timeout.cancel();
     }
     try {
       await this.lease.claim(() => this.state !== "joining");
@@ -195,8 +207,7 @@ export class RedisCluster implements PresencePort, MovingDelivery, StreamConsume
     this.redis.on("close", () => this.lost("the connection to Redis closed"));
     this.redis.on("ready", () => void this.rejoin());
     void this.stream.read(() => this.reading(), this);
-    const beat = Math.max(50, Math.floor(this.options.leaseMs / 3));
-    this.timers.push(setInterval(() => void this.beat(), beat).unref());
+    this.beatEvery(Math.max(50, Math.floor(this.options.leaseMs / 3)));
     this.logger.info({ node: this.nodeId, redis: this.redisUrl }, "joined the cluster");
   }
 
@@ -205,7 +216,7 @@ export class RedisCluster implements PresencePort, MovingDelivery, StreamConsume
     if (this.state === "new" || this.state === "stopped") return;
     const wasIn = this.state === "in";
     this.state = "stopped";
-    for (const timer of this.timers) clearInterval(timer);
+    this.heartbeat?.cancel();
     if (wasIn) {
       await this.presence.releaseAll();
       await this.lease.leave().catch(() => undefined);
@@ -226,6 +237,10 @@ export class RedisCluster implements PresencePort, MovingDelivery, StreamConsume
 
   list(): Promise<readonly string[]> {
     return this.presence.list();
+  }
+
+  find(usernames: readonly string[]): Promise<readonly string[]> {
+    return this.presence.find(usernames);
   }
 
   // DeliveryPort
@@ -372,6 +387,14 @@ export class RedisCluster implements PresencePort, MovingDelivery, StreamConsume
     this.reader.disconnect();
   }
 
+  /** Beats every `ms` until stopped, whether the last beat is done or not (one may wait for Redis longer than that). */
+  private beatEvery(ms: number): void {
+    this.heartbeat = this.clock.schedule(ms, () => {
+      this.beatEvery(ms);
+      void this.beat();
+    });
+  }
+
   /** Every third of the lease: renew it, and take out the nodes whose lease ran out. */
   private async beat(): Promise<void> {
     if (this.state !== "in") return;
@@ -487,7 +510,7 @@ export class RedisCluster implements PresencePort, MovingDelivery, StreamConsume
             this.logger.warn({ err: this.loggable(error) }, "could not rejoin the cluster yet");
           }
         }
-        await sleep(REJOIN_RETRY_MS);
+        await sleep(this.clock, REJOIN_RETRY_MS);
       }
     } finally {
       this.rejoining = false;
@@ -498,7 +521,7 @@ export class RedisCluster implements PresencePort, MovingDelivery, StreamConsume
     await this.stream.resume();
     if (!(await this.lease.rejoin())) return this.displace();
     // Another node took a name while this one was away: its user here goes.
-    await this.presence.reclaim((name) => this.local.recipient(name)?.evict("ERR username-taken"));
+    await this.presence.reclaim((name) => this.local.recipient(name)?.evict());
     for (const [group, name] of this.local.memberships()) {
       await this.redis.chatJoinGroup(this.prefix, nameKey(group), group, name);
     }

@@ -64,6 +64,7 @@ const FORGET_USER = `
 local function forget_user(prefix, node, name, maxlen, origin)
   local lower = string.lower(name)
   redis.call('DEL', prefix .. 'name:' .. lower)
+  redis.call('HDEL', prefix .. 'shown', lower)
   redis.call('ZREM', prefix .. 'logins', name)
   redis.call('SREM', prefix .. 'node-users:' .. node, name)
   local memberships = prefix .. 'user-groups:' .. lower
@@ -196,6 +197,7 @@ local holder = redis.call('GET', key)
 if holder and not (holder == node and mode == 'reclaim') then return 0 end
 if mode ~= 'reclaim' or seq == 0 then seq = redis.call('INCR', prefix .. 'login-seq') end
 redis.call('SET', key, node)
+redis.call('HSET', prefix .. 'shown', string.lower(name), name)
 redis.call('ZADD', prefix .. 'logins', seq, name)
 redis.call('SADD', prefix .. 'node-users:' .. node, name)
 return seq

@@ -1,5 +1,5 @@
 import { rendererId, type ChatEvent, type Renderer } from "../../core/events";
-import { SharedLines, sharedSlab } from "../../core/protocol/shared-lines";
+import { SharedLines, sharedSlab } from "../wire/shared-lines";
 
 const LF = 0x0a;
 const FIN_TEXT = 0x81;

@@ -2,9 +2,11 @@ import http, { type IncomingMessage } from "node:http";
 import { isIP, type Socket } from "node:net";
 import type { SecureContext } from "node:tls";
 import { WebSocketServer } from "ws";
+import type { ClockPort, Timer } from "../../core/ports/clock.port";
 import type { LoggerPort } from "../../core/ports/logger.port";
 import type { ConnectionAcceptor, HandshakeFailure, ListeningAddress, TransportPort } from "../../core/ports/transport.port";
-import { refusalLine } from "../../core/protocol/text";
+import { refusalLine } from "../line/line-text";
+import { lineCodecOf, type LineCodec } from "../line/line-codec";
 import { peerAddress, TcpListener } from "../net/listen";
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, TlsHandshakes, secureContext, type TlsIdentity } from "../net/secure-accept";
 import { WriteBatcher } from "../net/write-batcher";
@@ -27,6 +29,8 @@ export interface WebTransportOptions {
   readonly maxLineBytes: number;
   /** The web client's built files. */
   readonly clientDirectory: string;
+  /** Time, for the handshake timeout, a page's connection's lifetime and a closing connection's linger. */
+  readonly clock: ClockPort;
 }
 
 /** Where a socket's admission is kept: by which address it counts, and whether it became a session. */
@@ -37,7 +41,7 @@ interface Admission {
   perAddress: boolean;
   opened: boolean;
   failure: HandshakeFailure | null;
-  deadline?: NodeJS.Timeout;
+  readonly deadline: Timer;
 }
 
 type AdmittedSocket = Socket & { [ADMISSION]?: Admission };
@@ -72,10 +76,11 @@ export class WebTransport implements TransportPort {
   private readonly listener: TcpListener;
   private readonly http: http.Server;
   private readonly sockets: WebSocketServer;
-  private readonly batcher = new WriteBatcher();
+  private readonly batcher: WriteBatcher;
   private readonly frames = new TextFrames();
-  /** Events in frames; made when listening, from the core's line renderer. */
+  /** Events in frames; made when listening, from the line codec's renderer. */
   private renderer: FrameRenderer | null = null;
+  private codec: LineCodec | null = null;
   private context: SecureContext | null;
   private files: StaticFiles | null = null;
   private readonly handshakes: TlsHandshakes;
@@ -89,7 +94,8 @@ export class WebTransport implements TransportPort {
     this.name = options.tls === undefined ? "web" : "web-tls";
     this.listener = new TcpListener(options.port, options.host, logger, this.name);
     this.context = options.tls === undefined ? null : secureContext(options.tls);
-    this.handshakes = new TlsHandshakes(options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
+    this.handshakes = new TlsHandshakes(options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS, options.clock);
+    this.batcher = new WriteBatcher(options.clock);
     this.origins = new Set(options.origins ?? []);
     this.trustedProxies = new Set(options.trustedProxies ?? []);
     this.http = http.createServer((request, response) => this.files!.serve(request, response));
@@ -111,7 +117,8 @@ export class WebTransport implements TransportPort {
 
   async listen(acceptor: ConnectionAcceptor): Promise<ListeningAddress> {
     this.files = await StaticFiles.load(this.options.clientDirectory);
-    this.renderer = new FrameRenderer(acceptor.lineRenderer, this.frames);
+    this.codec = lineCodecOf(acceptor);
+    this.renderer = new FrameRenderer(this.codec.renderer, this.frames);
     this.http.on("upgrade", (request: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(request, socket, head, acceptor));
     return this.listener.listen((socket) => this.accept(socket, acceptor));
   }
@@ -134,14 +141,14 @@ export class WebTransport implements TransportPort {
       else socket.destroy();
       return;
     }
-    const admission: Admission = { address, perAddress, opened: false, failure: null };
-    socket[ADMISSION] = admission;
     // A page's connection is short-lived (a few small files, keep-alive for
     // 5 s): one that has not become a WebSocket by then is closed, whatever
     // it sends, so that a client trickling headers cannot hold its slot.
-    const deadline = (admission.deadline = setTimeout(() => socket.destroy(), HTTP_LIFETIME_MS).unref());
+    const deadline = this.options.clock.schedule(HTTP_LIFETIME_MS, () => socket.destroy());
+    const admission: Admission = { address, perAddress, opened: false, failure: null, deadline };
+    socket[ADMISSION] = admission;
     socket.once("close", () => {
-      clearTimeout(deadline);
+      deadline.cancel();
       if (!admission.opened) acceptor.abandon(admission.address, admission.failure, admission.perAddress);
     });
     socket.on("error", () => undefined);
@@ -182,8 +189,8 @@ export class WebTransport implements TransportPort {
     }
     this.sockets.handleUpgrade(request, socket, head, (ws) => {
       admission.opened = true;
-      admission.deadline?.close();
-      const connection = new WebSocketConnection(ws, socket, admission.address, this.batcher, this.frames, this.renderer!);
+      admission.deadline.cancel();
+      const connection = new WebSocketConnection(ws, socket, admission.address, this.batcher, this.frames, this.renderer!, this.codec!);
       connection.attach(acceptor.open(connection));
     });
   }

@@ -1,7 +1,9 @@
 import type { Socket } from "node:net";
 import type { WebSocket } from "ws";
+import type { CommandInput, ErrorReply, Farewell, Reply } from "../../core/language";
 import type { Renderer } from "../../core/events";
 import type { Connection, ConnectionHandler } from "../../core/ports/transport.port";
+import type { LineCodec, LineInput } from "../line/line-codec";
 import { Life, SocketOutput } from "../net/socket-output";
 import type { WriteBatcher } from "../net/write-batcher";
 import { closeFrame, type TextFrames } from "./text-frames";
@@ -41,6 +43,7 @@ function onClose(this: WebSocket): void {
 export class WebSocketConnection extends SocketOutput implements Connection {
   private handler: ConnectionHandler | null = null;
   private error: Error | undefined;
+  private readonly input: LineInput;
 
   constructor(
     private readonly ws: WebSocket,
@@ -49,8 +52,23 @@ export class WebSocketConnection extends SocketOutput implements Connection {
     batcher: WriteBatcher,
     private readonly frames: TextFrames,
     readonly renderer: Renderer,
+    private readonly codec: LineCodec,
   ) {
     super(socket, batcher);
+    this.input = codec.input();
+  }
+
+  /** What a resume keeps: lines, framed when sent (a session may resume over TCP). */
+  get resumeRenderer(): Renderer {
+    return this.codec.renderer;
+  }
+
+  nextCommand(): CommandInput | ErrorReply | null {
+    return this.input.next();
+  }
+
+  encodeReply(reply: Reply): Uint8Array | null {
+    return this.codec.encodeReply(reply);
   }
 
   attach(handler: ConnectionHandler): void {
@@ -78,9 +96,10 @@ export class WebSocketConnection extends SocketOutput implements Connection {
     if (this.life === Life.Open) this.ws.resume();
   }
 
-  override destroy(farewell?: Uint8Array): void {
+  destroy(farewell?: Farewell): void {
     // The farewell as a text frame, then a close frame: the page learns why.
-    super.destroy(farewell === undefined ? undefined : Buffer.concat([this.frames.encode(farewell), closeFrame(NORMAL)]));
+    const lines = farewell === undefined ? null : this.codec.encodeReply(farewell);
+    this.destroyWith(lines === null ? undefined : Buffer.concat([this.frames.encode(lines), closeFrame(NORMAL)]));
   }
 
   /** Everything sent: the closing handshake, which `ws` runs (and bounds in time). */
@@ -95,9 +114,9 @@ export class WebSocketConnection extends SocketOutput implements Connection {
       this.ws.close(UNSUPPORTED_DATA, "binary frames are not accepted: send each line as a text frame");
       return;
     }
-    const handler = this.handler!;
-    handler.onData(data);
-    if (this.life === Life.Open) handler.onData(LF);
+    this.input.push(data);
+    this.input.push(LF);
+    this.handler!.onInput();
   }
 
   /** @internal */

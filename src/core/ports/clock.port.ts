@@ -18,3 +18,12 @@ export interface ClockPort {
    */
   defer(callback: () => void): void;
 }
+
+/**
+ * Resolves `ms` from now by `clock`'s time: the one way an adapter waits
+ * (a retry's pause, a claim running out), so that a test's fake clock
+ * wakes it when advanced past it.
+ */
+export function sleep(clock: ClockPort, ms: number): Promise<void> {
+  return new Promise((resolve) => clock.schedule(ms, resolve));
+}

@@ -8,9 +8,9 @@ export interface Recipient {
   readonly wantsLogins: boolean;
   /**
    * The adapter lost this user's registration (another node holds the name
-   * now): the session sends `farewell` and ends.
+   * now): the session is told `username-taken` and ends.
    */
-  evict(farewell: string): void;
+  evict(): void;
 }
 
 /** A group and its size, as listed. */

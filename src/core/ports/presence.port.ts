@@ -12,4 +12,10 @@ export interface PresencePort {
   release(username: string): void;
   /** Every online username, in login order. */
   list(): Promise<readonly string[]>;
+  /**
+   * Those of `usernames` that are online (case ignored), as their users
+   * wrote them, in the order asked: looked up one by one, at a cost that
+   * does not grow with the number of users.
+   */
+  find(usernames: readonly string[]): Promise<readonly string[]>;
 }

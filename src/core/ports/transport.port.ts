@@ -1,38 +1,60 @@
+import type { CommandInput, CommandSyntax } from "../language";
 import type { PluginEventData, Renderer } from "../events";
+import type { ErrorReply, Farewell, Reply } from "../language";
 
-/** The text of a plugin's own event in a protocol ("line", "irc"), or null. */
+/**
+ * The text of a plugin's own event or reply kind for a door: `keys` are the
+ * renderings the door looks for, in order (its own name, then a default);
+ * null when the kind is unknown here or no rendering fits.
+ */
 export interface PluginEventRendering {
-  render(plugin: string, name: string, protocol: "line" | "irc", data: PluginEventData): string | null;
+  render(plugin: string, name: string, keys: readonly string[], data: PluginEventData): string | null;
 }
 
 /**
- * One client connection, as a transport (TCP, TLS, WebSocket, IRC,
- * in-memory ...) offers it to the core. In: bytes of lines of the line
- * protocol (a transport of another protocol translates its commands into
- * them). Out: replies in the same words, and events, which the
- * connection's renderer turns into its protocol.
+ * One client connection, as a door (TCP, TLS, WebSocket, IRC, in-memory
+ * ...) offers it to the core: a codec between its protocol and the core's
+ * language. In: commands, decoded by the door. Out: replies and events,
+ * which the door renders in its protocol.
  */
 export interface Connection {
   /** The peer's address as text, for limits and logs. */
   readonly remoteAddress: string;
   /**
-   * Queues a reply (lines of the line protocol, LF-ended) for the peer, in
-   * its protocol. A transport may coalesce the sends of one event-loop turn
-   * into one write; order is kept. The bytes may be shared
-   * with other connections and are never changed afterwards: a transport
-   * may keep a reference instead of a copy.
+   * The next command the client sent, decoded; an error for input the door
+   * could not read (too long, not UTF-8 ...); null when nothing complete is
+   * waiting. Pulled one at a time, so that the core can stop between
+   * commands (one still running, a spent flood budget) and go on later.
+   */
+  nextCommand(): CommandInput | ErrorReply | null;
+  /**
+   * A reply to the command being handled (or to none: a farewell, a
+   * command's late answer), in this door's words: the bytes to give to
+   * `send`, or null when the door answers otherwise (IRC answers once the
+   * command is handled, see commandHandled). `farewell`: the last thing the
+   * client is told before the server closes the connection.
+   */
+  encodeReply(reply: Reply, farewell: boolean): Uint8Array | null;
+  /**
+   * Queues bytes `encodeReply` made (or `resumeRenderer` rendered, replayed
+   * on resume). A transport may coalesce the sends of one event-loop turn
+   * into one write; order is kept.
    */
   send(bytes: Uint8Array): void;
   /** How events are rendered for this connection: its protocol's renderer. */
   readonly renderer: Renderer;
+  /**
+   * What a resumable session keeps of the events it is sent, for a replay
+   * through `send`: the renderer of the bytes `send` takes.
+   */
+  readonly resumeRenderer: Renderer;
   /** Queues bytes `renderer` rendered (shared with other connections, never changed afterwards). */
   sendRendered(bytes: Uint8Array): void;
   /**
-   * The line last given to the handler has been handled (its command done):
-   * for a transport that translates another protocol into lines, and needs
-   * to know which answers belong to which line.
+   * The command last taken by `nextCommand` has been handled: for a door
+   * that answers a command only once it is done (IRC).
    */
-  lineHandled?(): void;
+  commandHandled?(): void;
   /**
    * What this connection's output costs the process now: every byte sent
    * that the peer has not taken yet and that waits in this process, this
@@ -53,13 +75,14 @@ export interface Connection {
    * and the connection closes once it is written, or after a short linger
    * if the peer does not read. `onClose` follows.
    */
-  destroy(farewell?: Uint8Array): void;
+  destroy(farewell?: Farewell): void;
 }
 
 /** What the core does with a connection's events. */
 export interface ConnectionHandler {
-  onData(chunk: Uint8Array): void;
-  /** The peer will send nothing more; it may still read. */
+  /** More input arrived: `nextCommand` may have something. */
+  onInput(): void;
+  /** The peer will send nothing more (what it sent is decoded to the end); it may still read. */
   onEnd(): void;
   /** The connection is gone, for whatever reason. Called exactly once. */
   onClose(error?: Error): void;
@@ -67,7 +90,7 @@ export interface ConnectionHandler {
 
 /**
  * Why the core turns a new connection away. A transport that can still send
- * a line sends its farewell (`refusalLine`); one that cannot (a TLS
+ * a line sends its farewell in its protocol; one that cannot (a TLS
  * handshake not done) just closes.
  */
 export type Refusal = "server-full" | "too-many-connections" | "connection-rate-exceeded" | "server-shutdown";
@@ -78,10 +101,12 @@ export type Refusal = "server-full" | "too-many-connections" | "connection-rate-
  * handshake (TLS, WebSocket) has cost the server anything.
  */
 export interface ConnectionAcceptor {
-  /** The line protocol's rendering of events, for the transports that speak it. */
-  readonly lineRenderer: Renderer;
-  /** How plugins' own events look in a protocol, for transports that render events themselves. */
+  /** How plugins' own events and replies look, for the doors that render them. */
   readonly pluginEvents: PluginEventRendering;
+  /** The commands' parameters, for a door that splits a line into them. */
+  readonly syntax: CommandSyntax;
+  /** The longest line a client may send (bytes), for a door that reads lines. */
+  readonly maxLineBytes: number;
   /**
    * A peer connected: counts it, by its address, against the connection
    * limits; null if admitted, else why not. An admitted connection is then

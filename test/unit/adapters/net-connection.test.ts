@@ -2,10 +2,10 @@ import type { Socket } from "node:net";
 import { Duplex } from "node:stream";
 import { NetConnection } from "../../../src/adapters/net/net-connection";
 import { WriteBatcher } from "../../../src/adapters/net/write-batcher";
-import type { Renderer } from "../../../src/core/events";
+import { FakeClock } from "../../../src/testing/fake-clock";
 import type { ConnectionHandler } from "../../../src/core/ports/transport.port";
-import { SharedLines } from "../../../src/core/protocol/shared-lines";
-import { encodeLine, encodeLineAlone } from "../../../src/core/protocol/text";
+import { LineCodec } from "../../../src/adapters/line/line-codec";
+import { encodeLine, encodeLineAlone, SharedLines } from "../../../src/adapters/wire/shared-lines";
 
 /**
  * A socket whose "kernel" takes every write at once, or, while stalled,
@@ -59,11 +59,11 @@ class FakeSocket extends Duplex {
 }
 
 /** Events are not what these tests send: bytes are. */
-const LINES: Renderer = { id: -1, showsLogins: false, render: () => null };
-const IGNORE: ConnectionHandler = { onData() {}, onEnd() {}, onClose() {} };
+const LINES = new LineCodec({ forms: () => undefined }, { render: () => null }, 1024);
+const IGNORE: ConnectionHandler = { onInput() {}, onEnd() {}, onClose() {} };
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-function connect(batcher = new WriteBatcher()): { socket: FakeSocket; connection: NetConnection } {
+function connect(batcher = new WriteBatcher(new FakeClock())): { socket: FakeSocket; connection: NetConnection } {
   const socket = new FakeSocket();
   const connection = new NetConnection(socket as unknown as Socket, "10.0.0.1", batcher, LINES);
   connection.attach(IGNORE);
@@ -74,7 +74,7 @@ const text = (pieces: Buffer[]): string => Buffer.concat(pieces).toString();
 
 describe("NetConnection output", () => {
   it("writes a turn of lines to everyone as one view of the memory they share: no copy per recipient", async () => {
-    const batcher = new WriteBatcher();
+    const batcher = new WriteBatcher(new FakeClock());
     const a = connect(batcher);
     const b = connect(batcher);
     const shared = new SharedLines();
@@ -193,7 +193,7 @@ describe("NetConnection output", () => {
     connection.send(encodeLine("held by Node"));
     await turn();
     connection.send(encodeLine("dropped"));
-    connection.destroy(encodeLine("ERR send-queue-exceeded"));
+    connection.destroy({ kind: "error", code: "send-queue-exceeded" });
     socket.release();
     await turn();
     expect(socket.handed.map(text).join("")).toBe("held by Node\nERR send-queue-exceeded\n");

@@ -1,6 +1,7 @@
 import { Duplex } from "node:stream";
-import { Link, RESTART_FOR_MS, type LinkEvents } from "../../../src/client/link";
+import { Link, type LinkEvents } from "../../../src/client/link";
 import type { Send } from "../../../src/client/input";
+import { TRY_FOR_MS } from "../../../src/client-shared/reconnection";
 import { FakeClock } from "../../../src/testing/fake-clock";
 
 /** Lets the streams and the promises of this turn run. */
@@ -33,6 +34,8 @@ class ServerEnd {
 }
 
 const refused = Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
+/** Chance that leaves each wait between attempts as it is (neither shortened nor lengthened). */
+const even = (): number => 0.5;
 
 describe("chat-client's link to the server", () => {
   let clock: FakeClock;
@@ -60,11 +63,18 @@ describe("chat-client's link to the server", () => {
     told = [];
     connections = [];
     attempts = [];
-    link = new Link<Send>({ host: "chat.test", port: 4000 }, "alice", events, clock, () => {
-      attempts.push(clock.now());
-      const next = connections.shift();
-      return next === undefined ? Promise.reject(refused) : Promise.resolve(next.socket);
-    });
+    link = new Link<Send>(
+      { host: "chat.test", port: 4000 },
+      "alice",
+      events,
+      clock,
+      () => {
+        attempts.push(clock.now());
+        const next = connections.shift();
+        return next === undefined ? Promise.reject(refused) : Promise.resolve(next.socket);
+      },
+      even,
+    );
   });
 
   /** Started, logged in, resumable with token t1. */
@@ -150,14 +160,17 @@ describe("chat-client's link to the server", () => {
     ]);
   });
 
-  it("gives up two minutes after the server said it was restarting", async () => {
-    await restarted();
-    await advance(RESTART_FOR_MS + 4000);
+  it.each([
+    ["its connection dropped", (server: ServerEnd) => server.hangUp()],
+    ["the server said it was restarting", (server: ServerEnd) => server.hangUp("INFO server-shutdown")],
+  ])("gives up two minutes after %s", async (_, end) => {
+    await end(await loggedIn());
+    await advance(TRY_FOR_MS + 4000);
     expect(told.at(-1)).toBe("closed");
     expect(told.filter((event) => event === "closed")).toHaveLength(1);
     // The last try, then nothing: the next would have come after the two minutes.
-    expect(attempts.at(-1)).toBeLessThanOrEqual(RESTART_FOR_MS);
-    expect(attempts.at(-1)! + 4000).toBeGreaterThan(RESTART_FOR_MS);
+    expect(attempts.at(-1)).toBeLessThanOrEqual(TRY_FOR_MS);
+    expect(attempts.at(-1)! + 4000).toBeGreaterThan(TRY_FOR_MS);
     expect(clock.pending).toBe(0);
   });
 
@@ -182,7 +195,7 @@ describe("chat-client's link to the server", () => {
     connections.push(refusedOn, next);
     await advance(250);
     await refusedOn.hangUp("ERR username-taken");
-    await advance(250);
+    await advance(500);
     next.say("OK");
     await advance(2000);
     expect(refusedOn.written).toEqual(["LOGIN alice"]);
@@ -190,21 +203,95 @@ describe("chat-client's link to the server", () => {
     expect(told).toEqual(["logged in: reconnected as alice; what was said meanwhile was missed"]);
   });
 
-  it("keeps the session when a connection made to resume it is over a limit of the server's: tried again", async () => {
+  it.each([
+    ["a connection over a limit of the server's", "ERR too-many-connections"],
+    ["the node holding the session did not answer", "ERR resume-refused unavailable"],
+  ])("keeps the session when %s: tried again on a new connection", async (_, answer) => {
     const server = await loggedIn();
-    await server.hangUp();
-    const limited = new ServerEnd();
-    const again = new ServerEnd();
-    connections.push(limited, again);
-    await advance(250);
-    limited.say("ERR too-many-connections");
+    server.say("MSG bob hi");
     await settle();
+    await server.hangUp();
+    const first = new ServerEnd();
+    const again = new ServerEnd();
+    connections.push(first, again);
     await advance(250);
-    expect(limited.written).toEqual(["RESUME t1 0"]);
-    expect(again.written).toEqual(["RESUME t1 0"]);
+    first.say(answer);
+    await settle();
+    expect(first.socket.destroyed).toBe(true);
+    // The waits go on growing: 500 ms.
+    await advance(500);
+    expect(attempts).toEqual([0, 250, 750]);
+    expect(first.written).toEqual(["RESUME t1 1"]);
+    expect(again.written).toEqual(["RESUME t1 1"]);
     again.say("RESUMED alice t2");
     await settle();
-    expect(told).toEqual(["reconnecting", "resumed"]);
+    expect(told).toEqual(["MSG bob hi", "reconnecting", "resumed"]);
+  });
+
+  it("logs in afresh when its resume is refused, asking again every 2 s for a name still taken, while within two minutes of the drop", async () => {
+    const server = await loggedIn();
+    await server.hangUp();
+    const back = new ServerEnd();
+    connections.push(back);
+    await advance(250);
+    back.say("ERR resume-refused unknown-token");
+    await settle();
+    expect(back.written).toEqual(["RESUME t1 0", "LOGIN alice"]);
+    back.say("ERR username-taken");
+    await advance(2000);
+    expect(back.written).toHaveLength(3);
+    // At 118 s the next try, at 120 s, is the last within the two minutes.
+    await advance(118_000 - clock.now());
+    back.say("ERR username-taken");
+    await advance(2000);
+    expect(back.written).toEqual(["RESUME t1 0", "LOGIN alice", "LOGIN alice", "LOGIN alice"]);
+    back.say("ERR username-taken");
+    await advance(2000);
+    expect(back.written).toHaveLength(4);
+    expect(told).toEqual(["reconnecting", "refused ERR username-taken"]);
+  });
+
+  it("logs in afresh after a drop when the server gave it no resume token", async () => {
+    const server = new ServerEnd();
+    connections.push(server);
+    await link.start();
+    server.say("OK", "ERR resume-refused disabled");
+    await settle();
+    link.send({ send: "MSG unanswered" });
+    await server.hangUp();
+    const back = new ServerEnd();
+    connections.push(back);
+    await advance(250);
+    back.say("OK");
+    await settle();
+    expect(back.written).toEqual(["LOGIN alice", "RESUMABLE"]);
+    expect(told).toEqual([
+      "logged in",
+      "reconnecting",
+      "unconfirmed MSG unanswered",
+      "logged in: reconnected as alice; what was said meanwhile was missed",
+    ]);
+  });
+
+  it("gives up when the connection drops before the first login is answered: there is nothing to get back to", async () => {
+    const server = new ServerEnd();
+    connections.push(server);
+    await link.start();
+    await server.hangUp();
+    expect(told).toEqual(["closed"]);
+    expect(attempts).toEqual([0]);
+    expect(clock.pending).toBe(0);
+  });
+
+  it.each(["ERR server-full", "ERR username-taken"])("takes %s, the answer to its first login, as a refusal: nothing is tried again", async (answer) => {
+    const server = new ServerEnd();
+    connections.push(server);
+    await link.start();
+    server.say(answer);
+    await settle();
+    expect(told).toEqual([`refused ${answer}`]);
+    expect(server.written).toEqual(["LOGIN alice"]);
+    expect(clock.pending).toBe(0);
   });
 
   it("goes on waiting for a restarting server whose first connections are over a limit", async () => {
@@ -214,7 +301,7 @@ describe("chat-client's link to the server", () => {
     connections.push(limited, back);
     await advance(250);
     await limited.hangUp("ERR connection-rate-exceeded");
-    await advance(250);
+    await advance(500);
     back.say("OK");
     await settle();
     expect(told).toEqual(["logged in: reconnected as alice; what was said meanwhile was missed"]);

@@ -68,7 +68,8 @@ describe("plugins' own events", () => {
 
   it.each([
     ["a bad name", (api: PluginApi<unknown>) => api.events.define("Not OK", { line: () => "" }), 'plugin "bad": invalid event name "Not OK"'],
-    ["no line renderer", (api: PluginApi<unknown>) => api.events.define("x", {} as never), 'plugin "bad": event x: a line renderer is needed'],
+    ["no rendering", (api: PluginApi<unknown>) => api.events.define("x", {} as never), 'plugin "bad": event x: renderings are functions by door, "text" the default; at least one is needed'],
+    ["a rendering that is not a function", (api: PluginApi<unknown>) => api.events.define("x", { text: "hi" } as never), 'plugin "bad": event x: renderings are functions by door, "text" the default; at least one is needed'],
     [
       "a name twice",
       (api: PluginApi<unknown>) => {

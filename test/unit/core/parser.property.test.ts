@@ -1,5 +1,6 @@
 import fc from "fast-check";
-import { splitFirstWord, stripControlCharacters } from "../../../src/core/protocol/text";
+import { splitFirstWord } from "../../../src/adapters/line/line-text";
+import { stripControlCharacters } from "../../../src/core/text";
 import { cuts, protocolStream, split } from "../../support/arbitraries";
 import { linesOf, startTestServer } from "../../../src/testing/test-server";
 

@@ -1,7 +1,7 @@
 import type { InProcessDelivery } from "../../../src/adapters/in-process/in-process-delivery";
 import { ResumeLog, type Replay } from "../../../src/core/resume-log";
 import { TOKENS } from "../../../src/core/tokens";
-import { encodeLine } from "../../../src/core/protocol/text";
+import { encodeLine } from "../../../src/adapters/wire/shared-lines";
 import { expectLines, linesOf, settle, startTestServer, type TestServer, type TestServerOptions } from "../../../src/testing/test-server";
 import type { FakeClient } from "../../../src/testing/in-memory-transport";
 import { slowLoginHook } from "../../support/slow-login";
@@ -169,7 +169,7 @@ describe("a session waiting for a resume, evicted", () => {
       const bob = await server.login("bob");
       alice.disconnect();
       // What a cluster's adapter does when another node took the name while this one was away.
-      (server.app.container.resolve(TOKENS.Delivery) as InProcessDelivery).recipient("alice")!.evict("ERR username-taken");
+      (server.app.container.resolve(TOKENS.Delivery) as InProcessDelivery).recipient("alice")!.evict();
       await expectLines(bob, "INFO alice disconnected");
       const again = server.connect();
       again.send(`RESUME ${token} 0`);

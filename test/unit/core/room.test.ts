@@ -19,6 +19,10 @@ class SlowPresence implements PresencePort {
     return this.names.list();
   }
 
+  find(usernames: readonly string[]): Promise<readonly string[]> {
+    return this.names.find(usernames);
+  }
+
 
   answerAll(): void {
     for (const answer of this.waiting.splice(0)) answer();

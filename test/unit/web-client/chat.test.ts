@@ -1,5 +1,5 @@
 import { ChatModel, LOBBY, type ChatLine } from "../../../src/web-client/chat";
-import { escapeEveryone, parseLine } from "../../../src/web-client/protocol";
+import { parseLine } from "../../../src/web-client/protocol";
 
 const now = new Date(0);
 
@@ -24,6 +24,8 @@ describe("the web client's reading of the protocol", () => {
   it.each([
     ["OK", { kind: "ok" }],
     ["ERR user-not-found Bob", { kind: "error", code: "user-not-found", subject: "Bob" }],
+    ["ERR idle-timeout", { kind: "ended", code: "idle-timeout", subject: "" }],
+    ["ERR send-queue-exceeded", { kind: "ended", code: "send-queue-exceeded", subject: "" }],
     ["MSG alice hi  there", { kind: "message", from: "alice", text: "hi  there" }],
     ["DM bob <b>x</b>", { kind: "dm", from: "bob", text: "<b>x</b>" }],
     ["USER carol", { kind: "user", name: "carol" }],
@@ -46,15 +48,6 @@ describe("the web client's reading of the protocol", () => {
     expect(parseLine("MSG bob \\\\#x")).toEqual({ kind: "message", from: "bob", text: "\\#x" });
     expect(parseLine("MSG bob \\o/")).toEqual({ kind: "message", from: "bob", text: "\\o/" });
     expect(parseLine("HISTORY bob \\#x")).toEqual({ kind: "history", from: "bob", text: "\\#x" });
-  });
-
-  it.each([
-    ["#1 priority is coffee", "\\#1 priority is coffee"],
-    ["\\#x", "\\\\#x"],
-    ["\\o/", "\\o/"],
-    ["a #hashtag", "a #hashtag"],
-  ])("escapes %j, said to everyone, as %j", (text, wire) => {
-    expect(escapeEveryone(text)).toBe(wire);
   });
 });
 
@@ -117,6 +110,12 @@ describe("the web client's model", () => {
 
   it("says an error that answers nothing where the user is", () => {
     expect(texts(model(["ERR line-too-long"]), LOBBY)).toEqual(["That line is too long for the server."]);
+  });
+
+  it("says why the server ended the session where the user is, and takes it for the answer to no command", () => {
+    const chat = model(["ERR idle-timeout"], (c) => c.pending.push({ verb: "WHO" }));
+    expect(texts(chat, LOBBY)).toEqual(["Disconnected after too long without activity."]);
+    expect(chat.pending).toEqual([{ verb: "WHO" }]);
   });
 
   it("says in words why a room could not be joined, and is not in it", () => {

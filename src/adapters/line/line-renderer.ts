@@ -1,10 +1,13 @@
-import { rendererId, type ChatEvent, type Renderer } from "../events";
-import type { PluginEvents } from "../plugin-events";
-import { everyoneLines } from "./shared-lines";
-import { encodeLineAlone, escapeEveryoneText } from "./text";
+import { rendererId, type ChatEvent, type Renderer } from "../../core/events";
+import type { PluginEventRendering } from "../../core/ports/transport.port";
+import { encodeLineAlone, everyoneLines } from "../wire/shared-lines";
+import { escapeEveryoneText } from "./line-text";
+
+/** The renderings of a plugin's kinds this door looks for, in order (docs/PLUGINS.md). */
+export const LINE_RENDERINGS: readonly string[] = Object.freeze(["line", "text"]);
 
 /** The text of the line the line protocol shows for `event`, or null. */
-function lineOf(event: ChatEvent, plugins: PluginEvents): string | null {
+function lineOf(event: ChatEvent, plugins: PluginEventRendering): string | null {
   switch (event.type) {
     case "message": {
       const { from, to, text } = event;
@@ -23,21 +26,21 @@ function lineOf(event: ChatEvent, plugins: PluginEvents): string | null {
     case "parted":
       return `INFO ${event.user} left ${event.group}`;
     case "plugin":
-      return plugins.render(event.plugin, event.name, "line", event.data);
+      return plugins.render(event.plugin, event.name, LINE_RENDERINGS, event.data);
   }
 }
 
 /**
- * The line protocol's rendering of events (docs/PROTOCOL.md): the core's
- * own protocol, spoken over TCP and WebSocket. What goes to everyone is
- * written into the shared slabs (every recipient's lines stay contiguous);
- * anything else into memory of its own.
+ * The line protocol's rendering of events (docs/PROTOCOL.md), spoken over
+ * TCP and WebSocket. What goes to everyone is written into the shared slabs
+ * (every recipient's lines stay contiguous); anything else into memory of
+ * its own.
  */
 export class LineRenderer implements Renderer {
   readonly id = rendererId();
   readonly showsLogins = false;
 
-  constructor(private readonly plugins: PluginEvents) {}
+  constructor(private readonly plugins: PluginEventRendering) {}
 
   render(event: ChatEvent): Uint8Array | null {
     const line = lineOf(event, this.plugins);

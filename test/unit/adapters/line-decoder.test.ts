@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { LineDecoder, type LineFailure } from "../../../src/core/protocol/line-decoder";
+import { LineDecoder, type LineFailure } from "../../../src/adapters/wire/line-decoder";
 import { byteStream as stream, cuts as cutPoints, split } from "../../support/arbitraries";
 
 type Item = string | LineFailure["error"];

@@ -94,3 +94,19 @@ export class SharedLines {
  * contiguous whichever node a line came from.
  */
 export const everyoneLines = new SharedLines();
+
+/** Encodes one outgoing line, adding the LF that ends every line the server sends. */
+export function encodeLine(line: string): Buffer {
+  return Buffer.from(`${line}\n`);
+}
+
+/**
+ * Encodes a line into memory of its own, for a line that may wait long in
+ * slow readers' queues: holding it keeps nothing else alive, whereas a
+ * small `Buffer.from` is a slice of a pool shared with everything else.
+ */
+export function encodeLineAlone(line: string): Buffer {
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(line) + 1);
+  bytes[bytes.write(line)] = 0x0a;
+  return bytes;
+}

@@ -1,0 +1,75 @@
+import { isValidUsername } from "../../core/text";
+
+/** Where a connection stands in IRC's registration. */
+export const enum Stage {
+  /** Waiting for NICK and USER (and CAP END, if CAP negotiation began). */
+  Open,
+  /** Logging in: the core has the nick. */
+  LoggingIn,
+  Registered,
+}
+
+/** What a NICK does to registration. */
+export type NickOutcome = "taken" | "same" | "erroneous" | "refused-after-registration";
+
+/**
+ * IRC's registration as a state machine: NICK, USER and CAP negotiation in
+ * any order, then a login; a failed login opens it again (a new NICK).
+ * Named transitions, so that no other code sets the stage.
+ */
+export class Registration {
+  private current = Stage.Open;
+  private nickname: string | null = null;
+  private userGiven = false;
+  private negotiatingCaps = false;
+
+  get stage(): Stage {
+    return this.current;
+  }
+
+  get registered(): boolean {
+    return this.current === Stage.Registered;
+  }
+
+  get nick(): string | null {
+    return this.nickname;
+  }
+
+  /** NICK: before registration, a valid nick is taken ("taken"); after it, only the same nick is accepted. */
+  nickGiven(nick: string): NickOutcome {
+    if (this.current !== Stage.Open) return nick === this.nickname ? "same" : "refused-after-registration";
+    if (!isValidUsername(nick)) return "erroneous";
+    this.nickname = nick;
+    return "taken";
+  }
+
+  userGivenNow(): void {
+    this.userGiven = true;
+  }
+
+  /** CAP LS or REQ before registration: it waits for CAP END. */
+  capsBegin(): void {
+    if (this.current !== Stage.Registered) this.negotiatingCaps = true;
+  }
+
+  capsEnd(): void {
+    this.negotiatingCaps = false;
+  }
+
+  /** NICK and USER given, CAP negotiation (if any) over: the login starts, with the nick it is for; null when not ready. */
+  startLogin(): string | null {
+    if (this.current !== Stage.Open || this.nickname === null || !this.userGiven || this.negotiatingCaps) return null;
+    this.current = Stage.LoggingIn;
+    return this.nickname;
+  }
+
+  loggedIn(): void {
+    this.current = Stage.Registered;
+  }
+
+  /** The login was refused: the nick is given up, and registration is open again. */
+  loginRefused(): void {
+    this.current = Stage.Open;
+    this.nickname = null;
+  }
+}

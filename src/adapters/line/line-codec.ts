@@ -1,0 +1,151 @@
+import { type CommandInput, type CommandSyntax, error, type ErrorReply, type Reply } from "../../core/language";
+import type { ConnectionAcceptor, PluginEventRendering, Refusal } from "../../core/ports/transport.port";
+import { stripControlCharacters } from "../../core/text";
+import { LineDecoder } from "../wire/line-decoder";
+import { encodeLine } from "../wire/shared-lines";
+import { LINE_RENDERINGS, LineRenderer } from "./line-renderer";
+import { echoWord, refusalLine, splitFirstWord, unescapeEveryoneText } from "./line-text";
+
+/** Errors whose subject is a word the client sent (a verb, a name), echoed back with care (echoWord). */
+const ECHOED = new Set(["unknown-command", "user-not-found"]);
+
+/** A list's lines, then the line that ends it. */
+function listed(lines: readonly string[], end: string): string {
+  return lines.length === 0 ? end : `${lines.join("\n")}\n${end}`;
+}
+
+/** The line protocol's words for a reply (several lines joined by LF), or null for none. */
+function replyText(reply: Reply, plugins: PluginEventRendering): string | null {
+  switch (reply.kind) {
+    case "ok":
+      return "OK";
+    case "error": {
+      const { code, subject } = reply;
+      if (subject === undefined) return `ERR ${code}`;
+      return `ERR ${code} ${ECHOED.has(code) ? echoWord(subject) : stripControlCharacters(subject)}`;
+    }
+    case "pong":
+      return "PONG";
+    case "users":
+      return listed(reply.users.map((user) => `USER ${user}`), "END WHO");
+    case "rooms":
+      return listed(reply.rooms.map(({ name, members }) => `ROOM ${name} ${members}`), "END ROOMS");
+    case "members":
+      return listed(reply.members.map((member) => `MEMBER ${member}`), "END MEMBERS");
+    case "history":
+      return listed(reply.messages.map(({ from, text }) => `HISTORY ${from} ${text}`), "END HISTORY");
+    case "token":
+      return `TOKEN ${reply.token}`;
+    case "resumed":
+      return `RESUMED ${reply.username} ${reply.token}`;
+    case "plugin":
+      return plugins.render(reply.plugin, reply.name, LINE_RENDERINGS, reply.data);
+    case "text":
+      return reply.text;
+    case "bye":
+      return "INFO bye";
+    case "server-shutdown":
+      return "INFO server-shutdown";
+  }
+}
+
+/**
+ * The line protocol as a codec (docs/PROTOCOL.md): lines in, split into
+ * the core's commands; replies and events out, as lines. One for every
+ * connection of a door (TCP and TLS, `/ws`, the test kit's in-memory one).
+ */
+export class LineCodec {
+  /** Events as lines; shared by every connection, so that each is rendered once. */
+  readonly renderer: LineRenderer;
+
+  constructor(
+    private readonly syntax: CommandSyntax,
+    private readonly plugins: PluginEventRendering,
+    private readonly maxLineBytes: number,
+  ) {
+    this.renderer = new LineRenderer(plugins);
+  }
+
+  /** A reply's lines, LF-ended; null when it has none. */
+  encodeReply(reply: Reply): Uint8Array | null {
+    const text = replyText(reply, this.plugins);
+    return text === null ? null : encodeLine(text);
+  }
+
+  /** The reader of one connection's lines. */
+  input(): LineInput {
+    return new LineInput(new LineDecoder(this.maxLineBytes), this.syntax);
+  }
+}
+
+const codecs = new WeakMap<ConnectionAcceptor, LineCodec>();
+
+/** The line codec of a server's line doors: one, so that an event is rendered once for all of them. */
+export function lineCodecOf(acceptor: ConnectionAcceptor): LineCodec {
+  let codec = codecs.get(acceptor);
+  if (codec === undefined) codecs.set(acceptor, (codec = new LineCodec(acceptor.syntax, acceptor.pluginEvents, acceptor.maxLineBytes)));
+  return codec;
+}
+
+/** What a client turned away is told, where it can still be told a line. */
+export function encodeRefusal(refusal: Refusal): Buffer {
+  return encodeLine(refusalLine(refusal));
+}
+
+const NOTHING: CommandInput = Object.freeze({ verb: "", params: Object.freeze([]) });
+
+/**
+ * One connection's lines, read into commands: `VERB` and what follows it,
+ * split into the command's parameters (CommandSyntax): each a word but the
+ * last, which takes the rest of the line as it was sent. Of a verb's forms,
+ * the first whose `room` parameters are words starting with `#` is taken,
+ * else the command's own. A leading `text` parameter loses the escape of a
+ * message to everyone (`\#...`: see unescapeEveryoneText).
+ */
+export class LineInput {
+  constructor(
+    private readonly decoder: LineDecoder,
+    private readonly syntax: CommandSyntax,
+  ) {}
+
+  push(chunk: Uint8Array): void {
+    this.decoder.push(chunk);
+  }
+
+  endOfInput(): void {
+    this.decoder.endOfInput();
+  }
+
+  next(): CommandInput | ErrorReply | null {
+    const line = this.decoder.next();
+    if (line === null) return null;
+    if (typeof line !== "string") return error(line.error);
+    const { word, rest } = splitFirstWord(line);
+    if (word === "") return NOTHING;
+    const forms = this.syntax.forms(word);
+    // A verb nobody registered: the core answers it, and its parameters do not matter.
+    if (forms === undefined) return { verb: word, params: [] };
+    let params: string[] = [];
+    for (const form of forms) {
+      params = split(rest, form);
+      if (form.every((name, index) => name !== "room" || params[index]!.startsWith("#"))) break;
+    }
+    return { verb: word, params };
+  }
+}
+
+/** `rest` as the parameters `names` say: a word each, the last one the rest; "" for those missing. */
+function split(rest: string, names: readonly string[]): string[] {
+  const params: string[] = [];
+  let left = rest;
+  for (let index = 0; index < names.length; index++) {
+    if (index === names.length - 1) {
+      params.push(index === 0 && names[0] === "text" ? unescapeEveryoneText(left) : left);
+      break;
+    }
+    const { word, rest: after } = splitFirstWord(left);
+    params.push(word);
+    left = after;
+  }
+  return params;
+}

@@ -1,0 +1,131 @@
+import type { PluginEventData } from "./events";
+import type { GroupInfo } from "./ports/delivery.port";
+
+/*
+ * The core's language: commands in, replies out, in no door's words. Each
+ * door is a codec between its protocol and this.
+ */
+
+/**
+ * A command as a door decoded it, in the core's vocabulary: the verb (`MSG`,
+ * `DM`, a plugin's own), and its parameters as values, as the door parsed
+ * them. An empty verb is a line with nothing on it: it counts as activity,
+ * and is answered nothing.
+ */
+export interface CommandInput {
+  readonly verb: string;
+  readonly params: readonly string[];
+}
+
+/** The parameters each verb takes, for a door that splits a line into them. */
+export interface CommandSyntax {
+  /**
+   * The forms of `verb` (case ignored), each a list of parameter names: the
+   * extensions' forms first, then the command's own; undefined for a verb
+   * nobody registered.
+   */
+  forms(verb: string): readonly (readonly string[])[] | undefined;
+}
+
+/**
+ * The core's error codes: what went wrong, in no door's words. Each door
+ * renders them (the line protocol as `ERR <code> [<subject>]`, IRC as a
+ * numeric from its table); docs/PROTOCOL.md lists them with their meaning.
+ * Plugins may answer with codes of their own (lower-case words joined by
+ * "-"): a door with no rendering for a code uses its documented default.
+ */
+export const ERROR_CODES = [
+  // Any command
+  "unknown-command",
+  "must-login-first",
+  "internal-error",
+  "cluster-unavailable",
+  // Input the door could not read
+  "line-too-long",
+  "invalid-utf8",
+  // LOGIN
+  "invalid-username",
+  "username-taken",
+  "already-logged-in",
+  // MSG, DM
+  "empty-message",
+  "invalid-dm-format",
+  "user-not-found",
+  // Rooms
+  "invalid-room",
+  "already-in-room",
+  "not-in-room",
+  "too-many-rooms",
+  "rooms-full",
+  // Resuming
+  "invalid-resume-format",
+  "resume-refused",
+  // The server ending a connection
+  "idle-timeout",
+  "send-queue-exceeded",
+] as const;
+
+export type CoreErrorCode = (typeof ERROR_CODES)[number];
+
+/** A core error code, or a plugin's own (lower-case words joined by "-"). */
+export type ErrorCode = CoreErrorCode | (string & {});
+
+/** What a command did not do, and about what (a user's, a room's name ...). */
+export interface ErrorReply {
+  readonly kind: "error";
+  readonly code: ErrorCode;
+  /** What the error is about, as the client named it (a door echoes it with its own care). */
+  readonly subject?: string;
+}
+
+/** Why the server ends a connection, or is about to: said to the client last. */
+export type Farewell =
+  /** The client asked to leave (QUIT). */
+  | { readonly kind: "bye" }
+  | { readonly kind: "server-shutdown" }
+  /** The client said nothing for too long, read too little, or another connection took its name. */
+  | ErrorReply;
+
+/** A chat message shown again (a history's line): who said what. */
+export interface SaidBefore {
+  readonly from: string;
+  readonly text: string;
+}
+
+/**
+ * What a command answers, in no door's words: each door renders it (the
+ * line protocol as the lines docs/PROTOCOL.md gives, IRC as numerics).
+ */
+export type Reply =
+  | { readonly kind: "ok" }
+  | ErrorReply
+  | { readonly kind: "pong" }
+  /** The users asked about, in login order: all of them (WHO), or those of a list that are online. */
+  | { readonly kind: "users"; readonly users: readonly string[] }
+  | { readonly kind: "rooms"; readonly rooms: readonly GroupInfo[] }
+  | { readonly kind: "members"; readonly room: string; readonly members: readonly string[] }
+  /** Messages to everyone from before the user came, oldest first. */
+  | { readonly kind: "history"; readonly messages: readonly SaidBefore[] }
+  /** A resume token: what the session is sent from here on is kept for a resume. */
+  | { readonly kind: "token"; readonly token: string }
+  /** A session resumed: its name and its new token. */
+  | { readonly kind: "resumed"; readonly username: string; readonly token: string }
+  /** A plugin's own kind of answer, shown by the renderings it defined (PluginEvents). */
+  | { readonly kind: "plugin"; readonly plugin: string; readonly name: string; readonly data: PluginEventData }
+  /**
+   * A line of text as a plugin wrote it (the `reply(line)` of plugins written
+   * before replies were typed): a door that speaks lines shows it as it is,
+   * another as a notice from the server.
+   */
+  | { readonly kind: "text"; readonly text: string }
+  | Farewell;
+
+/** An error reply (a door's, a plugin's or the core's). */
+export function error(code: ErrorCode, subject?: string): ErrorReply {
+  return subject === undefined ? { kind: "error", code } : { kind: "error", code, subject };
+}
+
+export const OK: Reply = Object.freeze({ kind: "ok" });
+export const PONG: Reply = Object.freeze({ kind: "pong" });
+export const BYE: Farewell = Object.freeze({ kind: "bye" });
+export const SERVER_SHUTDOWN: Farewell = Object.freeze({ kind: "server-shutdown" });
