@@ -19,19 +19,25 @@ export default {
   dependencies: ["login"],
   options: { maxSides: { type: "integer", default: 100, min: 2, max: 1_000_000 } },
   register({ commands, hooks, events, options }) {
-    // An event of the plugin's own, and how each protocol shows it.
+    // An event of the plugin's own, and how doors show it: the line
+    // protocol's own line, IRC's notice, and a default for any other door.
     events.define("rolled", {
       line: ({ user, result, sides }) => `ROLLED ${user} ${result} d${sides}`,
       irc: ({ user, result, sides }) => `${user} rolls a d${sides}: ${result}`,
+      text: ({ user, result, sides }) => `${user} rolled ${result} on a d${sides}`,
     });
 
-    // ROLL [sides]: everyone sees the throw, the roller included.
+    // ROLL [sides]: everyone sees the throw, the roller included. Its
+    // parameters are named: a door splits what the client sent into them.
     commands.add({
       verb: "ROLL",
-      async handle({ session, args }) {
-        const sides = args === "" ? 6 : Number(args);
+      params: ["sides"],
+      async handle({ session, params: [given] }) {
+        const sides = given === "" ? 6 : Number(given);
         if (!Number.isInteger(sides) || sides < 2 || sides > options.maxSides) {
-          session.reply(`ERR invalid-sides 2-${options.maxSides}`);
+          // An error with a code and what it is about: the line protocol
+          // says `ERR invalid-sides 2-100`, IRC a notice.
+          session.reply({ kind: "error", code: "invalid-sides", subject: `2-${options.maxSides}` });
           return;
         }
         const result = 1 + Math.floor(Math.random() * sides);

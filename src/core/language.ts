@@ -60,9 +60,12 @@ export const ERROR_CODES = [
   // Resuming
   "invalid-resume-format",
   "resume-refused",
-  // The server ending a connection
+  // The server ending a connection, or turning one away (see Refusal)
   "idle-timeout",
   "send-queue-exceeded",
+  "server-full",
+  "too-many-connections",
+  "connection-rate-exceeded",
 ] as const;
 
 export type CoreErrorCode = (typeof ERROR_CODES)[number];
