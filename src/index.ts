@@ -11,6 +11,8 @@ export { PluginError, RoomLimitError, type RoomLimit } from "./core/errors";
 export { definePlugin } from "./core/plugin-api";
 export type { OptionSpec, OptionsOf, OptionsSchema } from "./core/options";
 export type { ChatEvent, Departed, PluginEventData, Renderer } from "./core/events";
+export { ERROR_CODES } from "./core/language";
+export type { CommandInput, CommandSyntax, CoreErrorCode, ErrorCode, ErrorReply, Farewell, Reply, SaidBefore } from "./core/language";
 export type {
   ChatMessage,
   ChatPlugin,

@@ -1,0 +1,80 @@
+import { translate, type IrcCommandContext } from "../../../../src/adapters/irc/irc-commands";
+import { parseIrcLine } from "../../../../src/adapters/irc/irc-message";
+import { Registration } from "../../../../src/adapters/irc/irc-registration";
+import { IrcLines } from "../../../../src/adapters/irc/irc-replies";
+
+const FORMS: Record<string, (readonly string[])[]> = {
+  ROLL: [["sides"]],
+  POLL: [["question", "choices"]],
+  RESUMABLE: [[]],
+  LOGIN: [["username"]],
+};
+
+function registered(nick = "ivy"): IrcCommandContext {
+  const registration = new Registration();
+  registration.nickGiven(nick);
+  registration.userGivenNow();
+  registration.startLogin();
+  registration.loggedIn();
+  return {
+    lines: new IrcLines({ server: "chat.test", lobby: "#lobby" }, () => registration.nick),
+    registration,
+    channels: new Set(["#dev"]),
+    syntax: { forms: (verb) => FORMS[verb] },
+    version: "chat-server-0",
+    away: false,
+  };
+}
+
+/** What one IRC line becomes: the core's commands, or (for one the door answers) the lines it says. */
+function steps(line: string, context = registered()): unknown[] {
+  return translate(parseIrcLine(line)!, context).map(({ command, expectation }) =>
+    expectation.kind === "local" ? { local: expectation.lines } : { ...command, for: expectation.kind },
+  );
+}
+
+describe("the table from IRC's commands to the core's", () => {
+  it.each([
+    ["PRIVMSG #lobby :#dev is great", [{ verb: "MSG", params: ["#dev is great"], for: "message" }]],
+    ["PRIVMSG #LOBBY :\\#1 stays as typed", [{ verb: "MSG", params: ["\\#1 stays as typed"], for: "message" }]],
+    ["PRIVMSG #dev :hi there", [{ verb: "MSG", params: ["#dev", "hi there"], for: "message" }]],
+    ["PRIVMSG bob :hi there", [{ verb: "DM", params: ["bob", "hi there"], for: "message" }]],
+    ["PRIVMSG #lobby :\u0001ACTION waves\u0001", [{ verb: "MSG", params: ["* waves"], for: "message" }]],
+    ["PRIVMSG #other :hi", [{ local: [":chat.test 404 ivy #other :Cannot send to channel (not joined)"] }]],
+    ["NOTICE #other :hi", [{ local: [] }]],
+    ["JOIN #Dev,#x", [{ verb: "JOIN", params: ["#Dev"], for: "join" }, { verb: "MEMBERS", params: ["#Dev"], for: "names" }]],
+    ["WHOIS bob", [{ verb: "WHOIS", params: ["bob"], for: "whois" }]],
+    ["WHOIS server.name bob", [{ verb: "WHOIS", params: ["bob"], for: "whois" }]],
+    ["USERHOST a b c d e f", [{ verb: "WHOIS", params: ["a b c d e"], for: "userhost" }]],
+    ["ISON :a b", [{ verb: "WHOIS", params: ["a b"], for: "userhost" }]],
+    ["WHO #lobby", [{ verb: "WHO", params: [], for: "who" }]],
+    ["WHO #dev", [{ verb: "MEMBERS", params: ["#dev"], for: "who" }]],
+    ["LIST", [{ verb: "WHO", params: [], for: "list-count" }, { verb: "ROOMS", params: [], for: "list" }]],
+    ["ROLL 20", [{ verb: "ROLL", params: ["20"], for: "plugin" }]],
+    ["POLL lunch? :pizza or soup", [{ verb: "POLL", params: ["lunch?", "pizza or soup"], for: "plugin" }]],
+    ["POLL", [{ verb: "POLL", params: ["", ""], for: "plugin" }]],
+    ["ROLL 20 sides of it", [{ verb: "ROLL", params: ["20 sides of it"], for: "plugin" }]],
+    ["RESUMABLE", [{ local: [":chat.test 421 ivy RESUMABLE :Unknown command"] }]],
+    ["LOGIN bob", [{ local: [":chat.test 421 ivy LOGIN :Unknown command"] }]],
+    ["FOO", [{ local: [":chat.test 421 ivy FOO :Unknown command"] }]],
+  ])("%j", (line, expected) => {
+    expect(steps(line)).toEqual(expected);
+  });
+
+  it("logs in once NICK and USER are given and CAP negotiation is over, and not before", () => {
+    const context = registered();
+    const registration = new Registration();
+    const early = { ...context, registration, lines: new IrcLines({ server: "chat.test", lobby: "#lobby" }, () => registration.nick) };
+    expect(steps("CAP LS 302", early)).toEqual([{ local: [":chat.test CAP * LS :"] }]);
+    expect(steps("NICK ivy", early)).toEqual([{ local: [] }]);
+    expect(steps("JOIN #dev", early)).toEqual([{ local: [":chat.test 451 ivy :You have not registered"] }]);
+    expect(steps("USER ivy 0 * :Ivy", early)).toEqual([{ local: [] }]);
+    expect(steps("CAP END", early)).toEqual([
+      { verb: "LOGIN", params: ["ivy"], for: "login" },
+      { verb: "WHO", params: [], for: "welcome" },
+    ]);
+    expect(steps("NICK other", early)).toEqual([{ local: [":chat.test 447 ivy other :Nicknames cannot change here: they are the name you logged in with"] }]);
+    registration.loginRefused();
+    expect(steps("NICK al!ce", early)).toEqual([{ local: [":chat.test 432 * al!ce :Erroneous nickname"] }]);
+  });
+});
