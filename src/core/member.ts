@@ -22,7 +22,7 @@ export interface Member extends SessionHandle, Recipient {
   handOver(): void;
   /** Takes the place of a resumed session: its name. */
   adopt(username: string): void;
-  /** Lines of the line protocol as they were (a replay), sent like replies. */
+  /** What it was sent as it was kept (a replay: its door's bytes), sent like replies. */
   replay(replay: Replay): void;
   /** Nobody resumed it within the grace: it leaves. */
   expire(): void;

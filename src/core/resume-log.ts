@@ -10,8 +10,8 @@ export interface Replay {
 }
 
 /**
- * What a resumable session was sent, in the line protocol's words (LF-ended
- * lines), kept so that a client that lost its connection can be sent what it
+ * What a resumable session was sent, in its door's words (LF-ended lines:
+ * only doors that speak lines offer resuming), kept so that a client that lost its connection can be sent what it
  * missed. Lines are numbered from 0 (the token's line) on; the oldest go
  * when the log passes its capacity in bytes. The bytes are kept by
  * reference: lines to everyone are shared by every log that holds them.
