@@ -392,6 +392,8 @@ function stopOnSignals(app: ChatApp, logger: LoggerPort): void {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "stopping");
+    // Node's own timer, not the app's clock: the process's last resort,
+    // which must go off whatever the app and its clock are doing.
     setTimeout(() => process.exit(0), EXIT_DEADLINE_MS).unref();
     void app.stop().then(
       () => process.exit(0),

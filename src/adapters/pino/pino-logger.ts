@@ -26,6 +26,9 @@ const LOG_FLUSH_MS = 100;
  */
 function standardOutput(): pino.DestinationStream {
   const destination = pino.destination({ dest: 1, sync: false, minLength: LOG_WRITE_BYTES, maxLength: MAX_BUFFERED_LOG_BYTES });
+  // Node's own timer, not the app's clock: the logger is made before the
+  // app and outlives it, and no test steps through its writes (tests log
+  // to a RecordingLogger).
   setInterval(() => destination.flush(), LOG_FLUSH_MS).unref();
   return destination;
 }

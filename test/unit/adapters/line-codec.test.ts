@@ -16,7 +16,7 @@ const FORMS: Record<string, (readonly string[])[]> = {
 const syntax = (forms: Record<string, (readonly string[])[]>): CommandSyntax => ({ forms: (verb) => forms[verb.toUpperCase()] });
 
 const plugins: PluginEventRendering = {
-  render: (plugin, name, keys, data) => (keys[0] === "line" && name === "rolled" ? `ROLLED ${String(data["user"])} ${String(data["result"])}` : null),
+  render: (_plugin, name, keys, data) => (keys[0] === "line" && name === "rolled" ? `ROLLED ${String(data["user"])} ${String(data["result"])}` : null),
 };
 
 function commandsOf(text: string, forms = FORMS): unknown[] {
