@@ -31,6 +31,21 @@ module.exports = {
       to: { path: "^src/", pathNot: ["^src/core/", "^src/plugins/"] },
     },
     {
+      name: "a-door-is-a-folder",
+      comment:
+        "Each door (tcp, web, irc) is one folder; what doors share lives in folders of its own (socket, wire, and line: the line protocol's codec, spoken by tcp and web).",
+      severity: "error",
+      from: { path: "^src/adapters/(irc|tcp|web)/" },
+      to: { path: "^src/adapters/(irc|tcp|web)/", pathNot: "^src/adapters/$1/" },
+    },
+    {
+      name: "irc-speaks-no-line-protocol",
+      comment: "The IRC door is a codec between IRC and the core's language: it never goes through the line protocol.",
+      severity: "error",
+      from: { path: "^src/adapters/irc/" },
+      to: { path: "^src/adapters/line/" },
+    },
+    {
       name: "adapters-do-not-know-plugins",
       severity: "error",
       from: { path: "^src/adapters/" },

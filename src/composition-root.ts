@@ -7,7 +7,8 @@ import { InProcessDelivery } from "./adapters/in-process/in-process-delivery";
 import { InProcessLists } from "./adapters/in-process/in-process-lists";
 import { InProcessPresence } from "./adapters/in-process/in-process-presence";
 import { NoMetrics } from "./adapters/metrics/no-metrics";
-import { NetTcpServer, type TlsIdentity } from "./adapters/net/net-tcp-server";
+import { SocketServer, type TlsIdentity } from "./adapters/socket/socket-server";
+import { LINE_PROTOCOL } from "./adapters/tcp/line-over-tcp";
 import { WebTransport } from "./adapters/web/web-transport";
 import { ircProtocol } from "./adapters/irc/irc-protocol";
 import { PinoLogger } from "./adapters/pino/pino-logger";
@@ -190,8 +191,8 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
   const identity = tls === undefined ? undefined : readIdentity(tls);
   const handshakeTimeoutMs = tls?.handshakeTimeoutMs;
   const tlsServer =
-    tls === undefined ? null : new NetTcpServer({ port: tls.port ?? settings.port, host, tls: identity, handshakeTimeoutMs, clock }, logger);
-  const plainServer = tls !== undefined && tls.port === undefined ? null : new NetTcpServer({ port: settings.port, host, clock }, logger);
+    tls === undefined ? null : new SocketServer({ port: tls.port ?? settings.port, host, tls: identity, handshakeTimeoutMs, clock }, logger, LINE_PROTOCOL);
+  const plainServer = tls !== undefined && tls.port === undefined ? null : new SocketServer({ port: settings.port, host, clock }, logger, LINE_PROTOCOL);
   const webServer =
     web === undefined
       ? null
@@ -223,12 +224,12 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
           created: new Date(),
         };
   const ircServing = ircSettings === null ? null : ircProtocol(ircSettings);
-  const ircServer = irc?.port === undefined || ircServing === null ? null : new NetTcpServer({ port: irc.port, host: irc.host ?? host, clock }, logger, ircServing);
+  const ircServer = irc?.port === undefined || ircServing === null ? null : new SocketServer({ port: irc.port, host: irc.host ?? host, clock }, logger, ircServing);
   if (irc?.tlsPort !== undefined && identity === undefined) throw new ConfigError("IRC over TLS needs the TLS certificate and key");
   const ircTlsServer =
     irc?.tlsPort === undefined || ircServing === null
       ? null
-      : new NetTcpServer({ port: irc.tlsPort, host: irc.host ?? host, tls: identity, handshakeTimeoutMs, clock }, logger, ircServing);
+      : new SocketServer({ port: irc.tlsPort, host: irc.host ?? host, tls: identity, handshakeTimeoutMs, clock }, logger, ircServing);
   const secureServers = [tlsServer, web !== undefined && tls !== undefined ? webServer : null, ircTlsServer].filter((server) => server !== null);
   const transports =
     overrides.transports ?? [plainServer, tlsServer, webServer, ircServer, ircTlsServer].filter((transport) => transport !== null);

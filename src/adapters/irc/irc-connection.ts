@@ -3,9 +3,9 @@ import type { CommandInput, CommandSyntax, Farewell, Reply, SaidBefore } from ".
 import type { Renderer } from "../../core/events";
 import type { ClockPort } from "../../core/ports/clock.port";
 import type { PluginEventRendering } from "../../core/ports/transport.port";
-import { SocketConnection } from "../net/socket-connection";
-import { Life } from "../net/socket-output";
-import type { WriteBatcher } from "../net/write-batcher";
+import { SocketConnection } from "../socket/socket-connection";
+import { Life } from "../socket/socket-output";
+import type { WriteBatcher } from "../socket/write-batcher";
 import { LineDecoder } from "../wire/line-decoder";
 import { answer, noticeText, type AnswerContext } from "./irc-answers";
 import { local, translate, type Expectation, type IrcCommandContext, type Step } from "./irc-commands";

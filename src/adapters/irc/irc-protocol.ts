@@ -1,10 +1,10 @@
 import type { Refusal } from "../../core/ports/transport.port";
-import type { SocketProtocol } from "../net/net-tcp-server";
+import type { SocketProtocol } from "../socket/socket-server";
 import { IrcConnection, type IrcSettings } from "./irc-connection";
 import { IrcRenderer } from "./irc-renderer";
 
 /**
- * IRC over TCP or TLS, beside the line protocol: a NetTcpServer speaks it
+ * IRC over TCP or TLS, beside the line protocol: a SocketServer speaks it
  * with this. One renderer for all its connections (events are rendered
  * once for every IRC user); made when the first connection comes, from
  * the core's plugin events.

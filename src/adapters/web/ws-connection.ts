@@ -4,8 +4,8 @@ import type { CommandInput, ErrorReply, Farewell, Reply } from "../../core/langu
 import type { Renderer } from "../../core/events";
 import type { Connection, ConnectionHandler } from "../../core/ports/transport.port";
 import type { LineCodec, LineInput } from "../line/line-codec";
-import { Life, SocketOutput } from "../net/socket-output";
-import type { WriteBatcher } from "../net/write-batcher";
+import { Life, SocketOutput } from "../socket/socket-output";
+import type { WriteBatcher } from "../socket/write-batcher";
 import { closeFrame, type TextFrames } from "./text-frames";
 
 const LF = Buffer.from("\n");

@@ -1,7 +1,7 @@
 import type { Socket } from "node:net";
 import { Duplex } from "node:stream";
-import { NetConnection } from "../../../src/adapters/net/net-connection";
-import { WriteBatcher } from "../../../src/adapters/net/write-batcher";
+import { NetConnection } from "../../../src/adapters/tcp/net-connection";
+import { WriteBatcher } from "../../../src/adapters/socket/write-batcher";
 import { FakeClock } from "../../../src/testing/fake-clock";
 import type { ConnectionHandler } from "../../../src/core/ports/transport.port";
 import { LineCodec } from "../../../src/adapters/line/line-codec";

@@ -3,9 +3,7 @@ import type { SecureContext } from "node:tls";
 import type { ClockPort } from "../../core/ports/clock.port";
 import type { LoggerPort } from "../../core/ports/logger.port";
 import type { Connection, ConnectionAcceptor, ConnectionHandler, ListeningAddress, Refusal, TransportPort } from "../../core/ports/transport.port";
-import { encodeRefusal, lineCodecOf } from "../line/line-codec";
 import { peerAddress, TcpListener } from "./listen";
-import { NetConnection } from "./net-connection";
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, TlsHandshakes, secureContext, type TlsIdentity } from "./secure-accept";
 import { WriteBatcher } from "./write-batcher";
 
@@ -22,15 +20,7 @@ export interface SocketProtocol {
   connect(socket: Socket, address: string, batcher: WriteBatcher, acceptor: ConnectionAcceptor): Connection & { attach(handler: ConnectionHandler): void };
 }
 
-/** The line protocol over TCP. */
-export const LINE_PROTOCOL: SocketProtocol = {
-  name: "tcp",
-  tlsName: "tls",
-  refusal: encodeRefusal,
-  connect: (socket, address, batcher, acceptor) => new NetConnection(socket, address, batcher, lineCodecOf(acceptor)),
-};
-
-export interface NetTcpServerOptions {
+export interface SocketServerOptions {
   readonly port: number;
   /** Interface to listen on; all of them when omitted. */
   readonly host?: string;
@@ -43,7 +33,7 @@ export interface NetTcpServerOptions {
 }
 
 /**
- * A protocol (the line protocol by default) over TCP through `node:net`, or
+ * A door's protocol (the line protocol, IRC) over TCP through `node:net`, or
  * TLS over it: the same connections either way.
  *
  * Every connection is counted against the core's limits at the TCP accept,
@@ -51,7 +41,7 @@ export interface NetTcpServerOptions {
  * (a plain one told why first). A TLS client then has a few seconds to
  * finish its handshake, or it is dropped and counted out.
  */
-export class NetTcpServer implements TransportPort {
+export class SocketServer implements TransportPort {
   readonly name: string;
   private readonly listener: TcpListener;
   private readonly batcher: WriteBatcher;
@@ -59,9 +49,9 @@ export class NetTcpServer implements TransportPort {
   private readonly handshakes: TlsHandshakes;
 
   constructor(
-    options: NetTcpServerOptions,
+    options: SocketServerOptions,
     private readonly logger: LoggerPort,
-    private readonly protocol: SocketProtocol = LINE_PROTOCOL,
+    private readonly protocol: SocketProtocol,
   ) {
     this.name = options.tls === undefined ? protocol.name : protocol.tlsName;
     this.listener = new TcpListener(options.port, options.host, logger, this.name);

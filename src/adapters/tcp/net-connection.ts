@@ -2,9 +2,9 @@ import type { Socket } from "node:net";
 import type { CommandInput, ErrorReply, Farewell, Reply } from "../../core/language";
 import type { Renderer } from "../../core/events";
 import type { LineCodec, LineInput } from "../line/line-codec";
-import { SocketConnection } from "./socket-connection";
-import { Life } from "./socket-output";
-import type { WriteBatcher } from "./write-batcher";
+import { SocketConnection } from "../socket/socket-connection";
+import { Life } from "../socket/socket-output";
+import type { WriteBatcher } from "../socket/write-batcher";
 
 /** A `node:net` (or `node:tls`) socket carrying the line protocol as a core Connection. */
 export class NetConnection extends SocketConnection {
