@@ -19,7 +19,8 @@ import { PluginEvents } from "./plugin-events";
 import { SERVER_SHUTDOWN } from "./language";
 import { Resumption } from "./resumption";
 import { Room } from "./room";
-import { floodBudget, Session, turnOutputLimit, type SessionServices } from "./session";
+import { Session, turnOutputLimit, type SessionServices } from "./session";
+import { floodRate } from "./session/flood-budget";
 import type { CoreSettings } from "./settings";
 import { TOKENS } from "./tokens";
 
@@ -68,7 +69,7 @@ export class ChatServer implements ConnectionAcceptor {
       logger,
       metrics,
       settings,
-      flood: floodBudget(settings),
+      flood: floodRate(settings),
       turnOutputLimit: turnOutputLimit(settings),
       commands: syntax,
       hooks,

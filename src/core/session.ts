@@ -10,21 +10,10 @@ import type { Connection, ConnectionHandler } from "./ports/transport.port";
 import { error, type CommandInput, type ErrorReply, type Farewell, type Reply } from "./language";
 import type { CoreSettings } from "./settings";
 import type { Turns } from "./turns";
-
-/** Flood control's constants, derived once from the settings (GCRA). */
-export interface FloodBudget {
-  /** Off when the rate or the burst is 0. */
-  readonly limited: boolean;
-  /** Milliseconds one line of budget takes to come back. */
-  readonly intervalMs: number;
-  /** How far ahead of now the bucket may be full again: a burst's worth, less one line. */
-  readonly toleranceMs: number;
-}
-
-export function floodBudget({ rateLimitPerSecond, rateBurst }: CoreSettings): FloodBudget {
-  const intervalMs = 1000 / rateLimitPerSecond;
-  return { limited: rateLimitPerSecond > 0 && rateBurst > 0, intervalMs, toleranceMs: (rateBurst - 1) * intervalMs };
-}
+import { FloodBudget, type FloodRate } from "./session/flood-budget";
+import { IdleWatch, type IdleListener, type IdleWatchServices } from "./session/idle-watch";
+import { LoginHold } from "./session/login-hold";
+import { OutputGuard, type OutputLimits } from "./session/output-guard";
 
 /**
  * The output one connection may be given in one event-loop turn before the
@@ -35,13 +24,13 @@ export function turnOutputLimit({ maxSendQueueBytes }: CoreSettings): number {
   return Math.floor(maxSendQueueBytes / 4);
 }
 
-/** What every session shares; one object, so that a session carries one reference. */
-export interface SessionServices {
+/** What every session shares; one object, so that a session (and each of its parts) carries one reference. */
+export interface SessionServices extends IdleWatchServices, OutputLimits {
   readonly clock: ClockPort;
   readonly logger: LoggerPort;
   readonly metrics: MetricsPort;
   readonly settings: CoreSettings;
-  readonly flood: FloodBudget;
+  readonly flood: FloodRate;
   /** See turnOutputLimit. */
   readonly turnOutputLimit: number;
   readonly commands: CommandDispatcher;
@@ -59,17 +48,56 @@ export interface SessionServices {
   vacate(session: Session): void;
 }
 
-const enum State {
+/** The session's life, as its connection's. */
+const enum Life {
   Open,
+  /** Ending: it takes no more lines and is sent nothing more (but a farewell, if it has one); its connection closes. */
   Closing,
   Closed,
   /** Its connection dropped while resumable: it keeps its name and goes on recording what it is sent, for a resume. */
   Detached,
 }
 
+/** Where the session stands with the room. */
+const enum Membership {
+  /** Not logged in. */
+  Guest,
+  /** Logged in (or resumed): in the room, which it leaves exactly once. */
+  Joined,
+  /** Left the room, or handed its name over to the session that resumed it: there is nothing more to leave. */
+  Left,
+}
+
+/** Where the client's input stands: whether a line that arrives is taken at once, waits, or cannot come at all. */
+const enum Input {
+  /** Lines are taken as they arrive. */
+  Reading,
+  /**
+   * Lines wait: a command is running, the flood budget is spent, or the
+   * turn was yielded to the other connections. The transport still reads:
+   * most holds (a LOGIN waiting for its claim) end before the client sends
+   * anything else, and pausing and resuming a socket costs more than they do.
+   */
+  Held,
+  /**
+   * Input arrived while held: the transport was asked to stop reading, and
+   * reads again only once every line received has been handled, so that
+   * what waits is in the kernel (and slows the sender), not here. A hold
+   * that comes before then leaves it paused.
+   */
+  Paused,
+  /**
+   * The client sent all it ever will (FIN): once every line of it has been
+   * handled, holds included, the connection ends (see inputDone). There is
+   * nothing left to read, so reading is neither paused nor resumed.
+   */
+  Ended,
+}
+
 const SEND_QUEUE_EXCEEDED: Farewell = Object.freeze(error("send-queue-exceeded"));
 const IDLE_TIMEOUT: Farewell = Object.freeze(error("idle-timeout"));
 const USERNAME_TAKEN: Farewell = Object.freeze(error("username-taken"));
+const NOTHING_HELD: readonly Outgoing[] = Object.freeze([]);
 const LF = 0x0a;
 
 /** The lines in `bytes` of a door that speaks lines: what a resume counts. */
@@ -92,60 +120,37 @@ const MAX_LINES_PER_TURN = 100;
  * for output piling up, and leaves the room exactly once however the
  * connection ends.
  */
-export class Session implements Member, ConnectionHandler, Budgeted {
+export class Session implements Member, ConnectionHandler, Budgeted, IdleListener {
   private name: string | null = null;
-  private member = false;
-  /** Logged in by the command running now; the login hooks run once it is done. */
-  private loginHooksDue = false;
-  private state = State.Open;
-  /** Input is on hold: a command is running, or the line budget is spent. */
-  private held = false;
-  /**
-   * The transport was asked to stop reading, because input came while on
-   * hold; it reads again only once every line received has been handled, so
-   * that what waits is in the kernel (and slows the sender), not here.
-   */
-  private paused = false;
+  private membership = Membership.Guest;
+  private life = Life.Open;
+  private input = Input.Reading;
   /** A command taken from the connection that waits for budget. */
   private stalled: CommandInput | ErrorReply | null = null;
   /** A costly command, paid for, that waits for a turn with room for it (Turns.spendCostly). */
   private later: CommandInput | null = null;
-  private inputEnded = false;
   private reasonClosed: string | null = null;
-  private lastActivity: number;
-  private idleTimer: Timer | null = null;
   private budgetTimer: Timer | null = null;
-  /**
-   * Flood control as a token bucket in one number (GCRA): the time at which
-   * the bucket would be full again. A line may pass while that is no more
-   * than a burst's worth of intervals ahead of now.
-   */
-  private budgetFullAt: number;
+  private readonly budget: FloodBudget;
+  private readonly idle: IdleWatch;
+  private readonly output: OutputGuard;
   /** The turn in which lines were last handled, and how many. */
   private turn = -1;
   private linesThisTurn = 0;
-  /** The turn in which this client was last sent output, and how many bytes. */
-  private outputTurn = -1;
-  private outputThisTurn = 0;
   /** What it was sent since its resume token was issued, while it is resumable. */
   private log: ResumeLog | null = null;
-  /**
-   * Events for this user that came while its login hooks ran (the history
-   * being read from Redis, say): sent once they are done, so that what the
-   * hooks reply comes right after `OK`, before anything else. Counted
-   * against the send queue.
-   */
-  private heldEvents: Outgoing[] | null = null;
-  private heldBytes = 0;
+  /** From a LOGIN that has login hooks to run until they are done. */
+  private loginHold: LoginHold | null = null;
 
   constructor(
     readonly id: number,
     private readonly connection: Connection,
     private readonly services: SessionServices,
   ) {
-    const { settings, clock } = services;
-    this.lastActivity = this.budgetFullAt = clock.now();
-    if (settings.idleTimeoutMs > 0) this.armIdleTimer(settings.idleTimeoutMs);
+    const now = services.clock.now();
+    this.budget = new FloodBudget(services.flood, now);
+    this.idle = new IdleWatch(services, this, now);
+    this.output = new OutputGuard(connection, services);
     services.logger.info({ conn: id, remote: connection.remoteAddress }, "connection opened");
   }
 
@@ -158,12 +163,12 @@ export class Session implements Member, ConnectionHandler, Budgeted {
   }
 
   get isOpen(): boolean {
-    return this.state === State.Open;
+    return this.life === Life.Open;
   }
 
   /** Its connection dropped and it waits for a resume: it still holds its connection's place in the limits. */
   get waitingForResume(): boolean {
-    return this.state === State.Detached;
+    return this.life === Life.Detached;
   }
 
   /** Why the connection ended (or is ending); "open" while it is not. */
@@ -191,7 +196,7 @@ export class Session implements Member, ConnectionHandler, Budgeted {
 
   /** Open, or waiting for a resume (its replies are kept for it): a closed session's are not even encoded. */
   private get takesReplies(): boolean {
-    return this.state === State.Open || this.state === State.Detached;
+    return this.life === Life.Open || this.life === Life.Detached;
   }
 
   /** Lines of the line protocol, as they are (a replay): sent like replies. */
@@ -201,19 +206,19 @@ export class Session implements Member, ConnectionHandler, Budgeted {
 
   evict(): void {
     // One waiting for a resume has nobody to say it to: it leaves, and its token goes with it.
-    if (this.state === State.Detached) return this.expire();
+    if (this.life === Life.Detached) return this.expire();
     this.end("evicted", USERNAME_TAKEN);
   }
 
   /** An event for this user, in its connection's protocol (if shown there at all); recorded while resumable. */
   deliver(event: Outgoing): void {
     const log = this.log;
-    if (this.state === State.Open) {
+    if (this.life === Life.Open) {
       const bytes = event.bytesFor(this.connection.renderer);
       if (bytes === null) return;
-      if (this.heldEvents !== null) return this.holdEvent(event, bytes.byteLength);
+      if (this.loginHold !== null) return this.holdEvent(event, bytes.byteLength);
       if (!this.transmit(bytes, event.lines, true)) return;
-    } else if (this.state !== State.Detached) {
+    } else if (this.life !== Life.Detached) {
       return;
     }
     if (log === null) return;
@@ -233,16 +238,14 @@ export class Session implements Member, ConnectionHandler, Budgeted {
 
   /** A new connection resumed this session: this one goes without a word, its name and groups now the other's. */
   handOver(): void {
-    this.member = false;
+    this.membership = Membership.Left;
     this.log = null;
-    if (this.state === State.Detached) {
-      this.state = State.Closed;
+    if (this.life === Life.Detached) {
+      this.life = Life.Closed;
       this.services.vacate(this);
-    } else if (this.state === State.Open) {
+    } else if (this.life === Life.Open) {
       // Its connection may still be open (a phone on another network resumed before this one timed out).
-      this.state = State.Closing;
-      this.reasonClosed = "resumed";
-      this.cancelTimers();
+      this.closing("resumed");
       this.connection.destroy();
     }
   }
@@ -250,13 +253,13 @@ export class Session implements Member, ConnectionHandler, Budgeted {
   /** Takes over a session that was resumed on this connection: its name, and the user it is. */
   adopt(username: string): void {
     this.name = username;
-    this.member = true;
+    this.membership = Membership.Joined;
   }
 
   /** Nobody resumed it within the grace: it leaves as it would have when its connection dropped. */
   expire(): void {
-    if (this.state !== State.Detached) return;
-    this.state = State.Closed;
+    if (this.life !== Life.Detached) return;
+    this.life = Life.Closed;
     this.log = null;
     this.services.vacate(this);
     this.safely(this.leaveRoom);
@@ -273,19 +276,15 @@ export class Session implements Member, ConnectionHandler, Budgeted {
    * them leaves, so that nobody local is told about the others leaving.
    */
   beginClose(reason: string, farewell?: Farewell): void {
-    if (this.state !== State.Open) return;
+    if (this.life !== Life.Open) return;
     if (farewell !== undefined) this.answer(farewell, true);
-    if (this.state !== State.Open) return; // the farewell itself overflowed the send queue
-    this.state = State.Closing;
-    this.heldEvents = null;
-    this.reasonClosed = reason;
-    this.cancelTimers();
-    this.withdraw();
+    if (this.life !== Life.Open) return; // the farewell itself overflowed the send queue
+    this.closing(reason);
   }
 
   /** Second half of `end`: leaves the room and closes the connection. */
   finishClose(): void {
-    if (this.state !== State.Closing) return;
+    if (this.life !== Life.Closing) return;
     this.leaveRoom();
     this.connection.close();
   }
@@ -297,44 +296,40 @@ export class Session implements Member, ConnectionHandler, Budgeted {
 
   /** A costly command takes more of the flood budget (the next lines wait longer), once this turn has room for it. */
   charge(lines: number): boolean {
-    const { clock, flood, turns } = this.services;
+    const { clock, turns } = this.services;
     if (!turns.spendCostly(lines)) return false;
-    if (flood.limited) this.budgetFullAt = Math.max(this.budgetFullAt, clock.now()) + lines * flood.intervalMs;
+    this.budget.charge(lines, clock.now());
     return true;
   }
 
   /** Called by the room when a LOGIN succeeds. */
   joined(username: string, runLoginHooks: boolean): void {
     this.name = username;
-    this.member = true;
-    this.loginHooksDue = runLoginHooks;
+    this.membership = Membership.Joined;
     // From now (the OK is a reply, and goes first) until the hooks are done.
-    if (runLoginHooks) this.heldEvents = [];
+    if (runLoginHooks) this.loginHold = new LoginHold();
   }
 
   onInput(): void {
-    if (this.state !== State.Open) return;
-    if (!this.held) {
-      this.safely(this.processInput);
-    } else if (!this.paused) {
-      // On hold and more is coming: let it wait in the kernel, not here.
-      this.paused = true;
-      this.connection.pauseReading();
-    }
+    if (this.life !== Life.Open) return;
+    if (this.input === Input.Reading) this.safely(this.processInput);
+    else if (this.input === Input.Held) this.pause();
   }
 
   onEnd(): void {
-    this.inputEnded = true;
-    if (!this.held && this.state === State.Open) this.safely(this.processInput);
+    const was = this.input;
+    this.input = Input.Ended;
+    // Otherwise a hold is on: the lines left are taken once it ends (see release).
+    if (was === Input.Reading && this.life === Life.Open) this.safely(this.processInput);
   }
 
   onClose(error?: Error): void {
-    if (this.state === State.Closed || this.state === State.Detached) return;
-    if (this.state === State.Open && this.resumable) return this.detach(error);
+    if (this.life === Life.Closed || this.life === Life.Detached) return;
+    if (this.life === Life.Open && this.resumable) return this.detach(error);
     const reason = (this.reasonClosed ??= error === undefined ? "client-closed" : "error");
-    this.state = State.Closed;
-    this.heldEvents = null;
-    this.cancelTimers();
+    this.life = Life.Closed;
+    this.endLoginHold();
+    this.stopTimers();
     this.safely(this.leaveRoom);
     this.services.logger.info(
       { conn: this.id, user: this.name, reason, ...(error && { error: error.message }) },
@@ -343,9 +338,18 @@ export class Session implements Member, ConnectionHandler, Budgeted {
     this.services.closed(this);
   }
 
+  /** Nothing came for the idle timeout (see IdleWatch). */
+  idleTimedOut(): void {
+    this.safely(this.timeOut);
+  }
+
+  private timeOut(): void {
+    this.end("idle", IDLE_TIMEOUT);
+  }
+
   /** Logged in and asked for a token: a connection lost without QUIT is a drop it may come back from. */
   private get resumable(): boolean {
-    return this.log !== null && this.member;
+    return this.log !== null && this.membership === Membership.Joined;
   }
 
   /**
@@ -362,15 +366,29 @@ export class Session implements Member, ConnectionHandler, Budgeted {
   }
 
   /**
-   * A resumable session's connection dropped (not QUIT, not a timeout or a
-   * kick: those close it from here): nobody is told, its name stays, and
-   * what it is sent is recorded until it is resumed or its grace ends.
+   * Open → Closing (also, when a step failed half-way, from Closing or
+   * Detached): no more lines are taken, nothing more is sent, and the room
+   * stops delivering to it.
+   */
+  private closing(reason: string): void {
+    this.life = Life.Closing;
+    this.reasonClosed = reason;
+    this.endLoginHold();
+    this.stopTimers();
+    this.withdraw();
+  }
+
+  /**
+   * Open → Detached. A resumable session's connection dropped (not QUIT,
+   * not a timeout or a kick: those close it from here): nobody is told, its
+   * name stays, and what it is sent is recorded until it is resumed or its
+   * grace ends.
    */
   private detach(error?: Error): void {
-    this.state = State.Detached;
+    this.life = Life.Detached;
     // What waited for the login hooks was sent to it before what comes next: recorded first.
     this.sendHeldEvents();
-    this.cancelTimers();
+    this.stopTimers();
     this.services.logger.info({ conn: this.id, user: this.name, ...(error && { error: error.message }) }, "connection dropped, resumable");
     this.reasonClosed = error === undefined ? "client-closed" : "error";
     this.services.closed(this);
@@ -391,59 +409,93 @@ export class Session implements Member, ConnectionHandler, Budgeted {
     }
   }
 
+  /** Takes the lines received, in order, until one must wait (the input is then held), none is left, or the session ends. */
   private processInput(): void {
-    const { clock, commands, flood } = this.services;
+    const { clock, commands, turns } = this.services;
     const now = clock.now();
-    const turn = this.services.turns.now();
+    const turn = turns.now();
     if (turn !== this.turn) {
       this.turn = turn;
       this.linesThisTurn = 0;
     }
     let handled = 0;
-    for (; !this.held && this.state === State.Open; handled++, this.linesThisTurn++) {
-      if (this.linesThisTurn >= MAX_LINES_PER_TURN || this.services.turns.saturated) {
+    let ended = false;
+    while (this.life === Life.Open) {
+      if (this.linesThisTurn + handled >= MAX_LINES_PER_TURN || turns.saturated) {
         this.yieldTurn();
         break;
       }
       const later = this.later;
       const input = later ?? this.stalled ?? this.connection.nextCommand();
       if (input === null) {
-        // Everything received has been handled: only now take more.
-        if (this.paused) {
-          this.paused = false;
-          this.connection.resumeReading();
-        }
+        // Everything received has been handled: only now take more (after a FIN there is no more, and the connection ends).
+        if (this.input === Input.Paused) this.resume();
+        ended = this.input === Input.Ended;
         break;
       }
-      if (flood.limited && later === null) {
-        const fullAt = Math.max(this.budgetFullAt, now);
-        if (fullAt - now > flood.toleranceMs) {
-          this.stalled = input;
-          this.waitForBudget(fullAt - flood.toleranceMs - now);
-          break;
-        }
-        this.budgetFullAt = fullAt + flood.intervalMs;
+      if (later === null && !this.budget.take(now)) {
+        this.stalled = input;
+        this.waitForBudget(this.budget.waitMs(now));
+        break;
       }
       this.stalled = null;
       this.later = null;
-      this.lastActivity = now;
+      this.idle.active(now);
       if ("kind" in input) {
+        // What the door could not read (too long, not UTF-8 ...) is answered, and the next line goes on.
+        handled++;
         this.reply(input);
         this.connection.commandHandled?.();
         continue;
       }
       const running = commands.dispatch(this, input);
       if (running === LATER) {
+        // Given again in a later turn, and counted then.
         this.later = input;
         this.yieldTurn();
         break;
       }
-      if (running !== undefined) this.waitForCommand(running);
-      else if (this.loginHooksDue) this.runLoginHooks();
-      else this.connection.commandHandled?.();
+      handled++;
+      if (running !== undefined) {
+        this.waitForCommand(running);
+        break;
+      }
+      if (this.loginHold?.due) {
+        this.runLoginHooks();
+        break;
+      }
+      this.connection.commandHandled?.();
     }
+    this.linesThisTurn += handled;
     if (handled > 0) this.services.metrics.linesReceived(handled);
-    if (this.inputEnded && !this.held && this.state === State.Open) this.inputDone();
+    if (ended) this.inputDone();
+  }
+
+  /**
+   * Stops taking lines until `release`. Reading stops only if more input
+   * arrives meanwhile (see Input.Held).
+   */
+  private hold(): void {
+    if (this.input === Input.Reading) this.input = Input.Held;
+  }
+
+  /** Goes on with the lines held; reading resumes (if it was paused) once they are all handled (processInput). */
+  private release(): void {
+    if (this.input === Input.Held) this.input = Input.Reading;
+    if (this.life !== Life.Open) return;
+    this.safely(this.processInput);
+  }
+
+  /** Held, and more is coming: let it wait in the kernel, not here. */
+  private pause(): void {
+    this.input = Input.Paused;
+    this.connection.pauseReading();
+  }
+
+  /** Every line received while paused has been handled: take more. */
+  private resume(): void {
+    this.input = Input.Reading;
+    this.connection.resumeReading();
   }
 
   /**
@@ -469,7 +521,7 @@ export class Session implements Member, ConnectionHandler, Budgeted {
   private waitForCommand(running: Promise<void>): void {
     this.hold();
     void running.then(() => {
-      if (this.loginHooksDue && this.state === State.Open) return this.runLoginHooks();
+      if (this.loginHold?.due && this.life === Life.Open) return this.runLoginHooks();
       this.connection.commandHandled?.();
       this.release();
     });
@@ -477,7 +529,7 @@ export class Session implements Member, ConnectionHandler, Budgeted {
 
   /** After the LOGIN has answered: the plugins' login hooks, before the connection's next line and the events that come meanwhile. */
   private runLoginHooks(): void {
-    this.loginHooksDue = false;
+    this.loginHold!.start();
     this.hold();
     void this.services.hooks.runLogin({ session: this, username: this.name! }).then(() => {
       this.sendHeldEvents();
@@ -488,42 +540,31 @@ export class Session implements Member, ConnectionHandler, Budgeted {
 
   /** The events held while the login hooks ran, in order: sent (or, once the connection dropped, recorded). */
   private sendHeldEvents(): void {
-    const held = this.heldEvents ?? [];
-    this.heldEvents = null;
-    this.heldBytes = 0;
-    for (const event of held) this.deliver(event);
+    for (const event of this.endLoginHold()) this.deliver(event);
   }
 
   /** An event that came while the login hooks run: it waits for them, within the send queue's limit. */
   private holdEvent(event: Outgoing, length: number): void {
     if (this.overflows(length)) return;
-    this.heldEvents!.push(event);
-    this.heldBytes += length;
+    this.loginHold!.hold(event);
+    this.output.hold(length);
   }
 
-  /** Whether `length` more bytes would pass the send-queue limit (what waits, held events included): then the client is dropped. */
+  /** The login hooks are done (or the connection closes): what they held, no longer counted as waiting for the client. */
+  private endLoginHold(): readonly Outgoing[] {
+    const hold = this.loginHold;
+    if (hold === null) return NOTHING_HELD;
+    this.loginHold = null;
+    this.output.releaseHeld();
+    return hold.events;
+  }
+
+  /** Whether `length` more bytes would pass the send-queue limit (see OutputGuard): then the client is dropped. */
   private overflows(length: number): boolean {
-    const pending = this.connection.pendingBytes + this.heldBytes;
-    if (pending + length <= this.services.settings.maxSendQueueBytes) return false;
-    this.services.logger.info({ conn: this.id, user: this.name, pending, line: length }, "send queue exceeded");
+    if (this.output.fits(length)) return false;
+    this.services.logger.info({ conn: this.id, user: this.name, pending: this.output.pending, line: length }, "send queue exceeded");
     this.abort("send-queue", SEND_QUEUE_EXCEEDED);
     return true;
-  }
-
-  /**
-   * Stops taking lines. Reading stops only if more input arrives meanwhile:
-   * most holds (a LOGIN waiting for its claim) end before the client sends
-   * anything else, and pausing and resuming a socket costs more than they do.
-   */
-  private hold(): void {
-    this.held = true;
-  }
-
-  /** Goes on with the lines held; reading resumes once they are all handled (processInput). */
-  private release(): void {
-    this.held = false;
-    if (this.state !== State.Open) return;
-    this.safely(this.processInput);
   }
 
   /**
@@ -531,41 +572,25 @@ export class Session implements Member, ConnectionHandler, Budgeted {
    * answer to a command that was running then is missed like any line).
    */
   private send(bytes: Uint8Array, lines: number): void {
-    if (this.state === State.Open ? this.transmit(bytes, lines, false) : this.state === State.Detached) this.log?.record(bytes, lines);
+    if (this.life === Life.Open ? this.transmit(bytes, lines, false) : this.life === Life.Detached) this.log?.record(bytes, lines);
   }
 
-  /**
-   * Every byte for this client goes through here. A client whose output
-   * would pass the send-queue limit (what waits for it in this process,
-   * this turn's included) is dropped instead, so that it costs bounded
-   * memory and slows nobody else down. A client given a turn's share of
-   * output makes the server stop taking input until that output is written
-   * (Turns.saturate), so that a burst alone never drops a client that reads.
-   */
+  /** Every byte for this client goes through here, within the bounds of its output (see OutputGuard). */
   private transmit(bytes: Uint8Array, lines: number, rendered: boolean): boolean {
-    const { services, connection } = this;
+    const { connection } = this;
     const length = bytes.byteLength;
     if (this.overflows(length)) return false;
     if (rendered) connection.sendRendered(bytes);
     else connection.send(bytes);
-    services.metrics.linesSent(lines);
-    const turn = services.turns.now();
-    if (turn !== this.outputTurn) {
-      this.outputTurn = turn;
-      this.outputThisTurn = 0;
-    }
-    if ((this.outputThisTurn += length) > services.turnOutputLimit) services.turns.saturate();
+    this.services.metrics.linesSent(lines);
+    this.output.given(length);
     return true;
   }
 
   /** Drops the connection now, its queued output with it; also when a graceful close failed half-way. */
   private abort(reason: string, farewell?: Farewell): void {
-    if (this.state === State.Closed) return;
-    this.state = State.Closing;
-    this.heldEvents = null;
-    this.reasonClosed = reason;
-    this.cancelTimers();
-    this.withdraw();
+    if (this.life === Life.Closed) return;
+    this.closing(reason);
     this.connection.destroy(farewell);
     // Leaving tells the others, and this may be the middle of a broadcast
     // to them: let it finish first, so that they get its line before the INFO.
@@ -578,34 +603,17 @@ export class Session implements Member, ConnectionHandler, Budgeted {
    * instead of being offered to every other closing session.
    */
   private withdraw(): void {
-    if (this.member) this.services.withdraw(this);
+    if (this.membership === Membership.Joined) this.services.withdraw(this);
   }
 
   private leaveRoom(): void {
-    if (!this.member) return;
-    this.member = false;
+    if (this.membership !== Membership.Joined) return;
+    this.membership = Membership.Left;
     this.services.leave(this, this.reasonClosed ?? "client-closed");
   }
 
-  private armIdleTimer(delayMs: number): void {
-    this.idleTimer = this.services.clock.schedule(delayMs, () => this.safely(this.checkIdle));
-  }
-
-  /** One timer per session, re-armed lazily: activity only records a time. */
-  private checkIdle(): void {
-    this.idleTimer = null;
-    if (this.state !== State.Open) return;
-    const remaining = this.services.settings.idleTimeoutMs - (this.services.clock.now() - this.lastActivity);
-    if (remaining > 0) {
-      this.armIdleTimer(remaining);
-      return;
-    }
-    this.end("idle", IDLE_TIMEOUT);
-  }
-
-  private cancelTimers(): void {
-    this.idleTimer?.cancel();
-    this.idleTimer = null;
+  private stopTimers(): void {
+    this.idle.stop();
     this.budgetTimer?.cancel();
     this.budgetTimer = null;
   }
