@@ -1,6 +1,8 @@
 import net from "node:net";
 import { DEFAULT_PLUGINS } from "../../src/composition-root";
+import { definePlugin } from "../../src/core/plugin-api";
 import { FakeClock } from "../../src/testing/fake-clock";
+import { CountingPresence } from "../support/counting-presence";
 import { IrcClient } from "../support/irc-client";
 import { replayHistory, slowLoginHook } from "../support/slow-login";
 import { TcpClient } from "../support/tcp-client";
@@ -338,5 +340,139 @@ describe("the IRC door against hostile input (issue #17)", () => {
     expect(await bob.readLine()).toBe("ERR too-many-rooms #three");
     const metrics = await (await fetch(`http://127.0.0.1:${server.app.metricsAddress!.port}/metrics`)).text();
     expect(metrics).toMatch(/^chat_rooms 2$/m);
+  });
+});
+
+/**
+ * A plugin of the test's own: `SHOUT <target> <text>` answers with a kind
+ * it defines (shown differently on IRC), or with an error code of its own.
+ */
+const shoutPlugin = definePlugin({
+  name: "shout",
+  dependencies: ["login"],
+  register({ commands, events }) {
+    events.define("shouted", {
+      text: ({ target, text }) => `SHOUTED ${String(target)} ${String(text)}`,
+      irc: ({ target, text }) => `${String(target)} hears: ${String(text).toUpperCase()}`,
+    });
+    commands.add({
+      verb: "SHOUT",
+      params: ["target", "text"],
+      handle({ session, params: [target, text] }) {
+        if (text === "") return session.reply({ kind: "error", code: "nothing-to-shout", subject: target! });
+        session.reply(events.reply("shouted", { target: target!, text: text! }));
+      },
+    });
+  },
+});
+
+describe("the IRC door speaks the core's language (issue #18)", () => {
+  let server: RunningServer;
+  afterEach(() => server.app.stop({ graceMs: 100 }));
+
+  it("says `PRIVMSG #lobby :#dev is great` to everyone, escaped for the line protocol, and nothing of it to the room #dev", async () => {
+    server = await startIrcServer({ plugins: ROOMS });
+    const ivy = await IrcClient.register(server.ircPort, "ivy");
+    const max = await IrcClient.register(server.ircPort, "max");
+    const bob = await TcpClient.login(server.port, "bob");
+    const carol = await TcpClient.login(server.port, "carol");
+    // ivy, max and bob are in #dev (ivy too: a room message from her would reach it); carol is not.
+    for (const irc of [ivy, max]) {
+      irc.client.join("#dev");
+      await irc.waitFor(/ 366 \S+ #dev /);
+    }
+    bob.send("JOIN #dev");
+    expect(await bob.readLine()).toBe("OK");
+    ivy.client.raw("PRIVMSG #lobby :#dev is great");
+    // Then a message to the room: whatever reached #dev from the first comes before it.
+    ivy.client.raw("PRIVMSG #dev :for the room");
+    expect(await bob.readLines(2)).toEqual(["MSG ivy \\#dev is great", "MSG ivy #dev for the room"]);
+    expect((await max.linesUntil(/ PRIVMSG #dev /)).filter((line) => / PRIVMSG /.test(line))).toEqual([
+      ":ivy!ivy@chat.test PRIVMSG #lobby :#dev is great",
+      ":ivy!ivy@chat.test PRIVMSG #dev :for the room",
+    ]);
+    expect(await carol.readLine()).toBe("MSG ivy \\#dev is great");
+    carol.send("PING");
+    expect(await carol.readLine()).toBe("PONG");
+    expect(ivy.lines.filter((line) => / (404|PRIVMSG) /.test(line))).toEqual([]);
+  });
+
+  it("looks up WHOIS, USERHOST and ISON by name: on a server of 10000 users they read as few names as on one of 10", async () => {
+    /**
+     * With `users` online: the names the registration read (it lists everyone,
+     * for the lobby's names), then what an IRC client is answered and how many
+     * names the registry read for each query.
+     */
+    async function lookUps(users: number): Promise<{ registration: number; answers: string[][]; namesRead: number[] }> {
+      const presence = new CountingPresence();
+      server = await startIrcServer({ rateLimitPerSecond: 0 }, { presence });
+      for (let user = 1; user <= users; user++) await presence.claim(`user${user}`);
+      const irc = await IrcClient.register(server.ircPort, "ivy");
+      // A PING answered: every command before it was handled.
+      irc.client.raw("PING :registered");
+      await irc.waitFor(/ PONG /);
+      const registration = presence.namesRead;
+      const queries: [string, RegExp][] = [
+        ["WHOIS user7", / 318 /],
+        ["WHOIS nobody", / 318 /],
+        ["USERHOST user7 nobody user3", / 302 /],
+        ["ISON user3 nobody USER7 ivy", / 303 /],
+      ];
+      const answers: string[][] = [];
+      const namesRead: number[] = [];
+      for (const [query, end] of queries) {
+        presence.reset();
+        irc.client.raw(query);
+        answers.push(await irc.linesUntil(end));
+        namesRead.push(presence.namesRead);
+      }
+      await server.app.stop({ graceMs: 100 });
+      return { registration, answers, namesRead };
+    }
+
+    const small = await lookUps(10);
+    const large = await lookUps(10_000);
+    // The count sees a listing: the users and ivy.
+    expect([small.registration, large.registration]).toEqual([11, 10_001]);
+    expect(small.answers).toEqual([
+      [
+        ":chat.test 311 ivy user7 user7 chat.test * :user7",
+        ":chat.test 312 ivy user7 chat.test :chat.test",
+        ":chat.test 318 ivy user7 :End of /WHOIS list",
+      ],
+      [":chat.test 401 ivy nobody :No such nick/channel", ":chat.test 318 ivy nobody :End of /WHOIS list"],
+      [":chat.test 302 ivy :user7=+user7@chat.test user3=+user3@chat.test"],
+      [":chat.test 303 ivy :user3 user7 ivy"],
+    ]);
+    // The names asked, and no more.
+    expect(small.namesRead).toEqual([1, 1, 3, 4]);
+    expect(large.answers).toEqual(small.answers);
+    expect(large.namesRead).toEqual(small.namesRead);
+  });
+
+  it("passes a plugin's own verb to the core and says its answers as notices; the core's verbs sent raw stay unknown commands", async () => {
+    const plugins = [...DEFAULT_PLUGINS, "rooms"].map((name) => ({ name }));
+    server = await startIrcServer({ plugins: [...plugins, { name: "shout", plugin: shoutPlugin }], rateLimitPerSecond: 0 });
+    const irc = await IrcClient.register(server.ircPort, "ivy");
+    const bob = await TcpClient.login(server.port, "bob");
+    const answers: [string, string][] = [
+      ["SHOUT #dev :hello there", ":chat.test NOTICE ivy :#dev hears: HELLO THERE"],
+      // Parameters past the command's last are joined into it; a verb is matched ignoring case.
+      ["shout bob so many words", ":chat.test NOTICE ivy :bob hears: SO MANY WORDS"],
+      ["SHOUT #dev", ":chat.test NOTICE ivy :SHOUT: nothing-to-shout #dev"],
+      ...["LOGIN ivy", "MSG hi", "DM bob hi", "RESUMABLE", "RESUME token 0", "ROOMS", "MEMBERS #dev"].map((line): [string, string] => [
+        line,
+        `:chat.test 421 ivy ${line.split(" ")[0]} :Unknown command`,
+      ]),
+    ];
+    for (const [line, answer] of answers) {
+      irc.client.raw(line);
+      expect(await irc.waitFor(/^:chat\.test /)).toBe(answer);
+    }
+    // The line protocol shows the same replies in its words; the raw MSG and DM reached nobody.
+    bob.send("SHOUT bob so many words");
+    bob.send("SHOUT #dev");
+    bob.send("PING");
+    expect(await bob.readLines(3)).toEqual(["SHOUTED bob so many words", "ERR nothing-to-shout #dev", "PONG"]);
   });
 });

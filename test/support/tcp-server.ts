@@ -11,10 +11,13 @@ export interface RunningServer {
   readonly logger: RecordingLogger;
 }
 
-/** The real server and real TCP on 127.0.0.1, on ports the OS picks; the real clock unless `clock` is given. */
-export async function startTcpServer(config: Partial<ServerConfig> = {}, { clock }: Pick<AdapterOverrides, "clock"> = {}): Promise<RunningServer> {
+/** The adapters a test may give the server instead of the real ones. */
+export type TestOverrides = Pick<AdapterOverrides, "clock" | "presence">;
+
+/** The real server and real TCP on 127.0.0.1, on ports the OS picks; the real clock and registry of names unless `clock` or `presence` is given. */
+export async function startTcpServer(config: Partial<ServerConfig> = {}, { clock, presence }: TestOverrides = {}): Promise<RunningServer> {
   const logger = new RecordingLogger();
-  const app = await build({ port: 0, host: "127.0.0.1", ...config }, { logger, clock });
+  const app = await build({ port: 0, host: "127.0.0.1", ...config }, { logger, clock, presence });
   const addresses = await app.start();
   // "web" or, over TLS, "web-tls"; "irc" before "irc-tls".
   const portOf = (transport: string): number =>
@@ -23,11 +26,11 @@ export async function startTcpServer(config: Partial<ServerConfig> = {}, { clock
 }
 
 /** The server with the IRC door on too (and plain TCP); its server name is chat.test. */
-export function startIrcServer(config: Partial<ServerConfig> = {}, overrides: Pick<AdapterOverrides, "clock"> = {}): Promise<RunningServer> {
+export function startIrcServer(config: Partial<ServerConfig> = {}, overrides: TestOverrides = {}): Promise<RunningServer> {
   return startTcpServer({ irc: { port: 0, host: "127.0.0.1", serverName: "chat.test", lobby: "#lobby" }, ...config }, overrides);
 }
 
 /** The server with the web door on too (and plain TCP). */
-export function startWebServer(config: Partial<ServerConfig> = {}, overrides: Pick<AdapterOverrides, "clock"> = {}): Promise<RunningServer> {
+export function startWebServer(config: Partial<ServerConfig> = {}, overrides: TestOverrides = {}): Promise<RunningServer> {
   return startTcpServer({ web: { port: 0, host: "127.0.0.1" }, ...config }, overrides);
 }

@@ -24,7 +24,7 @@ export function encodeIrcLines(lines: readonly string[]): Buffer {
 
 /** An error's code and subject, for a notice: what a door with no numeric for it says (docs/IRC.md). */
 export function errorText({ code, subject }: ErrorReply): string {
-  return subject === undefined ? code : `${code} ${subject}`;
+  return subject === undefined || subject === "" ? code : `${code} ${subject}`;
 }
 
 /** Why the server closes the link, as the closing ERROR says it. */

@@ -21,7 +21,7 @@ function replyText(reply: Reply, plugins: PluginEventRendering): string | null {
       return "OK";
     case "error": {
       const { code, subject } = reply;
-      if (subject === undefined) return `ERR ${code}`;
+      if (subject === undefined || subject === "") return `ERR ${code}`;
       return `ERR ${code} ${ECHOED.has(code) ? echoWord(subject) : stripControlCharacters(subject)}`;
     }
     case "pong":

@@ -81,6 +81,7 @@ describe("the line codec, writing", () => {
     [{ kind: "ok" }, "OK\n"],
     [{ kind: "pong" }, "PONG\n"],
     [{ kind: "error", code: "must-login-first" }, "ERR must-login-first\n"],
+    [{ kind: "error", code: "nothing-to-roll", subject: "" }, "ERR nothing-to-roll\n"],
     [{ kind: "error", code: "unknown-command", subject: `X${"Y".repeat(40)}\u0007` }, `ERR unknown-command X${"Y".repeat(31)}\n`],
     [{ kind: "error", code: "user-not-found", subject: "\u0001" }, "ERR user-not-found ?\n"],
     [{ kind: "error", code: "already-in-room", subject: `#${"a".repeat(32)}` }, `ERR already-in-room #${"a".repeat(32)}\n`],
