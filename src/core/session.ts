@@ -190,7 +190,7 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
 
   /** A reply in the connection's words, sent (and kept for a resume); some doors answer later, by themselves. */
   private answer(reply: Reply, farewell: boolean): void {
-    const bytes = this.connection.encodeReply(reply, farewell);
+    const bytes = this.connection.codec.encodeReply(reply, farewell);
     if (bytes !== null) this.send(bytes, linesIn(bytes));
   }
 
@@ -222,7 +222,7 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
       return;
     }
     if (log === null) return;
-    const kept = event.bytesFor(this.connection.resumeRenderer);
+    const kept = event.bytesFor(this.connection.codec.resumeRenderer);
     if (kept !== null) log.record(kept, event.lines);
   }
 
@@ -426,7 +426,7 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
         break;
       }
       const later = this.later;
-      const input = later ?? this.stalled ?? this.connection.nextCommand();
+      const input = later ?? this.stalled ?? this.connection.codec.nextCommand();
       if (input === null) {
         // Everything received has been handled: only now take more (after a FIN there is no more, and the connection ends).
         if (this.input === Input.Paused) this.resume();
@@ -445,7 +445,7 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
         // What the door could not read (too long, not UTF-8 ...) is answered, and the next line goes on.
         handled++;
         this.reply(input);
-        this.connection.commandHandled?.();
+        this.connection.codec.commandHandled?.();
         continue;
       }
       const running = commands.dispatch(this, input);
@@ -464,7 +464,7 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
         this.runLoginHooks();
         break;
       }
-      this.connection.commandHandled?.();
+      this.connection.codec.commandHandled?.();
     }
     this.linesThisTurn += handled;
     if (handled > 0) this.services.metrics.linesReceived(handled);
@@ -522,7 +522,7 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
     this.hold();
     void running.then(() => {
       if (this.loginHold?.due && this.life === Life.Open) return this.runLoginHooks();
-      this.connection.commandHandled?.();
+      this.connection.codec.commandHandled?.();
       this.release();
     });
   }
@@ -533,7 +533,7 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
     this.hold();
     void this.services.hooks.runLogin({ session: this, username: this.name! }).then(() => {
       this.sendHeldEvents();
-      this.connection.commandHandled?.();
+      this.connection.codec.commandHandled?.();
       this.release();
     });
   }

@@ -5,7 +5,7 @@ import type {
   ListeningAddress,
   TransportPort,
 } from "../core/ports/transport.port";
-import type { CommandInput, ErrorReply, Farewell, Reply } from "../core/language";
+import type { Farewell } from "../core/language";
 import type { Renderer } from "../core/events";
 import { encodeRefusal, lineCodecOf, type LineCodec, type LineInput } from "../adapters/line/line-codec";
 
@@ -136,29 +136,15 @@ export class FakeClient {
 
 /** The server side of an in-memory connection: it speaks the line protocol, as a fake client reads lines. */
 export class InMemoryConnection implements Connection {
-  readonly input: LineInput;
+  readonly codec: LineInput;
+  readonly renderer: Renderer;
 
   constructor(
     private readonly client: FakeClient,
-    private readonly codec: LineCodec,
+    lines: LineCodec,
   ) {
-    this.input = codec.input();
-  }
-
-  get renderer(): Renderer {
-    return this.codec.renderer;
-  }
-
-  get resumeRenderer(): Renderer {
-    return this.codec.renderer;
-  }
-
-  nextCommand(): CommandInput | ErrorReply | null {
-    return this.input.next();
-  }
-
-  encodeReply(reply: Reply): Uint8Array | null {
-    return this.codec.encodeReply(reply);
+    this.codec = lines.input();
+    this.renderer = lines.renderer;
   }
 
   get remoteAddress(): string {
@@ -228,7 +214,7 @@ export class InMemoryTransport implements TransportPort {
       return client;
     }
     const connection = new InMemoryConnection(client, lineCodecOf(acceptor));
-    client.accept(acceptor.open(connection), connection.input);
+    client.accept(acceptor.open(connection), connection.codec);
     return client;
   }
 }

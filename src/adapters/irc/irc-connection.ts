@@ -2,7 +2,7 @@ import type { Socket } from "node:net";
 import type { CommandInput, CommandSyntax, Farewell, Reply, SaidBefore } from "../../core/language";
 import type { Renderer } from "../../core/events";
 import type { ClockPort } from "../../core/ports/clock.port";
-import type { PluginEventRendering } from "../../core/ports/transport.port";
+import type { ConnectionCodec, PluginEventRendering } from "../../core/ports/transport.port";
 import { SocketConnection } from "../socket/socket-connection";
 import { Life } from "../socket/socket-output";
 import type { WriteBatcher } from "../socket/write-batcher";
@@ -44,7 +44,9 @@ type Pending = Expectation & { replies: Reply[] };
  * handled, then said in IRC (IrcAnswers); events reach the client through
  * the IRC renderer.
  */
-export class IrcConnection extends SocketConnection implements IrcCommandContext, AnswerContext {
+export class IrcConnection extends SocketConnection implements ConnectionCodec, IrcCommandContext, AnswerContext {
+  /** Its own codec: what it reads and says depends on where the connection stands (registration, channels, the commands waiting for answers). */
+  readonly codec: ConnectionCodec = this;
   readonly registration = new Registration();
   readonly lines: IrcLines;
   away = false;

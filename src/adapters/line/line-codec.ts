@@ -1,5 +1,6 @@
 import { type CommandInput, type CommandSyntax, error, type ErrorReply, type Reply } from "../../core/language";
-import type { ConnectionAcceptor, PluginEventRendering, Refusal } from "../../core/ports/transport.port";
+import type { Renderer } from "../../core/events";
+import type { ConnectionAcceptor, ConnectionCodec, PluginEventRendering, Refusal } from "../../core/ports/transport.port";
 import { stripControlCharacters } from "../../core/text";
 import { LineDecoder } from "../wire/line-decoder";
 import { encodeLine } from "../wire/shared-lines";
@@ -59,7 +60,7 @@ export class LineCodec {
   readonly renderer: LineRenderer;
 
   constructor(
-    private readonly syntax: CommandSyntax,
+    readonly syntax: CommandSyntax,
     private readonly plugins: PluginEventRendering,
     private readonly maxLineBytes: number,
   ) {
@@ -72,9 +73,9 @@ export class LineCodec {
     return text === null ? null : encodeLine(text);
   }
 
-  /** The reader of one connection's lines. */
+  /** The codec of one connection: its lines read, its replies said. */
   input(): LineInput {
-    return new LineInput(new LineDecoder(this.maxLineBytes), this.syntax);
+    return new LineInput(new LineDecoder(this.maxLineBytes), this);
   }
 }
 
@@ -95,18 +96,28 @@ export function encodeRefusal(refusal: Refusal): Buffer {
 const NOTHING: CommandInput = Object.freeze({ verb: "", params: Object.freeze([]) });
 
 /**
- * One connection's lines, read into commands: `VERB` and what follows it,
+ * The line protocol's codec for one connection. Its lines are read into
+ * commands: `VERB` and what follows it,
  * split into the command's parameters (CommandSyntax): each a word but the
  * last, which takes the rest of the line as it was sent. Of a verb's forms,
  * the first whose `room` parameters are words starting with `#` is taken,
  * else the command's own. A leading `text` parameter loses the escape of a
  * message to everyone (`\#...`: see unescapeEveryoneText).
  */
-export class LineInput {
+export class LineInput implements ConnectionCodec {
   constructor(
     private readonly decoder: LineDecoder,
-    private readonly syntax: CommandSyntax,
+    private readonly codec: LineCodec,
   ) {}
+
+  /** What a resume keeps: the lines, as sent over TCP (a door that frames them frames them as it sends). */
+  get resumeRenderer(): Renderer {
+    return this.codec.renderer;
+  }
+
+  encodeReply(reply: Reply): Uint8Array | null {
+    return this.codec.encodeReply(reply);
+  }
 
   push(chunk: Uint8Array): void {
     this.decoder.push(chunk);
@@ -116,13 +127,13 @@ export class LineInput {
     this.decoder.endOfInput();
   }
 
-  next(): CommandInput | ErrorReply | null {
+  nextCommand(): CommandInput | ErrorReply | null {
     const line = this.decoder.next();
     if (line === null) return null;
     if (typeof line !== "string") return error(line.error);
     const { word, rest } = splitFirstWord(line);
     if (word === "") return NOTHING;
-    const forms = this.syntax.forms(word);
+    const forms = this.codec.syntax.forms(word);
     // A verb nobody registered: the core answers it, and its parameters do not matter.
     if (forms === undefined) return { verb: word, params: [] };
     let params: string[] = [];

@@ -1,7 +1,7 @@
 import type { Socket } from "node:net";
 import type { Renderer } from "../../core/events";
-import type { CommandInput, ErrorReply, Farewell, Reply } from "../../core/language";
-import type { Connection, ConnectionHandler } from "../../core/ports/transport.port";
+import type { Farewell } from "../../core/language";
+import type { Connection, ConnectionCodec, ConnectionHandler } from "../../core/ports/transport.port";
 import { Life, SocketOutput } from "./socket-output";
 import type { WriteBatcher } from "./write-batcher";
 
@@ -49,9 +49,7 @@ export abstract class SocketConnection extends SocketOutput implements Connectio
     super(socket, batcher);
   }
 
-  abstract nextCommand(): CommandInput | ErrorReply | null;
-  abstract encodeReply(reply: Reply, farewell: boolean): Uint8Array | null;
-  abstract readonly resumeRenderer: Renderer;
+  abstract readonly codec: ConnectionCodec;
   abstract send(bytes: Uint8Array): void;
   abstract destroy(farewell?: Farewell): void;
 

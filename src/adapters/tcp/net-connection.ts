@@ -1,6 +1,5 @@
 import type { Socket } from "node:net";
-import type { CommandInput, ErrorReply, Farewell, Reply } from "../../core/language";
-import type { Renderer } from "../../core/events";
+import type { Farewell } from "../../core/language";
 import type { LineCodec, LineInput } from "../line/line-codec";
 import { SocketConnection } from "../socket/socket-connection";
 import { Life } from "../socket/socket-output";
@@ -8,28 +7,11 @@ import type { WriteBatcher } from "../socket/write-batcher";
 
 /** A `node:net` (or `node:tls`) socket carrying the line protocol as a core Connection. */
 export class NetConnection extends SocketConnection {
-  private readonly input: LineInput;
+  readonly codec: LineInput;
 
-  constructor(
-    socket: Socket,
-    remoteAddress: string,
-    batcher: WriteBatcher,
-    private readonly codec: LineCodec,
-  ) {
-    super(socket, remoteAddress, batcher, codec.renderer);
-    this.input = codec.input();
-  }
-
-  get resumeRenderer(): Renderer {
-    return this.codec.renderer;
-  }
-
-  nextCommand(): CommandInput | ErrorReply | null {
-    return this.input.next();
-  }
-
-  encodeReply(reply: Reply): Uint8Array | null {
-    return this.codec.encodeReply(reply);
+  constructor(socket: Socket, remoteAddress: string, batcher: WriteBatcher, lines: LineCodec) {
+    super(socket, remoteAddress, batcher, lines.renderer);
+    this.codec = lines.input();
   }
 
   send(bytes: Uint8Array): void {
@@ -43,13 +25,13 @@ export class NetConnection extends SocketConnection {
   /** @internal */
   received(chunk: Buffer): void {
     if (this.life !== Life.Open) return;
-    this.input.push(chunk);
+    this.codec.push(chunk);
     this.handler!.onInput();
   }
 
   /** @internal */
   override ended(): void {
-    this.input.endOfInput();
+    this.codec.endOfInput();
     super.ended();
   }
 }

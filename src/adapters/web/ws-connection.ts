@@ -1,6 +1,6 @@
 import type { Socket } from "node:net";
 import type { WebSocket } from "ws";
-import type { CommandInput, ErrorReply, Farewell, Reply } from "../../core/language";
+import type { Farewell } from "../../core/language";
 import type { Renderer } from "../../core/events";
 import type { Connection, ConnectionHandler } from "../../core/ports/transport.port";
 import type { LineCodec, LineInput } from "../line/line-codec";
@@ -43,7 +43,7 @@ function onClose(this: WebSocket): void {
 export class WebSocketConnection extends SocketOutput implements Connection {
   private handler: ConnectionHandler | null = null;
   private error: Error | undefined;
-  private readonly input: LineInput;
+  readonly codec: LineInput;
 
   constructor(
     private readonly ws: WebSocket,
@@ -52,23 +52,11 @@ export class WebSocketConnection extends SocketOutput implements Connection {
     batcher: WriteBatcher,
     private readonly frames: TextFrames,
     readonly renderer: Renderer,
-    private readonly codec: LineCodec,
+    lines: LineCodec,
   ) {
     super(socket, batcher);
-    this.input = codec.input();
-  }
-
-  /** What a resume keeps: lines, framed when sent (a session may resume over TCP). */
-  get resumeRenderer(): Renderer {
-    return this.codec.renderer;
-  }
-
-  nextCommand(): CommandInput | ErrorReply | null {
-    return this.input.next();
-  }
-
-  encodeReply(reply: Reply): Uint8Array | null {
-    return this.codec.encodeReply(reply);
+    // Its replies are lines, framed as they are sent (`send`); so is a replay, which may come from a TCP session.
+    this.codec = lines.input();
   }
 
   attach(handler: ConnectionHandler): void {
@@ -114,8 +102,8 @@ export class WebSocketConnection extends SocketOutput implements Connection {
       this.ws.close(UNSUPPORTED_DATA, "binary frames are not accepted: send each line as a text frame");
       return;
     }
-    this.input.push(data);
-    this.input.push(LF);
+    this.codec.push(data);
+    this.codec.push(LF);
     this.handler!.onInput();
   }
 

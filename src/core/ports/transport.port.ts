@@ -12,14 +12,10 @@ export interface PluginEventRendering {
 }
 
 /**
- * One client connection, as a door (TCP, TLS, WebSocket, IRC, in-memory
- * ...) offers it to the core: a codec between its protocol and the core's
- * language. In: commands, decoded by the door. Out: replies and events,
- * which the door renders in its protocol.
+ * A door's codec for one connection: the client's input read into the
+ * core's commands, the core's replies said in the door's words.
  */
-export interface Connection {
-  /** The peer's address as text, for limits and logs. */
-  readonly remoteAddress: string;
+export interface ConnectionCodec {
   /**
    * The next command the client sent, decoded; an error for input the door
    * could not read (too long, not UTF-8 ...); null when nothing complete is
@@ -29,32 +25,45 @@ export interface Connection {
   nextCommand(): CommandInput | ErrorReply | null;
   /**
    * A reply to the command being handled (or to none: a farewell, a
-   * command's late answer), in this door's words: the bytes to give to
-   * `send`, or null when the door answers otherwise (IRC answers once the
-   * command is handled, see commandHandled). `farewell`: the last thing the
-   * client is told before the server closes the connection.
+   * command's late answer), in this door's words: the bytes to give to the
+   * connection's `send`, or null when the door answers otherwise (IRC
+   * answers once the command is handled, see commandHandled). `farewell`:
+   * the last thing the client is told before the server closes the
+   * connection.
    */
   encodeReply(reply: Reply, farewell: boolean): Uint8Array | null;
-  /**
-   * Queues bytes `encodeReply` made (or `resumeRenderer` rendered, replayed
-   * on resume). A transport may coalesce the sends of one event-loop turn
-   * into one write; order is kept.
-   */
-  send(bytes: Uint8Array): void;
-  /** How events are rendered for this connection: its protocol's renderer. */
-  readonly renderer: Renderer;
   /**
    * What a resumable session keeps of the events it is sent, for a replay
    * through `send`: the renderer of the bytes `send` takes.
    */
   readonly resumeRenderer: Renderer;
-  /** Queues bytes `renderer` rendered (shared with other connections, never changed afterwards). */
-  sendRendered(bytes: Uint8Array): void;
   /**
    * The command last taken by `nextCommand` has been handled: for a door
    * that answers a command only once it is done (IRC).
    */
   commandHandled?(): void;
+}
+
+/**
+ * One client connection, as a door (TCP, TLS, WebSocket, IRC, in-memory
+ * ...) offers it to the core. In: commands, decoded by the door's codec.
+ * Out: replies and events, which the door renders in its protocol.
+ */
+export interface Connection {
+  /** The peer's address as text, for limits and logs. */
+  readonly remoteAddress: string;
+  /** Between the door's protocol and the core's language, for this connection. */
+  readonly codec: ConnectionCodec;
+  /**
+   * Queues bytes the codec encoded (or a replay of what `resumeRenderer`
+   * rendered). A transport may coalesce the sends of one event-loop turn
+   * into one write; order is kept.
+   */
+  send(bytes: Uint8Array): void;
+  /** How events are rendered for this connection: its protocol's renderer. */
+  readonly renderer: Renderer;
+  /** Queues bytes `renderer` rendered (shared with other connections, never changed afterwards). */
+  sendRendered(bytes: Uint8Array): void;
   /**
    * What this connection's output costs the process now: every byte sent
    * that the peer has not taken yet and that waits in this process, this

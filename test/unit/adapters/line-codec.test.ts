@@ -24,7 +24,7 @@ function commandsOf(text: string, forms = FORMS): unknown[] {
   input.push(Buffer.from(text));
   input.endOfInput();
   const commands: unknown[] = [];
-  for (let command = input.next(); command !== null; command = input.next()) commands.push(command);
+  for (let command = input.nextCommand(); command !== null; command = input.nextCommand()) commands.push(command);
   return commands;
 }
 
@@ -66,7 +66,7 @@ describe("the line codec, reading", () => {
     expect(commandsOf(` \t\n${"x".repeat(100)}\n`)).toEqual([{ verb: "", params: [] }, { kind: "error", code: "line-too-long" }]);
     const input = new LineCodec(syntax(FORMS), plugins, 64).input();
     input.push(Buffer.from([0x50, 0xff, 0x0a]));
-    expect(input.next()).toEqual({ kind: "error", code: "invalid-utf8" });
+    expect(input.nextCommand()).toEqual({ kind: "error", code: "invalid-utf8" });
   });
 });
 
