@@ -18,8 +18,19 @@ export type PluginEventData = Readonly<Record<string, string | number | boolean>
  * renders it for its own connections (the line protocol, IRC ...).
  */
 export type ChatEvent =
-  /** A user's message, to everyone, a group, or one user. */
-  | { readonly type: "message"; readonly from: string; readonly to: MessageTarget; readonly text: string }
+  /**
+   * A user's message, to everyone, a group, or one user: `id` its id in the
+   * cluster (a ULID: see MessageIds), `at` when the server accepted it
+   * (milliseconds since 1970, the accepting node's wall clock).
+   */
+  | {
+      readonly type: "message";
+      readonly id: string;
+      readonly at: number;
+      readonly from: string;
+      readonly to: MessageTarget;
+      readonly text: string;
+    }
   /** A line from the server (a plugin's notice), not a user's message. */
   | { readonly type: "notice"; readonly to: MessageTarget; readonly text: string }
   | { readonly type: "login"; readonly user: string }

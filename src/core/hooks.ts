@@ -1,5 +1,5 @@
 import { inject, injectable } from "tsyringe";
-import type { ChatMessage, DisconnectEvent, LoginEvent, MessageVerdict } from "./plugin-api";
+import type { ChatMessage, DeliveredMessage, DisconnectEvent, LoginEvent, MessageVerdict } from "./plugin-api";
 import type { LoggerPort } from "./ports/logger.port";
 import { error, type Reply } from "./language";
 import { relayableText } from "./text";
@@ -14,7 +14,7 @@ interface Registered<Hook> {
 type LoginHook = (event: LoginEvent) => void | Promise<void>;
 type DisconnectHook = (event: DisconnectEvent) => void | Promise<void>;
 type BeforeMessageHook = (message: ChatMessage) => MessageVerdict | Promise<MessageVerdict>;
-type MessageHook = (message: ChatMessage) => void | Promise<void>;
+type MessageHook = (message: DeliveredMessage) => void | Promise<void>;
 
 /** The final word on a message: the text to deliver, or the answer that refuses it. */
 export type MessageDecision = { readonly text: string; readonly refuse?: undefined } | { readonly refuse: Reply };
@@ -87,7 +87,7 @@ export class PluginHooks {
     return this.decideFrom(0, message);
   }
 
-  runMessage(message: ChatMessage): void {
+  runMessage(message: DeliveredMessage): void {
     for (const { plugin, hook } of this.after) {
       try {
         const result: unknown = hook(message);

@@ -89,10 +89,12 @@ export type Farewell =
   /** The client said nothing for too long, read too little, or another connection took its name. */
   | ErrorReply;
 
-/** A chat message shown again (a history's line): who said what. */
+/** A chat message shown again (a history's line): who said what, with its id and time when they were kept. */
 export interface SaidBefore {
   readonly from: string;
   readonly text: string;
+  readonly id?: string;
+  readonly at?: number;
 }
 
 /**

@@ -86,6 +86,14 @@ export interface ChatMessage {
   readonly text: string;
 }
 
+/** A chat message the server delivered: with its id in the cluster and the time it was accepted (see SendResult). */
+export interface DeliveredMessage extends ChatMessage {
+  /** A ULID: unique in the cluster, sorting as messages were accepted. */
+  readonly id: string;
+  /** When the server accepted it: milliseconds since 1970 (the wall clock of the node that did). */
+  readonly at: number;
+}
+
 /**
  * What a `beforeMessage` hook decides: nothing (pass it on as it is), a new
  * text, or a refusal: the error the sender gets instead (or, as before
@@ -99,7 +107,7 @@ export type MessageVerdict = void | { readonly text: string } | { readonly refus
  * online, or dropped because the sender left while hooks were deciding.
  */
 export type SendResult =
-  | { readonly status: "sent"; readonly text: string }
+  | { readonly status: "sent"; readonly text: string; readonly id: string; readonly at: number }
   | { readonly status: "refused"; readonly reply: Reply }
   | { readonly status: "not-found" }
   | { readonly status: "gone" };
@@ -188,8 +196,8 @@ export interface Hooks {
    * refusal, or nothing. A hook that fails refuses it (`internal-error`).
    */
   beforeMessage(hook: (message: ChatMessage) => MessageVerdict | Promise<MessageVerdict>): void;
-  /** A user's message was delivered, with its final text. */
-  onMessage(hook: (message: ChatMessage) => void | Promise<void>): void;
+  /** A user's message was delivered, with its final text, its id and its time. */
+  onMessage(hook: (message: DeliveredMessage) => void | Promise<void>): void;
 }
 
 /**

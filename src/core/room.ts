@@ -13,6 +13,8 @@ import type {
 } from "./plugin-api";
 import { RoomLimitError } from "./errors";
 import { Outgoing, type PluginEventData } from "./events";
+import { MessageIds } from "./message-ids";
+import type { ClockPort } from "./ports/clock.port";
 import type { Member } from "./member";
 import type { Replay } from "./resume-log";
 import { Resumption } from "./resumption";
@@ -41,6 +43,7 @@ export class Room implements RoomApi {
   private departures: DisconnectEvent[] = [];
   /** The connections of this server, by id: how a handle a plugin passes is known for one. */
   private readonly connections = new Map<number, Member>();
+  private readonly ids = new MessageIds();
 
   constructor(
     @inject(TOKENS.Presence) private readonly presence: PresencePort,
@@ -48,6 +51,7 @@ export class Room implements RoomApi {
     @inject(TOKENS.Logger) private readonly logger: LoggerPort,
     @inject(TOKENS.Metrics) private readonly metrics: MetricsPort,
     @inject(TOKENS.Settings) private readonly settings: CoreSettings,
+    @inject(TOKENS.Clock) private readonly clock: ClockPort,
     private readonly hooks: PluginHooks,
     private readonly resumption: Resumption,
   ) {
@@ -271,11 +275,13 @@ export class Room implements RoomApi {
     if (!from.isOpen) return GONE;
     const { text } = decision;
     const { to } = message;
-    const event = new Outgoing({ type: "message", from: from.username!, to, text });
+    const at = this.clock.epochMs();
+    const id = this.ids.next(at);
+    const event = new Outgoing({ type: "message", id, at, from: from.username!, to, text });
     if (to.kind !== "user") this.deliverToMany(event, to, from);
     else if (!(await this.delivery.sendTo(to.username, event))) return NOT_FOUND;
-    this.hooks.runMessage(text === message.text ? message : { ...message, text });
-    return { status: "sent", text };
+    this.hooks.runMessage({ ...message, text, id, at });
+    return { status: "sent", text, id, at };
   }
 
   /** The member a handle stands for: one of this server's connections, or a TypeError. */

@@ -1,29 +1,32 @@
 import { definePlugin } from "../core/plugin-api";
 import type { SaidBefore } from "../core/language";
 
-/** A message as the plugin's list keeps it: the sender's name (it has no space), a space, the text. */
-function kept({ from, text }: SaidBefore): string {
-  return `${from} ${text}`;
+/** A message as the plugin's list keeps it: JSON of its sender, text, id and time. */
+function kept(message: Required<SaidBefore>): string {
+  return JSON.stringify(message);
 }
 
 function saidBefore(item: string): SaidBefore {
-  const space = item.indexOf(" ");
-  return { from: item.slice(0, space), text: item.slice(space + 1) };
+  return JSON.parse(item) as SaidBefore;
 }
+
+/** What a replayed message's line takes besides its sender and text: the line protocol's `HISTORY `, a space and its LF, as the bound was first measured. */
+const HEAD_BYTES = 10;
 
 /**
- * The newest messages whose text fits in `maxBytes` (UTF-8, as kept, one
- * byte more each for its line's end: about what a line shows), oldest first.
+ * The newest messages that fit in `maxBytes` (UTF-8, each measured as the
+ * sender, the text and HEAD_BYTES: about what a line shows), oldest first.
  */
-function fitting(items: readonly string[], maxBytes: number): readonly string[] {
+function fitting(messages: readonly SaidBefore[], maxBytes: number): readonly SaidBefore[] {
   let bytes = 0;
-  let first = items.length;
-  while (first > 0 && (bytes += Buffer.byteLength(items[first - 1]!) + HEAD_BYTES) <= maxBytes) first--;
-  return items.slice(first);
+  let first = messages.length;
+  while (first > 0) {
+    const { from, text } = messages[first - 1]!;
+    if ((bytes += Buffer.byteLength(from) + Buffer.byteLength(text) + HEAD_BYTES) > maxBytes) break;
+    first--;
+  }
+  return messages.slice(first);
 }
-
-/** What a replayed message's line takes besides what is kept: the line protocol's `HISTORY ` and its LF, as the bound was first measured. */
-const HEAD_BYTES = 9;
 
 /**
  * The last messages to everyone, replayed to each user right after its
@@ -45,18 +48,18 @@ export const historyPlugin = definePlugin({
     let { size, maxReplayBytes } = options;
     onOptionsChange((changed) => ({ size, maxReplayBytes } = changed));
 
-    hooks.onMessage(({ from, to, text }) => {
-      if (to.kind === "everyone") lists.push("messages", kept({ from: from.username!, text }), size);
+    hooks.onMessage(({ from, to, text, id, at }) => {
+      if (to.kind === "everyone") lists.push("messages", kept({ from: from.username!, text, id, at }), size);
     });
 
     hooks.onLogin(async ({ session }) => {
-      let items: readonly string[] = [];
+      let messages: readonly SaidBefore[] = [];
       try {
-        items = fitting(await lists.newest("messages", size), maxReplayBytes);
+        messages = fitting((await lists.newest("messages", size)).map(saidBefore), maxReplayBytes);
       } catch (error) {
         logger.warn({ err: error }, "the history could not be read");
       }
-      session.reply({ kind: "history", messages: items.map(saidBefore) });
+      session.reply({ kind: "history", messages });
     });
   },
 });

@@ -7,14 +7,25 @@ interface PendingTimer {
   cancelled: boolean;
 }
 
+/** Where a fake clock's wall time starts: 2026-01-01T00:00:00Z. */
+export const FAKE_EPOCH_MS = Date.UTC(2026, 0, 1);
+
 /** Time that only moves when a test says so. */
 export class FakeClock implements ClockPort {
   private current = 0;
   private scheduled = 0;
   private timers: PendingTimer[] = [];
 
+  /** `epochAtZero`: the wall time when `now()` is 0. */
+  constructor(private readonly epochAtZero = FAKE_EPOCH_MS) {}
+
   now(): number {
     return this.current;
+  }
+
+  /** The wall clock moves with `now`: FAKE_EPOCH_MS (or the given start) plus the time advanced. */
+  epochMs(): number {
+    return this.epochAtZero + this.current;
   }
 
   schedule(delayMs: number, callback: () => void): Timer {

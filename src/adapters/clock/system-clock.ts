@@ -21,6 +21,10 @@ export class SystemClock implements ClockPort {
     return performance.now();
   }
 
+  epochMs(): number {
+    return Date.now();
+  }
+
   defer(callback: () => void): void {
     setImmediate(callback);
   }

@@ -10,6 +10,12 @@ export interface Timer {
 export interface ClockPort {
   /** Milliseconds on a monotonic scale; only differences are meaningful. */
   now(): number;
+  /**
+   * The wall clock: milliseconds since 1970-01-01 UTC, for the times users
+   * are shown (when a message was accepted). It may jump (NTP); measure
+   * durations with `now`.
+   */
+  epochMs(): number;
   /** Runs `callback` once, `delayMs` from now, unless cancelled first. */
   schedule(delayMs: number, callback: () => void): Timer;
   /**

@@ -1,7 +1,7 @@
 import { Outgoing } from "../../../src/core/events";
 import { LoginHold } from "../../../src/core/session/login-hold";
 
-const message = (text: string): Outgoing => new Outgoing({ type: "message", from: "bob", to: { kind: "everyone" }, text });
+const message = (text: string): Outgoing => new Outgoing({ type: "message", id: "01J0000000000000000000000", at: 0, from: "bob", to: { kind: "everyone" }, text });
 
 describe("a login hold", () => {
   it("has its hooks due until they start", () => {
