@@ -8,7 +8,7 @@ export { build, DEFAULT_CONFIG, DEFAULT_PLUGINS } from "./composition-root";
 export type { AdapterOverrides, ChatApp, ServerConfig } from "./composition-root";
 export type { StopOptions } from "./core/chat-server";
 export { PluginError, RoomLimitError, type RoomLimit } from "./core/errors";
-export { definePlugin } from "./core/plugin-api";
+export { definePlugin, sendReply } from "./core/plugin-api";
 export type { OptionSpec, OptionsOf, OptionsSchema } from "./core/options";
 export type { ChatEvent, Departed, PluginEventData, Renderer } from "./core/events";
 export { ERROR_CODES } from "./core/language";
@@ -16,6 +16,7 @@ export type { CommandInput, CommandSyntax, CoreErrorCode, ErrorCode, ErrorReply,
 export type {
   ChatMessage,
   ChatPlugin,
+  DeliveredMessage,
   Command,
   CommandContext,
   CommandExtension,

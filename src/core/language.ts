@@ -104,6 +104,8 @@ export interface SaidBefore {
 export type Reply =
   | { readonly kind: "ok" }
   | ErrorReply
+  /** A chat message of the client's was delivered: its id and the time it was accepted (doors that show ids say it; the line protocol and IRC say nothing). */
+  | { readonly kind: "sent"; readonly id: string; readonly at: number }
   | { readonly kind: "pong" }
   /** The users asked about, in login order: all of them (WHO), or those of a list that are online. */
   | { readonly kind: "users"; readonly users: readonly string[] }

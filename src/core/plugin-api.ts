@@ -113,6 +113,22 @@ export type SendResult =
   | { readonly status: "gone" };
 
 export type { GroupInfo } from "./ports/delivery.port";
+
+/**
+ * What a message's sender is answered, from what became of it: `sent` with
+ * its id and time, or the refusal; null when there is nothing to say (the
+ * sender left) or the plugin says it (`not-found`: who was not found).
+ */
+export function sendReply(result: SendResult): Reply | null {
+  switch (result.status) {
+    case "sent":
+      return { kind: "sent", id: result.id, at: result.at };
+    case "refused":
+      return result.reply;
+    default:
+      return null;
+  }
+}
 import type { ListsPort } from "./ports/lists.port";
 import type { ResumeRefusal } from "./ports/session-moves.port";
 

@@ -1,4 +1,4 @@
-import { definePlugin } from "../core/plugin-api";
+import { definePlugin, sendReply } from "../core/plugin-api";
 import { error } from "../core/language";
 import { isValidUsername, relayableText } from "../core/text";
 
@@ -23,8 +23,8 @@ export const dmPlugin = definePlugin({
           return;
         }
         const result = await room.send({ from: session, to: { kind: "user", username: target! }, text });
-        if (result.status === "not-found") session.reply(notFound);
-        else if (result.status === "refused") session.reply(result.reply);
+        const answer = result.status === "not-found" ? notFound : sendReply(result);
+        if (answer !== null) session.reply(answer);
       },
     });
   },

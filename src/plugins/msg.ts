@@ -1,4 +1,4 @@
-import { definePlugin, type MessageTarget } from "../core/plugin-api";
+import { definePlugin, sendReply, type MessageTarget } from "../core/plugin-api";
 import { error } from "../core/language";
 import { relayableText } from "../core/text";
 
@@ -23,8 +23,8 @@ export const msgPlugin = definePlugin({
           session.reply(error("empty-message"));
           return;
         }
-        const result = await room.send({ from: session, to: EVERYONE, text });
-        if (result.status === "refused") session.reply(result.reply);
+        const answer = sendReply(await room.send({ from: session, to: EVERYONE, text }));
+        if (answer !== null) session.reply(answer);
       },
     });
   },

@@ -1,4 +1,4 @@
-import { definePlugin } from "../core/plugin-api";
+import { definePlugin, sendReply } from "../core/plugin-api";
 import { error, OK } from "../core/language";
 import { nameKey, relayableText } from "../core/text";
 
@@ -64,8 +64,8 @@ export const roomsPlugin = definePlugin({
         if (!room.isMember(session, name)) return session.reply(error("not-in-room", name));
         const text = relayableText(params[1]!);
         if (text === "") return session.reply(EMPTY_MESSAGE);
-        const result = await room.send({ from: session, to: { kind: "group", group: name }, text });
-        if (result.status === "refused") session.reply(result.reply);
+        const answer = sendReply(await room.send({ from: session, to: { kind: "group", group: name }, text }));
+        if (answer !== null) session.reply(answer);
       },
       ["room", "text"],
     );

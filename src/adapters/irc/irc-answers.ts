@@ -44,6 +44,8 @@ export function noticeText(reply: Reply, plugin: (reply: Reply & { kind: "plugin
     case "token":
     case "resumed":
       return null; // resuming is not offered on IRC
+    case "sent":
+      return null; // no echo of one's own message (IRCv3's echo-message is not offered)
     default:
       return reply.kind;
   }

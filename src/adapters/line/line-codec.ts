@@ -27,6 +27,8 @@ function replyText(reply: Reply, plugins: PluginEventRendering): string | null {
     }
     case "pong":
       return "PONG";
+    case "sent":
+      return null; // the line protocol answers a message nothing (no echo, no id)
     case "users":
       return listed(reply.users.map((user) => `USER ${user}`), "END WHO");
     case "rooms":

@@ -101,7 +101,8 @@ describe("the line codec, writing", () => {
     expect(text(reply)).toBe(lines);
   });
 
-  it("says nothing for a plugin's kind it has no rendering for", () => {
+  it("says nothing for a plugin's kind it has no rendering for, nor for a message sent (no echo, no id)", () => {
     expect(text({ kind: "plugin", plugin: "dice", name: "unknown", data: {} })).toBeNull();
+    expect(text({ kind: "sent", id: "01J0000000000000000000000", at: 0 })).toBeNull();
   });
 });
