@@ -7,7 +7,7 @@ import type { Member } from "./member";
 import type { LoggerPort } from "./ports/logger.port";
 import type { MetricsPort } from "./ports/metrics.port";
 import type { Connection, ConnectionHandler } from "./ports/transport.port";
-import { error, type CommandInput, type ErrorReply, type Farewell, type Reply } from "./language";
+import { error, type CommandInput, type ErrorReply, type Farewell, type Reply, type SaidBefore } from "./language";
 import type { CoreSettings } from "./settings";
 import type { Turns } from "./turns";
 import { FloodBudget, type FloodRate } from "./session/flood-budget";
@@ -100,6 +100,11 @@ const USERNAME_TAKEN: Farewell = Object.freeze(error("username-taken"));
 const NOTHING_HELD: readonly Outgoing[] = Object.freeze([]);
 const LF = 0x0a;
 
+/** The ids of the messages of a history (those kept with one). */
+function* idsOf(messages: readonly SaidBefore[]): Iterable<string> {
+  for (const { id } of messages) if (id !== undefined) yield id;
+}
+
 /** The lines in `bytes` of a door that speaks lines: what a resume counts. */
 function linesIn(bytes: Uint8Array): number {
   let lines = 0;
@@ -181,7 +186,11 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
   }
 
   reply(reply: Reply | string): void {
-    if (this.takesReplies) this.answer(typeof reply === "string" ? { kind: "text", text: reply } : reply, false);
+    if (!this.takesReplies) return;
+    if (typeof reply === "string") return this.answer({ kind: "text", text: reply }, false);
+    // A history replayed while the login hooks hold what comes live: what it shows is not shown twice.
+    if (reply.kind === "history" && this.loginHold !== null) this.loginHold.shown(idsOf(reply.messages));
+    this.answer(reply, false);
   }
 
   replyLines(lines: readonly string[]): void {

@@ -1,3 +1,4 @@
+import type { SaidBefore } from "../../../src/core/language";
 import { definePlugin } from "../../../src/core/plugin-api";
 import type { FakeClient } from "../../../src/testing/in-memory-transport";
 import { expectLines, linesOf, settle, startTestServer, type TestServer } from "../../../src/testing/test-server";
@@ -61,6 +62,46 @@ describe("events held during the login hooks", () => {
       phone.send(`RESUME ${token} 0`);
       const [, ...missed] = await linesOf(phone);
       expect(missed).toEqual(["MSG bob first", "MSG bob second"]);
+    } finally {
+      await server.app.stop({ graceMs: 0 });
+    }
+  });
+
+  it("a message the hooks' history shows is not shown again live (the double show at login, docs/CLUSTER.md); one it does not show is", async () => {
+    const said: SaidBefore[] = [];
+    let read!: () => void;
+    let reply!: () => void;
+    const reading = new Promise<void>((resolve) => (read = resolve));
+    const replying = new Promise<void>((resolve) => (reply = resolve));
+    // A history read from a store while the chat goes on: what it holds is what was said until the read.
+    const history = definePlugin({
+      name: "store",
+      dependencies: ["login"],
+      register({ hooks }) {
+        hooks.onMessage(({ from, text, id, at }) => void said.push({ from: from.username!, text, id, at }));
+        hooks.onLogin(async ({ session, username }) => {
+          if (username !== "alice") return;
+          await reading;
+          const messages = [...said];
+          await replying;
+          session.reply({ kind: "history", messages });
+        });
+      },
+    });
+    const server = await startTestServer({ plugins: [...base, { name: "store", plugin: history }], idleTimeoutMs: 0 });
+    try {
+      const bob = await server.login("bob");
+      const alice = server.connect();
+      alice.send("LOGIN alice");
+      await expectLines(alice, "OK");
+      bob.send("MSG read by the history");
+      await settle();
+      read();
+      await settle();
+      bob.send("MSG said after the read");
+      await settle();
+      reply();
+      await expectLines(alice, "HISTORY bob read by the history", "END HISTORY", "MSG bob said after the read");
     } finally {
       await server.app.stop({ graceMs: 0 });
     }
