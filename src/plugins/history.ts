@@ -6,8 +6,14 @@ function kept(message: Required<SaidBefore>): string {
   return JSON.stringify(message);
 }
 
-function saidBefore(item: string): SaidBefore {
-  return JSON.parse(item) as SaidBefore;
+/** A kept message, or null for an item this version cannot read (one kept by an earlier version: skipped, not fatal to the replay). */
+function saidBefore(item: string): SaidBefore | null {
+  try {
+    const message = JSON.parse(item) as Partial<SaidBefore> | null;
+    return typeof message?.from === "string" && typeof message.text === "string" ? (message as SaidBefore) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** What a replayed message's line takes besides its sender and text: the line protocol's `HISTORY `, a space and its LF, as the bound was first measured. */
@@ -55,7 +61,8 @@ export const historyPlugin = definePlugin({
     hooks.onLogin(async ({ session }) => {
       let messages: readonly SaidBefore[] = [];
       try {
-        messages = fitting((await lists.newest("messages", size)).map(saidBefore), maxReplayBytes);
+        const kept = (await lists.newest("messages", size)).map(saidBefore);
+        messages = fitting(kept.filter((message) => message !== null), maxReplayBytes);
       } catch (error) {
         logger.warn({ err: error }, "the history could not be read");
       }

@@ -1,4 +1,5 @@
 import { definePlugin } from "../../../src/core/plugin-api";
+import { TOKENS } from "../../../src/core/tokens";
 import { expectLines, settle, startTestServer } from "../../../src/testing/test-server";
 
 describe("history", () => {
@@ -17,6 +18,21 @@ describe("history", () => {
     const carol = server.connect();
     carol.send("LOGIN carol");
     await expectLines(carol, "OK", "HISTORY alice two", "HISTORY alice three", "HISTORY bob four", "END HISTORY");
+  });
+
+  it("skips what an earlier version kept (not JSON, or not a message) instead of losing the whole replay", async () => {
+    const server = await startTestServer({ plugins: ["login", "msg", "history"] });
+    const lists = server.app.container.resolve(TOKENS.Lists);
+    await lists.push("history:messages", "alice kept by 0.1", 20);
+    await lists.push("history:messages", '{"from":7}', 20);
+    const bob = await server.login("bob");
+    await expectLines(bob, "END HISTORY");
+    bob.send("MSG kept now");
+    await settle();
+    const carol = server.connect();
+    carol.send("LOGIN carol");
+    await expectLines(carol, "OK", "HISTORY bob kept now", "END HISTORY");
+    expect(server.logger.find("the history could not be read")).toEqual([]);
   });
 
   it("skips room messages and DMs: only messages to everyone are replayed", async () => {
