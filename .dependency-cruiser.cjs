@@ -39,6 +39,36 @@ module.exports = {
       to: { path: "^src/adapters/(irc|tcp|web)/", pathNot: "^src/adapters/$1/" },
     },
     {
+      name: "doors-come-from-the-list",
+      comment:
+        "The CLI and the composition root iterate the list of doors (src/doors/doors.ts) and name none: of the adapters, they import only those that are no door.",
+      severity: "error",
+      from: { path: "^src/(cli|composition-root)\\.ts$" },
+      to: { path: "^src/adapters/", pathNot: "^src/adapters/(clock|in-process|metrics|pino|prometheus|redis|socket)/" },
+    },
+    {
+      name: "a-door-module-is-in-the-list",
+      comment: "A door's module (src/adapters/<door>/module.ts) is imported by the list alone: adding a door is its folder and its line in the list.",
+      severity: "error",
+      from: { path: "^src/", pathNot: "^src/doors/doors\\.ts$" },
+      to: { path: "^src/adapters/[^/]+/module\\.ts$" },
+    },
+    {
+      name: "the-list-holds-modules",
+      comment: "The list names each door's module, nothing else of a door.",
+      severity: "error",
+      from: { path: "^src/doors/doors\\.ts$" },
+      to: { pathNot: "^src/adapters/[^/]+/module\\.ts$" },
+    },
+    {
+      name: "what-a-door-is-names-no-door",
+      comment:
+        "What every door implements and uses (src/doors: DoorModule, the flag checks) knows the core's ports and the sockets' TLS identity, no door, no list, no CLI: the doors import it.",
+      severity: "error",
+      from: { path: "^src/doors/", pathNot: "^src/doors/doors\\.ts$" },
+      to: { path: "^src/", pathNot: ["^src/core/", "^src/adapters/socket/", "^src/doors/(door-module|flag-checks)\\.ts$"] },
+    },
+    {
       name: "irc-speaks-no-line-protocol",
       comment: "The IRC door is a codec between IRC and the core's language: it never goes through the line protocol.",
       severity: "error",

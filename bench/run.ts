@@ -13,7 +13,7 @@
  * --max-mask <bytes> bounds the masks, e.g. against a build whose masks take exponential time).
  *
  *   npm run bench -- fanout --transport ws
- *                                       the clients over WebSocket (or irc: IRC) instead of TCP
+ *                                       the clients over WebSocket (or irc: IRC; json: the JSON API) instead of TCP
  *                                       (fanout, smallroom, overload, capacity)
  *   npm run bench -- fanout --against ../before
  *                                       each scenario against the build in another
@@ -69,10 +69,12 @@ function cpuPercent(window: ServerUsageWindow): string {
 /** The checkout whose server is measured now: another one (--against), or this one. */
 let serverRoot: string | undefined;
 
-/** How the load clients reach the server: the line protocol over TCP or WebSocket (`--transport ws`), or IRC (`--transport irc`). */
+/** How the load clients reach the server: the line protocol over TCP or WebSocket (`--transport ws`), IRC (`--transport irc`), or the JSON API (`--transport json`). */
 const wire = ((): Wire => {
   const transport = flags.transport;
-  if (transport !== "tcp" && transport !== "ws" && transport !== "irc") throw new Error(`--transport is tcp, ws or irc, got "${transport}"`);
+  if (transport !== "tcp" && transport !== "ws" && transport !== "irc" && transport !== "json") {
+    throw new Error(`--transport is tcp, ws, irc or json, got "${transport}"`);
+  }
   return transport;
 })();
 
@@ -88,7 +90,7 @@ interface TestedServer {
  */
 async function startServer(pinning: Pinning, extraArgs: readonly string[], floodControl = false, transport: Wire = wire): Promise<TestedServer> {
   const rate = floodControl ? [] : ["--rate-limit", "0"];
-  const door = transport === "ws" ? ["--web-port", String(await freePort())] : transport === "irc" ? ["--irc-port", String(await freePort()), "--server-name", "bench"] : [];
+  const door = transport === "ws" || transport === "json" ? ["--web-port", String(await freePort())] : transport === "irc" ? ["--irc-port", String(await freePort()), "--server-name", "bench"] : [];
   const args = ["--log-level", flags["log-level"]!, ...rate, ...door, ...extraArgs, ...words(flags["server-args"]!)];
   const server = await ServerProcess.start(args, {
     cpus: pinning.server ?? undefined,

@@ -1,18 +1,19 @@
 #!/usr/bin/env -S node --max-semi-space-size=4
 import "reflect-metadata";
 import { existsSync, readFileSync } from "node:fs";
-import { isIP } from "node:net";
-import { hostname } from "node:os";
 import { join } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { PinoLogger } from "./adapters/pino/pino-logger";
 import { isRedisUrl, redactUrl } from "./adapters/redis/redis-url";
-import { build, DEFAULT_CONFIG, DEFAULT_PORT, type ChatApp } from "./composition-root";
-import { ConfigError, loadPluginsConfig, pluginSpecs } from "./config";
+import { build, DEFAULT_CONFIG, type ChatApp, type ServerConfig } from "./composition-root";
+import { ConfigError, isRecord, loadPluginsConfig, pluginSpecs } from "./config";
 import { PluginError } from "./core/errors";
 import type { LoggerPort, LogLevel } from "./core/ports/logger.port";
 import type { CoreSettings } from "./core/settings";
+import type { DoorModule } from "./doors/door-module";
+import { DOORS } from "./doors/doors";
+import { parseNumber, parsePort, UsageError, type NumberRule } from "./doors/flag-checks";
 
 const PROGRAM = "chat-server";
 const PACKAGE_ROOT = join(__dirname, "..");
@@ -21,36 +22,12 @@ const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debu
 /** Whatever happens during shutdown, the process is gone by then. */
 const EXIT_DEADLINE_MS = 4500;
 
-/** A failure the user can act on: one line on stderr, no stack trace. */
-class CliError extends Error {
-  constructor(
-    message: string,
-    /** 2 for a mistake in how the program was called, 1 for anything else. */
-    readonly exitCode: 1 | 2,
-  ) {
-    super(message);
-  }
-}
-
-const usageError = (message: string): CliError => new CliError(message, 2);
-
-interface NumberRule {
-  readonly min: number;
-  readonly max: number;
-  /** Fractions allowed. */
-  readonly fractional?: boolean;
-}
-
-const DECIMAL = /^(\d+(\.\d*)?|\.\d+)$/;
-
-function parseNumber(flag: string, text: string, { min, max, fractional = false }: NumberRule): number {
-  const value = Number(text);
-  if (!DECIMAL.test(text) || (!fractional && !Number.isInteger(value)) || value < min || value > max) {
-    const kind = fractional ? "a number" : "a whole number";
-    throw usageError(`${flag} must be ${kind} from ${min} to ${max}, got "${text}"`);
-  }
-  return value;
-}
+/**
+ * A failure the user can act on, other than a mistake in how the program
+ * was called (a UsageError, exit 2): one line on stderr, no stack trace,
+ * exit 1.
+ */
+class CliError extends Error {}
 
 /** The numeric flags that set a core setting: name, meaning, range, and the factor from flag to setting. */
 const SETTING_FLAGS = {
@@ -153,82 +130,80 @@ function coreSettings(args: Record<SettingFlag, string> & { "exempt-loopback": b
   const settings: CoreSettings = { ...numbers, exemptLoopback: args["exempt-loopback"] };
   const smallestQueue = settings.maxLineBytes + 64;
   if (settings.maxSendQueueBytes < smallestQueue) {
-    throw usageError(`--max-send-queue must be at least --max-line-bytes + 64 (${smallestQueue}), so that one line fits`);
+    throw new UsageError(`--max-send-queue must be at least --max-line-bytes + 64 (${smallestQueue}), so that one line fits`);
   }
   return settings;
 }
 
-function parseArguments(argv: string[]) {
+/** A door's flag as yargs takes it: a string, checked by the door. */
+interface DoorOption {
+  readonly type: "string";
+  readonly describe: string;
+  readonly default?: string;
+}
+
+/** The doors' flags, in the list's order; a flag two of them declare, or one the CLI has too, is a mistake in the list. */
+function doorOptions(doors: readonly DoorModule[], taken: readonly string[]): Record<string, DoorOption> {
+  const options: Record<string, DoorOption> = {};
+  for (const door of doors) {
+    for (const [flag, { describe, default: value }] of Object.entries(door.flags)) {
+      if (flag in options || taken.includes(flag)) throw new Error(`the ${door.name} door's flag --${flag} is declared already`);
+      options[flag] = { type: "string", describe, ...(value !== undefined && { default: value }) };
+    }
+  }
+  return options;
+}
+
+function parseArguments(argv: string[], doors: readonly DoorModule[]) {
   const version = JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")).version as string;
+  const shared = {
+    host: { type: "string", describe: "interface to listen on (default: all)" },
+    "tls-cert": { type: "string", describe: "PEM file of the TLS certificate (chain); with --tls-key, serves TLS" },
+    "tls-key": { type: "string", describe: "PEM file of the TLS private key" },
+  } as const;
+  const others = {
+    ...settingOptions,
+    "exempt-loopback": {
+      type: "boolean",
+      default: DEFAULT_CONFIG.exemptLoopback,
+      describe: "loopback (127.0.0.0/8, ::1) is under neither --max-per-ip nor --connect-rate; --no-exempt-loopback counts it like any address",
+    },
+    plugins: {
+      type: "string",
+      describe: "comma-separated plugins to enable, instead of the config file's list",
+    },
+    config: {
+      type: "string",
+      describe: `plugin configuration (default: ./${CONFIG_FILE}, else the one shipped with the server)`,
+    },
+    "metrics-port": { type: "string", describe: "serve Prometheus /metrics and /healthz over HTTP on this port (default: off)" },
+    "metrics-host": { type: "string", describe: "interface for the metrics port (default: --host)" },
+    redis: { type: "string", describe: "join a cluster of servers through this Redis (redis://host:port); default: a single server" },
+    "redis-lease": {
+      type: "string",
+      default: "10",
+      describe: "seconds after which a node that stopped (killed) loses its users' names, and they are announced as gone",
+    },
+    "node-id": {
+      type: "string",
+      describe: "this server's name in the cluster, held by one live server at a time (default: host, process id, random)",
+    },
+    "log-level": { choices: LOG_LEVELS, default: "info" as LogLevel, describe: "least severe log level written" },
+    "log-pretty": { type: "boolean", default: false, describe: "human-readable logs (pino-pretty) instead of JSON lines" },
+  } as const;
   return yargs(argv)
     .scriptName(PROGRAM)
     .usage("$0 [options]\n\nRuns the line-based TCP chat server.")
-    .options({
-      port: {
-        type: "string",
-        describe: `TCP port, 0 for any free one (default: $PORT, else ${DEFAULT_PORT})`,
-      },
-      host: { type: "string", describe: "interface to listen on (default: all)" },
-      ...settingOptions,
-      "exempt-loopback": {
-        type: "boolean",
-        default: DEFAULT_CONFIG.exemptLoopback,
-        describe: "loopback (127.0.0.0/8, ::1) is under neither --max-per-ip nor --connect-rate; --no-exempt-loopback counts it like any address",
-      },
-      plugins: {
-        type: "string",
-        describe: "comma-separated plugins to enable, instead of the config file's list",
-      },
-      config: {
-        type: "string",
-        describe: `plugin configuration (default: ./${CONFIG_FILE}, else the one shipped with the server)`,
-      },
-      "tls-cert": { type: "string", describe: "PEM file of the TLS certificate (chain); with --tls-key, serves TLS" },
-      "tls-key": { type: "string", describe: "PEM file of the TLS private key" },
-      "tls-port": {
-        type: "string",
-        describe: "port for TLS beside plain TCP on --port (default: TLS instead of plain TCP on --port)",
-      },
-      "web-port": {
-        type: "string",
-        describe: "serve the web client and WebSocket connections (/ws) on this port; HTTPS with the TLS flags (default: $WEB_PORT, else off)",
-      },
-      "web-host": { type: "string", describe: "interface for the web port (default: --host)" },
-      "web-origins": {
-        type: "string",
-        describe: "comma-separated origins, besides the page's own, whose pages may open a WebSocket (https://chat.example.com)",
-      },
-      "trust-proxy": {
-        type: "string",
-        describe: "comma-separated addresses of reverse proxies whose X-Forwarded-For names the web client's address",
-      },
-      "irc-port": { type: "string", describe: "serve IRC on this port (default: off)" },
-      "irc-tls-port": { type: "string", describe: "serve IRC over TLS on this port, with --tls-cert and --tls-key (default: off)" },
-      "server-name": { type: "string", describe: "the server's name in IRC prefixes and numerics (default: the host name)" },
-      "irc-lobby": { type: "string", default: "#lobby", describe: "the IRC channel everyone is in" },
-      "metrics-port": { type: "string", describe: "serve Prometheus /metrics and /healthz over HTTP on this port (default: off)" },
-      "metrics-host": { type: "string", describe: "interface for the metrics port (default: --host)" },
-      redis: { type: "string", describe: "join a cluster of servers through this Redis (redis://host:port); default: a single server" },
-      "redis-lease": {
-        type: "string",
-        default: "10",
-        describe: "seconds after which a node that stopped (killed) loses its users' names, and they are announced as gone",
-      },
-      "node-id": {
-        type: "string",
-        describe: "this server's name in the cluster, held by one live server at a time (default: host, process id, random)",
-      },
-      "log-level": { choices: LOG_LEVELS, default: "info" as LogLevel, describe: "least severe log level written" },
-      "log-pretty": { type: "boolean", default: false, describe: "human-readable logs (pino-pretty) instead of JSON lines" },
-    })
+    .options(shared)
+    .options(doorOptions(doors, [...Object.keys(shared), ...Object.keys(others), "help", "version"]))
+    .options(others)
     .strict()
     .version(version)
     .help()
     .alias("h", "help")
     .alias("v", "version")
     .fail((message, error) => {
-      if (error instanceof CliError) throw error;
-      throw usageError((message ?? error?.message ?? "invalid arguments").replace(/\s*\n\s*/g, " "));
+      throw new UsageError((message ?? error?.message ?? "invalid arguments").replace(/\s*\n\s*/g, " "));
     })
     .parseSync();
 }
@@ -238,9 +213,10 @@ function configPath(explicit: string | undefined): string {
   return existsSync(CONFIG_FILE) ? CONFIG_FILE : join(PACKAGE_ROOT, CONFIG_FILE);
 }
 
-function listenFailure(error: NodeJS.ErrnoException & { port?: number }, port: number, host: string | undefined): string {
-  const failed = error.port ?? port;
-  const where = host === undefined ? `port ${failed}` : `${host}:${failed}`;
+function listenFailure(error: NodeJS.ErrnoException & { port?: number }, host: string | undefined): string {
+  // Node leaves the port out of the error when it is 0 (any free one).
+  const port = error.port ?? 0;
+  const where = host === undefined ? `port ${port}` : `${host}:${port}`;
   switch (error.code) {
     case "EADDRINUSE":
       return `${where} is already in use`;
@@ -254,35 +230,47 @@ function listenFailure(error: NodeJS.ErrnoException & { port?: number }, port: n
   }
 }
 
-async function main(): Promise<void> {
-  const args = parseArguments(hideBin(process.argv));
-  const portText = args.port ?? process.env.PORT ?? String(DEFAULT_PORT);
-  const port = parseNumber(args.port === undefined ? "PORT" : "--port", portText, { min: 0, max: 65535 });
+/**
+ * The doors' parts added to the rest of the configuration. A part's keys
+ * are its door's own, but for an object of the shared configuration, which
+ * a part adds fields to (TCP's `tls.port`).
+ */
+function withDoorParts(config: Partial<ServerConfig>, parts: readonly object[]): Partial<ServerConfig> {
+  const merged: Record<string, unknown> = { ...config };
+  for (const part of parts) {
+    for (const [key, value] of Object.entries(part)) {
+      const before = merged[key];
+      merged[key] = isRecord(before) && isRecord(value) ? { ...before, ...value } : value;
+    }
+  }
+  return merged as Partial<ServerConfig>;
+}
+
+async function serve(doors: readonly DoorModule[]): Promise<void> {
+  const args = parseArguments(hideBin(process.argv), doors);
   const settings = coreSettings(args);
-  const portFlag = (flag: "tls-port" | "metrics-port" | "irc-port" | "irc-tls-port"): number | undefined =>
-    args[flag] === undefined ? undefined : parseNumber(`--${flag}`, args[flag], { min: 0, max: 65535 });
-  const tlsPort = portFlag("tls-port");
-  const metricsPort = portFlag("metrics-port");
-  const webPortText = args["web-port"] ?? process.env.WEB_PORT;
-  const webPort = webPortText === undefined ? undefined : parseNumber(args["web-port"] === undefined ? "WEB_PORT" : "--web-port", webPortText, { min: 0, max: 65535 });
-  const tls = tlsFiles(args["tls-cert"], args["tls-key"], tlsPort);
-  const irc = ircConfig(portFlag("irc-port"), portFlag("irc-tls-port"), args, tls !== undefined);
+  const metricsPort = args["metrics-port"] === undefined ? undefined : parsePort("--metrics-port", args["metrics-port"]);
+  const tls = tlsFiles(args["tls-cert"], args["tls-key"]);
+  const doorParts = doors.map((door) =>
+    door.configure({
+      values: Object.fromEntries(Object.keys(door.flags).map((flag) => [flag, args[flag]])),
+      env: process.env,
+      tls: tls !== undefined,
+    }),
+  );
   const path = configPath(args.config);
   const pluginsConfig = loadPluginsConfig(path);
   const enabled = args.plugins?.split(",").map((name) => name.trim()).filter((name) => name !== "");
   const logger = PinoLogger.create({ level: args["log-level"], pretty: args["log-pretty"] });
 
-  const app = await build(
+  const config = withDoorParts(
     {
       ...settings,
-      port,
       host: args.host,
       plugins: pluginSpecs(pluginsConfig, enabled),
       pluginOptions: pluginsConfig.options,
       ...(tls && { tls }),
       ...(metricsPort !== undefined && { metrics: { port: metricsPort, host: args["metrics-host"] ?? args.host } }),
-      ...(webPort !== undefined && { web: webConfig(webPort, args) }),
-      ...(irc !== undefined && { irc }),
       ...(args.redis !== undefined && {
         redis: {
           url: redisUrl(args.redis),
@@ -291,13 +279,14 @@ async function main(): Promise<void> {
         },
       }),
     },
-    { logger },
+    doorParts,
   );
+  const app = await build(config, { logger, doors });
   try {
     await app.start();
   } catch (error) {
     const failure = error as NodeJS.ErrnoException;
-    throw new CliError(failure.syscall === "listen" ? listenFailure(failure, port, args.host) : failure.message, 1);
+    throw new CliError(failure.syscall === "listen" ? listenFailure(failure, args.host) : failure.message);
   }
   logger.info({ plugins: app.plugins }, "ready");
   // A promise some plugin left to fail on its own must not end the server
@@ -309,59 +298,14 @@ async function main(): Promise<void> {
 
 /** The --redis URL, checked here so that a mistake is a usage error, and shown without its password. */
 function redisUrl(text: string): string {
-  if (!isRedisUrl(text)) throw usageError(`--redis must be a URL redis://[user:password@]host[:port][/db], got "${redactUrl(text)}"`);
+  if (!isRedisUrl(text)) throw new UsageError(`--redis must be a URL redis://[user:password@]host[:port][/db], got "${redactUrl(text)}"`);
   return text;
 }
 
-/** Splits a comma-separated flag; empty when not given. */
-function list(value: string | undefined): string[] {
-  return (value ?? "").split(",").map((item) => item.trim()).filter((item) => item !== "");
-}
-
-function webConfig(port: number, args: { "web-host"?: string; host?: string; "web-origins"?: string; "trust-proxy"?: string }) {
-  const origins = list(args["web-origins"]);
-  for (const origin of origins) {
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(origin);
-    } catch {
-      parsed = undefined;
-    }
-    if (parsed === undefined || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
-      throw usageError(`--web-origins takes origins such as https://chat.example.com, got "${origin}"`);
-    }
-  }
-  const trustedProxies = list(args["trust-proxy"]);
-  const notAnAddress = trustedProxies.find((address) => isIP(address) === 0);
-  if (notAnAddress !== undefined) throw usageError(`--trust-proxy takes IP addresses, got "${notAnAddress}"`);
-  return { port, host: args["web-host"] ?? args.host, origins, trustedProxies };
-}
-
-const CHANNEL = /^#[A-Za-z0-9_-]{1,32}$/;
-const SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$/;
-
-function ircConfig(
-  port: number | undefined,
-  tlsPort: number | undefined,
-  args: { "server-name"?: string; "irc-lobby": string; host?: string },
-  haveTls: boolean,
-) {
-  if (port === undefined && tlsPort === undefined) return undefined;
-  if (tlsPort !== undefined && !haveTls) throw usageError("--irc-tls-port needs --tls-cert and --tls-key");
-  const serverName = args["server-name"] ?? (hostname().replace(/[^A-Za-z0-9.-]/g, "") || "chat");
-  if (!SERVER_NAME.test(serverName)) throw usageError(`--server-name takes a host name (letters, digits, "." and "-"), got "${serverName}"`);
-  const lobby = args["irc-lobby"];
-  if (!CHANNEL.test(lobby)) throw usageError(`--irc-lobby takes a channel name: # then 1 to 32 letters, digits, "_" or "-", got "${lobby}"`);
-  return { ...(port !== undefined && { port }), ...(tlsPort !== undefined && { tlsPort }), host: args.host, serverName, lobby: lobby.toLowerCase() };
-}
-
-function tlsFiles(certFile: string | undefined, keyFile: string | undefined, port: number | undefined) {
-  if (certFile === undefined && keyFile === undefined) {
-    if (port !== undefined) throw usageError("--tls-port needs --tls-cert and --tls-key");
-    return undefined;
-  }
-  if (certFile === undefined || keyFile === undefined) throw usageError("--tls-cert and --tls-key go together");
-  return { certFile, keyFile, ...(port !== undefined && { port }) };
+function tlsFiles(certFile: string | undefined, keyFile: string | undefined) {
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) throw new UsageError("--tls-cert and --tls-key go together");
+  return { certFile, keyFile };
 }
 
 /**
@@ -404,8 +348,17 @@ function stopOnSignals(app: ChatApp, logger: LoggerPort): void {
   process.on("SIGTERM", stop);
 }
 
-main().catch((error: unknown) => {
-  const known = error instanceof CliError || error instanceof PluginError || error instanceof ConfigError;
-  process.stderr.write(`${PROGRAM}: ${known ? error.message : String((error as Error)?.stack ?? error)}\n`);
-  process.exit(error instanceof CliError ? error.exitCode : 1);
-});
+/**
+ * The program, serving these doors: DOORS when started as `chat-server`; a
+ * test may run it with a door of its own beside them.
+ */
+export function run(doors: readonly DoorModule[]): void {
+  serve(doors).catch((error: unknown) => {
+    const known = error instanceof CliError || error instanceof UsageError || error instanceof PluginError || error instanceof ConfigError;
+    process.stderr.write(`${PROGRAM}: ${known ? error.message : String((error as Error)?.stack ?? error)}\n`);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  });
+}
+
+// Started as the program, not loaded by a test that runs it with doors of its own.
+if (require.main === module) run(DOORS);

@@ -7,10 +7,7 @@ import { InProcessDelivery } from "./adapters/in-process/in-process-delivery";
 import { InProcessLists } from "./adapters/in-process/in-process-lists";
 import { InProcessPresence } from "./adapters/in-process/in-process-presence";
 import { NoMetrics } from "./adapters/metrics/no-metrics";
-import { SocketServer, type TlsIdentity } from "./adapters/socket/socket-server";
-import { LINE_PROTOCOL } from "./adapters/tcp/line-over-tcp";
-import { WebTransport } from "./adapters/web/web-transport";
-import { ircProtocol } from "./adapters/irc/irc-protocol";
+import type { TlsIdentity } from "./adapters/socket/socket-server";
 import { PinoLogger } from "./adapters/pino/pino-logger";
 import { RedisCluster } from "./adapters/redis/redis-cluster";
 import { MetricsHttpServer } from "./adapters/prometheus/metrics-http-server";
@@ -27,78 +24,43 @@ import type { ListsPort } from "./core/ports/lists.port";
 import type { LoggerPort } from "./core/ports/logger.port";
 import type { MetricsPort } from "./core/ports/metrics.port";
 import type { PresencePort } from "./core/ports/presence.port";
+import { NO_MOVES } from "./core/ports/session-moves.port";
 import type { ListeningAddress, TransportPort } from "./core/ports/transport.port";
 import { Resumption } from "./core/resumption";
 import { Room } from "./core/room";
 import { turnOutputLimit } from "./core/session";
-import { DEFAULT_CORE_SETTINGS, type CoreSettings } from "./core/settings";
+import { DEFAULT_CORE_SETTINGS } from "./core/settings";
 import { TOKENS } from "./core/tokens";
 import { ConfigError } from "./config";
+import type { DoorModule, DoorsConfig, SharedConfig, TlsFiles } from "./doors/door-module";
+import { DOORS } from "./doors/doors";
 import { loadPlugins, type PluginSpec } from "./plugin-loader";
 
-export const DEFAULT_PORT = 4000;
 const PACKAGE_VERSION = (JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8")) as { version: string }).version;
-/** Where the build puts the web client (this file is one level below the package's root, in src/ or dist/). */
-const WEB_CLIENT_DIRECTORY = join(__dirname, "..", "dist", "web");
 export const DEFAULT_PLUGINS: readonly string[] = ["login", "msg", "who", "dm", "ping", "quit", "resume"];
 
-export interface ServerConfig extends CoreSettings {
-  /** TCP port; 0 picks a free one. */
-  readonly port: number;
-  /** Interface to listen on; all of them when omitted. */
-  readonly host?: string;
-  readonly plugins: readonly PluginSpec[];
-  /**
-   * Options for plugins, by the plugin's name or by how it is listed (a path,
-   * a package): for those whose spec gives none.
-   */
-  readonly pluginOptions?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
-  /**
-   * TLS: PEM files of the certificate (chain) and its key. With `port`, TLS
-   * is served there beside plain TCP; without, instead of it.
-   */
-  readonly tls?: {
-    readonly certFile: string;
-    readonly keyFile: string;
-    readonly port?: number;
-    /** How long a client has to finish its handshake (default 5 s). */
-    readonly handshakeTimeoutMs?: number;
+/**
+ * The server's configuration: the core's settings, what the doors share
+ * (`host`, `tls`), each listed door's own part (declared by its module,
+ * src/adapters/<door>/module.ts), and the rest.
+ */
+export type ServerConfig = SharedConfig &
+  DoorsConfig<(typeof DOORS)[number]> & {
+    readonly plugins: readonly PluginSpec[];
+    /**
+     * Options for plugins, by the plugin's name or by how it is listed (a path,
+     * a package): for those whose spec gives none.
+     */
+    readonly pluginOptions?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+    /** Serve `/metrics` and `/healthz` over HTTP on this port (0: any free one). */
+    readonly metrics?: { readonly port: number; readonly host?: string };
+    /**
+     * Join a cluster of server processes through this Redis: presence and
+     * delivery span every node. `leaseMs`: how long a silent node keeps its
+     * users' names.
+     */
+    readonly redis?: { readonly url: string; readonly leaseMs: number; readonly nodeId?: string };
   };
-  /**
-   * Serve the web client at `/` and WebSocket connections at `/ws` on this
-   * port (HTTPS and WSS with the TLS identity, when given). `origins`: pages
-   * elsewhere allowed to open a WebSocket; `trustedProxies`: addresses whose
-   * `X-Forwarded-For` names the client.
-   */
-  readonly web?: {
-    readonly port: number;
-    readonly host?: string;
-    readonly origins?: readonly string[];
-    readonly trustedProxies?: readonly string[];
-    /** The built web client (dist/web by default). */
-    readonly clientDirectory?: string;
-  };
-  /**
-   * Serve IRC on this port (`port`), and over TLS with the TLS identity
-   * (`tlsPort`). `serverName` is the name in IRC prefixes and numerics;
-   * `lobby` the channel everyone is in.
-   */
-  readonly irc?: {
-    readonly port?: number;
-    readonly tlsPort?: number;
-    readonly host?: string;
-    readonly serverName: string;
-    readonly lobby: string;
-  };
-  /** Serve `/metrics` and `/healthz` over HTTP on this port (0: any free one). */
-  readonly metrics?: { readonly port: number; readonly host?: string };
-  /**
-   * Join a cluster of server processes through this Redis: presence and
-   * delivery span every node. `leaseMs`: how long a silent node keeps its
-   * users' names.
-   */
-  readonly redis?: { readonly url: string; readonly leaseMs: number; readonly nodeId?: string };
-}
 
 /** What a reload was given: the configuration file read anew. */
 export interface ReloadRequest {
@@ -116,6 +78,8 @@ export interface AdapterOverrides {
   readonly delivery?: DeliveryPort;
   readonly lists?: ListsPort;
   readonly metrics?: MetricsPort;
+  /** The doors to serve, DOORS by default: a test's own door beside them. Their configuration is read from the config given. */
+  readonly doors?: readonly DoorModule[];
 }
 
 export interface ChatApp {
@@ -139,7 +103,7 @@ export interface ChatApp {
 }
 
 /** Reads and checks the TLS certificate and key; a ConfigError names the file and the problem. */
-function readIdentity({ certFile, keyFile }: NonNullable<ServerConfig["tls"]>): TlsIdentity {
+function readIdentity({ certFile, keyFile }: TlsFiles): TlsIdentity {
   const read = (file: string, what: string): Buffer => {
     try {
       return readFileSync(file);
@@ -157,11 +121,11 @@ function readIdentity({ certFile, keyFile }: NonNullable<ServerConfig["tls"]>): 
   return identity;
 }
 
-export const DEFAULT_CONFIG: ServerConfig = {
-  port: DEFAULT_PORT,
-  ...DEFAULT_CORE_SETTINGS,
-  plugins: DEFAULT_PLUGINS.map((name) => ({ name })),
-};
+/** The core's defaults, the default plugins, and each door's own. */
+export const DEFAULT_CONFIG: ServerConfig = Object.assign(
+  { ...DEFAULT_CORE_SETTINGS, plugins: DEFAULT_PLUGINS.map((name) => ({ name })) },
+  ...DOORS.map((door) => door.defaults),
+);
 
 /**
  * The composition root: the one place that wires adapters, core and
@@ -183,56 +147,17 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
   container.register(TOKENS.Metrics, { useValue: metrics });
   const cluster =
     settings.redis === undefined ? null : new RedisCluster({ ...settings.redis, turnBytes: turnOutputLimit(settings), clock }, logger, metrics);
-  container.register(TOKENS.Presence, { useValue: overrides.presence ?? cluster ?? new InProcessPresence() });
-  container.register(TOKENS.Delivery, { useValue: overrides.delivery ?? cluster ?? new InProcessDelivery() });
+  container.register(TOKENS.Presence, { useValue: overrides.presence ?? cluster?.presence ?? new InProcessPresence() });
+  container.register(TOKENS.Delivery, { useValue: overrides.delivery ?? cluster?.delivery ?? new InProcessDelivery() });
   container.register(TOKENS.Lists, { useValue: overrides.lists ?? cluster?.lists ?? new InProcessLists() });
+  container.register(TOKENS.Moves, { useValue: cluster?.moves ?? NO_MOVES });
 
-  const { tls, host, web } = settings;
+  const { tls } = settings;
   const identity = tls === undefined ? undefined : readIdentity(tls);
-  const handshakeTimeoutMs = tls?.handshakeTimeoutMs;
-  const tlsServer =
-    tls === undefined ? null : new SocketServer({ port: tls.port ?? settings.port, host, tls: identity, handshakeTimeoutMs, clock }, logger, LINE_PROTOCOL);
-  const plainServer = tls !== undefined && tls.port === undefined ? null : new SocketServer({ port: settings.port, host, clock }, logger, LINE_PROTOCOL);
-  const webServer =
-    web === undefined
-      ? null
-      : new WebTransport(
-          {
-            port: web.port,
-            host: web.host ?? host,
-            tls: identity,
-            handshakeTimeoutMs,
-            origins: web.origins,
-            trustedProxies: web.trustedProxies,
-            maxLineBytes: settings.maxLineBytes,
-            clientDirectory: web.clientDirectory ?? WEB_CLIENT_DIRECTORY,
-            clock,
-          },
-          logger,
-        );
-  const { irc } = settings;
-  const ircSettings =
-    irc === undefined
-      ? null
-      : {
-          names: { server: irc.serverName, lobby: irc.lobby },
-          idleTimeoutMs: settings.idleTimeoutMs,
-          maxLineBytes: settings.maxLineBytes,
-          maxRoomsPerUser: settings.maxRoomsPerUser,
-          clock,
-          version: `chat-server-${PACKAGE_VERSION}`,
-          created: new Date(),
-        };
-  const ircServing = ircSettings === null ? null : ircProtocol(ircSettings);
-  const ircServer = irc?.port === undefined || ircServing === null ? null : new SocketServer({ port: irc.port, host: irc.host ?? host, clock }, logger, ircServing);
-  if (irc?.tlsPort !== undefined && identity === undefined) throw new ConfigError("IRC over TLS needs the TLS certificate and key");
-  const ircTlsServer =
-    irc?.tlsPort === undefined || ircServing === null
-      ? null
-      : new SocketServer({ port: irc.tlsPort, host: irc.host ?? host, tls: identity, handshakeTimeoutMs, clock }, logger, ircServing);
-  const secureServers = [tlsServer, web !== undefined && tls !== undefined ? webServer : null, ircTlsServer].filter((server) => server !== null);
-  const transports =
-    overrides.transports ?? [plainServer, tlsServer, webServer, ircServer, ircTlsServer].filter((transport) => transport !== null);
+  const doors = (overrides.doors ?? DOORS)
+    .map((door) => door.open(settings, { logger, clock, identity, version: PACKAGE_VERSION }))
+    .filter((door) => door !== null);
+  const transports = overrides.transports ?? doors.flatMap((door) => door.transports);
   for (const transport of transports) container.register(TOKENS.Transport, { useValue: transport });
   container.registerSingleton(CommandDispatcher);
   container.registerSingleton(PluginHooks);
@@ -260,7 +185,7 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
     settings.metrics === undefined || prometheus === null
       ? null
       : new MetricsHttpServer(
-          { port: settings.metrics.port, host: settings.metrics.host ?? host },
+          { port: settings.metrics.port, host: settings.metrics.host ?? settings.host },
           prometheus.registry,
           () => ({ status: health(), connections: server.connectionCount }),
           logger,
@@ -298,10 +223,10 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
     },
     reload(request) {
       const report = pluginHost.reload(request.plugins, request.pluginOptions);
-      if (tls !== undefined && secureServers.length > 0) {
+      if (tls !== undefined && doors.some((door) => door.reloadIdentity !== undefined)) {
         try {
           const fresh = readIdentity(tls);
-          for (const server of secureServers) server.reloadIdentity(fresh);
+          for (const door of doors) door.reloadIdentity?.(fresh);
           report.applied.push(`TLS certificate ${tls.certFile} read again`);
         } catch (error) {
           report.errors.push(`TLS certificate: ${(error as Error).message}; the old one stays`);

@@ -48,3 +48,5 @@ export type {
 } from "./core/ports/transport.port";
 export type { CoreSettings } from "./core/settings";
 export type { PluginSpec } from "./plugin-loader";
+/** The JSON API's frames (docs/API.md): TypeBox schemas (JSON Schema) and their TypeScript types, for a bot's author. */
+export * as JsonApi from "./adapters/json/json-schema";

@@ -30,10 +30,41 @@ export interface LineSink {
  * it finds line ends in the received bytes and reads the numbers it needs
  * straight from them, so that one process can take a million lines a second.
  */
-/** How a load client speaks to the server: the line protocol over TCP or WebSocket, or IRC. */
-export type Wire = "tcp" | "ws" | "irc";
+/** How a load client speaks to the server: the line protocol over TCP or WebSocket, IRC, or the JSON API (WebSocket at /api). */
+export type Wire = "tcp" | "ws" | "irc" | "json";
 
 const PRIVMSG = Buffer.from(" PRIVMSG ");
+const JSON_MESSAGE = Buffer.from('{"type":"message",');
+const JSON_TEXT = Buffer.from('"text":"');
+
+/** Whether `wire` is spoken in WebSocket frames. */
+function framed(wire: Wire): boolean {
+  return wire === "ws" || wire === "json";
+}
+
+/** A line of the line protocol as the JSON API's frame: the few the load clients send. */
+function jsonCommand(line: string): string {
+  const space = line.indexOf(" ");
+  const verb = space === -1 ? line : line.slice(0, space);
+  const rest = space === -1 ? "" : line.slice(space + 1);
+  if (verb === "MSG") return JSON.stringify({ type: "send", text: rest });
+  if (verb === "LOGIN") return JSON.stringify({ type: "login", name: rest });
+  if (verb === "PING") return '{"type":"ping"}';
+  throw new Error(`the JSON API's load client does not send ${verb}`);
+}
+
+/**
+ * A JSON API frame that is not a chat message, in the line protocol's words
+ * where the bench looks for them; null for a message's `sent` answer (the
+ * line protocol has none).
+ */
+function jsonAnswer(text: string): string | null {
+  const frame = JSON.parse(text) as { type: string; code?: string; subject?: string };
+  if (frame.type === "sent") return null;
+  if (frame.type === "ok" || frame.type === "pong") return frame.type.toUpperCase();
+  if (frame.type === "error") return ["ERR", frame.code, frame.subject].filter((word) => word !== undefined).join(" ");
+  return text;
+}
 
 export class LoadClient {
   private rest: Buffer = NOTHING;
@@ -46,16 +77,17 @@ export class LoadClient {
     private sink: LineSink,
     private readonly wire: Wire,
   ) {
-    this.handshaking = wire === "ws";
+    this.handshaking = framed(wire);
     socket.setNoDelay(true);
     socket.on("error", () => undefined);
     socket.on("close", () => (this.closed = true));
   }
 
   /**
-   * Connects over TCP, or (`websocket`) to the web port's /ws, speaking the
-   * frames by hand as cheaply as the lines: one text frame a line, sent with
-   * an all-zero mask (allowed, and nothing to compute).
+   * Connects over TCP, or to the web port's /ws (`ws`) or /api (`json`),
+   * speaking the frames by hand as cheaply as the lines: one text frame a
+   * line (a JSON object), sent with an all-zero mask (allowed, and nothing
+   * to compute).
    */
   static connect(port: number, sink: LineSink, host = "127.0.0.1", wire: Wire = "tcp"): Promise<LoadClient> {
     return new Promise((resolve, reject) => {
@@ -75,9 +107,9 @@ export class LoadClient {
       }, () => {
         socket.off("error", reject);
         client = new LoadClient(socket, sink, wire);
-        if (wire === "ws") {
+        if (framed(wire)) {
           socket.write(
-            `GET /ws HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+            `GET ${wire === "json" ? "/api" : "/ws"} HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
           );
         }
@@ -105,7 +137,7 @@ export class LoadClient {
     return client;
   }
 
-  /** Sends a line of the line protocol (over IRC, `MSG <text>` is a PRIVMSG to #lobby and `PING` a PING). */
+  /** Sends a line of the line protocol (over IRC, `MSG <text>` is a PRIVMSG to #lobby and `PING` a PING; over the JSON API, its frame). */
   send(line: string): void {
     if (this.closed) return;
     if (this.wire === "irc") {
@@ -116,7 +148,7 @@ export class LoadClient {
       this.socket.write(`${line}\n`);
       return;
     }
-    const payload = Buffer.from(line);
+    const payload = Buffer.from(this.wire === "json" ? jsonCommand(line) : line);
     const length = payload.length;
     const header = length < 126 ? Buffer.from([0x81, 0x80 | length, 0, 0, 0, 0]) : Buffer.from([0x81, 0x80 | 126, length >> 8, length & 0xff, 0, 0, 0, 0]);
     this.socket.write(Buffer.concat([header, payload]));
@@ -125,7 +157,7 @@ export class LoadClient {
   /** Writes several lines at once, in one write (one frame each over WebSocket). */
   write(text: string): void {
     if (this.closed) return;
-    if (this.wire !== "ws") {
+    if (!framed(this.wire)) {
       this.socket.write(text);
       return;
     }
@@ -144,7 +176,7 @@ export class LoadClient {
       bytes = Buffer.concat([this.rest, bytes]);
       this.rest = NOTHING;
     }
-    if (this.wire === "ws") {
+    if (framed(this.wire)) {
       this.onFrames(bytes);
       return;
     }
@@ -193,6 +225,16 @@ export class LoadClient {
       if (text > 1 && text < end) return this.onChat(bytes, text, end, nowUs);
       const line = bytes.toString("utf8", start, end);
       this.sink.onOther(/ PONG /.test(line) ? "PONG" : line);
+      return;
+    }
+    if (this.wire === "json") {
+      // {"type":"message",...,"text":"<sender> <seq> <sentUs> ..."}
+      if (end - start > JSON_MESSAGE.length && JSON_MESSAGE.compare(bytes, start, start + JSON_MESSAGE.length) === 0) {
+        const text = bytes.indexOf(JSON_TEXT, start);
+        if (text !== -1 && text < end) return this.onChat(bytes, text + JSON_TEXT.length, end, nowUs);
+      }
+      const answer = jsonAnswer(bytes.toString("utf8", start, end));
+      if (answer !== null) this.sink.onOther(answer);
       return;
     }
     // "MSG " then the sender's username, then the text: "<sender> <seq> <sentUs> ..."

@@ -1,10 +1,9 @@
 import { inject, injectable } from "tsyringe";
 import type { Replay, ReplayRefusal } from "./resume-log";
 import type { ClockPort, Timer } from "./ports/clock.port";
-import type { DeliveryPort } from "./ports/delivery.port";
 import type { LoggerPort } from "./ports/logger.port";
 import type { MetricsPort } from "./ports/metrics.port";
-import type { GivenSession, MovingDelivery, ResumeRefusal, SessionMovesPort } from "./ports/session-moves.port";
+import type { GivenSession, ResumeRefusal, SessionMovesPort } from "./ports/session-moves.port";
 import type { Member } from "./member";
 import type { CoreSettings } from "./settings";
 import { TOKENS } from "./tokens";
@@ -38,18 +37,16 @@ function newToken(): string {
 export class Resumption {
   private readonly byToken = new Map<string, Held>();
   private readonly tokens = new WeakMap<Member, string>();
-  /** Other nodes, in a cluster: they may hold the session a token names, or ask for one held here. */
-  readonly moves: SessionMovesPort | undefined;
 
   constructor(
     @inject(TOKENS.Clock) private readonly clock: ClockPort,
     @inject(TOKENS.Settings) private readonly settings: CoreSettings,
     @inject(TOKENS.Logger) private readonly logger: LoggerPort,
     @inject(TOKENS.Metrics) private readonly metrics: MetricsPort,
-    @inject(TOKENS.Delivery) delivery: DeliveryPort,
+    /** Other nodes, in a cluster: they may hold the session a token names, or ask for one held here. */
+    @inject(TOKENS.Moves) readonly moves: SessionMovesPort,
   ) {
-    this.moves = (delivery as Partial<MovingDelivery>).moves;
-    this.moves?.serve((token, received) => this.give(token, received));
+    moves.serve((token, received) => this.give(token, received));
   }
 
   /** Whether sessions may be resumed at all (`--resume-grace` 0 turns it off). */
@@ -60,7 +57,7 @@ export class Resumption {
   /** A new token for a logged-in session (its earlier one no longer works); what it is sent from now on is kept. */
   issue(session: Member): string {
     this.revoke(session);
-    const token = newToken() + (this.moves?.route ?? "");
+    const token = newToken() + this.moves.route;
     this.byToken.set(token, { session, grace: null, moving: false });
     this.tokens.set(session, token);
     // A replay is sent at once: it must fit in the resumed connection's send queue.

@@ -190,7 +190,7 @@ export class Room implements RoomApi {
     const { moves } = this.resumption;
     const outcome = this.resumption.take(token, received);
     if ("refused" in outcome) {
-      if (outcome.refused !== "unknown-token" || moves === undefined || !moves.isElsewhere(token)) return { status: "refused", reason: outcome.refused };
+      if (outcome.refused !== "unknown-token" || !moves.isElsewhere(token)) return { status: "refused", reason: outcome.refused };
       return this.resumeElsewhere(moves, session, token, received);
     }
     // All at once, with no turn in between: no line can reach either session

@@ -1,3 +1,4 @@
+import Redis from "ioredis";
 import { CliProcess } from "../support/cli-process";
 import { freePort, RedisServer } from "../../src/testing/redis-server";
 import { clusterPerTest, describeCluster } from "../support/cluster-fixture";
@@ -284,6 +285,55 @@ describeCluster("a cluster of servers through Redis", () => {
     await nothingMore(bob);
     alice.send("WHO");
     expect(await alice.readLines(3)).toEqual(["USER alice", "USER bob", "END WHO"]);
+  }, SLOW_TEST_MS);
+
+  it.each([
+    ["of a later format", "3", "3"],
+    ["of the versions that record none (format 1)", null, "1"],
+  ])("refuses to start a node in a cluster whose running nodes are %s, and changes nothing", async (_, recorded, named) => {
+    await startNode("a");
+    const admin = new Redis(cluster.redis.url);
+    try {
+      // Node a stands for a node of that format: its claim and its entries, with that record or none.
+      if (recorded === null) await admin.del("chat:format");
+      else await admin.set("chat:format", recorded);
+      const exit = await CliProcess.run(["--port", "0", "--redis", cluster.redis.url, "--redis-lease", LEASE_SECONDS, "--node-id", "b"]);
+      expect(exit.code).toBe(1);
+      expect(exit.stderr).toBe(
+        `chat-server: the cluster in Redis is of format ${named} and this node of format 2: nodes of different formats cannot run together. Stop all nodes, then start the new version\n`,
+      );
+      expect(await admin.get("chat:format")).toBe(recorded);
+      expect(await admin.smembers("chat:nodes")).toEqual(["a"]);
+    } finally {
+      admin.disconnect();
+    }
+  });
+
+  it("records the format again when Redis lost it, and stops a node that finds nodes of another format running as it rejoins", async () => {
+    const [a, b] = await Promise.all([startNode("a", "--metrics-port", "0"), startNode("b")]);
+    const alice = await TcpClient.login(a.port, "alice");
+    const admin = new Redis(cluster.redis.url);
+    try {
+      await admin.flushall(); // Redis lost everything: the nodes rejoin, and record their format again
+      await Promise.all([a.node.waitForLog("back in the cluster"), b.node.waitForLog("back in the cluster")]);
+      expect(await admin.get("chat:format")).toBe("2");
+      // Node a's claim lapses while a node of format 3 (x) runs: a must not rejoin among them.
+      await admin.multi().del("chat:node:a").set("chat:format", "3").sadd("chat:nodes", "x").set("chat:node:x", "token-x", "PX", 60_000).exec();
+      expect(
+        await a.node.waitForLog(
+          "the cluster's running nodes are of another format: this node no longer acts for the cluster and serves its users alone; stop all nodes, then start the new version",
+          { node: "a" },
+        ),
+      ).toMatchObject({
+        err: "the cluster in Redis is of format 3 and this node of format 2: nodes of different formats cannot run together. Stop all nodes, then start the new version",
+      });
+      alice.send("MSG anyone there?");
+      expect(await alice.readLine()).toBe("ERR cluster-unavailable");
+      const health = await fetch(`http://127.0.0.1:${await a.node.port("metrics")}/healthz`);
+      expect([health.status, await health.text()]).toEqual([503, '{"status":"displaced","connections":1}']);
+    } finally {
+      admin.disconnect();
+    }
   }, SLOW_TEST_MS);
 
   it("stops a node paused past its lease whose id another process took: it says so, and leaves the id and its lines alone", async () => {

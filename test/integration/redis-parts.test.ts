@@ -1,4 +1,5 @@
 import { SystemClock } from "../../src/adapters/clock/system-clock";
+import { checkFormat, ClusterFormatError } from "../../src/adapters/redis/cluster-format";
 import { ClusterPresence, type PresenceHost } from "../../src/adapters/redis/cluster-presence";
 import { ClusterStream, type StreamEntry } from "../../src/adapters/redis/cluster-stream";
 import { RedisLists } from "../../src/adapters/redis/redis-lists";
@@ -158,6 +159,38 @@ describeRedis("the Redis adapter's parts", () => {
       expect(await redis.get(`${PREFIX}name:alice`)).toBe("a");
       expect(await redis.zrange(`${PREFIX}logins`, 0, -1)).toEqual(["alice"]);
       expect(await redis.xlen(`${PREFIX}bus`)).toBe(0);
+    });
+  });
+
+  describe("the cluster's format (checkFormat, as a node joins or rejoins)", () => {
+    it.each([
+      ["of a later format", "3", "3"],
+      ["of the versions that record none", null, "1"],
+    ])("is refused, naming both formats, while nodes %s run; and left as it is", async (_, recorded, named) => {
+      const redis = connect();
+      await redis.sadd(`${PREFIX}nodes`, "x");
+      await redis.set(`${PREFIX}node:x`, "token-x", "PX", 60_000);
+      if (recorded !== null) await redis.set(`${PREFIX}format`, recorded);
+      const refusal: unknown = await checkFormat(redis, PREFIX).catch((error: unknown) => error);
+      expect(refusal).toBeInstanceOf(ClusterFormatError);
+      expect((refusal as Error).message).toBe(
+        `the cluster in Redis is of format ${named} and this node of format 2: nodes of different formats cannot run together. Stop all nodes, then start the new version`,
+      );
+      expect(await redis.get(`${PREFIX}format`)).toBe(recorded);
+    });
+
+    it.each([
+      ["the versions that record none", null],
+      ["another format", "3"],
+    ])("is recorded as this node's where no node runs, whatever nodes of %s left (the bus, a list, a dead node's names)", async (_, recorded) => {
+      const redis = connect();
+      if (recorded !== null) await redis.set(`${PREFIX}format`, recorded);
+      await redis.xadd(`${PREFIX}bus`, "*", "o", "token-x", "k", "B", "t", "", "l", "{}");
+      await redis.rpush(`${PREFIX}list:history:messages`, "alice hello");
+      await redis.sadd(`${PREFIX}nodes`, "x"); // its claim ran out: it was killed, a lease ago or more
+      await redis.set(`${PREFIX}name:alice`, "x");
+      await checkFormat(redis, PREFIX);
+      expect(await redis.get(`${PREFIX}format`)).toBe("2");
     });
   });
 

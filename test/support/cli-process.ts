@@ -27,15 +27,16 @@ export class CliProcess {
     );
   }
 
-  static spawn(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd?: string): CliProcess {
+  /** `program`: node's arguments before the flags: the built CLI, or another way to it (the CLI with a test's own doors). */
+  static spawn(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd?: string, program: readonly string[] = [CLI]): CliProcess {
     return new CliProcess(
-      spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, cwd, stdio: ["ignore", "pipe", "pipe"] }),
+      spawn(process.execPath, [...program, ...args], { env: { ...process.env, ...env }, cwd, stdio: ["ignore", "pipe", "pipe"] }),
     );
   }
 
   /** Runs to completion, for calls that exit by themselves (errors, --help); killed if it has not after 10 s. */
-  static run(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<Exit> {
-    const cli = CliProcess.spawn(args, env, cwd);
+  static run(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd?: string, program?: readonly string[]): Promise<Exit> {
+    const cli = CliProcess.spawn(args, env, cwd, program);
     const guard = setTimeout(() => cli.kill("SIGKILL"), WAIT_MS);
     return cli.exited.finally(() => clearTimeout(guard));
   }

@@ -33,8 +33,6 @@ export interface MovesHost {
   readonly leaseMs: number;
   /** The node's time, by which a resume waiting for another node's answer gives up. */
   readonly clock: ClockPort;
-  readonly local: InProcessDelivery;
-  readonly presence: ClusterPresence;
   /** Appends an entry to the bus (throws UnavailableError when the node is not in the cluster). */
   send(kind: string, target: string, payload: string): void;
 }
@@ -105,6 +103,9 @@ export class ClusterMoves implements SessionMovesPort {
 
   constructor(
     private readonly host: MovesHost,
+    /** This node's users: a session given up leaves them, one moved here joins them. */
+    private readonly local: InProcessDelivery,
+    private readonly presence: ClusterPresence,
     private readonly logger: LoggerPort,
   ) {
     this.route = `.${host.token}`;
@@ -189,12 +190,12 @@ export class ClusterMoves implements SessionMovesPort {
   /** Another node asks for a session held here. */
   private requested(after: string, request: Request): void {
     const given = this.give?.(request.token, request.received) ?? "unknown-token";
-    const { host } = this;
+    const { host, local, presence } = this;
     if (typeof given === "string") return this.refuse(request, after, given);
     const { username } = given;
     const key = nameKey(username);
-    const groups = [...host.local.memberships()].filter(([, name]) => nameKey(name) === key).map(([group]) => group);
-    const seq = host.presence.seqOf(username) ?? 0;
+    const groups = [...local.memberships()].filter(([, name]) => nameKey(name) === key).map(([group]) => group);
+    const seq = presence.seqOf(username) ?? 0;
     this.leaving.add(key);
     const answer: Answer = { id: request.id, after, username, seq, groups, replay: Buffer.from(given.replay.bytes).toString("utf8"), lines: given.replay.lines };
     // The session is the other node's only once the script has moved its
@@ -208,9 +209,9 @@ export class ClusterMoves implements SessionMovesPort {
         this.logger.warn({ user: username }, "a session resumed on another node could not be moved there: it stays here");
         return this.refuse(request, after, "unavailable");
       }
-      const session = host.local.recipient(username);
-      if (session !== undefined) host.local.detach(username, session);
-      host.presence.moveOut(username);
+      const session = local.recipient(username);
+      if (session !== undefined) local.detach(username, session);
+      presence.moveOut(username);
     };
     host.redis.chatHandOver(host.prefix, host.nodeId, host.token, username, request.node, host.maxlen, request.from, JSON.stringify(answer)).then(
       (moved) => settle(moved === 1),
@@ -236,12 +237,12 @@ export class ClusterMoves implements SessionMovesPort {
       // Too late: the client was told the resume failed. The name moved here
       // all the same: it is freed (the others read the departure from the
       // bus), and this node's users are told here.
-      this.host.presence.moveIn(username, answer.seq ?? 0);
-      this.host.presence.release(username);
-      this.host.local.announceDepartures(new Outgoing({ type: "departure", users: [{ username, reason: "left" }] }));
+      this.presence.moveIn(username, answer.seq ?? 0);
+      this.presence.release(username);
+      this.local.announceDepartures(new Outgoing({ type: "departure", users: [{ username, reason: "left" }] }));
       return;
     }
-    const { local, presence } = this.host;
+    const { local, presence } = this;
     presence.moveIn(username, answer.seq ?? 0);
     local.attach(username, waiting.recipient);
     for (const group of answer.groups ?? []) void local.joinGroup(group, username, waiting.recipient);

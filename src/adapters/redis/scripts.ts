@@ -4,11 +4,13 @@ import type Redis from "ioredis";
  * The cluster's registry in Redis, changed only by these scripts so that
  * every change is atomic (Redis runs a script alone). Keys, under a prefix:
  *
- *   bus                  the stream every node reads (see redis-cluster.ts)
+ *   bus                  the stream every node reads (see cluster-stream.ts)
  *   node:<id>            a node's claim on its id, and its lease: the random
  *                        token of the process holding it, expiring unless renewed
  *   process:<token>      the other way round: the node id of a live process,
  *                        with the same lease (a resume token names a process)
+ *   format               the format of the running nodes' entries (see
+ *                        cluster-format.ts)
  *   epoch                when (Redis's clock, ms) this Redis was first joined
  *                        since it last lost its data: a process key missing
  *                        from a Redis younger than a lease proves nothing
@@ -37,6 +39,7 @@ import type Redis from "ioredis";
 
 /** The commands these scripts become on a connection (ioredis `defineCommand`). */
 export interface ScriptCommands {
+  chatFormat(prefix: string, format: string): Promise<string | null>;
   chatJoinNode(prefix: string, node: string, token: string, leaseMs: number): Promise<number>;
   chatRenew(prefix: string, node: string, token: string, leaseMs: number): Promise<number>;
   chatLeaveNode(prefix: string, node: string, token: string, maxlen: string): Promise<number>;
@@ -99,6 +102,23 @@ end
 local function mark_epoch(prefix)
   redis.call('SET', prefix .. 'epoch', now_ms(), 'NX')
 end
+`;
+
+/**
+ * The format of the cluster's running nodes (those holding a claim), as a
+ * node joins or rejoins: where none runs, it is recorded as the joining
+ * node's. ARGV: prefix, the joining node's format. Returns the format;
+ * nil if nodes run that record none (of the versions before the record).
+ * A running node always recorded its format before it claimed its id, so
+ * a format missing while nodes run is theirs, not lost data.
+ */
+export const FORMAT = `
+local prefix, format = ARGV[1], ARGV[2]
+for _, node in ipairs(redis.call('SMEMBERS', prefix .. 'nodes')) do
+  if redis.call('EXISTS', prefix .. 'node:' .. node) == 1 then return redis.call('GET', prefix .. 'format') end
+end
+redis.call('SET', prefix .. 'format', format)
+return format
 `;
 
 /**
@@ -276,6 +296,7 @@ return -1
 `;
 
 const SCRIPTS: Record<keyof ScriptCommands, string> = {
+  chatFormat: FORMAT,
   chatJoinNode: JOIN_NODE,
   chatRenew: RENEW,
   chatLeaveNode: LEAVE_NODE,

@@ -84,15 +84,17 @@ export class TextFrames {
   }
 }
 
-/** Events as the line protocol renders them, in text frames: rendered once for every WebSocket recipient. */
+/** Events as a renderer of lines renders them (the line protocol's, the JSON API's), in text frames: rendered once for every WebSocket recipient. */
 export class FrameRenderer implements Renderer {
   readonly id = rendererId();
-  readonly showsLogins = false;
+  readonly showsLogins: boolean;
 
   constructor(
     private readonly lines: Renderer,
     private readonly frames: TextFrames,
-  ) {}
+  ) {
+    this.showsLogins = lines.showsLogins;
+  }
 
   render(event: ChatEvent): Uint8Array | null {
     const lines = this.lines.render(event);

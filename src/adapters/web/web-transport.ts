@@ -1,10 +1,10 @@
 import http, { type IncomingMessage } from "node:http";
 import { isIP, type Socket } from "node:net";
 import type { SecureContext } from "node:tls";
-import { WebSocketServer } from "ws";
+import { WebSocketServer, type WebSocket } from "ws";
 import type { ClockPort, Timer } from "../../core/ports/clock.port";
 import type { LoggerPort } from "../../core/ports/logger.port";
-import type { ConnectionAcceptor, HandshakeFailure, ListeningAddress, TransportPort } from "../../core/ports/transport.port";
+import type { Connection, ConnectionAcceptor, ConnectionHandler, HandshakeFailure, ListeningAddress, TransportPort } from "../../core/ports/transport.port";
 import { refusalLine } from "../line/line-text";
 import { lineCodecOf, type LineCodec } from "../line/line-codec";
 import { peerAddress, TcpListener } from "../socket/listen";
@@ -31,7 +31,22 @@ export interface WebTransportOptions {
   readonly clientDirectory: string;
   /** Time, for the handshake timeout, a page's connection's lifetime and a closing connection's linger. */
   readonly clock: ClockPort;
+  /** Other doors on this port, by the path of their WebSockets (`/api`: the JSON API); `/ws` is the line protocol's. */
+  readonly doors?: ReadonlyMap<string, WebSocketDoor>;
 }
+
+/** A WebSocket the web transport opened (admitted, its origin checked, upgraded) for a door at a path of its own. */
+export interface OpenedWebSocket {
+  readonly ws: WebSocket;
+  /** The TCP (or TLS) socket under it, which the connection writes its frames to. */
+  readonly socket: Socket;
+  /** The client's address, as the limits count it (behind a trusted proxy, the one it names). */
+  readonly remoteAddress: string;
+  readonly batcher: WriteBatcher;
+}
+
+/** A door on the web port: its connection over a WebSocket opened at its path, for the core (`acceptor`) to take over once attached. */
+export type WebSocketDoor = (opened: OpenedWebSocket, acceptor: ConnectionAcceptor) => Connection & { attach(handler: ConnectionHandler): void };
 
 /** Where a socket's admission is kept: by which address it counts, and whether it became a session. */
 const ADMISSION = Symbol("admission");
@@ -61,9 +76,10 @@ function refuseHttp(socket: Socket, status: string, body: string): void {
 /**
  * The web door: one HTTP(S) server that serves the web client at `/` and
  * takes WebSocket connections at `/ws`, speaking the line protocol one text
- * frame per line. Every TCP connection to it, a page's or a WebSocket's,
- * counts against the core's connection limits from its accept, as the TCP
- * transport's do; one over a limit is answered 503 (TLS: closed).
+ * frame per line, and at the paths of the other `doors` given. Every TCP
+ * connection to it, a page's or a WebSocket's, counts against the core's
+ * connection limits from its accept, as the TCP transport's do; one over a
+ * limit is answered 503 (TLS: closed).
  *
  * A WebSocket is opened only from the page's own origin (the Host it asked
  * for) or one listed in `origins`: a page elsewhere cannot open one in its
@@ -103,7 +119,7 @@ export class WebTransport implements TransportPort {
       noServer: true,
       clientTracking: false,
       perMessageDeflate: false,
-      // Text goes through the line decoder, which answers invalid UTF-8 as over TCP.
+      // Text is read by the door (the line decoder, the JSON API), which answers invalid UTF-8 itself.
       skipUTF8Validation: true,
       maxPayload: options.maxLineBytes + FRAME_SLACK_BYTES,
     });
@@ -170,7 +186,10 @@ export class WebTransport implements TransportPort {
   private upgrade(request: IncomingMessage, socket: AdmittedSocket, head: Buffer, acceptor: ConnectionAcceptor): void {
     const admission = socket[ADMISSION]!;
     socket.on("error", () => undefined);
-    if ((request.url ?? "").split("?")[0] !== "/ws") return refuseHttp(socket, "404 Not Found", "not found: WebSocket connections go to /ws\n");
+    const path = (request.url ?? "").split("?")[0]!;
+    // null: the line protocol's own `/ws`.
+    const door = path === "/ws" ? null : this.options.doors?.get(path);
+    if (door === undefined) return refuseHttp(socket, "404 Not Found", "not found: WebSocket connections go to /ws\n");
     if (!this.originAllowed(request)) {
       this.logger.info({ remote: admission.address, origin: request.headers.origin }, "WebSocket refused: origin not allowed");
       return refuseHttp(socket, "403 Forbidden", "this origin may not open a WebSocket here\n");
@@ -190,7 +209,10 @@ export class WebTransport implements TransportPort {
     this.sockets.handleUpgrade(request, socket, head, (ws) => {
       admission.opened = true;
       admission.deadline.cancel();
-      const connection = new WebSocketConnection(ws, socket, admission.address, this.batcher, this.frames, this.renderer!, this.codec!);
+      const connection =
+        door === null
+          ? new WebSocketConnection(ws, socket, admission.address, this.batcher, this.frames, this.renderer!, this.codec!)
+          : door({ ws, socket, remoteAddress: admission.address, batcher: this.batcher }, acceptor);
       connection.attach(acceptor.open(connection));
     });
   }

@@ -2,7 +2,7 @@ import type { Socket } from "node:net";
 import type { WebSocket } from "ws";
 import type { Farewell } from "../../core/language";
 import type { Renderer } from "../../core/events";
-import type { Connection, ConnectionHandler } from "../../core/ports/transport.port";
+import type { Connection, ConnectionCodec, ConnectionHandler } from "../../core/ports/transport.port";
 import type { LineCodec, LineInput } from "../line/line-codec";
 import { Life, SocketOutput } from "../socket/socket-output";
 import type { WriteBatcher } from "../socket/write-batcher";
@@ -16,7 +16,7 @@ const UNSUPPORTED_DATA = 1003;
 const CONNECTION = Symbol("connection");
 
 interface ConnectedWebSocket extends WebSocket {
-  [CONNECTION]: WebSocketConnection;
+  [CONNECTION]: WebSocketConnectionBase;
 }
 
 // One set of listener functions for every WebSocket, as for sockets.
@@ -33,30 +33,27 @@ function onClose(this: WebSocket): void {
 }
 
 /**
- * A WebSocket carrying the line protocol as a core Connection: a text frame
- * in is a line (its text goes through the same decoder as a TCP line); a
- * line out is a text frame. `ws` reads and answers control frames; the text
- * frames out are written by this connection, framed once per line for all
+ * A WebSocket as a core Connection: `ws` reads and answers control frames;
+ * the text frames out are written by this connection, framed once for all
  * its recipients (TextFrames), with the same queue, accounting and
- * batching as a TCP connection (SocketOutput).
+ * batching as a TCP connection (SocketOutput). What a frame in means is the
+ * door's (`take`): a line of the line protocol (`/ws`), a JSON command
+ * (`/api`).
  */
-export class WebSocketConnection extends SocketOutput implements Connection {
-  private handler: ConnectionHandler | null = null;
+export abstract class WebSocketConnectionBase extends SocketOutput implements Connection {
+  protected handler: ConnectionHandler | null = null;
   private error: Error | undefined;
-  readonly codec: LineInput;
+  abstract readonly codec: ConnectionCodec;
 
   constructor(
-    private readonly ws: WebSocket,
+    protected readonly ws: WebSocket,
     socket: Socket,
     readonly remoteAddress: string,
     batcher: WriteBatcher,
     private readonly frames: TextFrames,
     readonly renderer: Renderer,
-    lines: LineCodec,
   ) {
     super(socket, batcher);
-    // Its replies are lines, framed as they are sent (`send`); so is a replay, which may come from a TCP session.
-    this.codec = lines.input();
   }
 
   attach(handler: ConnectionHandler): void {
@@ -68,6 +65,7 @@ export class WebSocketConnection extends SocketOutput implements Connection {
     ws.on("close", onClose);
   }
 
+  /** Replies are lines (LF-ended), each sent as a text frame; so is a replay. */
   send(bytes: Uint8Array): void {
     this.queue(this.frames.encode(bytes));
   }
@@ -86,7 +84,7 @@ export class WebSocketConnection extends SocketOutput implements Connection {
 
   destroy(farewell?: Farewell): void {
     // The farewell as a text frame, then a close frame: the page learns why.
-    const lines = farewell === undefined ? null : this.codec.encodeReply(farewell);
+    const lines = farewell === undefined ? null : this.codec.encodeReply(farewell, true);
     this.destroyWith(lines === null ? undefined : Buffer.concat([this.frames.encode(lines), closeFrame(NORMAL)]));
   }
 
@@ -95,16 +93,12 @@ export class WebSocketConnection extends SocketOutput implements Connection {
     this.ws.close(NORMAL);
   }
 
+  /** A frame the client sent, while the connection is open: the door reads it. */
+  protected abstract take(data: Buffer, isBinary: boolean): void;
+
   /** @internal */
   received(data: Buffer, isBinary: boolean): void {
-    if (this.life !== Life.Open) return;
-    if (isBinary) {
-      this.ws.close(UNSUPPORTED_DATA, "binary frames are not accepted: send each line as a text frame");
-      return;
-    }
-    this.codec.push(data);
-    this.codec.push(LF);
-    this.handler!.onInput();
+    if (this.life === Life.Open) this.take(data, isBinary);
   }
 
   /** @internal */
@@ -116,5 +110,26 @@ export class WebSocketConnection extends SocketOutput implements Connection {
   closed(): void {
     this.socketClosed();
     this.handler!.onClose(this.life === Life.Open ? this.error : undefined);
+  }
+}
+
+/** A WebSocket carrying the line protocol (`/ws`): a text frame in is a line, its text read by the same decoder as a TCP line. */
+export class WebSocketConnection extends WebSocketConnectionBase {
+  readonly codec: LineInput;
+
+  constructor(ws: WebSocket, socket: Socket, remoteAddress: string, batcher: WriteBatcher, frames: TextFrames, renderer: Renderer, lines: LineCodec) {
+    super(ws, socket, remoteAddress, batcher, frames, renderer);
+    // Its replies are lines, framed as they are sent (`send`); so is a replay, which may come from a TCP session.
+    this.codec = lines.input();
+  }
+
+  protected take(data: Buffer, isBinary: boolean): void {
+    if (isBinary) {
+      this.ws.close(UNSUPPORTED_DATA, "binary frames are not accepted: send each line as a text frame");
+      return;
+    }
+    this.codec.push(data);
+    this.codec.push(LF);
+    this.handler!.onInput();
   }
 }

@@ -1,6 +1,6 @@
 import type { Outgoing } from "../events";
 import type { Replay } from "../resume-log";
-import type { DeliveryPort, Recipient } from "./delivery.port";
+import type { Recipient } from "./delivery.port";
 
 /** Why a session cannot be resumed. */
 export type ResumeRefusal = "unknown-token" | "gap-too-large" | "bad-count" | "unavailable";
@@ -26,11 +26,11 @@ export interface MovedSession {
 }
 
 /**
- * Resuming across nodes (a cluster's delivery provides it): a client whose
- * resumable session is on one node resumes it on another. The node it
- * lands on asks the holder; the holder gives the session up; the cluster
- * moves the name, and the lines on their way, so that the client gets
- * every line once, in order.
+ * Resuming across nodes (a cluster provides it; a single server has
+ * NO_MOVES): a client whose resumable session is on one node resumes it
+ * on another. The node it lands on asks the holder; the holder gives the
+ * session up; the cluster moves the name, and the lines on their way, so
+ * that the client gets every line once, in order.
  */
 export interface SessionMovesPort {
   /** Appended to tokens issued here, so that another node can tell where the session is. */
@@ -48,7 +48,16 @@ export interface SessionMovesPort {
   serve(give: (token: string, received: number) => GivenSession | ResumeRefusal): void;
 }
 
-/** A delivery across nodes that can move sessions between them (a cluster's); a single server's has no `moves`. */
-export interface MovingDelivery extends DeliveryPort {
-  readonly moves: SessionMovesPort;
-}
+/**
+ * A single server's moves: there is no other node, so no token names a
+ * session elsewhere, and nobody asks for one held here. A null object
+ * rather than an optional port: tsyringe has no optional injection, and
+ * with one port always there the core never asks whether it runs in a
+ * cluster.
+ */
+export const NO_MOVES: SessionMovesPort = {
+  route: "",
+  isElsewhere: () => false,
+  fetch: () => Promise.resolve("unknown-token"),
+  serve: () => undefined,
+};

@@ -1,0 +1,68 @@
+import { rendererId, type ChatEvent, type MessageTarget, type PluginEventData, type Renderer } from "../../core/events";
+import type { PluginEventRendering } from "../../core/ports/transport.port";
+import { encodeLineAlone, SharedLines } from "../wire/shared-lines";
+import type { EventFrame, PluginReply, Target } from "./json-schema";
+
+/** The renderings of a plugin's kinds this API looks for, in order (docs/PLUGINS.md): the `text` of its frames. */
+export const JSON_RENDERINGS: readonly string[] = Object.freeze(["json", "text"]);
+
+/** A time in epoch milliseconds as the API writes it: ISO 8601, UTC. */
+export function isoTime(at: number): string {
+  return new Date(at).toISOString();
+}
+
+function targetOf(to: MessageTarget): Target {
+  return to.kind === "everyone" ? "everyone" : to.kind === "group" ? { room: to.group } : { user: to.username };
+}
+
+/** A plugin's own kind of answer or event, as a frame: its data, and its text for this API (or null). */
+export function pluginFrame(plugin: string, name: string, data: PluginEventData, plugins: PluginEventRendering): PluginReply {
+  return { type: "plugin", plugin, name, data, text: plugins.render(plugin, name, JSON_RENDERINGS, data) };
+}
+
+/** The frames the API shows for `event`: one, or one per user for a departure. */
+function framesOf(event: ChatEvent, plugins: PluginEventRendering): EventFrame[] {
+  switch (event.type) {
+    case "message": {
+      const { id, at, from, to, text } = event;
+      return [{ type: "message", id, at: isoTime(at), from, to: targetOf(to), text }];
+    }
+    case "notice":
+      return [{ type: "notice", to: targetOf(event.to), text: event.text }];
+    case "login":
+      return [{ type: "arrived", user: event.user }];
+    case "departure":
+      return event.users.map(({ username, reason }) => ({ type: "left", user: username, reason }));
+    case "joined":
+      return [{ type: "joined", user: event.user, room: event.group }];
+    case "parted":
+      return [{ type: "parted", user: event.user, room: event.group }];
+    case "plugin": {
+      const { type, plugin, name, data, text } = pluginFrame(event.plugin, event.name, event.data, plugins);
+      return [{ type, plugin, name, to: targetOf(event.to), data, text }];
+    }
+  }
+}
+
+/**
+ * The JSON API's rendering of events (docs/API.md): each a JSON object on a
+ * line of its own, which the door sends as a text frame. It shows logins.
+ * What goes to everyone is written into shared slabs of its own, as the
+ * line protocol's lines are (see SharedLines); anything else into memory of
+ * its own.
+ */
+export class JsonRenderer implements Renderer {
+  readonly id = rendererId();
+  readonly showsLogins = true;
+  private readonly shared = new SharedLines();
+
+  constructor(private readonly plugins: PluginEventRendering) {}
+
+  render(event: ChatEvent): Uint8Array | null {
+    const frames = framesOf(event, this.plugins);
+    if (frames.length === 0) return null;
+    const text = frames.map((frame) => JSON.stringify(frame)).join("\n");
+    const toEveryone = event.type === "login" || event.type === "departure" || ("to" in event && event.to.kind === "everyone");
+    return toEveryone ? this.shared.encode(text) : encodeLineAlone(text);
+  }
+}

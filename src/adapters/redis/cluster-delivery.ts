@@ -1,0 +1,195 @@
+import { Outgoing, type ChatEvent, type Departed } from "../../core/events";
+import type { DeliveryPort, GroupInfo, Recipient } from "../../core/ports/delivery.port";
+import type { LoggerPort } from "../../core/ports/logger.port";
+import { nameKey } from "../../core/text";
+import type { InProcessDelivery } from "../in-process/in-process-delivery";
+import { ANSWER, REQUEST, type ClusterMoves } from "./cluster-moves";
+import type { ClusterPresence } from "./cluster-presence";
+import { DEPARTURE, EVERYONE, GROUP, LOCAL_DEPARTURES, LOGIN, USER, type StreamConsumer, type StreamEntry } from "./cluster-stream";
+import type { ScriptedRedis } from "./scripts";
+
+/** What delivery needs of the node: its Redis, for the groups and the names, and the bus. */
+export interface DeliveryHost {
+  readonly redis: ScriptedRedis;
+  readonly prefix: string;
+  /** This process's token: the origin of its bus entries. */
+  readonly token: string;
+  /** Runs a command for a client; a failure to reach Redis becomes UnavailableError. */
+  call<T>(command: () => Promise<T>): Promise<T>;
+  /** Appends an entry to the bus (throws UnavailableError when the node is not in the cluster). */
+  send(kind: string, target: string, payload: string): void;
+}
+
+/**
+ * Who gets an event, across nodes. Events for this node's users never leave
+ * the process (`local`); those for other nodes go on the bus, as JSON,
+ * after local delivery (so that this node's users have them either way),
+ * and the other processes' entries read from it are delivered here. Groups
+ * are kept in the registry (one script each to join and to leave), and on
+ * this node for its users. While a session is on its way here, every event
+ * going by is shown to the moves (see ClusterMoves).
+ */
+export class ClusterDelivery implements DeliveryPort, StreamConsumer {
+  /** Departures read from the bus, to be told together. */
+  private departing: Departed[] = [];
+
+  constructor(
+    private readonly host: DeliveryHost,
+    private readonly local: InProcessDelivery,
+    private readonly presence: ClusterPresence,
+    private readonly moves: ClusterMoves,
+    private readonly logger: LoggerPort,
+  ) {}
+
+  attach(username: string, recipient: Recipient): void {
+    this.local.attach(username, recipient);
+  }
+
+  detach(username: string, recipient: Recipient): void {
+    this.local.detach(username, recipient);
+  }
+
+  broadcast(event: Outgoing, except?: Recipient): void {
+    this.local.broadcast(event, except);
+    this.publish(EVERYONE, "", event);
+  }
+
+  announceLogin(event: Outgoing, except?: Recipient): void {
+    this.local.announceLogin(event, except);
+    this.publish(LOGIN, "", event);
+  }
+
+  /** This node's users now; the others when the names are released (see RELEASE). */
+  announceDepartures(event: Outgoing): void {
+    this.local.announceDepartures(event);
+    if (this.moves.watching) this.moves.passed(null, this.host.token, LOCAL_DEPARTURES, "", event);
+  }
+
+  async sendTo(username: string, event: Outgoing): Promise<boolean> {
+    const here = this.local.recipient(username);
+    if (here !== undefined) {
+      here.deliver(event);
+      // On its way to another node: it has the line from the bus if it moves (the copy here goes with the session left behind).
+      if (this.moves.isLeaving(username)) this.publish(USER, username, event);
+      return true;
+    }
+    const { host } = this;
+    const holder = await host.call(() => host.redis.get(`${host.prefix}name:${nameKey(username)}`));
+    if (holder === null) return false;
+    // The user may have come here meanwhile (a session resumed here).
+    const arrived = this.local.recipient(username);
+    if (arrived !== undefined) arrived.deliver(event);
+    else this.publish(USER, username, event);
+    return true;
+  }
+
+  async joinGroup(group: string, username: string, recipient: Recipient): Promise<boolean> {
+    const { host } = this;
+    const joined = await host.call(() => host.redis.chatJoinGroup(host.prefix, nameKey(group), group, username));
+    if (joined === 1) await this.local.joinGroup(group, username, recipient);
+    return joined === 1;
+  }
+
+  async leaveGroup(group: string, username: string): Promise<boolean> {
+    const { host } = this;
+    // The registry first: if Redis is away, nothing has changed.
+    const left = await host.call(() => host.redis.chatLeaveGroup(host.prefix, nameKey(group), username));
+    await this.local.leaveGroup(group, username);
+    return left === 1;
+  }
+
+  isInGroup(group: string, username: string): boolean {
+    return this.local.isInGroup(group, username);
+  }
+
+  groupsOf(username: string): number {
+    return this.local.groupsOf(username);
+  }
+
+  groupsHere(): number {
+    return this.local.groupsHere();
+  }
+
+  hasGroupHere(group: string): boolean {
+    return this.local.hasGroupHere(group);
+  }
+
+  sendToGroup(group: string, event: Outgoing, except?: Recipient): void {
+    this.local.sendToGroup(group, event, except);
+    this.publish(GROUP, nameKey(group), event);
+  }
+
+  members(group: string): Promise<readonly string[]> {
+    const { host } = this;
+    return host.call(() => host.redis.smembers(`${host.prefix}group:${nameKey(group)}`));
+  }
+
+  async groups(): Promise<readonly GroupInfo[]> {
+    const { host } = this;
+    const shown = await host.call(() => host.redis.hgetall(`${host.prefix}group-names`));
+    const keys = Object.keys(shown);
+    const counts = await host.call(() => Promise.all(keys.map((key) => host.redis.scard(`${host.prefix}group:${key}`))));
+    return keys
+      .map((key, i) => ({ name: shown[key]!, members: counts[i]! }))
+      .filter(({ members }) => members > 0)
+      .sort((a, b) => (nameKey(a.name) < nameKey(b.name) ? -1 : 1));
+  }
+
+  /** Puts this node's users back in their groups in the registry, as the node rejoins (Redis may have restarted empty). */
+  async restoreGroups(): Promise<void> {
+    const { host } = this;
+    for (const [group, name] of this.local.memberships()) {
+      await host.redis.chatJoinGroup(host.prefix, nameKey(group), group, name);
+    }
+  }
+
+  /**
+   * One entry of another process (StreamConsumer); returns the bytes
+   * delivered. Departures come from the registry's scripts, with a name only.
+   */
+  take(entry: StreamEntry): number {
+    const { kind, target, payload } = entry;
+    if (kind === REQUEST || kind === ANSWER) {
+      // The departures read before it are told first: they are part of what
+      // a session given up here had, and not of what one moving here missed.
+      this.flush();
+      if (target === this.host.token) this.moves.take(entry);
+      return 0;
+    }
+    if (kind === DEPARTURE) {
+      if (this.moves.watching) this.moves.passed(entry.id, entry.origin, kind, target, null);
+      // A departure of a name a user here holds is old news (a reap while this
+      // node was away, before it took the name back): nobody left.
+      if (!this.presence.holds(target)) this.departing.push({ username: target, reason: "left" });
+      return 0;
+    }
+    this.flush();
+    let event: Outgoing;
+    try {
+      event = new Outgoing(JSON.parse(payload.toString("utf8")) as ChatEvent);
+    } catch (error) {
+      this.logger.warn({ err: error, kind }, "an event from another node could not be read");
+      return 0;
+    }
+    if (this.moves.watching) this.moves.passed(entry.id, entry.origin, kind, target, event);
+    if (kind === EVERYONE) this.local.broadcast(event);
+    else if (kind === LOGIN) this.local.announceLogin(event);
+    else if (kind === GROUP) this.local.sendToGroup(target, event);
+    else if (kind === USER) void this.local.sendTo(target, event);
+    return payload.byteLength;
+  }
+
+  /** Tells this node's users of the departures read since the last event. */
+  flush(): void {
+    if (this.departing.length === 0) return;
+    const users = this.departing;
+    this.departing = [];
+    this.local.announceDepartures(new Outgoing({ type: "departure", users }));
+  }
+
+  /** Appends an event for other nodes, as JSON. */
+  private publish(kind: string, target: string, event: Outgoing): void {
+    if (this.moves.watching) this.moves.passed(null, this.host.token, kind, target, event);
+    this.host.send(kind, target, JSON.stringify(event.event));
+  }
+}
