@@ -33,10 +33,10 @@ module.exports = {
     {
       name: "a-door-is-a-folder",
       comment:
-        "Each door (tcp, web, irc) is one folder; what doors share lives in folders of its own (socket, wire, and line: the line protocol's codec, spoken by tcp and web).",
+        "Each door (tcp, web, irc, json) is one folder; what doors share lives in folders of its own (socket, websocket, wire, and line: the line protocol's codec, spoken by tcp and web).",
       severity: "error",
-      from: { path: "^src/adapters/(irc|tcp|web)/" },
-      to: { path: "^src/adapters/(irc|tcp|web)/", pathNot: "^src/adapters/$1/" },
+      from: { path: "^src/adapters/(irc|tcp|web|json)/" },
+      to: { path: "^src/adapters/(irc|tcp|web|json)/", pathNot: "^src/adapters/$1/" },
     },
     {
       name: "doors-come-from-the-list",
@@ -44,7 +44,7 @@ module.exports = {
         "The CLI and the composition root iterate the list of doors (src/doors/doors.ts) and name none: of the adapters, they import only those that are no door.",
       severity: "error",
       from: { path: "^src/(cli|composition-root)\\.ts$" },
-      to: { path: "^src/adapters/", pathNot: "^src/adapters/(clock|in-process|metrics|pino|prometheus|redis|socket)/" },
+      to: { path: "^src/adapters/", pathNot: "^src/adapters/(clock|in-process|metrics|pino|prometheus|redis|socket|websocket)/" },
     },
     {
       name: "a-door-module-is-in-the-list",
@@ -63,10 +63,10 @@ module.exports = {
     {
       name: "what-a-door-is-names-no-door",
       comment:
-        "What every door implements and uses (src/doors: DoorModule, the flag checks) knows the core's ports and the sockets' TLS identity, no door, no list, no CLI: the doors import it.",
+        "What every door implements and uses (src/doors: DoorModule, the flag checks) knows the core's ports, the sockets' TLS identity and the WebSocket doors' type, no door, no list, no CLI: the doors import it.",
       severity: "error",
       from: { path: "^src/doors/", pathNot: "^src/doors/doors\\.ts$" },
-      to: { path: "^src/", pathNot: ["^src/core/", "^src/adapters/socket/", "^src/doors/(door-module|flag-checks)\\.ts$"] },
+      to: { path: "^src/", pathNot: ["^src/core/", "^src/adapters/(socket|websocket)/", "^src/doors/(door-module|flag-checks)\\.ts$"] },
     },
     {
       name: "irc-speaks-no-line-protocol",

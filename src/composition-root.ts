@@ -32,6 +32,7 @@ import { turnOutputLimit } from "./core/session";
 import { DEFAULT_CORE_SETTINGS } from "./core/settings";
 import { TOKENS } from "./core/tokens";
 import { ConfigError } from "./config";
+import type { WebSocketDoor } from "./adapters/websocket/websocket-door";
 import type { DoorModule, DoorsConfig, SharedConfig, TlsFiles } from "./doors/door-module";
 import { DOORS } from "./doors/doors";
 import { loadPlugins, type PluginSpec } from "./plugin-loader";
@@ -154,9 +155,9 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
 
   const { tls } = settings;
   const identity = tls === undefined ? undefined : readIdentity(tls);
-  const doors = (overrides.doors ?? DOORS)
-    .map((door) => door.open(settings, { logger, clock, identity, version: PACKAGE_VERSION }))
-    .filter((door) => door !== null);
+  const modules = overrides.doors ?? DOORS;
+  const webSockets = webSocketsOf(modules);
+  const doors = modules.map((door) => door.open(settings, { logger, clock, identity, version: PACKAGE_VERSION, webSockets })).filter((door) => door !== null);
   const transports = overrides.transports ?? doors.flatMap((door) => door.transports);
   for (const transport of transports) container.register(TOKENS.Transport, { useValue: transport });
   container.registerSingleton(CommandDispatcher);
@@ -235,4 +236,16 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
       return report;
     },
   };
+}
+
+/** The WebSocket paths the doors declare, by path; two doors on one path stop the server from starting. */
+function webSocketsOf(doors: readonly DoorModule[]): ReadonlyMap<string, WebSocketDoor> {
+  const paths = new Map<string, WebSocketDoor>();
+  for (const door of doors) {
+    for (const [path, open] of door.webSockets ?? []) {
+      if (paths.has(path)) throw new ConfigError(`two doors serve WebSockets at ${path}`);
+      paths.set(path, open);
+    }
+  }
+  return paths;
 }

@@ -3,6 +3,7 @@ import type { LoggerPort } from "../core/ports/logger.port";
 import type { TransportPort } from "../core/ports/transport.port";
 import type { CoreSettings } from "../core/settings";
 import type { TlsIdentity } from "../adapters/socket/socket-server";
+import type { WebSocketDoor } from "../adapters/websocket/websocket-door";
 
 /*
  * What a door is to the program around it. Each door's folder exports one
@@ -55,6 +56,8 @@ export interface DoorContext {
   readonly identity: TlsIdentity | undefined;
   /** The server's version, for a door that tells clients. */
   readonly version: string;
+  /** The WebSocket paths the doors declared (`webSockets`), for the door that serves WebSockets on its port. */
+  readonly webSockets: ReadonlyMap<string, WebSocketDoor>;
 }
 
 /**
@@ -87,8 +90,14 @@ export interface DoorModule<Part extends object = object> {
    * bad value.
    */
   configure(commandLine: DoorCommandLine): Partial<Part>;
-  /** Its transports under this configuration; null when it is off. Throws a ConfigError for a configuration it cannot serve. */
+  /** Its transports under this configuration; null when it is off (or has no port of its own). Throws a ConfigError for a configuration it cannot serve. */
   open(config: Part & SharedConfig, context: DoorContext): OpenDoor | null;
+  /**
+   * WebSocket paths it serves on the web port, instead of a port of its own
+   * (the JSON API's `/api`): each path's connection. Served when the web
+   * port is.
+   */
+  readonly webSockets?: ReadonlyMap<string, WebSocketDoor>;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { IRC_DOOR } from "../adapters/irc/module";
+import { JSON_DOOR } from "../adapters/json/module";
 import { TCP_DOOR } from "../adapters/tcp/module";
 import { WEB_DOOR } from "../adapters/web/module";
 
@@ -7,4 +8,4 @@ import { WEB_DOOR } from "../adapters/web/module";
  * address is the first the app's start resolves with) and `--help` lists
  * their flags. A door is its folder and its line here.
  */
-export const DOORS = [TCP_DOOR, WEB_DOOR, IRC_DOOR] as const;
+export const DOORS = [TCP_DOOR, WEB_DOOR, IRC_DOOR, JSON_DOOR] as const;

@@ -1,16 +1,11 @@
-import { join } from "node:path";
-import { JSON_API_PATH, openJsonConnection } from "../../src/adapters/json/json-connection";
-import { ircProtocol } from "../../src/adapters/irc/irc-protocol";
-import { SocketServer } from "../../src/adapters/socket/socket-server";
 import { SystemClock } from "../../src/adapters/clock/system-clock";
-import { LINE_PROTOCOL } from "../../src/adapters/tcp/line-over-tcp";
-import { WebTransport } from "../../src/adapters/web/web-transport";
-import { build, DEFAULT_CONFIG, DEFAULT_PLUGINS, type ChatApp, type ServerConfig } from "../../src/composition-root";
+import { JSON_API_PATH } from "../../src/adapters/json/json-connection";
+import { DEFAULT_CONFIG, DEFAULT_PLUGINS, type ChatApp, type ServerConfig } from "../../src/composition-root";
 import type { ClockPort } from "../../src/core/ports/clock.port";
 import { definePlugin } from "../../src/core/plugin-api";
 import { FakeClock } from "../../src/testing/fake-clock";
-import { RecordingLogger } from "../../src/testing/recording-logger";
 import { IrcClient } from "../support/irc-client";
+import { startTcpServer } from "../support/tcp-server";
 import { TcpClient } from "../support/tcp-client";
 import { WsClient } from "../support/ws-client";
 
@@ -22,37 +17,16 @@ interface JsonServer {
 }
 
 /**
- * The server with TCP, the web port serving the JSON API at /api beside
- * /ws, and IRC (server name chat.test), on ports the OS picks.
+ * The server as the door list builds it, with TCP, the web port (which
+ * serves the JSON API at /api beside /ws) and IRC (server name chat.test),
+ * on ports the OS picks.
  */
 async function startJsonServer(config: Partial<ServerConfig> = {}, clock: ClockPort = new SystemClock()): Promise<JsonServer> {
-  const logger = new RecordingLogger();
-  const host = "127.0.0.1";
-  const { maxLineBytes, idleTimeoutMs, maxRoomsPerUser } = { ...DEFAULT_CONFIG, ...config };
-  const web = new WebTransport(
-    {
-      port: 0,
-      host,
-      maxLineBytes,
-      clientDirectory: join(__dirname, "..", "..", "dist", "web"),
-      clock,
-      doors: new Map([[JSON_API_PATH, openJsonConnection]]),
-    },
-    logger,
+  const { app, port, webPort, ircPort } = await startTcpServer(
+    { web: { port: 0, host: "127.0.0.1" }, irc: { port: 0, host: "127.0.0.1", serverName: "chat.test", lobby: "#lobby" }, ...config },
+    { clock },
   );
-  const irc = ircProtocol({
-    names: { server: "chat.test", lobby: "#lobby" },
-    idleTimeoutMs,
-    maxLineBytes,
-    maxRoomsPerUser,
-    clock,
-    version: "chat-server-test",
-    created: new Date(),
-  });
-  const transports = [new SocketServer({ port: 0, host, clock }, logger, LINE_PROTOCOL), web, new SocketServer({ port: 0, host, clock }, logger, irc)];
-  const app = await build({ port: 0, host, ...config }, { logger, clock, transports });
-  const [tcp, webAddress, ircAddress] = await app.start();
-  return { app, port: tcp!.port, webPort: webAddress!.port, ircPort: ircAddress!.port };
+  return { app, port, webPort, ircPort };
 }
 
 const ROOMS = [...DEFAULT_PLUGINS, "rooms"].map((name) => ({ name }));

@@ -1,7 +1,7 @@
 import type { ConnectionAcceptor } from "../../core/ports/transport.port";
-import { FrameRenderer, TextFrames } from "../web/text-frames";
-import type { OpenedWebSocket, WebSocketDoor } from "../web/web-transport";
-import { WebSocketConnectionBase } from "../web/ws-connection";
+import { FrameRenderer, TextFrames } from "../websocket/text-frames";
+import { WebSocketConnectionBase } from "../websocket/websocket-connection";
+import type { OpenedWebSocket, WebSocketDoor } from "../websocket/websocket-door";
 import { JsonCodec, type JsonInput } from "./json-codec";
 
 /** Where the web port serves the JSON API. */

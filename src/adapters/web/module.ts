@@ -46,7 +46,7 @@ export const WEB_DOOR: DoorModule<WebConfig> = {
   name: "web",
   flags: {
     "web-port": {
-      describe: "serve the web client and WebSocket connections (/ws) on this port; HTTPS with the TLS flags (default: $WEB_PORT, else off)",
+      describe: "serve the web client and WebSocket connections (/ws, and the JSON API at /api) on this port; HTTPS with the TLS flags (default: $WEB_PORT, else off)",
     },
     "web-host": { describe: "interface for the web port (default: --host)" },
     "web-origins": {
@@ -72,7 +72,7 @@ export const WEB_DOOR: DoorModule<WebConfig> = {
     return { web: { port, host: values["web-host"], origins, trustedProxies } };
   },
 
-  open({ web, host, tls, maxLineBytes }, { logger, clock, identity }) {
+  open({ web, host, tls, maxLineBytes }, { logger, clock, identity, webSockets }) {
     if (web === undefined) return null;
     const transport = new WebTransport(
       {
@@ -85,6 +85,7 @@ export const WEB_DOOR: DoorModule<WebConfig> = {
         maxLineBytes,
         clientDirectory: web.clientDirectory ?? WEB_CLIENT_DIRECTORY,
         clock,
+        doors: webSockets,
       },
       logger,
     );

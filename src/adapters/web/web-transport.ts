@@ -1,17 +1,18 @@
 import http, { type IncomingMessage } from "node:http";
 import { isIP, type Socket } from "node:net";
 import type { SecureContext } from "node:tls";
-import { WebSocketServer, type WebSocket } from "ws";
+import { WebSocketServer } from "ws";
 import type { ClockPort, Timer } from "../../core/ports/clock.port";
 import type { LoggerPort } from "../../core/ports/logger.port";
-import type { Connection, ConnectionAcceptor, ConnectionHandler, HandshakeFailure, ListeningAddress, TransportPort } from "../../core/ports/transport.port";
+import type { ConnectionAcceptor, HandshakeFailure, ListeningAddress, TransportPort } from "../../core/ports/transport.port";
 import { refusalLine } from "../line/line-text";
 import { lineCodecOf, type LineCodec } from "../line/line-codec";
 import { peerAddress, TcpListener } from "../socket/listen";
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, TlsHandshakes, secureContext, type TlsIdentity } from "../socket/secure-accept";
 import { WriteBatcher } from "../socket/write-batcher";
 import { StaticFiles } from "./static-files";
-import { FrameRenderer, TextFrames } from "./text-frames";
+import { FrameRenderer, TextFrames } from "../websocket/text-frames";
+import type { WebSocketDoor } from "../websocket/websocket-door";
 import { WebSocketConnection } from "./ws-connection";
 
 export interface WebTransportOptions {
@@ -34,19 +35,6 @@ export interface WebTransportOptions {
   /** Other doors on this port, by the path of their WebSockets (`/api`: the JSON API); `/ws` is the line protocol's. */
   readonly doors?: ReadonlyMap<string, WebSocketDoor>;
 }
-
-/** A WebSocket the web transport opened (admitted, its origin checked, upgraded) for a door at a path of its own. */
-export interface OpenedWebSocket {
-  readonly ws: WebSocket;
-  /** The TCP (or TLS) socket under it, which the connection writes its frames to. */
-  readonly socket: Socket;
-  /** The client's address, as the limits count it (behind a trusted proxy, the one it names). */
-  readonly remoteAddress: string;
-  readonly batcher: WriteBatcher;
-}
-
-/** A door on the web port: its connection over a WebSocket opened at its path, for the core (`acceptor`) to take over once attached. */
-export type WebSocketDoor = (opened: OpenedWebSocket, acceptor: ConnectionAcceptor) => Connection & { attach(handler: ConnectionHandler): void };
 
 /** Where a socket's admission is kept: by which address it counts, and whether it became a session. */
 const ADMISSION = Symbol("admission");

@@ -36,7 +36,7 @@ const TLS = { certFile: certificate.certFile, keyFile: certificate.keyFile };
 
 /** The names of the transports the door opens under this configuration (nothing listens), and whether it reloads a TLS identity. */
 function opened(door: DoorModule, config: Partial<ServerConfig>, tls: boolean): { transports: string[]; reloads: boolean } | null {
-  const context: DoorContext = { logger: new RecordingLogger(), clock: new FakeClock(), identity: tls ? identity : undefined, version: "1.2.3" };
+  const context: DoorContext = { logger: new RecordingLogger(), clock: new FakeClock(), identity: tls ? identity : undefined, version: "1.2.3", webSockets: new Map() };
   const open = door.open({ ...DEFAULT_CONFIG, ...config }, context);
   return open === null ? null : { transports: open.transports.map((transport) => transport.name), reloads: open.reloadIdentity !== undefined };
 }
