@@ -14,6 +14,7 @@ import { FloodBudget, type FloodRate } from "./session/flood-budget";
 import { IdleWatch, type IdleListener, type IdleWatchServices } from "./session/idle-watch";
 import { LoginHold } from "./session/login-hold";
 import { OutputGuard, type OutputLimits } from "./session/output-guard";
+import { Replayed, REPLAYED_WATCH_MS } from "./session/replayed";
 
 /**
  * The output one connection may be given in one event-loop turn before the
@@ -146,6 +147,8 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
   private log: ResumeLog | null = null;
   /** From a LOGIN that has login hooks to run until they are done. */
   private loginHold: LoginHold | null = null;
+  /** The messages its login's history showed, watched for a while so that none comes live a second time. */
+  private replayed: Replayed | null = null;
 
   constructor(
     readonly id: number,
@@ -188,8 +191,10 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
   reply(reply: Reply | string): void {
     if (!this.takesReplies) return;
     if (typeof reply === "string") return this.answer({ kind: "text", text: reply }, false);
-    // A history replayed while the login hooks hold what comes live: what it shows is not shown twice.
-    if (reply.kind === "history" && this.loginHold !== null) this.loginHold.shown(idsOf(reply.messages));
+    // A history replayed at login: what it shows is not shown twice, held meanwhile or still on its way (see Replayed).
+    if (reply.kind === "history" && this.loginHold !== null) {
+      (this.replayed ??= new Replayed(this.services.clock.now() + REPLAYED_WATCH_MS)).add(idsOf(reply.messages));
+    }
     this.answer(reply, false);
   }
 
@@ -221,6 +226,7 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
 
   /** An event for this user, in its connection's protocol (if shown there at all); recorded while resumable. */
   deliver(event: Outgoing): void {
+    if (this.replayed !== null && this.shownAlready(event)) return;
     const log = this.log;
     if (this.life === Life.Open) {
       const bytes = event.bytesFor(this.connection.renderer);
@@ -233,6 +239,16 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
     if (log === null) return;
     const kept = event.bytesFor(this.connection.codec.resumeRenderer);
     if (kept !== null) log.record(kept, event.lines);
+  }
+
+  /** Whether `event` is a message its login's history showed (see Replayed); the watch ends when it is over. */
+  private shownAlready({ event }: Outgoing): boolean {
+    const replayed = this.replayed!;
+    if (replayed.over(this.services.clock.now())) {
+      this.replayed = null;
+      return false;
+    }
+    return event.type === "message" && replayed.take(event.id);
   }
 
   /** Resumable from now on: what it is sent is kept (at most `capacityBytes`), numbered from the next line. */

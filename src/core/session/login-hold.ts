@@ -10,8 +10,6 @@ import type { Outgoing } from "../events";
 export class LoginHold {
   private running = false;
   private readonly held: Outgoing[] = [];
-  /** The ids of the messages the hooks replayed (a history): not shown again live. */
-  private replayed: Set<string> | null = null;
 
   /** The hooks are yet to run: they wait for the LOGIN's command (its extensions too) to be done. */
   get due(): boolean {
@@ -27,18 +25,8 @@ export class LoginHold {
     this.held.push(event);
   }
 
-  /**
-   * The hooks showed these messages (a history read while the chat went on):
-   * held events of the same messages are let go, so that none is shown twice.
-   */
-  shown(ids: Iterable<string>): void {
-    for (const id of ids) (this.replayed ??= new Set()).add(id);
-  }
-
-  /** What came meanwhile, in order, but the messages the hooks showed already. */
+  /** What came meanwhile, in order. */
   get events(): readonly Outgoing[] {
-    const replayed = this.replayed;
-    if (replayed === null) return this.held;
-    return this.held.filter(({ event }) => event.type !== "message" || !replayed.has(event.id));
+    return this.held;
   }
 }

@@ -1,4 +1,7 @@
+import { Outgoing } from "../../../src/core/events";
 import type { SaidBefore } from "../../../src/core/language";
+import { REPLAYED_WATCH_MS } from "../../../src/core/session/replayed";
+import { TOKENS } from "../../../src/core/tokens";
 import { definePlugin } from "../../../src/core/plugin-api";
 import type { FakeClient } from "../../../src/testing/in-memory-transport";
 import { expectLines, linesOf, settle, startTestServer, type TestServer } from "../../../src/testing/test-server";
@@ -102,6 +105,46 @@ describe("events held during the login hooks", () => {
       await settle();
       reply();
       await expectLines(alice, "HISTORY bob read by the history", "END HISTORY", "MSG bob said after the read");
+    } finally {
+      await server.app.stop({ graceMs: 0 });
+    }
+  });
+
+  it("a message the history showed that comes live only after the hold (still on its way on a cluster's bus) is let go too, for a while", async () => {
+    const onItsWay = "01KKP7NB0QE4H2M6S8W1Y3Z5CB";
+    const veryLate = "01KKP7NB0QE4H2M6S8W1Y3Z5CC";
+    const store = definePlugin({
+      name: "store",
+      dependencies: ["login"],
+      register({ hooks }) {
+        hooks.onLogin(({ session, username }) => {
+          if (username === "alice") {
+            session.reply({
+              kind: "history",
+              messages: [
+                { from: "carol", text: "on its way", id: onItsWay, at: 0 },
+                { from: "carol", text: "very late", id: veryLate, at: 0 },
+              ],
+            });
+          }
+        });
+      },
+    });
+    const server = await startTestServer({ plugins: [...base, { name: "store", plugin: store }], idleTimeoutMs: 0 });
+    try {
+      const delivery = server.app.container.resolve(TOKENS.Delivery);
+      const bob = await server.login("bob");
+      const alice = await server.login("alice");
+      await expectLines(alice, "HISTORY carol on its way", "HISTORY carol very late", "END HISTORY");
+      // As the bus delivers it on a node whose reader is behind the history's read.
+      const fromTheBus = (id: string, text: string): Outgoing => new Outgoing({ type: "message", id, at: 0, from: "carol", to: { kind: "everyone" }, text });
+      delivery.broadcast(fromTheBus(onItsWay, "on its way"));
+      await expectLines(alice);
+      await expectLines(bob, "MSG carol on its way");
+      server.clock.advance(REPLAYED_WATCH_MS + 1);
+      // Past the watch, a message is shown whatever its id: the bus is not that far behind.
+      delivery.broadcast(fromTheBus(veryLate, "very late"));
+      await expectLines(alice, "MSG carol very late");
     } finally {
       await server.app.stop({ graceMs: 0 });
     }
