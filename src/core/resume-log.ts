@@ -1,42 +1,29 @@
-import type { Outgoing } from "./events";
-import type { Reply } from "./language";
+const LF = 0x0a;
 
 /** Why lines cannot be replayed from where the client says it is. */
 export type ReplayRefusal = "gap-too-large" | "bad-count";
 
-/** What a log keeps of one thing a session was sent: the event, or the reply, in the core's words. */
-export type Kept = Outgoing | Reply;
-
-/** What a client missed, to be rendered again for its door: from a count of lines on. */
+/** Lines to replay, LF-ended, and how many. */
 export interface Replay {
-  /** What it was sent, in order. */
-  readonly items: readonly Kept[];
-  /** Lines of the first item the client has already (it was cut there). */
-  readonly skip: number;
-  /** The lines the replay makes, in all. */
+  readonly bytes: Uint8Array;
   readonly lines: number;
 }
 
 /**
- * What a resumable session was sent, kept as events and replies (not one
- * door's bytes) so that a client that lost its connection can be sent what
- * it missed, rendered for its door again. Each item is counted as its door
- * showed it when it was sent: its lines (a resume counts lines: docs/
- * PROTOCOL.md) and its bytes (the bound `--resume-buffer` is measured on
- * what the client was sent). Lines are numbered from 0 (the token's line)
- * on; the oldest go when the log passes its capacity in bytes. Events are
- * kept by reference: one to everyone is shared by every log that holds it.
+ * What a resumable session was sent, in its door's words (LF-ended lines:
+ * only doors that speak lines offer resuming), kept so that a client that lost its connection can be sent what it
+ * missed. Lines are numbered from 0 (the token's line) on; the oldest go
+ * when the log passes its capacity in bytes. The bytes are kept by
+ * reference: lines to everyone are shared by every log that holds them.
  */
 export class ResumeLog {
   /**
-   * The items kept, from `head` on, with their lines and bytes: arrays
-   * rather than an object per item (a log holds thousands), dropped from
-   * the front by moving `head`, and compacted once the dropped half is as
-   * long as what is kept.
+   * The entries kept, from `head` on: two arrays rather than an object per
+   * entry (a log holds thousands), dropped from the front by moving `head`,
+   * and compacted once the dropped half is as long as what is kept.
    */
-  private items: Kept[] = [];
+  private parts: Uint8Array[] = [];
   private counts: number[] = [];
-  private sizes: number[] = [];
   private head = 0;
   private bytes = 0;
   /** The number of the first line kept, and of the next line to come. */
@@ -45,40 +32,38 @@ export class ResumeLog {
 
   constructor(private readonly capacityBytes: number) {}
 
-  /** `item` was sent: `lines` lines, `size` bytes, as its door showed it. */
-  record(item: Kept, lines: number, size: number): void {
-    this.items.push(item);
+  record(bytes: Uint8Array, lines: number): void {
+    this.parts.push(bytes);
     this.counts.push(lines);
-    this.sizes.push(size);
-    this.bytes += size;
+    this.bytes += bytes.byteLength;
     this.next += lines;
-    while (this.bytes > this.capacityBytes && this.items.length - this.head > 1) {
-      this.bytes -= this.sizes[this.head]!;
+    while (this.bytes > this.capacityBytes && this.parts.length - this.head > 1) {
+      this.bytes -= this.parts[this.head]!.byteLength;
       this.first += this.counts[this.head]!;
       this.head++;
     }
-    if (this.head > 64 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
+    if (this.head > 64 && this.head * 2 > this.parts.length) {
+      this.parts = this.parts.slice(this.head);
       this.counts = this.counts.slice(this.head);
-      this.sizes = this.sizes.slice(this.head);
       this.head = 0;
     }
   }
 
-  /** What was sent from line number `from` on, in order (the first item to be cut where `from` falls). */
+  /** The lines from number `from` on, in order, as they were sent (the first entry cut where `from` falls). */
   since(from: number): Replay | ReplayRefusal {
     if (from > this.next || from < 0 || !Number.isInteger(from)) return "bad-count";
     if (from < this.first) return "gap-too-large";
-    const items: Kept[] = [];
-    let skip = 0;
+    const parts: Uint8Array[] = [];
     let line = this.first;
-    for (let i = this.head; i < this.items.length; i++) {
-      const itemStart = line;
+    for (let i = this.head; i < this.parts.length; i++) {
+      const bytes = this.parts[i]!;
+      const entryStart = line;
       line += this.counts[i]!;
       if (line <= from) continue;
-      if (items.length === 0) skip = Math.max(0, from - itemStart);
-      items.push(this.items[i]!);
+      let start = 0;
+      for (let skipped = entryStart; skipped < from; skipped++) start = bytes.indexOf(LF, start) + 1;
+      parts.push(start === 0 ? bytes : bytes.subarray(start));
     }
-    return { items, skip, lines: this.next - from };
+    return { bytes: Buffer.concat(parts), lines: this.next - from };
   }
 }

@@ -1,8 +1,8 @@
 import { LATER, type Budgeted, type CommandDispatcher } from "./commands";
 import type { PluginHooks } from "./hooks";
 import type { ClockPort, Timer } from "./ports/clock.port";
-import { Outgoing } from "./events";
-import { ResumeLog, type Kept, type Replay } from "./resume-log";
+import type { Outgoing } from "./events";
+import { ResumeLog, type Replay } from "./resume-log";
 import type { Member } from "./member";
 import type { LoggerPort } from "./ports/logger.port";
 import type { MetricsPort } from "./ports/metrics.port";
@@ -106,13 +106,6 @@ function* idsOf(messages: readonly SaidBefore[]): Iterable<string> {
   for (const { id } of messages) if (id !== undefined) yield id;
 }
 
-/** `bytes` from the line after the first `lines` on. */
-function afterLines(bytes: Uint8Array, lines: number): Uint8Array {
-  let start = 0;
-  for (let skipped = 0; skipped < lines; skipped++) start = bytes.indexOf(LF, start) + 1;
-  return bytes.subarray(start);
-}
-
 /** The lines in `bytes` of a door that speaks lines: what a resume counts. */
 function linesIn(bytes: Uint8Array): number {
   let lines = 0;
@@ -212,7 +205,7 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
   /** A reply in the connection's words, sent (and kept for a resume); some doors answer later, by themselves. */
   private answer(reply: Reply, farewell: boolean): void {
     const bytes = this.connection.codec.encodeReply(reply, farewell);
-    if (bytes !== null) this.send(bytes, linesIn(bytes), reply);
+    if (bytes !== null) this.send(bytes, linesIn(bytes));
   }
 
   /** Open, or waiting for a resume (its replies are kept for it): a closed session's are not even encoded. */
@@ -220,27 +213,9 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
     return this.life === Life.Open || this.life === Life.Detached;
   }
 
-  /**
-   * What a resumed session missed, rendered for this connection's door as
-   * it was for the one it was sent to, and sent like replies (and kept
-   * again, for a resume of this one): the first item from where the client
-   * had got to.
-   */
-  replay({ items, skip }: Replay): void {
-    const { codec } = this.connection;
-    let cut = skip;
-    for (const item of items) {
-      let bytes = item instanceof Outgoing ? item.bytesFor(codec.resumeRenderer) : codec.encodeReply(item, false);
-      if (bytes === null) continue;
-      let kept: Kept = item;
-      if (cut > 0) {
-        bytes = afterLines(bytes, cut);
-        // What is left of it, as it was shown: a replay of this session shows no more of it.
-        kept = { kind: "text", text: Buffer.from(bytes.subarray(0, -1)).toString("utf8") };
-        cut = 0;
-      }
-      this.send(bytes, linesIn(bytes), kept);
-    }
+  /** Lines of the line protocol, as they are (a replay): sent like replies. */
+  replay({ bytes, lines }: Replay): void {
+    if (lines > 0) this.send(bytes, lines);
   }
 
   evict(): void {
@@ -263,7 +238,7 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
     }
     if (log === null) return;
     const kept = event.bytesFor(this.connection.codec.resumeRenderer);
-    if (kept !== null) log.record(event, event.lines, kept.byteLength);
+    if (kept !== null) log.record(kept, event.lines);
   }
 
   /** Whether `event` is a message its login's history showed (see Replayed); the watch ends when it is over. */
@@ -621,8 +596,8 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
    * A reply, recorded while resumable: also once the connection dropped (the
    * answer to a command that was running then is missed like any line).
    */
-  private send(bytes: Uint8Array, lines: number, item: Kept): void {
-    if (this.life === Life.Open ? this.transmit(bytes, lines, false) : this.life === Life.Detached) this.log?.record(item, lines, bytes.byteLength);
+  private send(bytes: Uint8Array, lines: number): void {
+    if (this.life === Life.Open ? this.transmit(bytes, lines, false) : this.life === Life.Detached) this.log?.record(bytes, lines);
   }
 
   /** Every byte for this client goes through here, within the bounds of its output (see OutputGuard). */

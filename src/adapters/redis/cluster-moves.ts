@@ -1,11 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { Outgoing, type ChatEvent, type Departed } from "../../core/events";
-import type { Reply } from "../../core/language";
+import { Outgoing, type Departed } from "../../core/events";
 import type { ClockPort, Timer } from "../../core/ports/clock.port";
 import type { Recipient } from "../../core/ports/delivery.port";
 import type { LoggerPort } from "../../core/ports/logger.port";
 import type { GivenSession, MovedSession, ResumeRefusal, SessionMovesPort } from "../../core/ports/session-moves.port";
-import type { Replay } from "../../core/resume-log";
 import { nameKey } from "../../core/text";
 import type { InProcessDelivery } from "../in-process/in-process-delivery";
 import type { ClusterPresence } from "./cluster-presence";
@@ -75,24 +73,9 @@ interface Answer {
   readonly username?: string;
   readonly seq?: number;
   readonly groups?: readonly string[];
-  readonly replay?: WireReplay;
-}
-
-/** A replay on the bus: its events and replies as the core's plain values. */
-interface WireReplay {
-  readonly items: readonly ({ readonly event: ChatEvent } | { readonly reply: Reply })[];
-  readonly skip: number;
-  readonly lines: number;
-}
-
-const NOTHING_MISSED: Replay = Object.freeze({ items: Object.freeze([]), skip: 0, lines: 0 });
-
-function toWire({ items, skip, lines }: Replay): WireReplay {
-  return { items: items.map((item) => (item instanceof Outgoing ? { event: item.event } : { reply: item })), skip, lines };
-}
-
-function fromWire({ items, skip, lines }: WireReplay): Replay {
-  return { items: items.map((item) => ("event" in item ? new Outgoing(item.event) : item.reply)), skip, lines };
+  readonly replay?: string;
+  /** How many lines `replay` holds. */
+  readonly lines?: number;
 }
 
 /** A token's route: the process token of the node that issued it, after the last ".". */
@@ -214,7 +197,7 @@ export class ClusterMoves implements SessionMovesPort {
     const groups = [...local.memberships()].filter(([, name]) => nameKey(name) === key).map(([group]) => group);
     const seq = presence.seqOf(username) ?? 0;
     this.leaving.add(key);
-    const answer: Answer = { id: request.id, after, username, seq, groups, replay: toWire(given.replay) };
+    const answer: Answer = { id: request.id, after, username, seq, groups, replay: Buffer.from(given.replay.bytes).toString("utf8"), lines: given.replay.lines };
     // The session is the other node's only once the script has moved its
     // name (and put the answer on the bus): until then it stays here, and
     // if the move fails (the asking node is gone, this node lost its claim,
@@ -263,7 +246,7 @@ export class ClusterMoves implements SessionMovesPort {
     presence.moveIn(username, answer.seq ?? 0);
     local.attach(username, waiting.recipient);
     for (const group of answer.groups ?? []) void local.joinGroup(group, username, waiting.recipient);
-    const replay = answer.replay === undefined ? NOTHING_MISSED : fromWire(answer.replay);
+    const replay = { bytes: Buffer.from(answer.replay ?? "", "utf8"), lines: answer.lines ?? 0 };
     waiting.adopt({ username, replay, missed: missedBy(this.window.slice(waiting.from), holder, answer) });
     waiting.done(null);
   }

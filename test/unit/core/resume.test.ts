@@ -1,64 +1,31 @@
 import type { InProcessDelivery } from "../../../src/adapters/in-process/in-process-delivery";
-import { LineCodec } from "../../../src/adapters/line/line-codec";
-import { Outgoing } from "../../../src/core/events";
-import type { Reply } from "../../../src/core/language";
-import { ResumeLog, type Kept, type Replay } from "../../../src/core/resume-log";
+import { ResumeLog, type Replay } from "../../../src/core/resume-log";
 import { TOKENS } from "../../../src/core/tokens";
+import { encodeLine } from "../../../src/adapters/wire/shared-lines";
 import { expectLines, linesOf, settle, startTestServer, type TestServer, type TestServerOptions } from "../../../src/testing/test-server";
 import type { FakeClient } from "../../../src/testing/in-memory-transport";
 import { slowLoginHook } from "../../support/slow-login";
 
-/** The line protocol's codec, as a line door renders what a log keeps. */
-const lines = new LineCodec({ forms: () => undefined }, { render: () => null }, 4096);
-
-/** An item's lines as the line door shows it. */
-function shown(item: Kept): string {
-  const bytes = item instanceof Outgoing ? item.bytesFor(lines.renderer) : lines.encodeReply(item);
-  return Buffer.from(bytes!).toString();
-}
-
-/** Records an item as a line door sent it: its lines and its bytes. */
-function record(log: ResumeLog, item: Kept): void {
-  const text = shown(item);
-  log.record(item, text.split("\n").length - 1, Buffer.byteLength(text));
-}
-
-/** A replay as the line door shows it (the first item cut where the count falls) and its line count, or the refusal. */
+/** A replay as text and its line count, or the refusal. */
 const replayed = (replay: Replay | string): [string, number] | string =>
-  typeof replay === "string"
-    ? replay
-    : [
-        replay.items
-          .map(shown)
-          .join("")
-          .split("\n")
-          .slice(replay.skip)
-          .join("\n"),
-        replay.lines,
-      ];
-
-const message = (text: string): Outgoing => new Outgoing({ type: "message", id: "01J0000000000000000000000", at: 0, from: "b", to: { kind: "everyone" }, text });
-const token: Reply = { kind: "token", token: "t" };
-const users: Reply = { kind: "users", users: ["a", "b"] };
+  typeof replay === "string" ? replay : [Buffer.from(replay.bytes).toString(), replay.lines];
 
 describe("a resume log", () => {
-  it("keeps events and replies, and replays them from any line, the first cut where the count falls", () => {
+  it("replays from any line, cutting an entry of several lines where the count falls", () => {
     const log = new ResumeLog(1024);
-    const hi = message("hi");
-    record(log, token);
-    record(log, users);
-    record(log, hi);
+    log.record(encodeLine("TOKEN t"), 1);
+    log.record(encodeLine("USER a\nUSER b\nEND WHO"), 3);
+    log.record(encodeLine("MSG b hi"), 1);
     expect(replayed(log.since(0))).toEqual(["TOKEN t\nUSER a\nUSER b\nEND WHO\nMSG b hi\n", 5]);
     expect(replayed(log.since(2))).toEqual(["USER b\nEND WHO\nMSG b hi\n", 3]);
-    expect(log.since(2)).toEqual({ items: [users, hi], skip: 1, lines: 3 });
     expect(replayed(log.since(4))).toEqual(["MSG b hi\n", 1]);
     expect(replayed(log.since(5))).toEqual(["", 0]);
     expect(log.since(6)).toBe("bad-count");
   });
 
-  it("forgets the oldest entries past its capacity (the bytes their door sent), and says a gap reaching them is too large", () => {
+  it("forgets the oldest entries past its capacity, and says a gap reaching them is too large", () => {
     const log = new ResumeLog(24);
-    for (let i = 0; i < 10; i++) record(log, message(String(i)));
+    for (let i = 0; i < 10; i++) log.record(encodeLine(`MSG b ${i}`), 1);
     expect(replayed(log.since(7))).toEqual(["MSG b 7\nMSG b 8\nMSG b 9\n", 3]);
     expect(log.since(6)).toBe("gap-too-large");
     expect(log.since(11)).toBe("bad-count");
