@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { JSON_API_PATH } from "../../src/adapters/json/json-connection";
 import { clusterPerTest, describeCluster } from "../support/cluster-fixture";
+import { connectJson, ISO_TIME, nextFrame, sendFrame, type Frame } from "../support/json-client";
+import { ULID, ulidTime } from "../support/ulid";
 import { readThrough } from "../support/numbered";
 import { TcpClient } from "../support/tcp-client";
 import { WsClient } from "../support/ws-client";
@@ -14,20 +15,8 @@ import { WsClient } from "../support/ws-client";
  * user who logs in on one node while another's users are talking.
  */
 
-/** A message's id: a ULID (Crockford's base 32, 26 characters). */
-const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
-const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-/** A time as the JSON API writes it: ISO 8601, UTC, to the millisecond. */
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 /** For tests that start several processes and stream hundreds of messages: room for a loaded machine. */
 const SLOW_TEST_MS = 30_000;
-
-type Frame = Record<string, unknown>;
-
-/** The millisecond a ULID's first ten characters hold. */
-function ulidTime(id: string): number {
-  return [...id.slice(0, 10)].reduce((time, digit) => time * 32 + CROCKFORD.indexOf(digit), 0);
-}
 
 /** A user of the JSON API (/api on a node's web port): frames in, frames out, parsed. */
 class JsonUser {
@@ -35,7 +24,7 @@ class JsonUser {
 
   /** Connects and asks to log in; the answer, and the history when the node has the plugin, are left to read. */
   static async connect(port: number, name: string): Promise<JsonUser> {
-    const user = new JsonUser(await WsClient.connect(port, { path: JSON_API_PATH }));
+    const user = new JsonUser(await connectJson(port));
     user.send({ type: "login", name });
     return user;
   }
@@ -48,11 +37,11 @@ class JsonUser {
   }
 
   send(frame: Frame): void {
-    this.client.send(JSON.stringify(frame));
+    sendFrame(this.client, frame);
   }
 
-  async next(): Promise<Frame> {
-    return JSON.parse(await this.client.readLine()) as Frame;
+  next(): Promise<Frame> {
+    return nextFrame(this.client);
   }
 
   /** The next message event, past any other event (logins). */

@@ -5,6 +5,8 @@ import type { ClockPort } from "../../src/core/ports/clock.port";
 import { definePlugin } from "../../src/core/plugin-api";
 import { FakeClock } from "../../src/testing/fake-clock";
 import { IrcClient } from "../support/irc-client";
+import { connectJson as connect, ISO_TIME, nextFrame as next, sendFrame as send } from "../support/json-client";
+import { ULID } from "../support/ulid";
 import { startTcpServer } from "../support/tcp-server";
 import { TcpClient } from "../support/tcp-client";
 import { WsClient } from "../support/ws-client";
@@ -30,22 +32,10 @@ async function startJsonServer(config: Partial<ServerConfig> = {}, clock: ClockP
 }
 
 const ROOMS = [...DEFAULT_PLUGINS, "rooms"].map((name) => ({ name }));
-/** A message's id: a ULID (Crockford's base 32, 26 characters). */
-const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
-
-function connect(port: number): Promise<WsClient> {
-  return WsClient.connect(port, { path: JSON_API_PATH });
-}
-
-/** Sends one frame: the object as JSON text. */
-function send(client: WsClient, frame: object): void {
-  client.send(JSON.stringify(frame));
-}
-
-/** The next frame, parsed. */
-async function next(client: WsClient): Promise<Record<string, unknown>> {
-  return JSON.parse(await client.readLine()) as Record<string, unknown>;
-}
+/** The sender's answer to a message: its id and the time it was accepted. */
+const SENT = { type: "sent", id: expect.stringMatching(ULID), at: expect.stringMatching(ISO_TIME) };
+/** A message event's id and time. */
+const IDENTITY = { id: expect.stringMatching(ULID), at: expect.stringMatching(ISO_TIME) };
 
 async function login(port: number, name: string): Promise<WsClient> {
   const client = await connect(port);
@@ -160,25 +150,25 @@ describe("the JSON API: WebSocket at /api", () => {
 
     // The text is the text: the line protocol escapes a leading # for its readers, JSON and IRC need not.
     send(alice, { type: "send", text: "#1 hello" });
-    expect(await next(alice)).toMatchObject({ type: "sent" });
+    expect(await next(alice)).toEqual(SENT);
     expect(await bob.readLine()).toBe("MSG alice \\#1 hello");
     expect(await carol.waitFor(/PRIVMSG/)).toBe(":alice!alice@chat.test PRIVMSG #lobby :#1 hello");
     bob.send("MSG \\#2 from TCP");
-    expect(await next(alice)).toMatchObject({ type: "message", from: "bob", to: "everyone", text: "#2 from TCP" });
+    expect(await next(alice)).toEqual({ type: "message", ...IDENTITY, from: "bob", to: "everyone", text: "#2 from TCP" });
     expect(await carol.waitFor(/PRIVMSG/)).toBe(":bob!bob@chat.test PRIVMSG #lobby :#2 from TCP");
     carol.client.say("#lobby", "from IRC");
-    expect(await next(alice)).toMatchObject({ type: "message", from: "carol", to: "everyone", text: "from IRC" });
+    expect(await next(alice)).toEqual({ type: "message", ...IDENTITY, from: "carol", to: "everyone", text: "from IRC" });
     expect(await bob.readLine()).toBe("MSG carol from IRC");
 
     send(alice, { type: "send", text: "psst", to: { user: "carol" } });
-    expect(await next(alice)).toMatchObject({ type: "sent" });
+    expect(await next(alice)).toEqual(SENT);
     expect(await carol.waitFor(/PRIVMSG/)).toBe(":alice!alice@chat.test PRIVMSG carol :psst");
     carol.client.say("alice", "psst back");
-    expect(await next(alice)).toMatchObject({ type: "message", from: "carol", to: { user: "alice" }, text: "psst back" });
+    expect(await next(alice)).toEqual({ type: "message", ...IDENTITY, from: "carol", to: { user: "alice" }, text: "psst back" });
     bob.send("DM alice hi alice");
-    expect(await next(alice)).toMatchObject({ type: "message", from: "bob", to: { user: "alice" }, text: "hi alice" });
+    expect(await next(alice)).toEqual({ type: "message", ...IDENTITY, from: "bob", to: { user: "alice" }, text: "hi alice" });
     send(alice, { type: "send", text: "hi bob", to: { user: "bob" } });
-    expect(await next(alice)).toMatchObject({ type: "sent" });
+    expect(await next(alice)).toEqual(SENT);
     expect(await bob.readLine()).toBe("DM alice hi bob");
 
     send(alice, { type: "who" });

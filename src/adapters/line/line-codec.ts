@@ -141,10 +141,16 @@ export class LineInput implements ConnectionCodec {
     let params: string[] = [];
     for (const form of forms) {
       params = split(rest, form);
-      if (form.every((name, index) => name !== "room" || params[index]!.startsWith("#"))) break;
+      if (fits(form, params)) break;
     }
     return { verb: word, params };
   }
+}
+
+/** Whether the words a form was given fit it: each of its `room` parameters a word starting with `#`. */
+function fits(names: readonly string[], params: readonly string[]): boolean {
+  for (let index = 0; index < names.length; index++) if (names[index] === "room" && !params[index]!.startsWith("#")) return false;
+  return true;
 }
 
 /** `rest` as the parameters `names` say: a word each, the last one the rest; "" for those missing. */

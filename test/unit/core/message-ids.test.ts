@@ -2,19 +2,13 @@ import { MessageIds } from "../../../src/core/message-ids";
 import type { DeliveredMessage } from "../../../src/core/plugin-api";
 import { FAKE_EPOCH_MS } from "../../../src/testing/fake-clock";
 import { linesOf, settle, startTestServer } from "../../../src/testing/test-server";
-
-const CROCKFORD = /^[0-9A-HJKMNP-TV-Z]{26}$/;
-
-/** The time a ULID holds, in milliseconds. */
-function timeOf(id: string): number {
-  return [...id.slice(0, 10)].reduce((time, digit) => time * 32 + "0123456789ABCDEFGHJKMNPQRSTVWXYZ".indexOf(digit), 0);
-}
+import { ULID, ulidTime } from "../../support/ulid";
 
 describe("message ids", () => {
   it("are ULIDs holding the time they were made at", () => {
     const id = new MessageIds().next(FAKE_EPOCH_MS + 1234);
-    expect(id).toMatch(CROCKFORD);
-    expect(timeOf(id)).toBe(FAKE_EPOCH_MS + 1234);
+    expect(id).toMatch(ULID);
+    expect(ulidTime(id)).toBe(FAKE_EPOCH_MS + 1234);
   });
 
   it("sort as they were made: within a millisecond, when the clock steps back, and across milliseconds", () => {
@@ -27,7 +21,7 @@ describe("message ids", () => {
     ];
     expect(new Set(made).size).toBe(made.length);
     expect([...made].sort()).toEqual(made);
-    expect(timeOf(made[1000]!)).toBe(FAKE_EPOCH_MS);
+    expect(ulidTime(made[1000]!)).toBe(FAKE_EPOCH_MS);
   });
 
   it("move on a millisecond when the random part is spent within one", () => {
@@ -36,7 +30,7 @@ describe("message ids", () => {
     const second = ids.next(FAKE_EPOCH_MS);
     expect(first.slice(10)).toBe("Z".repeat(16));
     expect(second).toBe(`${second.slice(0, 10)}${"0".repeat(16)}`);
-    expect(timeOf(second)).toBe(FAKE_EPOCH_MS + 1);
+    expect(ulidTime(second)).toBe(FAKE_EPOCH_MS + 1);
   });
 
   it("draw a fresh random part each millisecond: two nodes in the same millisecond do not collide", () => {
@@ -67,8 +61,8 @@ describe("message ids", () => {
       ["two", FAKE_EPOCH_MS + 1500],
     ]);
     const [one, two] = delivered.map(({ id }) => id);
-    expect(one).toMatch(CROCKFORD);
-    expect(timeOf(one!)).toBe(FAKE_EPOCH_MS);
+    expect(one).toMatch(ULID);
+    expect(ulidTime(one!)).toBe(FAKE_EPOCH_MS);
     expect(two! > one!).toBe(true);
   });
 });

@@ -1,0 +1,23 @@
+import { JSON_API_PATH } from "../../src/adapters/json/json-connection";
+import { WsClient } from "./ws-client";
+
+/** A time as the JSON API writes it: ISO 8601, UTC, to the millisecond. */
+export const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** A frame of the JSON API, parsed. */
+export type Frame = Record<string, unknown>;
+
+/** A WebSocket client of the JSON API (/api on the web port). */
+export function connectJson(port: number): Promise<WsClient> {
+  return WsClient.connect(port, { path: JSON_API_PATH });
+}
+
+/** Sends one frame: the object as JSON text. */
+export function sendFrame(client: WsClient, frame: object): void {
+  client.send(JSON.stringify(frame));
+}
+
+/** The next frame, parsed. */
+export async function nextFrame(client: WsClient): Promise<Frame> {
+  return JSON.parse(await client.readLine()) as Frame;
+}
