@@ -16,6 +16,9 @@ const MAX_TIME = 2 ** 48 - 1;
  */
 export class MessageIds {
   private lastTime = -1;
+  /** An encoded time (the ids' first ten characters), and which: encoded once a millisecond, not once an id. */
+  private timePrefix = "";
+  private prefixTime = -1;
   /** The random part of the last id, a base-32 digit each. */
   private readonly random: Uint8Array<ArrayBuffer> = new Uint8Array(RANDOM_DIGITS);
 
@@ -31,7 +34,13 @@ export class MessageIds {
     } else {
       this.increment();
     }
-    return encodeTime(this.lastTime) + Array.from(this.random, (digit) => DIGITS[digit]).join("");
+    if (this.prefixTime !== this.lastTime) {
+      this.prefixTime = this.lastTime;
+      this.timePrefix = encodeTime(this.lastTime);
+    }
+    let id = this.timePrefix;
+    for (let i = 0; i < RANDOM_DIGITS; i++) id += DIGITS[this.random[i]!];
+    return id;
   }
 
   /** The random part plus one, carried; past its largest value, the time moves on a millisecond. */

@@ -1,34 +1,23 @@
 import { SystemClock } from "../../src/adapters/clock/system-clock";
 import { JSON_API_PATH } from "../../src/adapters/json/json-connection";
-import { DEFAULT_CONFIG, DEFAULT_PLUGINS, type ChatApp, type ServerConfig } from "../../src/composition-root";
+import { DEFAULT_CONFIG, DEFAULT_PLUGINS, type ServerConfig } from "../../src/composition-root";
 import type { ClockPort } from "../../src/core/ports/clock.port";
 import { definePlugin } from "../../src/core/plugin-api";
 import { FakeClock } from "../../src/testing/fake-clock";
 import { IrcClient } from "../support/irc-client";
 import { connectJson as connect, ISO_TIME, nextFrame as next, sendFrame as send } from "../support/json-client";
 import { ULID } from "../support/ulid";
-import { startTcpServer } from "../support/tcp-server";
+import { startTcpServer, type RunningServer } from "../support/tcp-server";
 import { TcpClient } from "../support/tcp-client";
 import { WsClient } from "../support/ws-client";
-
-interface JsonServer {
-  readonly app: ChatApp;
-  readonly port: number;
-  readonly webPort: number;
-  readonly ircPort: number;
-}
 
 /**
  * The server as the door list builds it, with TCP, the web port (which
  * serves the JSON API at /api beside /ws) and IRC (server name chat.test),
  * on ports the OS picks.
  */
-async function startJsonServer(config: Partial<ServerConfig> = {}, clock: ClockPort = new SystemClock()): Promise<JsonServer> {
-  const { app, port, webPort, ircPort } = await startTcpServer(
-    { web: { port: 0, host: "127.0.0.1" }, irc: { port: 0, host: "127.0.0.1", serverName: "chat.test", lobby: "#lobby" }, ...config },
-    { clock },
-  );
-  return { app, port, webPort, ircPort };
+function startJsonServer(config: Partial<ServerConfig> = {}, clock: ClockPort = new SystemClock()): Promise<RunningServer> {
+  return startTcpServer({ web: { port: 0, host: "127.0.0.1" }, irc: { port: 0, host: "127.0.0.1", serverName: "chat.test", lobby: "#lobby" }, ...config }, { clock });
 }
 
 const ROOMS = [...DEFAULT_PLUGINS, "rooms"].map((name) => ({ name }));
@@ -45,7 +34,7 @@ async function login(port: number, name: string): Promise<WsClient> {
 }
 
 describe("the JSON API: WebSocket at /api", () => {
-  let server: JsonServer;
+  let server: RunningServer;
   afterEach(() => server.app.stop({ graceMs: 100 }));
 
   it("logs in, and answers each frame with its id as `for`", async () => {

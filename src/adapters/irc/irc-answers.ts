@@ -1,3 +1,4 @@
+import { nameKey } from "../../core/text";
 import type { ErrorReply, Reply, SaidBefore } from "../../core/language";
 import type { Expectation } from "./irc-commands";
 import type { Registration } from "./irc-registration";
@@ -57,7 +58,6 @@ export function noticeText(reply: Reply, plugin: (reply: Reply & { kind: "plugin
  */
 export function answer(expectation: Expectation, replies: readonly Reply[], context: AnswerContext, notices: (reply: Reply) => string | null): string[] {
   const { lines, channels } = context;
-  const error = errorIn(replies);
   switch (expectation.kind) {
     case "local":
       return [...expectation.lines];
@@ -78,16 +78,17 @@ export function answer(expectation: Expectation, replies: readonly Reply[], cont
       }
       return [];
     case "join": {
+      const error = errorIn(replies);
       if (replies[0]?.kind !== "ok" && error?.code !== "already-in-room") return [lines.channelError(expectation.channel, error)];
-      const name = expectation.channel.toLowerCase();
+      const name = nameKey(expectation.channel);
       if (channels.has(name)) return [];
       channels.add(name);
       return [`:${lines.prefix()} JOIN ${name}`, lines.numeric("331", `${name} :No topic is set`)];
     }
     case "part":
-      if (replies[0]?.kind !== "ok") return [lines.channelError(expectation.channel, error)];
-      channels.delete(expectation.channel.toLowerCase());
-      return [`:${lines.prefix()} PART ${expectation.channel.toLowerCase()}`];
+      if (replies[0]?.kind !== "ok") return [lines.channelError(expectation.channel, errorIn(replies))];
+      channels.delete(nameKey(expectation.channel));
+      return [`:${lines.prefix()} PART ${nameKey(expectation.channel)}`];
     case "names":
       if (expectation.afterJoin && !channels.has(expectation.channel)) return [];
       return lines.names353(expectation.channel, usersIn(replies));

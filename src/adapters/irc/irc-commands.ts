@@ -1,3 +1,4 @@
+import { nameKey } from "../../core/text";
 import type { CommandInput, CommandSyntax } from "../../core/language";
 import { IrcMask } from "./irc-mask";
 import type { IrcMessage } from "./irc-message";
@@ -66,7 +67,7 @@ export function local(...lines: string[]): Step[] {
 }
 
 function isLobby(channel: string, { lines }: IrcCommandContext): boolean {
-  return channel.toLowerCase() === lines.names.lobby.toLowerCase();
+  return nameKey(channel) === lines.names.lobby;
 }
 
 /** After NICK, USER or CAP END: the login, when registration is ready for it. */
@@ -144,7 +145,7 @@ function message(notice: boolean): Translate {
     const expectation: Expectation = { kind: "message", target, notice };
     if (isLobby(target, context)) return [core("MSG", [text], expectation)];
     if (target.startsWith("#")) {
-      if (!channels.has(target.toLowerCase())) return notice ? local() : local(lines.numeric("404", `${echo(target)} :Cannot send to channel (not joined)`));
+      if (!channels.has(nameKey(target))) return notice ? local() : local(lines.numeric("404", `${echo(target)} :Cannot send to channel (not joined)`));
       return [core("MSG", [target, text], expectation)];
     }
     return [core("DM", [target, text], expectation)];
@@ -183,7 +184,7 @@ const AFTER_REGISTRATION: Readonly<Record<string, Translate>> = {
     if (channel === "0") return local(lines.numeric("421", "JOIN :JOIN 0 is not supported here: PART each channel"));
     if (isLobby(channel, context)) return local(); // everyone is in it already
     if (!channel.startsWith("#")) return local(lines.numeric("403", `${echo(channel)} :No such channel`));
-    return [core("JOIN", [channel], { kind: "join", channel }), core("MEMBERS", [channel], { kind: "names", channel: channel.toLowerCase(), afterJoin: true })];
+    return [core("JOIN", [channel], { kind: "join", channel }), core("MEMBERS", [channel], { kind: "names", channel: nameKey(channel), afterJoin: true })];
   },
   PART(params, context) {
     const { lines } = context;
@@ -208,7 +209,7 @@ const AFTER_REGISTRATION: Readonly<Record<string, Translate>> = {
     if (channel === undefined) return local(lines.numeric("461", "TOPIC :Not enough parameters"));
     if (params.length > 1) return local(lines.numeric("482", `${echo(channel)} :Topics cannot be set here`));
     if (isLobby(channel, context)) return local(lines.numeric("332", `${lines.names.lobby} :${LOBBY_TOPIC}`));
-    if (channels.has(channel.toLowerCase())) return local(lines.numeric("331", `${echo(channel)} :No topic is set`));
+    if (channels.has(nameKey(channel))) return local(lines.numeric("331", `${echo(channel)} :No topic is set`));
     return local(lines.numeric("442", `${echo(channel)} :You're not on that channel`));
   },
   LIST() {
@@ -231,7 +232,7 @@ const AFTER_REGISTRATION: Readonly<Record<string, Translate>> = {
       if (change !== undefined) return local(lines.numeric("368", `${echo(target)} :End of channel ban list`));
       return local(lines.numeric("324", `${echo(target)} +nt`));
     }
-    if (target.toLowerCase() !== lines.nick.toLowerCase()) return local(lines.numeric("502", ":Can't change mode for other users"));
+    if (nameKey(target) !== nameKey(lines.nick)) return local(lines.numeric("502", ":Can't change mode for other users"));
     if (change !== undefined) return local(lines.numeric("501", ":User modes cannot be set here"));
     return local(lines.numeric("221", "+i"));
   },

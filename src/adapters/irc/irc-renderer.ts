@@ -22,7 +22,7 @@ export const IRC_RENDERINGS: readonly string[] = Object.freeze(["irc", "text", "
 export interface IrcNames {
   /** The server's name in prefixes and numerics. */
   readonly server: string;
-  /** The channel everyone is in. */
+  /** The channel everyone is in, lower-case (as the IRC door's module gives it: names are compared by nameKey). */
   readonly lobby: string;
 }
 

@@ -4,7 +4,7 @@ import { encodeLineAlone, SharedLines } from "../wire/shared-lines";
 import type { EventFrame, PluginReply, Target } from "./json-schema";
 
 /** The renderings of a plugin's kinds this API looks for, in order (docs/PLUGINS.md): the `text` of its frames. */
-export const JSON_RENDERINGS: readonly string[] = Object.freeze(["json", "text"]);
+const JSON_RENDERINGS: readonly string[] = Object.freeze(["json", "text"]);
 
 /** A time in epoch milliseconds as the API writes it: ISO 8601, UTC. */
 export function isoTime(at: number): string {

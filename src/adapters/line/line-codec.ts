@@ -95,6 +95,8 @@ export function encodeRefusal(refusal: Refusal): Buffer {
   return encodeLine(refusalLine(refusal));
 }
 
+const HASH = 0x23;
+
 const NOTHING: CommandInput = Object.freeze({ verb: "", params: Object.freeze([]) });
 
 /**
@@ -138,12 +140,15 @@ export class LineInput implements ConnectionCodec {
     const forms = this.codec.syntax.forms(word);
     // A verb nobody registered: the core answers it, and its parameters do not matter.
     if (forms === undefined) return { verb: word, params: [] };
-    let params: string[] = [];
-    for (const form of forms) {
-      params = split(rest, form);
-      if (fits(form, params)) break;
+    // The command's own form (the last) is taken when no other fits; a form for a room is not tried on a line without one.
+    const last = forms.length - 1;
+    for (let i = 0; i < last; i++) {
+      const form = forms[i]!;
+      if (form[0] === "room" && rest.charCodeAt(0) !== HASH) continue;
+      const params = split(rest, form);
+      if (fits(form, params)) return { verb: word, params };
     }
-    return { verb: word, params };
+    return { verb: word, params: split(rest, forms[last]!) };
   }
 }
 
