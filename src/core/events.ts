@@ -1,3 +1,5 @@
+import type { Stamp } from "./event-ids";
+
 /** Who an event is for. Group names are compared ignoring ASCII case. */
 export type MessageTarget =
   | { readonly kind: "everyone" }
@@ -15,18 +17,19 @@ export type PluginEventData = Readonly<Record<string, string | number | boolean>
 
 /**
  * What the chat tells its users, in no protocol's words: each transport
- * renders it for its own connections (the line protocol, IRC ...).
+ * renders it for its own connections (the line protocol, IRC ...). Every
+ * event has an identity (Stamp): `id`, its id in the cluster (a ULID: see
+ * EventIds), and `at`, when the node that made it did (milliseconds since
+ * 1970, that node's wall clock); every node and door that shows it shows
+ * the same.
  */
-export type ChatEvent =
-  /**
-   * A user's message, to everyone, a group, or one user: `id` its id in the
-   * cluster (a ULID: see MessageIds), `at` when the server accepted it
-   * (milliseconds since 1970, the accepting node's wall clock).
-   */
+export type ChatEvent = Stamp & EventBody;
+
+/** An event, before its identity. */
+export type EventBody =
+  /** A user's message, to everyone, a group, or one user (`at`: when the server accepted it). */
   | {
       readonly type: "message";
-      readonly id: string;
-      readonly at: number;
       readonly from: string;
       readonly to: MessageTarget;
       readonly text: string;

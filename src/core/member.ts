@@ -22,7 +22,9 @@ export interface Member extends SessionHandle, Recipient {
   handOver(): void;
   /** Takes the place of a resumed session: its name. */
   adopt(username: string): void;
-  /** What it was sent as it was kept (a replay: its door's bytes), sent like replies. */
+  /** The protocol of its connection (see ConnectionCodec.protocol): a resume must speak it too. */
+  readonly protocol: string;
+  /** What a resumed session missed, rendered for its door and sent like replies. */
   replay(replay: Replay): void;
   /** Nobody resumed it within the grace: it leaves. */
   expire(): void;

@@ -131,6 +131,7 @@ export function sendReply(result: SendResult): Reply | null {
 }
 import type { ListsPort } from "./ports/lists.port";
 import type { ResumeRefusal } from "./ports/session-moves.port";
+import type { ResumePoint } from "./resume-log";
 
 /** What became of a resume: the session taken over, or why not (`gap-too-large`: log in afresh). */
 export type ResumeResult =
@@ -177,13 +178,15 @@ export interface RoomApi {
    */
   resumeToken(session: SessionHandle): string | null;
   /**
-   * On a session not logged in, takes over the session `token` names: the
-   * client says it received `received` lines after the token's line. On
-   * success the session is answered `resumed` with its name and a new
-   * token (line 0 of its new count), then sent every line it missed, in
-   * order, then goes on live; nobody else notices anything.
+   * On a session not logged in, takes over the session `token` names, on
+   * a connection of the protocol it was made on: the client says where it
+   * got to (the lines it received after the token's line, or the id of the
+   * last event it got). On success the session is answered `resumed` with
+   * its name and a new token (line 0 of its new count), then sent
+   * everything it missed, in order, then goes on live; nobody else notices
+   * anything.
    */
-  resume(session: SessionHandle, token: string, received: number): Promise<ResumeResult>;
+  resume(session: SessionHandle, token: string, point: ResumePoint): Promise<ResumeResult>;
 }
 
 export interface LoginEvent {

@@ -1,17 +1,15 @@
 import { inject, injectable } from "tsyringe";
-import type { Replay, ReplayRefusal } from "./resume-log";
+import type { Replay } from "./resume-log";
 import type { ClockPort, Timer } from "./ports/clock.port";
 import type { LoggerPort } from "./ports/logger.port";
 import type { MetricsPort } from "./ports/metrics.port";
-import type { GivenSession, ResumeRefusal, SessionMovesPort } from "./ports/session-moves.port";
+import type { GivenSession, ResumeRefusal, ResumeRequest, SessionMovesPort } from "./ports/session-moves.port";
 import type { Member } from "./member";
 import type { CoreSettings } from "./settings";
 import { TOKENS } from "./tokens";
 
-/** What a resume came to: the session taken over, and the lines to replay; or why not. */
-export type ResumeOutcome =
-  | { readonly resumed: Member; readonly replay: Replay }
-  | { readonly refused: "unknown-token" | ReplayRefusal };
+/** What a resume came to: the session taken over, and what it missed; or why not. */
+export type ResumeOutcome = { readonly resumed: Member; readonly replay: Replay } | { readonly refused: ResumeRefusal };
 
 interface Held {
   readonly session: Member;
@@ -46,7 +44,7 @@ export class Resumption {
     /** Other nodes, in a cluster: they may hold the session a token names, or ask for one held here. */
     @inject(TOKENS.Moves) readonly moves: SessionMovesPort,
   ) {
-    moves.serve((token, received) => this.give(token, received));
+    moves.serve((request) => this.give(request));
   }
 
   /** Whether sessions may be resumed at all (`--resume-grace` 0 turns it off). */
@@ -85,18 +83,19 @@ export class Resumption {
   }
 
   /**
-   * Takes the session `token` names (dropped, or still connected: a client
-   * on a new network may resume before its old connection is known to be
-   * dead), if the lines from the client's count on are still kept. The
-   * token is used up either way. A gap too large ends the old session,
-   * so that the name is free for a fresh login.
+   * Takes the session the request's token names (dropped, or still
+   * connected: a client on a new network may resume before its old
+   * connection is known to be dead), if what was sent after the point the
+   * client got to is still kept. The token is used up then; a gap too
+   * large uses it up too, and ends the old session, so that the name is
+   * free for a fresh login.
    */
-  take(token: string, received: number): ResumeOutcome {
-    const held = this.byToken.get(token);
+  take(request: ResumeRequest): ResumeOutcome {
+    const held = this.byToken.get(request.token);
     if (held === undefined || held.moving) return { refused: "unknown-token" };
-    const replay = this.replayFor(token, held, received);
+    const replay = this.replayFor(request, held);
     if (typeof replay === "string") return { refused: replay };
-    this.useUp(token, held);
+    this.useUp(request.token, held);
     return { resumed: held.session, replay };
   }
 
@@ -105,10 +104,11 @@ export class Resumption {
    * there): it is offered, with the lines it missed, and goes without a
    * word once the cluster has moved it (see GivenSession).
    */
-  private give(token: string, received: number): GivenSession | ResumeRefusal {
+  private give(request: ResumeRequest): GivenSession | ResumeRefusal {
+    const { token } = request;
     const held = this.byToken.get(token);
     if (held === undefined || held.moving) return "unknown-token";
-    const replay = this.replayFor(token, held, received);
+    const replay = this.replayFor(request, held);
     if (typeof replay === "string") return replay;
     const { session } = held;
     const username = session.username!;
@@ -134,15 +134,17 @@ export class Resumption {
   }
 
   /**
-   * What the session missed from the client's count on. The count is of
-   * lines after the token's own line (line 0): one the server never sent is
-   * the client's mistake, and uses nothing up. A gap too large uses the
-   * token up and ends the session, so that the name is free for a fresh login.
+   * What the session missed after the point the client got to (see
+   * ResumeLog.since). A connection of another protocol, or a point the
+   * server never sent, is the client's mistake, and uses nothing up. A gap
+   * too large uses the token up and ends the session, so that the name is
+   * free for a fresh login.
    */
-  private replayFor(token: string, held: Held, received: number): Replay | ReplayRefusal {
+  private replayFor({ token, point, protocol }: ResumeRequest, held: Held): Replay | ResumeRefusal {
     const { session } = held;
+    if (session.protocol !== protocol) return "other-protocol";
     const log = session.resumeLog;
-    const replay = log === null ? "bad-count" : log.since(received + 1);
+    const replay = log === null ? "bad-count" : log.since(point);
     if (replay === "gap-too-large") {
       this.useUp(token, held);
       if (session.isOpen) session.end("resume-gap");

@@ -13,13 +13,13 @@ import type {
 } from "./plugin-api";
 import { RoomLimitError } from "./errors";
 import { Outgoing, type PluginEventData } from "./events";
-import { MessageIds } from "./message-ids";
+import { EventStamps } from "./event-ids";
 import type { ClockPort } from "./ports/clock.port";
 import type { Member } from "./member";
-import type { Replay } from "./resume-log";
+import type { Replay, ResumePoint } from "./resume-log";
 import { Resumption } from "./resumption";
 import type { DeliveryPort } from "./ports/delivery.port";
-import type { SessionMovesPort } from "./ports/session-moves.port";
+import type { ResumeRequest, SessionMovesPort } from "./ports/session-moves.port";
 import type { LoggerPort } from "./ports/logger.port";
 import type { MetricsPort } from "./ports/metrics.port";
 import type { PresencePort } from "./ports/presence.port";
@@ -43,7 +43,8 @@ export class Room implements RoomApi {
   private departures: DisconnectEvent[] = [];
   /** The connections of this server, by id: how a handle a plugin passes is known for one. */
   private readonly connections = new Map<number, Member>();
-  private readonly ids = new MessageIds();
+  /** This node's events' identities. */
+  private readonly stamps: EventStamps;
 
   constructor(
     @inject(TOKENS.Presence) private readonly presence: PresencePort,
@@ -51,11 +52,12 @@ export class Room implements RoomApi {
     @inject(TOKENS.Logger) private readonly logger: LoggerPort,
     @inject(TOKENS.Metrics) private readonly metrics: MetricsPort,
     @inject(TOKENS.Settings) private readonly settings: CoreSettings,
-    @inject(TOKENS.Clock) private readonly clock: ClockPort,
+    @inject(TOKENS.Clock) clock: ClockPort,
     private readonly hooks: PluginHooks,
     private readonly resumption: Resumption,
   ) {
     metrics.countRooms(() => delivery.groupsHere());
+    this.stamps = new EventStamps(clock);
   }
 
   /** A connection opened: its handle is now known to the room. */
@@ -82,7 +84,7 @@ export class Room implements RoomApi {
     this.delivery.attach(username, session);
     this.logger.info({ conn: session.id, user: username }, "login");
     this.metrics.userLoggedIn();
-    this.delivery.announceLogin(new Outgoing({ type: "login", user: username }), session);
+    this.delivery.announceLogin(this.stamps.event({ type: "login", user: username }), session);
     return "ok";
   }
 
@@ -125,12 +127,12 @@ export class Room implements RoomApi {
   }
 
   notify(to: MessageTarget, line: string, except?: SessionHandle): Promise<boolean> {
-    return this.deliver(new Outgoing({ type: "notice", to, text: line }), except);
+    return this.deliver(this.stamps.event({ type: "notice", to, text: line }), except);
   }
 
   /** A plugin's own event (see PluginEvents), to `to` but `except`. */
   emit(plugin: string, name: string, to: MessageTarget, data: PluginEventData, except?: SessionHandle): Promise<boolean> {
-    return this.deliver(new Outgoing({ type: "plugin", plugin, name, to, data }), except);
+    return this.deliver(this.stamps.event({ type: "plugin", plugin, name, to, data }), except);
   }
 
   /**
@@ -153,7 +155,7 @@ export class Room implements RoomApi {
       await this.delivery.leaveGroup(group, username);
       return false;
     }
-    if (joined) this.delivery.sendToGroup(group, new Outgoing({ type: "joined", user: username, group }), session);
+    if (joined) this.delivery.sendToGroup(group, this.stamps.event({ type: "joined", user: username, group }), session);
     return joined;
   }
 
@@ -168,7 +170,7 @@ export class Room implements RoomApi {
   async part(handle: SessionHandle, group: string): Promise<boolean> {
     const username = this.loggedIn(handle).username!;
     const left = await this.delivery.leaveGroup(group, username);
-    if (left) this.delivery.sendToGroup(group, new Outgoing({ type: "parted", user: username, group }));
+    if (left) this.delivery.sendToGroup(group, this.stamps.event({ type: "parted", user: username, group }));
     return left;
   }
 
@@ -183,15 +185,16 @@ export class Room implements RoomApi {
     return this.resumption.issue(session);
   }
 
-  async resume(handle: SessionHandle, token: string, received: number): Promise<ResumeResult> {
+  async resume(handle: SessionHandle, token: string, point: ResumePoint): Promise<ResumeResult> {
     const session = this.member(handle);
     if (session.username !== null) return { status: "refused", reason: "already-logged-in" };
     if (!this.resumption.enabled) return { status: "refused", reason: "disabled" };
     const { moves } = this.resumption;
-    const outcome = this.resumption.take(token, received);
+    const request = { token, point, protocol: session.protocol };
+    const outcome = this.resumption.take(request);
     if ("refused" in outcome) {
       if (outcome.refused !== "unknown-token" || !moves.isElsewhere(token)) return { status: "refused", reason: outcome.refused };
-      return this.resumeElsewhere(moves, session, token, received);
+      return this.resumeElsewhere(moves, session, request);
     }
     // All at once, with no turn in between: no line can reach either session
     // between the old one's last recorded line and the new one's greeting.
@@ -205,9 +208,9 @@ export class Room implements RoomApi {
   }
 
   /** The session is on another node: it moves here (see SessionMovesPort), at a point in the cluster's order of events. */
-  private async resumeElsewhere(moves: SessionMovesPort, session: Member, token: string, received: number): Promise<ResumeResult> {
+  private async resumeElsewhere(moves: SessionMovesPort, session: Member, request: ResumeRequest): Promise<ResumeResult> {
     let username = "";
-    const refused = await moves.fetch(token, received, session, (moved) => {
+    const refused = await moves.fetch(request, session, (moved) => {
       username = moved.username;
       this.metrics.userLoggedIn();
       // The client went away while its session was on its way here: the user
@@ -259,7 +262,7 @@ export class Room implements RoomApi {
     const departures = this.departures;
     this.departures = [];
     try {
-      this.delivery.announceDepartures(new Outgoing({ type: "departure", users: departures }));
+      this.delivery.announceDepartures(this.stamps.event({ type: "departure", users: departures }));
     } catch (error) {
       const usernames = departures.map(({ username }) => username);
       // Nobody's connection is to blame: log it, and go on.
@@ -275,9 +278,8 @@ export class Room implements RoomApi {
     if (!from.isOpen) return GONE;
     const { text } = decision;
     const { to } = message;
-    const at = this.clock.epochMs();
-    const id = this.ids.next(at);
-    const event = new Outgoing({ type: "message", id, at, from: from.username!, to, text });
+    const { id, at } = this.stamps.stamp();
+    const event = new Outgoing({ id, at, type: "message", from: from.username!, to, text });
     if (to.kind !== "user") this.deliverToMany(event, to, from);
     else if (!(await this.delivery.sendTo(to.username, event))) return NOT_FOUND;
     this.hooks.runMessage({ ...message, text, id, at });

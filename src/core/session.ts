@@ -1,8 +1,8 @@
 import { LATER, type Budgeted, type CommandDispatcher } from "./commands";
 import type { PluginHooks } from "./hooks";
 import type { ClockPort, Timer } from "./ports/clock.port";
-import type { Outgoing } from "./events";
-import { ResumeLog, type Replay } from "./resume-log";
+import { Outgoing } from "./events";
+import { ResumeLog, type Kept, type Replay } from "./resume-log";
 import type { Member } from "./member";
 import type { LoggerPort } from "./ports/logger.port";
 import type { MetricsPort } from "./ports/metrics.port";
@@ -106,6 +106,13 @@ function* idsOf(messages: readonly SaidBefore[]): Iterable<string> {
   for (const { id } of messages) if (id !== undefined) yield id;
 }
 
+/** `bytes` from the line after the first `lines` on. */
+function afterLines(bytes: Uint8Array, lines: number): Uint8Array {
+  let start = 0;
+  for (let skipped = 0; skipped < lines; skipped++) start = bytes.indexOf(LF, start) + 1;
+  return bytes.subarray(start);
+}
+
 /** The lines in `bytes` of a door that speaks lines: what a resume counts. */
 function linesIn(bytes: Uint8Array): number {
   let lines = 0;
@@ -184,6 +191,10 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
     return this.reasonClosed ?? "open";
   }
 
+  get protocol(): string {
+    return this.connection.codec.protocol;
+  }
+
   get wantsLogins(): boolean {
     return this.connection.renderer.showsLogins;
   }
@@ -213,9 +224,32 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
     return this.life === Life.Open || this.life === Life.Detached;
   }
 
-  /** Lines of the line protocol, as they are (a replay): sent like replies. */
-  replay({ bytes, lines }: Replay): void {
-    if (lines > 0) this.send(bytes, lines);
+  /**
+   * What a resumed session missed, its events rendered for this
+   * connection's door (the door it was made on speaks the same protocol),
+   * from where the client had got to; sent in one write, like replies, and
+   * kept again, for a resume of this one.
+   */
+  replay({ items, skip }: Replay): void {
+    const renderer = this.connection.codec.resumeRenderer;
+    const parts: Uint8Array[] = [];
+    const kept: [Kept, number, number][] = [];
+    let lines = 0;
+    let cut = skip;
+    for (const item of items) {
+      let bytes = item instanceof Uint8Array ? item : new Outgoing(item).bytesFor(renderer);
+      if (bytes === null) continue;
+      // Of an item the client had in part, what is left of it is kept as it was shown.
+      const cutShort = cut > 0;
+      if (cutShort) bytes = afterLines(bytes, cut);
+      cut = 0;
+      const itemLines = linesIn(bytes);
+      parts.push(bytes);
+      kept.push([cutShort ? bytes : item, itemLines, bytes.byteLength]);
+      lines += itemLines;
+    }
+    if (lines === 0 || !(this.life === Life.Open ? this.transmit(Buffer.concat(parts), lines, false) : this.life === Life.Detached)) return;
+    for (const [item, itemLines, size] of kept) this.log?.record(item, itemLines, size);
   }
 
   evict(): void {
@@ -237,8 +271,8 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
       return;
     }
     if (log === null) return;
-    const kept = event.bytesFor(this.connection.codec.resumeRenderer);
-    if (kept !== null) log.record(kept, event.lines);
+    const shown = event.bytesFor(this.connection.codec.resumeRenderer);
+    if (shown !== null) log.record(event.event, event.lines, shown.byteLength);
   }
 
   /** Whether `event` is a message its login's history showed (see Replayed); the watch ends when it is over. */
@@ -597,7 +631,7 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
    * answer to a command that was running then is missed like any line).
    */
   private send(bytes: Uint8Array, lines: number): void {
-    if (this.life === Life.Open ? this.transmit(bytes, lines, false) : this.life === Life.Detached) this.log?.record(bytes, lines);
+    if (this.life === Life.Open ? this.transmit(bytes, lines, false) : this.life === Life.Detached) this.log?.record(bytes, lines, bytes.byteLength);
   }
 
   /** Every byte for this client goes through here, within the bounds of its output (see OutputGuard). */

@@ -1,8 +1,17 @@
 import { definePlugin } from "../core/plugin-api";
 import { error } from "../core/language";
+import type { ResumePoint } from "../core/resume-log";
 
 /** A count of lines: digits only, at most what a number holds exactly. */
 const COUNT = /^(0|[1-9][0-9]{0,14})$/;
+/** An event's id: a ULID (see EventIds). */
+const EVENT_ID = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
+
+/** Where the client says it got to: a count of lines, or the id of the last event it got; null if neither. */
+function pointOf(received: string): ResumePoint | null {
+  if (COUNT.test(received)) return { received: Number(received) };
+  return EVENT_ID.test(received) ? { after: received } : null;
+}
 
 /**
  * Resumable sessions (docs/PROTOCOL.md, "Resuming a session").
@@ -12,12 +21,14 @@ const COUNT = /^(0|[1-9][0-9]{0,14})$/;
  * bytes. If the connection then drops (not QUIT, not a timeout or a kick),
  * the name stays taken for `--resume-grace` and nobody is told.
  *
- * `RESUME <token> <received>`, before login, on a new connection:
- * `<received>` is how many lines the client got after the token's line.
- * Answered `resumed` (its name and a new token; line 0 again), then every
- * line the client missed, in order, once; or `resume-refused` with the
- * reason: `unknown-token` (used, expired, never issued), `gap-too-large`
- * (more was missed than was kept: log in afresh), `bad-count`, `disabled`.
+ * `RESUME <token> <received>`, before login, on a new connection of the
+ * protocol the session was made on: `<received>` is how many lines the
+ * client got after the token's line, or the id of the last event it got
+ * (doors that show ids). Answered `resumed` (its name and a new token;
+ * line 0 again), then everything the client missed, in order, once; or
+ * `resume-refused` with the reason: `unknown-token` (used, expired, never
+ * issued), `other-protocol`, `gap-too-large` (more was missed than was
+ * kept: log in afresh), `bad-count`, `unknown-event`, `disabled`.
  */
 export const resumePlugin = definePlugin({
   name: "resume",
@@ -36,11 +47,12 @@ export const resumePlugin = definePlugin({
       params: ["token", "received"],
       requiresLogin: false,
       async handle({ session, params: [token, received] }) {
-        if (!token || !COUNT.test(received!)) {
+        const point = pointOf(received!);
+        if (!token || point === null) {
           session.reply(error("invalid-resume-format"));
           return;
         }
-        const result = await room.resume(session, token, Number(received));
+        const result = await room.resume(session, token, point);
         if (result.status === "refused") {
           session.reply(result.reason === "already-logged-in" ? error("already-logged-in") : error("resume-refused", result.reason));
         }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { clusterPerTest, describeCluster } from "../support/cluster-fixture";
-import { connectJson, ISO_TIME, nextFrame, sendFrame, type Frame } from "../support/json-client";
+import { connectJson, ISO_TIME, nextFrame, sendFrame, unstamped, type Frame } from "../support/json-client";
 import { ULID, ulidTime } from "../support/ulid";
 import { readThrough } from "../support/numbered";
 import { TcpClient } from "../support/tcp-client";
@@ -91,13 +91,13 @@ describeCluster("message ids on a cluster of servers through Redis", () => {
       const [a, b] = await Promise.all([startNode("a"), startNode("b")]);
       ann = await JsonUser.login(a.web, "ann");
       bob = await JsonUser.login(b.web, "bob");
-      expect(await ann.next()).toEqual({ type: "arrived", user: "bob" });
+      expect(await ann.next()).toEqual({ type: "arrived", id: expect.stringMatching(ULID), at: expect.stringMatching(ISO_TIME), user: "bob" });
       cal = await TcpClient.login(a.tcp, "cal");
       dee = await TcpClient.login(b.tcp, "dee");
       // Each JSON user has seen every later login (one from its own node, one through the bus: in
       // either order), and what comes next is the test's.
       for (const user of [ann, bob]) {
-        expect((await user.client.readLines(2)).sort()).toEqual(['{"type":"arrived","user":"cal"}', '{"type":"arrived","user":"dee"}']);
+        expect((await user.client.readLines(2)).map(unstamped).sort()).toEqual(['{"type":"arrived","user":"cal"}', '{"type":"arrived","user":"dee"}']);
       }
     });
 

@@ -5,7 +5,7 @@ import type { ClockPort } from "../../src/core/ports/clock.port";
 import { definePlugin } from "../../src/core/plugin-api";
 import { FakeClock } from "../../src/testing/fake-clock";
 import { IrcClient } from "../support/irc-client";
-import { connectJson as connect, ISO_TIME, nextFrame as next, sendFrame as send } from "../support/json-client";
+import { connectJson as connect, ISO_TIME, nextFrame as next, sendFrame as send, unstamped } from "../support/json-client";
 import { ULID } from "../support/ulid";
 import { startTcpServer, type RunningServer } from "../support/tcp-server";
 import { TcpClient } from "../support/tcp-client";
@@ -60,15 +60,15 @@ describe("the JSON API: WebSocket at /api", () => {
     server = await startJsonServer({ plugins: ROOMS, rateLimitPerSecond: 0 }, clock);
     const alice = await login(server.webPort, "alice");
     const bob = await login(server.webPort, "bob");
-    expect(await alice.readLine()).toBe('{"type":"arrived","user":"bob"}');
+    expect(unstamped(await alice.readLine())).toBe('{"type":"arrived","user":"bob"}');
     const carol = await login(server.webPort, "carol");
-    expect(await alice.readLine()).toBe('{"type":"arrived","user":"carol"}');
-    expect(await bob.readLine()).toBe('{"type":"arrived","user":"carol"}');
+    expect(unstamped(await alice.readLine())).toBe('{"type":"arrived","user":"carol"}');
+    expect(unstamped(await bob.readLine())).toBe('{"type":"arrived","user":"carol"}');
     send(alice, { type: "join", room: "#dev", id: "j" });
     expect(await alice.readLine()).toBe('{"type":"ok","for":"j"}');
     send(bob, { type: "join", room: "#Dev" });
     expect(await bob.readLine()).toBe('{"type":"ok"}');
-    expect(await alice.readLine()).toBe('{"type":"joined","user":"bob","room":"#dev"}');
+    expect(unstamped(await alice.readLine())).toBe('{"type":"joined","user":"bob","room":"#dev"}');
 
     send(alice, { type: "send", text: "#1 is not a room here", id: "m1" });
     const first = await next(alice);
@@ -98,15 +98,15 @@ describe("the JSON API: WebSocket at /api", () => {
     expect(await bob.readLine()).toBe('{"type":"rooms","rooms":[{"name":"#dev","members":2}]}');
     send(bob, { type: "part", room: "#dev" });
     expect(await bob.readLine()).toBe('{"type":"ok"}');
-    expect(await alice.readLine()).toBe('{"type":"parted","user":"bob","room":"#dev"}');
+    expect(unstamped(await alice.readLine())).toBe('{"type":"parted","user":"bob","room":"#dev"}');
     send(bob, { type: "send", text: "still there?", to: { room: "#dev" }, id: "m4" });
     expect(await bob.readLine()).toBe('{"type":"error","code":"not-in-room","subject":"#dev","for":"m4"}');
     send(carol, { type: "whois", names: ["bob", "nobody", "alice"], id: "wi" });
     expect(await carol.readLine()).toBe('{"type":"users","users":["bob","alice"],"for":"wi"}');
     send(carol, { type: "quit", id: "q" });
     expect(await carol.readUntilClosed()).toEqual({ lines: ['{"type":"bye","for":"q"}'], code: 1000, reason: "" });
-    expect(await alice.readLine()).toBe('{"type":"left","user":"carol","reason":"quit"}');
-    expect(await bob.readLine()).toBe('{"type":"left","user":"carol","reason":"quit"}');
+    expect(unstamped(await alice.readLine())).toBe('{"type":"left","user":"carol","reason":"quit"}');
+    expect(unstamped(await bob.readLine())).toBe('{"type":"left","user":"carol","reason":"quit"}');
   });
 
   it("answers a login with the history too, both for the login's id, each message with its id and time", async () => {
@@ -117,7 +117,7 @@ describe("the JSON API: WebSocket at /api", () => {
     expect(await carol.readLines(2)).toEqual(['{"type":"ok"}', '{"type":"history","messages":[]}']);
     const bob = await TcpClient.login(server.port, "bob");
     expect(await bob.readLine()).toBe("END HISTORY");
-    expect(await carol.readLine()).toBe('{"type":"arrived","user":"bob"}');
+    expect(unstamped(await carol.readLine())).toBe('{"type":"arrived","user":"bob"}');
     bob.send("MSG before you came");
     const { id } = await next(carol);
     expect(id).toMatch(ULID);
@@ -133,9 +133,9 @@ describe("the JSON API: WebSocket at /api", () => {
     server = await startJsonServer();
     const alice = await login(server.webPort, "alice");
     const bob = await TcpClient.login(server.port, "bob");
-    expect(await alice.readLine()).toBe('{"type":"arrived","user":"bob"}');
+    expect(unstamped(await alice.readLine())).toBe('{"type":"arrived","user":"bob"}');
     const carol = await IrcClient.register(server.ircPort, "carol");
-    expect(await alice.readLine()).toBe('{"type":"arrived","user":"carol"}');
+    expect(unstamped(await alice.readLine())).toBe('{"type":"arrived","user":"carol"}');
 
     // The text is the text: the line protocol escapes a leading # for its readers, JSON and IRC need not.
     send(alice, { type: "send", text: "#1 hello" });
@@ -163,7 +163,7 @@ describe("the JSON API: WebSocket at /api", () => {
     send(alice, { type: "who" });
     expect(await alice.readLine()).toBe('{"type":"users","users":["alice","bob","carol"]}');
     bob.send("QUIT");
-    expect(await alice.readLine()).toBe('{"type":"left","user":"bob","reason":"quit"}');
+    expect(unstamped(await alice.readLine())).toBe('{"type":"left","user":"bob","reason":"quit"}');
     expect(await carol.waitFor(/ QUIT /)).toBe(":bob!bob@chat.test QUIT :Quit");
     send(alice, { type: "quit" });
     expect(await alice.readUntilClosed()).toEqual({ lines: ['{"type":"bye"}'], code: 1000, reason: "" });
@@ -225,11 +225,11 @@ describe("the JSON API: WebSocket at /api", () => {
     server = await startJsonServer({ plugins: [...DEFAULT_PLUGINS.map((name) => ({ name })), { name: "dice", plugin: dice }] });
     const alice = await login(server.webPort, "alice");
     const bob = await TcpClient.login(server.port, "bob");
-    expect(await alice.readLine()).toBe('{"type":"arrived","user":"bob"}');
+    expect(unstamped(await alice.readLine())).toBe('{"type":"arrived","user":"bob"}');
     send(alice, { type: "command", verb: "roll", params: ["20"], id: "r" });
     const data = '"data":{"user":"alice","result":4,"sides":20,"times":1},"text":"alice rolled 4 of 20"';
     expect(await alice.readLine()).toBe(`{"type":"plugin","plugin":"dice","name":"rolled",${data},"for":"r"}`);
-    expect(await alice.readLine()).toBe(`{"type":"plugin","plugin":"dice","name":"rolled","to":"everyone",${data}}`);
+    expect(unstamped(await alice.readLine())).toBe(`{"type":"plugin","plugin":"dice","name":"rolled","to":"everyone",${data}}`);
     expect(await bob.readLine()).toBe("ROLLED 4");
     send(alice, { type: "command", verb: "ROLL", params: ["6", "2", "3"], id: "r2" });
     expect(await alice.readLine()).toBe('{"type":"error","code":"invalid-frame","subject":"/params: ROLL takes at most 2","for":"r2"}');

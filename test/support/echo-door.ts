@@ -28,6 +28,7 @@ const PING: CommandInput = { verb: "PING", params: [] };
  */
 class EchoCodec implements ConnectionCodec {
   readonly lines: LineDecoder;
+  readonly protocol = "echo";
   readonly resumeRenderer = SILENT;
   private line = "";
 

@@ -1,4 +1,5 @@
 import { JSON_API_PATH } from "../../src/adapters/json/json-connection";
+import { ULID } from "./ulid";
 import { WsClient } from "./ws-client";
 
 /** A time as the JSON API writes it: ISO 8601, UTC, to the millisecond. */
@@ -20,4 +21,14 @@ export function sendFrame(client: WsClient, frame: object): void {
 /** The next frame, parsed. */
 export async function nextFrame(client: WsClient): Promise<Frame> {
   return JSON.parse(await client.readLine()) as Frame;
+}
+
+/**
+ * An event frame's text without its id and time, which it must carry right
+ * after its type (a ULID, an ISO time): the rest can then be compared exactly.
+ */
+export function unstamped(line: string): string {
+  const stamp = /^\{"type":"([a-z-]+)","id":"([^"]*)","at":"([^"]*)",/.exec(line);
+  if (stamp === null || !ULID.test(stamp[2]!) || !ISO_TIME.test(stamp[3]!)) throw new Error(`not an event frame with its id and time: ${line}`);
+  return `{"type":"${stamp[1]}",${line.slice(stamp[0].length)}`;
 }

@@ -92,7 +92,9 @@ export class IrcConnection extends SocketConnection implements ConnectionCodec, 
     return this.settings.version;
   }
 
-  /** IRC sessions are not resumable (RESUMABLE is not offered here): what would be kept is IRC's own. */
+  /** IRC sessions are not resumable (RESUMABLE is not offered here). */
+  readonly protocol = "irc";
+
   get resumeRenderer(): Renderer {
     return this.renderer;
   }

@@ -80,6 +80,7 @@ export class JsonCodec {
  * is that command's.
  */
 export class JsonInput implements ConnectionCodec {
+  readonly protocol = "json";
   /** Frames received and not yet taken; null for a binary one. */
   private readonly frames: (Buffer | null)[] = [];
   /** The id of the command being handled, for its answers' `for`. */

@@ -12,6 +12,8 @@ import {
   PingCommand,
   PluginCommand,
   QuitCommand,
+  ResumableCommand,
+  ResumeCommand,
   RoomsCommand,
   SendCommand,
   WhoCommand,
@@ -110,6 +112,9 @@ const READERS = new Map<string, Reader>([
   reader(MembersCommand, ({ room }) => command("MEMBERS", room)),
   reader(PingCommand, () => command("PING")),
   reader(QuitCommand, () => command("QUIT")),
+  reader(ResumableCommand, () => command("RESUMABLE")),
+  // None received since the token: everything after it, as a line client's count of 0.
+  reader(ResumeCommand, ({ token, after }) => command("RESUME", token, after ?? "0")),
   reader(PluginCommand, pluginCommand),
 ]);
 

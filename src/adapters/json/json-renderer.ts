@@ -20,26 +20,28 @@ export function pluginFrame(plugin: string, name: string, data: PluginEventData,
   return { type: "plugin", plugin, name, data, text: plugins.render(plugin, name, JSON_RENDERINGS, data) };
 }
 
-/** The frames the API shows for `event`: one, or one per user for a departure. */
+/** The frames the API shows for `event`, its id and time first: one, or one per user for a departure. */
 function framesOf(event: ChatEvent, plugins: PluginEventRendering): EventFrame[] {
+  const { id } = event;
+  const at = isoTime(event.at);
   switch (event.type) {
     case "message": {
-      const { id, at, from, to, text } = event;
-      return [{ type: "message", id, at: isoTime(at), from, to: targetOf(to), text }];
+      const { from, to, text } = event;
+      return [{ type: "message", id, at, from, to: targetOf(to), text }];
     }
     case "notice":
-      return [{ type: "notice", to: targetOf(event.to), text: event.text }];
+      return [{ type: "notice", id, at, to: targetOf(event.to), text: event.text }];
     case "login":
-      return [{ type: "arrived", user: event.user }];
+      return [{ type: "arrived", id, at, user: event.user }];
     case "departure":
-      return event.users.map(({ username, reason }) => ({ type: "left", user: username, reason }));
+      return event.users.map(({ username, reason }) => ({ type: "left", id, at, user: username, reason }));
     case "joined":
-      return [{ type: "joined", user: event.user, room: event.group }];
+      return [{ type: "joined", id, at, user: event.user, room: event.group }];
     case "parted":
-      return [{ type: "parted", user: event.user, room: event.group }];
+      return [{ type: "parted", id, at, user: event.user, room: event.group }];
     case "plugin": {
       const { type, plugin, name, data, text } = pluginFrame(event.plugin, event.name, event.data, plugins);
-      return [{ type, plugin, name, to: targetOf(event.to), data, text }];
+      return [{ type, id, at, plugin, name, to: targetOf(event.to), data, text }];
     }
   }
 }

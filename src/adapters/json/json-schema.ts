@@ -42,13 +42,17 @@ function reply<Name extends string, Fields extends TProperties>(type: Name, fiel
   return frame(type, fields, { for: Type.Optional(FrameId) }, description);
 }
 
-/** Something that happened, sent as it happens. */
+const Time = Type.String({ description: "ISO 8601, UTC, to the millisecond (2026-01-01T00:00:00.000Z)" });
+const EventId = Type.String({
+  pattern: "^[0-7][0-9A-HJKMNP-TV-Z]{25}$",
+  description: "an event's id in the cluster: a ULID, sorting as the events were made",
+});
+
+/** Something that happened, sent as it happens: its id and time first (a departure of several users is several frames of one id). */
 function event<Name extends string, Fields extends TProperties>(type: Name, fields: Fields, description: string) {
-  return frame(type, fields, {}, description);
+  return frame(type, { id: EventId, at: Time, ...fields }, {}, description);
 }
 
-const Time = Type.String({ description: "ISO 8601, UTC, to the millisecond (2026-01-01T00:00:00.000Z)" });
-const MessageId = Type.String({ description: "the message's id in the cluster: a ULID, sorting as the messages were accepted" });
 const PluginData = Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]));
 
 // Frames from the client.
@@ -91,6 +95,16 @@ export type PingCommand = Static<typeof PingCommand>;
 export const QuitCommand = command("quit", {}, "Answered bye, then the server closes the connection.");
 export type QuitCommand = Static<typeof QuitCommand>;
 
+export const ResumableCommand = command("resumable", {}, "Make this session resumable: answered with a token (docs/API.md, \"Resuming\").");
+export type ResumableCommand = Static<typeof ResumableCommand>;
+
+export const ResumeCommand = command(
+  "resume",
+  { token: Type.String({ minLength: 1 }), after: Type.Optional(EventId) },
+  "Before login, on a new connection: take over the session the token names, sent everything after the event `after` (the last one received; none: everything since the token).",
+);
+export type ResumeCommand = Static<typeof ResumeCommand>;
+
 export const PluginCommand = command(
   "command",
   { verb: Type.String({ pattern: VERB_PATTERN }), params: Type.Optional(Type.Array(Type.String(), { maxItems: 16 })) },
@@ -109,6 +123,8 @@ export const ClientFrame = Type.Union([
   MembersCommand,
   PingCommand,
   QuitCommand,
+  ResumableCommand,
+  ResumeCommand,
   PluginCommand,
 ]);
 export type ClientFrame = Static<typeof ClientFrame>;
@@ -125,7 +141,7 @@ export const ErrorReply = reply(
 );
 export type ErrorReply = Static<typeof ErrorReply>;
 
-export const SentReply = reply("sent", { id: MessageId, at: Time }, "The message was delivered: its id, and when the server accepted it.");
+export const SentReply = reply("sent", { id: EventId, at: Time }, "The message was delivered: its id, and when the server accepted it.");
 export type SentReply = Static<typeof SentReply>;
 
 export const PongReply = reply("pong", {}, "The answer to ping.");
@@ -149,7 +165,7 @@ export const HistoryReply = reply(
   {
     messages: Type.Array(
       Type.Object(
-        { id: Type.Optional(MessageId), at: Type.Optional(Time), from: Type.String(), text: Type.String() },
+        { id: Type.Optional(EventId), at: Type.Optional(Time), from: Type.String(), text: Type.String() },
         { additionalProperties: false },
       ),
     ),
@@ -158,10 +174,14 @@ export const HistoryReply = reply(
 );
 export type HistoryReply = Static<typeof HistoryReply>;
 
-export const TokenReply = reply("token", { token: Type.String() }, "A resume token (resuming is not offered on this API yet).");
+export const TokenReply = reply("token", { token: Type.String() }, "The answer to resumable: the session's resume token.");
 export type TokenReply = Static<typeof TokenReply>;
 
-export const ResumedReply = reply("resumed", { name: Type.String(), token: Type.String() }, "A session resumed (not offered on this API yet).");
+export const ResumedReply = reply(
+  "resumed",
+  { name: Type.String(), token: Type.String() },
+  "The answer to resume: the session's name and its new token; what it missed follows.",
+);
 export type ResumedReply = Static<typeof ResumedReply>;
 
 export const PluginReply = reply(
@@ -202,7 +222,7 @@ export type ReplyFrame = Static<typeof ReplyFrame>;
 
 export const MessageEvent = event(
   "message",
-  { id: MessageId, at: Time, from: Type.String(), to: Target, text: Type.String() },
+  { from: Type.String(), to: Target, text: Type.String() },
   "A user's message to everyone, to a room one is in, or to oneself.",
 );
 export type MessageEvent = Static<typeof MessageEvent>;

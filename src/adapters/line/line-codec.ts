@@ -109,6 +109,9 @@ const NOTHING: CommandInput = Object.freeze({ verb: "", params: Object.freeze([]
  * message to everyone (`\#...`: see unescapeEveryoneText).
  */
 export class LineInput implements ConnectionCodec {
+  /** TCP, TLS and /ws speak it alike: a session made on one resumes on any of them. */
+  readonly protocol = "line";
+
   constructor(
     private readonly decoder: LineDecoder,
     private readonly codec: LineCodec,

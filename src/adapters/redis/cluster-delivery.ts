@@ -1,3 +1,4 @@
+import type { EventStamps } from "../../core/event-ids";
 import { Outgoing, type ChatEvent, type Departed } from "../../core/events";
 import type { DeliveryPort, GroupInfo, Recipient } from "../../core/ports/delivery.port";
 import type { LoggerPort } from "../../core/ports/logger.port";
@@ -39,6 +40,8 @@ export class ClusterDelivery implements DeliveryPort, StreamConsumer {
     private readonly presence: ClusterPresence,
     private readonly moves: ClusterMoves,
     private readonly logger: LoggerPort,
+    /** Departures read from the bus are told in batches, as events of this node's. */
+    private readonly stamps: EventStamps,
   ) {}
 
   attach(username: string, recipient: Recipient): void {
@@ -184,7 +187,7 @@ export class ClusterDelivery implements DeliveryPort, StreamConsumer {
     if (this.departing.length === 0) return;
     const users = this.departing;
     this.departing = [];
-    this.local.announceDepartures(new Outgoing({ type: "departure", users }));
+    this.local.announceDepartures(this.stamps.event({ type: "departure", users }));
   }
 
   /** Appends an event for other nodes, as JSON. */

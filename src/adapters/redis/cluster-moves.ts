@@ -1,9 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { Outgoing, type Departed } from "../../core/events";
+import type { EventStamps } from "../../core/event-ids";
+import type { ChatEvent, Departed, Outgoing } from "../../core/events";
 import type { ClockPort, Timer } from "../../core/ports/clock.port";
 import type { Recipient } from "../../core/ports/delivery.port";
 import type { LoggerPort } from "../../core/ports/logger.port";
-import type { GivenSession, MovedSession, ResumeRefusal, SessionMovesPort } from "../../core/ports/session-moves.port";
+import type { GivenSession, MovedSession, ResumeRefusal, ResumeRequest, SessionMovesPort } from "../../core/ports/session-moves.port";
+import type { Replay } from "../../core/resume-log";
 import { nameKey } from "../../core/text";
 import type { InProcessDelivery } from "../in-process/in-process-delivery";
 import type { ClusterPresence } from "./cluster-presence";
@@ -56,10 +58,8 @@ interface Waiting {
   readonly from: number;
 }
 
-interface Request {
+interface Request extends ResumeRequest {
   readonly id: string;
-  readonly token: string;
-  readonly received: number;
   /** The node asking, and its process. */
   readonly node: string;
   readonly from: string;
@@ -73,9 +73,24 @@ interface Answer {
   readonly username?: string;
   readonly seq?: number;
   readonly groups?: readonly string[];
-  readonly replay?: string;
-  /** How many lines `replay` holds. */
-  readonly lines?: number;
+  readonly replay?: WireReplay;
+}
+
+/** What a session missed, on the bus: its events as the core keeps them, its answers as the text its door sent. */
+interface WireReplay {
+  readonly items: readonly (ChatEvent | { readonly sent: string })[];
+  readonly skip: number;
+  readonly lines: number;
+}
+
+const NOTHING_MISSED: Replay = Object.freeze({ items: Object.freeze([]), skip: 0, lines: 0 });
+
+function toWire({ items, skip, lines }: Replay): WireReplay {
+  return { items: items.map((item) => (item instanceof Uint8Array ? { sent: Buffer.from(item).toString("utf8") } : item)), skip, lines };
+}
+
+function fromWire({ items, skip, lines }: WireReplay): Replay {
+  return { items: items.map((item) => ("sent" in item ? Buffer.from(item.sent, "utf8") : item)), skip, lines };
 }
 
 /** A token's route: the process token of the node that issued it, after the last ".". */
@@ -99,7 +114,7 @@ export class ClusterMoves implements SessionMovesPort {
   private readonly leaving = new Set<string>();
   /** What went by while resumes were waiting: one list for all of them, let go once none waits. */
   private window: Passed[] = [];
-  private give: ((token: string, received: number) => GivenSession | ResumeRefusal) | null = null;
+  private give: ((request: ResumeRequest) => GivenSession | ResumeRefusal) | null = null;
 
   constructor(
     private readonly host: MovesHost,
@@ -107,6 +122,8 @@ export class ClusterMoves implements SessionMovesPort {
     private readonly local: InProcessDelivery,
     private readonly presence: ClusterPresence,
     private readonly logger: LoggerPort,
+    /** For the departures this node tells of its own. */
+    private readonly stamps: EventStamps,
   ) {
     this.route = `.${host.token}`;
   }
@@ -116,26 +133,27 @@ export class ClusterMoves implements SessionMovesPort {
     return route !== undefined && route !== this.host.token;
   }
 
-  serve(give: (token: string, received: number) => GivenSession | ResumeRefusal): void {
+  serve(give: (request: ResumeRequest) => GivenSession | ResumeRefusal): void {
     this.give = give;
   }
 
-  async fetch(token: string, received: number, recipient: Recipient, adopt: (moved: MovedSession) => void): Promise<ResumeRefusal | null> {
-    const owner = ROUTE.exec(token)![1]!;
+  async fetch(resume: ResumeRequest, recipient: Recipient, adopt: (moved: MovedSession) => void): Promise<ResumeRefusal | null> {
+    const owner = ROUTE.exec(resume.token)![1]!;
     // A process surely not alive (its lease ran out, or it never was) holds nothing: no need to ask.
     try {
       if ((await this.host.redis.chatProcessAlive(this.host.prefix, owner, 2 * this.host.leaseMs)) === 0) return "unknown-token";
     } catch {
       return "unavailable";
     }
-    return this.ask(owner, token, received, recipient, adopt);
+    return this.ask(owner, resume, recipient, adopt);
   }
 
   /** Puts the request on the bus, and waits for the answer, keeping what goes by meanwhile. */
-  private ask(owner: string, token: string, received: number, recipient: Recipient, adopt: (moved: MovedSession) => void): Promise<ResumeRefusal | null> {
+  private ask(owner: string, resume: ResumeRequest, recipient: Recipient, adopt: (moved: MovedSession) => void): Promise<ResumeRefusal | null> {
     if (this.waiting.size >= MAX_WAITING) return Promise.resolve("unavailable");
     const id = randomBytes(8).toString("hex");
-    const request: Request = { id, token, received, node: this.host.nodeId, from: this.host.token };
+    const { token, point, protocol } = resume;
+    const request: Request = { id, token, point, protocol, node: this.host.nodeId, from: this.host.token };
     return new Promise((resolve) => {
       const done = (refusal: ResumeRefusal | null): void => {
         this.waiting.get(id)?.timer.cancel();
@@ -189,7 +207,7 @@ export class ClusterMoves implements SessionMovesPort {
 
   /** Another node asks for a session held here. */
   private requested(after: string, request: Request): void {
-    const given = this.give?.(request.token, request.received) ?? "unknown-token";
+    const given = this.give?.(request) ?? "unknown-token";
     const { host, local, presence } = this;
     if (typeof given === "string") return this.refuse(request, after, given);
     const { username } = given;
@@ -197,7 +215,7 @@ export class ClusterMoves implements SessionMovesPort {
     const groups = [...local.memberships()].filter(([, name]) => nameKey(name) === key).map(([group]) => group);
     const seq = presence.seqOf(username) ?? 0;
     this.leaving.add(key);
-    const answer: Answer = { id: request.id, after, username, seq, groups, replay: Buffer.from(given.replay.bytes).toString("utf8"), lines: given.replay.lines };
+    const answer: Answer = { id: request.id, after, username, seq, groups, replay: toWire(given.replay) };
     // The session is the other node's only once the script has moved its
     // name (and put the answer on the bus): until then it stays here, and
     // if the move fails (the asking node is gone, this node lost its claim,
@@ -239,15 +257,15 @@ export class ClusterMoves implements SessionMovesPort {
       // bus), and this node's users are told here.
       this.presence.moveIn(username, answer.seq ?? 0);
       this.presence.release(username);
-      this.local.announceDepartures(new Outgoing({ type: "departure", users: [{ username, reason: "left" }] }));
+      this.local.announceDepartures(this.stamps.event({ type: "departure", users: [{ username, reason: "left" }] }));
       return;
     }
     const { local, presence } = this;
     presence.moveIn(username, answer.seq ?? 0);
     local.attach(username, waiting.recipient);
     for (const group of answer.groups ?? []) void local.joinGroup(group, username, waiting.recipient);
-    const replay = { bytes: Buffer.from(answer.replay ?? "", "utf8"), lines: answer.lines ?? 0 };
-    waiting.adopt({ username, replay, missed: missedBy(this.window.slice(waiting.from), holder, answer) });
+    const replay = answer.replay === undefined ? NOTHING_MISSED : fromWire(answer.replay);
+    waiting.adopt({ username, replay, missed: missedBy(this.window.slice(waiting.from), holder, answer, this.stamps) });
     waiting.done(null);
   }
 }
@@ -257,14 +275,14 @@ export class ClusterMoves implements SessionMovesPort {
  * this node's events from the request on, and the bus's entries after the
  * request but the holder's (its session had those), that were for it.
  */
-function missedBy(window: readonly Passed[], holder: string, answer: Answer): Outgoing[] {
+function missedBy(window: readonly Passed[], holder: string, answer: Answer, stamps: EventStamps): Outgoing[] {
   const user = nameKey(answer.username!);
   const groups = new Set((answer.groups ?? []).map(nameKey));
   const missed: Outgoing[] = [];
   let departed: Departed[] = [];
   const tellDepartures = (): void => {
     if (departed.length === 0) return;
-    missed.push(new Outgoing({ type: "departure", users: departed }));
+    missed.push(stamps.event({ type: "departure", users: departed }));
     departed = [];
   };
   for (const { id, origin, kind, target, event } of window) {

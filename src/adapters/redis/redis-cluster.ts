@@ -1,3 +1,4 @@
+import { EventStamps } from "../../core/event-ids";
 import type { LoggerPort } from "../../core/ports/logger.port";
 import type { MetricsPort } from "../../core/ports/metrics.port";
 import { InProcessDelivery } from "../in-process/in-process-delivery";
@@ -41,8 +42,9 @@ export class RedisCluster implements NodeParts {
   constructor(options: ClusterNodeOptions, logger: LoggerPort, metrics: MetricsPort) {
     this.node = new ClusterNode(options, this, logger, metrics);
     this.presence = new ClusterPresence(this.node);
-    this.moves = new ClusterMoves(this.node, this.local, this.presence, logger);
-    this.delivery = new ClusterDelivery(this.node, this.local, this.presence, this.moves, logger);
+    const stamps = new EventStamps(options.clock);
+    this.moves = new ClusterMoves(this.node, this.local, this.presence, logger, stamps);
+    this.delivery = new ClusterDelivery(this.node, this.local, this.presence, this.moves, logger, stamps);
     this.lists = new RedisLists(this.node, logger);
   }
 

@@ -1,13 +1,24 @@
 import type { Outgoing } from "../events";
-import type { Replay } from "../resume-log";
+import type { Replay, ReplayRefusal, ResumePoint } from "../resume-log";
 import type { Recipient } from "./delivery.port";
 
-/** Why a session cannot be resumed. */
-export type ResumeRefusal = "unknown-token" | "gap-too-large" | "bad-count" | "unavailable";
+/** Why a session cannot be resumed: see docs/PROTOCOL.md, "Resuming a session". */
+export type ResumeRefusal = "unknown-token" | "other-protocol" | ReplayRefusal | "unavailable";
+
+/**
+ * A client's resume: the session `token` names, from where the client got
+ * to, on a connection of `protocol` (a session resumes in the protocol it
+ * was made in: see ConnectionCodec.protocol).
+ */
+export interface ResumeRequest {
+  readonly token: string;
+  readonly point: ResumePoint;
+  readonly protocol: string;
+}
 
 /**
  * A session offered to another node by the node that holds it: its name,
- * and what it missed there (line-protocol bytes). It is the other node's
+ * and what it missed there (events and replies). It is the other node's
  * once `settle(true)` is called (the cluster moved it): it goes from here
  * without a word. `settle(false)`: the move failed, and the session stays
  * here, resumable as before. Until settled, nobody else can take it.
@@ -29,8 +40,8 @@ export interface MovedSession {
  * Resuming across nodes (a cluster provides it; a single server has
  * NO_MOVES): a client whose resumable session is on one node resumes it
  * on another. The node it lands on asks the holder; the holder gives the
- * session up; the cluster moves the name, and the lines on their way, so
- * that the client gets every line once, in order.
+ * session up; the cluster moves the name, and the events on their way, so
+ * that the client gets everything once, in order.
  */
 export interface SessionMovesPort {
   /** Appended to tokens issued here, so that another node can tell where the session is. */
@@ -43,9 +54,9 @@ export interface SessionMovesPort {
    * it moves): `recipient` is then attached under the name, in its groups.
    * Resolves with null once adopted, or with why not.
    */
-  fetch(token: string, received: number, recipient: Recipient, adopt: (moved: MovedSession) => void): Promise<ResumeRefusal | null>;
+  fetch(request: ResumeRequest, recipient: Recipient, adopt: (moved: MovedSession) => void): Promise<ResumeRefusal | null>;
   /** How this node gives up the sessions it holds, when another node asks. */
-  serve(give: (token: string, received: number) => GivenSession | ResumeRefusal): void;
+  serve(give: (request: ResumeRequest) => GivenSession | ResumeRefusal): void;
 }
 
 /**

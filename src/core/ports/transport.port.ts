@@ -33,8 +33,14 @@ export interface ConnectionCodec {
    */
   encodeReply(reply: Reply, farewell: boolean): Uint8Array | null;
   /**
-   * What a resumable session keeps of the events it is sent, for a replay
-   * through `send`: the renderer of the bytes `send` takes.
+   * The protocol this door speaks ("line", "json" ...), as the door names
+   * it: a session resumes only on a connection of the protocol it was made
+   * on, where its client counts what it received as that protocol does.
+   */
+  readonly protocol: string;
+  /**
+   * How a replay (what a resumable session missed) is rendered for `send`:
+   * the renderer of the bytes `send` takes.
    */
   readonly resumeRenderer: Renderer;
   /**

@@ -1,35 +1,90 @@
 import type { InProcessDelivery } from "../../../src/adapters/in-process/in-process-delivery";
-import { ResumeLog, type Replay } from "../../../src/core/resume-log";
+import { LineCodec } from "../../../src/adapters/line/line-codec";
+import { Outgoing, type ChatEvent } from "../../../src/core/events";
+import { ResumeLog, type Kept, type Replay } from "../../../src/core/resume-log";
 import { TOKENS } from "../../../src/core/tokens";
-import { encodeLine } from "../../../src/adapters/wire/shared-lines";
 import { expectLines, linesOf, settle, startTestServer, type TestServer, type TestServerOptions } from "../../../src/testing/test-server";
 import type { FakeClient } from "../../../src/testing/in-memory-transport";
 import { slowLoginHook } from "../../support/slow-login";
 
-/** A replay as text and its line count, or the refusal. */
+/** The line protocol's codec, as a line door renders what a log keeps. */
+const lines = new LineCodec({ forms: () => undefined }, { render: () => null }, 4096);
+
+/** An item's lines as the line door shows it. */
+function shown(item: Kept): string {
+  return Buffer.from(item instanceof Uint8Array ? item : new Outgoing(item).bytesFor(lines.renderer)!).toString();
+}
+
+/** Records an item as a line door sent it: its lines and its bytes. */
+function record(log: ResumeLog, item: Kept): void {
+  const text = shown(item);
+  log.record(item, text.split("\n").length - 1, Buffer.byteLength(text));
+}
+
+/** A replay as the line door shows it (the first item cut where the count falls) and its line count, or the refusal. */
 const replayed = (replay: Replay | string): [string, number] | string =>
-  typeof replay === "string" ? replay : [Buffer.from(replay.bytes).toString(), replay.lines];
+  typeof replay === "string"
+    ? replay
+    : [
+        replay.items
+          .map(shown)
+          .join("")
+          .split("\n")
+          .slice(replay.skip)
+          .join("\n"),
+        replay.lines,
+      ];
+
+/** The event ids of these tests: the n-th in order. */
+const idOf = (n: number): string => `01J${String(n).padStart(23, "0")}`;
+const message = (n: number): ChatEvent => ({ type: "message", id: idOf(n), at: 0, from: "b", to: { kind: "everyone" }, text: String(n) });
+const answer = (text: string): Uint8Array => lines.encodeReply({ kind: "text", text })!;
 
 describe("a resume log", () => {
-  it("replays from any line, cutting an entry of several lines where the count falls", () => {
+  it("keeps events and answers, and replays them from any line, the first cut where the count falls", () => {
     const log = new ResumeLog(1024);
-    log.record(encodeLine("TOKEN t"), 1);
-    log.record(encodeLine("USER a\nUSER b\nEND WHO"), 3);
-    log.record(encodeLine("MSG b hi"), 1);
-    expect(replayed(log.since(0))).toEqual(["TOKEN t\nUSER a\nUSER b\nEND WHO\nMSG b hi\n", 5]);
-    expect(replayed(log.since(2))).toEqual(["USER b\nEND WHO\nMSG b hi\n", 3]);
-    expect(replayed(log.since(4))).toEqual(["MSG b hi\n", 1]);
-    expect(replayed(log.since(5))).toEqual(["", 0]);
-    expect(log.since(6)).toBe("bad-count");
+    const token = answer("TOKEN t");
+    const users = answer("USER a\nUSER b\nEND WHO");
+    const hi = message(1);
+    record(log, token);
+    record(log, users);
+    record(log, hi);
+    expect(replayed(log.since({ received: -1 }))).toEqual(["TOKEN t\nUSER a\nUSER b\nEND WHO\nMSG b 1\n", 5]);
+    expect(replayed(log.since({ received: 1 }))).toEqual(["USER b\nEND WHO\nMSG b 1\n", 3]);
+    expect(log.since({ received: 1 })).toEqual({ items: [users, hi], skip: 1, lines: 3 });
+    expect(replayed(log.since({ received: 3 }))).toEqual(["MSG b 1\n", 1]);
+    expect(replayed(log.since({ received: 4 }))).toEqual(["", 0]);
+    expect(log.since({ received: 5 })).toBe("bad-count");
   });
 
-  it("forgets the oldest entries past its capacity, and says a gap reaching them is too large", () => {
+  it("forgets the oldest entries past its capacity (the bytes their door sent), and says a gap reaching them is too large", () => {
     const log = new ResumeLog(24);
-    for (let i = 0; i < 10; i++) log.record(encodeLine(`MSG b ${i}`), 1);
-    expect(replayed(log.since(7))).toEqual(["MSG b 7\nMSG b 8\nMSG b 9\n", 3]);
-    expect(log.since(6)).toBe("gap-too-large");
-    expect(log.since(11)).toBe("bad-count");
-    expect(log.since(-1)).toBe("bad-count");
+    for (let i = 0; i < 10; i++) record(log, message(i));
+    expect(replayed(log.since({ received: 6 }))).toEqual(["MSG b 7\nMSG b 8\nMSG b 9\n", 3]);
+    expect(log.since({ received: 5 })).toBe("gap-too-large");
+    expect(log.since({ received: 10 })).toBe("bad-count");
+    expect(log.since({ received: -2 })).toBe("bad-count");
+  });
+
+  it("replays after an event's id: what followed it; one from before the token, everything since it", () => {
+    const log = new ResumeLog(1024);
+    record(log, answer("TOKEN t"));
+    record(log, message(5));
+    const pong = answer("PONG");
+    record(log, pong);
+    record(log, message(6));
+    expect(log.since({ after: idOf(5) })).toEqual({ items: [pong, message(6)], skip: 0, lines: 2 });
+    expect(log.since({ after: idOf(6) })).toEqual({ items: [], skip: 0, lines: 0 });
+    expect(replayed(log.since({ after: idOf(4) }))).toEqual(["MSG b 5\nPONG\nMSG b 6\n", 3]);
+    expect(log.since({ after: idOf(7) })).toBe("unknown-event");
+  });
+
+  it("says an id older than what it still keeps is a gap too large, once some went", () => {
+    const log = new ResumeLog(24);
+    for (let i = 0; i < 10; i++) record(log, message(i));
+    expect(replayed(log.since({ after: idOf(7) }))).toEqual(["MSG b 8\nMSG b 9\n", 2]);
+    expect(log.since({ after: idOf(6) })).toBe("gap-too-large");
+    expect(log.since({ after: idOf(2) })).toBe("gap-too-large");
   });
 });
 

@@ -1,18 +1,18 @@
-import { MessageIds } from "../../../src/core/message-ids";
+import { EventIds } from "../../../src/core/event-ids";
 import type { DeliveredMessage } from "../../../src/core/plugin-api";
 import { FAKE_EPOCH_MS } from "../../../src/testing/fake-clock";
 import { linesOf, settle, startTestServer } from "../../../src/testing/test-server";
 import { ULID, ulidTime } from "../../support/ulid";
 
-describe("message ids", () => {
+describe("event ids", () => {
   it("are ULIDs holding the time they were made at", () => {
-    const id = new MessageIds().next(FAKE_EPOCH_MS + 1234);
+    const id = new EventIds().next(FAKE_EPOCH_MS + 1234);
     expect(id).toMatch(ULID);
     expect(ulidTime(id)).toBe(FAKE_EPOCH_MS + 1234);
   });
 
   it("sort as they were made: within a millisecond, when the clock steps back, and across milliseconds", () => {
-    const ids = new MessageIds();
+    const ids = new EventIds();
     const made = [
       ...Array.from({ length: 1000 }, () => ids.next(FAKE_EPOCH_MS)),
       ids.next(FAKE_EPOCH_MS - 5000),
@@ -25,7 +25,7 @@ describe("message ids", () => {
   });
 
   it("move on a millisecond when the random part is spent within one", () => {
-    const ids = new MessageIds((bytes) => bytes.fill(31));
+    const ids = new EventIds((bytes) => bytes.fill(31));
     const first = ids.next(FAKE_EPOCH_MS);
     const second = ids.next(FAKE_EPOCH_MS);
     expect(first.slice(10)).toBe("Z".repeat(16));
@@ -34,8 +34,8 @@ describe("message ids", () => {
   });
 
   it("draw a fresh random part each millisecond: two nodes in the same millisecond do not collide", () => {
-    const a = new MessageIds().next(FAKE_EPOCH_MS);
-    const b = new MessageIds().next(FAKE_EPOCH_MS);
+    const a = new EventIds().next(FAKE_EPOCH_MS);
+    const b = new EventIds().next(FAKE_EPOCH_MS);
     expect(a.slice(0, 10)).toBe(b.slice(0, 10));
     expect(a).not.toBe(b);
   });
