@@ -1,4 +1,4 @@
-import { Outgoing, type EventBody } from "./events";
+import { Outgoing, type EventBody, type Stamp } from "./events";
 import type { ClockPort } from "./ports/clock.port";
 
 /** Crockford's base 32: digits and letters but I, L, O, U; sorts as its values do. */
@@ -73,12 +73,6 @@ function encodeTime(time: number, codes: number[]): void {
     codes[i] = DIGIT_CODES[left % 32]!;
     left = Math.floor(left / 32);
   }
-}
-
-/** An event's identity: its id, and when it was made (epoch milliseconds, the node's wall clock). */
-export interface Stamp {
-  readonly id: string;
-  readonly at: number;
 }
 
 /** Stamps for the events one node makes: ids in the order made, by its wall clock. */

@@ -1,5 +1,3 @@
-import type { Stamp } from "./event-ids";
-
 /** Who an event is for. Group names are compared ignoring ASCII case. */
 export type MessageTarget =
   | { readonly kind: "everyone" }
@@ -14,6 +12,12 @@ export interface Departed {
 
 /** What a plugin's own event carries: plain values, so that it crosses the cluster as it is. */
 export type PluginEventData = Readonly<Record<string, string | number | boolean>>;
+
+/** An event's identity: its id, and when it was made (epoch milliseconds, the node's wall clock). */
+export interface Stamp {
+  readonly id: string;
+  readonly at: number;
+}
 
 /**
  * What the chat tells its users, in no protocol's words: each transport
