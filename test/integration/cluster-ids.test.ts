@@ -20,7 +20,7 @@ const SLOW_TEST_MS = 30_000;
 
 /** A user of the JSON API (/api on a node's web port): frames in, frames out, parsed. */
 class JsonUser {
-  private constructor(readonly client: WsClient) {}
+  constructor(readonly client: WsClient) {}
 
   /** Connects and asks to log in; the answer, and the history when the node has the plugin, are left to read. */
   static async connect(port: number, name: string): Promise<JsonUser> {
@@ -86,9 +86,12 @@ describeCluster("message ids on a cluster of servers through Redis", () => {
     let bob: JsonUser;
     let cal: TcpClient;
     let dee: TcpClient;
+    /** B's web port. */
+    let bWeb: number;
 
     beforeEach(async () => {
       const [a, b] = await Promise.all([startNode("a"), startNode("b")]);
+      bWeb = b.web;
       ann = await JsonUser.login(a.web, "ann");
       bob = await JsonUser.login(b.web, "bob");
       expect(await ann.next()).toEqual({ type: "arrived", id: expect.stringMatching(ULID), at: expect.stringMatching(ISO_TIME), user: "bob" });
@@ -187,6 +190,35 @@ describeCluster("message ids on a cluster of servers through Redis", () => {
       await nothingMore(dee);
       await bob.noMoreMessages();
     });
+
+    it("resumes a JSON session of A's on B from the last event id it got: what it missed, once, with the ids it had on A", async () => {
+      ann.send({ type: "resumable", id: "r" });
+      const { token } = await ann.next();
+      dee.send("MSG seen on a");
+      const seen = await ann.nextMessage();
+      ann.client.reset();
+      dee.send("MSG missed");
+      cal.send("MSG missed too");
+      // Each node has each sender's messages in order, but not two senders' on two nodes: compared by text.
+      const byText = (frames: Frame[]): Frame[] => frames.sort((x, y) => String(x.text).localeCompare(String(y.text)));
+      expect(await bob.nextMessage()).toMatchObject({ ...identity(seen), text: "seen on a" });
+      const missed = byText([await bob.nextMessage(), await bob.nextMessage()]).map(identity);
+
+      const phone = new JsonUser(await connectJson(bWeb));
+      phone.send({ type: "resume", token, after: seen.id });
+      expect(await phone.next()).toEqual({ type: "resumed", name: "ann", token: expect.any(String) });
+      expect(byText([await phone.nextMessage(), await phone.nextMessage()])).toEqual([
+        { type: "message", ...missed[0], from: "dee", to: "everyone", text: "missed" },
+        { type: "message", ...missed[1], from: "cal", to: "everyone", text: "missed too" },
+      ]);
+      cal.send("MSG live");
+      expect(await phone.nextMessage()).toMatchObject({ type: "message", from: "cal", text: "live" });
+      await phone.noMoreMessages();
+      expect(await dee.readLines(2)).toEqual(["MSG cal missed too", "MSG cal live"]);
+      dee.send("WHO");
+      // Nobody noticed: no departure, and ann is where she was in the login order.
+      expect(await dee.readLines(5)).toEqual(["USER ann", "USER bob", "USER cal", "USER dee", "END WHO"]);
+    }, SLOW_TEST_MS);
   });
 
   describe("with history", () => {

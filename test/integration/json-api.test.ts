@@ -279,4 +279,90 @@ describe("the JSON API: WebSocket at /api", () => {
     json.send("x".repeat(DEFAULT_CONFIG.maxLineBytes + 2000));
     expect(await json.readUntilClosed()).toEqual({ lines: [], code: 1009, reason: "" });
   });
+
+  describe("resuming", () => {
+    /** A JSON user made resumable: its token. */
+    async function tokenOf(client: WsClient): Promise<string> {
+      send(client, { type: "resumable", id: "r" });
+      const { type, token, for: answering } = await next(client);
+      expect([type, answering]).toEqual(["token", "r"]);
+      return token as string;
+    }
+
+    it("resumes after the last event received: what followed, answers with their own `for`, then live; nobody else notices", async () => {
+      server = await startJsonServer({ plugins: ROOMS, rateLimitPerSecond: 0 });
+      const alice = await login(server.webPort, "alice");
+      const token = await tokenOf(alice);
+      const bob = await TcpClient.login(server.port, "bob");
+      expect(unstamped(await alice.readLine())).toBe('{"type":"arrived","user":"bob"}');
+      bob.send("MSG one");
+      const one = await next(alice);
+      expect(one).toEqual({ type: "message", ...IDENTITY, from: "bob", to: "everyone", text: "one" });
+      // Sent and answered, but lost with the connection: the answer is missed like any frame.
+      bob.send("MSG two");
+      send(alice, { type: "ping", id: "p1" });
+      expect(await alice.readLines(2)).toEqual([expect.stringContaining('"text":"two"'), '{"type":"pong","for":"p1"}']);
+      alice.reset();
+      bob.send("DM alice three");
+      bob.send("PING");
+      expect(await bob.readLine()).toBe("PONG");
+
+      const phone = await connect(server.webPort);
+      send(phone, { type: "resume", token, after: one.id, id: "again" });
+      const resumed = await next(phone);
+      expect(resumed).toEqual({ type: "resumed", name: "alice", token: expect.any(String), for: "again" });
+      expect(resumed.token).not.toBe(token);
+      expect(await next(phone)).toEqual({ type: "message", ...IDENTITY, from: "bob", to: "everyone", text: "two" });
+      expect(await phone.readLine()).toBe('{"type":"pong","for":"p1"}');
+      const three = await next(phone);
+      expect(three).toEqual({ type: "message", ...IDENTITY, from: "bob", to: { user: "alice" }, text: "three" });
+      bob.send("MSG four");
+      expect(await next(phone)).toMatchObject({ type: "message", text: "four" });
+      bob.send("WHO");
+      expect(await bob.readLines(3)).toEqual(["USER alice", "USER bob", "END WHO"]);
+
+      // Its new token from `resumed`; having got `three`, nothing but `four` and what came after it.
+      phone.reset();
+      bob.send("MSG five");
+      bob.send("PING");
+      expect(await bob.readLine()).toBe("PONG");
+      const laptop = await connect(server.webPort);
+      send(laptop, { type: "resume", token: resumed.token, after: three.id });
+      expect(await next(laptop)).toMatchObject({ type: "resumed", name: "alice" });
+      expect((await laptop.readLines(2)).map((line) => (JSON.parse(line) as { text: string }).text)).toEqual(["four", "five"]);
+    });
+
+    it("resumes everything since the token without `after`; refuses an id never sent, a token of another protocol, and a malformed id", async () => {
+      server = await startJsonServer({ rateLimitPerSecond: 0 });
+      const alice = await login(server.webPort, "alice");
+      const token = await tokenOf(alice);
+      const bob = await TcpClient.login(server.port, "bob");
+      bob.send("RESUMABLE");
+      const bobsToken = (await bob.readLine()).split(" ")[1]!;
+      expect(unstamped(await alice.readLine())).toBe('{"type":"arrived","user":"bob"}');
+      alice.reset();
+      bob.send("MSG while away");
+      bob.send("PING");
+      expect(await bob.readLine()).toBe("PONG");
+
+      const other = await connect(server.webPort);
+      send(other, { type: "resume", token: bobsToken, id: "b" });
+      expect(await other.readLine()).toBe('{"type":"error","code":"resume-refused","subject":"other-protocol","for":"b"}');
+      send(other, { type: "resume", token, after: "7ZZZZZZZZZZZZZZZZZZZZZZZZZ", id: "x" });
+      expect(await other.readLine()).toBe('{"type":"error","code":"resume-refused","subject":"unknown-event","for":"x"}');
+      send(other, { type: "resume", token, after: "not an id", id: "y" });
+      expect(await other.readLine()).toBe(
+        '{"type":"error","code":"invalid-frame","subject":"/after: Expected string to match \'^[0-7][0-9A-HJKMNP-TV-Z]{25}$\'","for":"y"}',
+      );
+      const tcp = await TcpClient.connect(server.port);
+      tcp.send(`RESUME ${token} 0`);
+      expect(await tcp.readLine()).toBe("ERR resume-refused other-protocol");
+
+      // None of these used the token up.
+      send(other, { type: "resume", token });
+      expect(await next(other)).toMatchObject({ type: "resumed", name: "alice" });
+      expect(unstamped(await other.readLine())).toBe('{"type":"arrived","user":"bob"}');
+      expect(await next(other)).toEqual({ type: "message", ...IDENTITY, from: "bob", to: "everyone", text: "while away" });
+    });
+  });
 });
