@@ -129,13 +129,15 @@ describe("the JSON API: WebSocket at /api", () => {
     ]);
   });
 
-  it("is one chat with TCP and IRC users", async () => {
+  it("is one chat with TCP, web (/ws) and IRC users", async () => {
     server = await startJsonServer();
     const alice = await login(server.webPort, "alice");
     const bob = await TcpClient.login(server.port, "bob");
     expect(unstamped(await alice.readLine())).toBe('{"type":"arrived","user":"bob"}');
     const carol = await IrcClient.register(server.ircPort, "carol");
     expect(unstamped(await alice.readLine())).toBe('{"type":"arrived","user":"carol"}');
+    const dave = await WsClient.login(server.webPort, "dave");
+    expect(unstamped(await alice.readLine())).toBe('{"type":"arrived","user":"dave"}');
 
     // The text is the text: the line protocol escapes a leading # for its readers, JSON and IRC need not.
     send(alice, { type: "send", text: "#1 hello" });
@@ -148,6 +150,11 @@ describe("the JSON API: WebSocket at /api", () => {
     carol.client.say("#lobby", "from IRC");
     expect(await next(alice)).toEqual({ type: "message", ...IDENTITY, from: "carol", to: "everyone", text: "from IRC" });
     expect(await bob.readLine()).toBe("MSG carol from IRC");
+    expect(await dave.readLines(3)).toEqual(["MSG alice \\#1 hello", "MSG bob \\#2 from TCP", "MSG carol from IRC"]);
+    dave.send("MSG from the web");
+    expect(await next(alice)).toEqual({ type: "message", ...IDENTITY, from: "dave", to: "everyone", text: "from the web" });
+    expect(await bob.readLine()).toBe("MSG dave from the web");
+    expect(await carol.waitFor(/PRIVMSG/)).toBe(":dave!dave@chat.test PRIVMSG #lobby :from the web");
 
     send(alice, { type: "send", text: "psst", to: { user: "carol" } });
     expect(await next(alice)).toEqual(SENT);
@@ -161,9 +168,10 @@ describe("the JSON API: WebSocket at /api", () => {
     expect(await bob.readLine()).toBe("DM alice hi bob");
 
     send(alice, { type: "who" });
-    expect(await alice.readLine()).toBe('{"type":"users","users":["alice","bob","carol"]}');
+    expect(await alice.readLine()).toBe('{"type":"users","users":["alice","bob","carol","dave"]}');
     bob.send("QUIT");
     expect(unstamped(await alice.readLine())).toBe('{"type":"left","user":"bob","reason":"quit"}');
+    expect(await dave.readLine()).toBe("INFO bob disconnected");
     expect(await carol.waitFor(/ QUIT /)).toBe(":bob!bob@chat.test QUIT :Quit");
     send(alice, { type: "quit" });
     expect(await alice.readUntilClosed()).toEqual({ lines: ['{"type":"bye"}'], code: 1000, reason: "" });
