@@ -5,6 +5,7 @@ import { container as rootContainer, type DependencyContainer } from "tsyringe";
 import { SystemClock } from "./adapters/clock/system-clock";
 import { InProcessDelivery } from "./adapters/in-process/in-process-delivery";
 import { InProcessLists } from "./adapters/in-process/in-process-lists";
+import { InProcessProfiles } from "./adapters/in-process/in-process-profiles";
 import { InProcessPresence } from "./adapters/in-process/in-process-presence";
 import { NoMetrics } from "./adapters/metrics/no-metrics";
 import type { TlsIdentity } from "./adapters/socket/socket-server";
@@ -38,7 +39,7 @@ import { DOORS } from "./doors/doors";
 import { loadPlugins, type PluginSpec } from "./plugin-loader";
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8")) as { version: string }).version;
-export const DEFAULT_PLUGINS: readonly string[] = ["login", "msg", "who", "dm", "ping", "quit", "resume"];
+export const DEFAULT_PLUGINS: readonly string[] = ["login", "msg", "who", "dm", "ping", "quit", "resume", "rename"];
 
 /**
  * The server's configuration: the core's settings, what the doors share
@@ -151,6 +152,7 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
   container.register(TOKENS.Presence, { useValue: overrides.presence ?? cluster?.presence ?? new InProcessPresence() });
   container.register(TOKENS.Delivery, { useValue: overrides.delivery ?? cluster?.delivery ?? new InProcessDelivery() });
   container.register(TOKENS.Lists, { useValue: overrides.lists ?? cluster?.lists ?? new InProcessLists() });
+  container.register(TOKENS.Profiles, { useValue: cluster?.profiles ?? new InProcessProfiles() });
   container.register(TOKENS.Moves, { useValue: cluster?.moves ?? NO_MOVES });
 
   const { tls } = settings;

@@ -4,6 +4,8 @@ import type { Style } from "./style";
 
 const ERROR_WORDS: Readonly<Record<string, (detail: string) => string>> = {
   "user-not-found": (name) => `nobody named ${name} is online`,
+  "username-taken": () => "that name is taken: someone online has it",
+  "invalid-username": () => "a name is 1 to 32 letters, digits, _, - or ., not starting with - or .",
   "empty-message": () => "there is nothing to send",
   "invalid-dm-format": () => "usage: /dm <user> <text>",
   "must-login-first": () => "log in first",

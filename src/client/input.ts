@@ -2,12 +2,14 @@ import { escapeEveryone } from "../client-shared/escape";
 
 /**
  * A line for the server: `ok` says what its `OK` means; `says`, for a
- * message (`MSG`, `DM`), is the line as typed, to name it if it is refused.
+ * message (`MSG`, `DM`), is the line as typed, to name it if it is refused;
+ * `rename`, for `NICK`, the name the user goes by once it is answered `OK`.
  */
 export interface Send {
   readonly send: string;
   readonly ok?: string;
   readonly says?: string;
+  readonly rename?: string;
 }
 
 /** What a line typed by the user becomes. */
@@ -19,6 +21,7 @@ export const HELP = [
   "\\#text          say #text to everyone",
   "/dm user text   say it to one user",
   "/who            who is online",
+  "/nick name      go by another name",
   "/join #room     join a room; /part #room to leave it; /rooms to list them",
   "/raw LINE       send LINE to the server as it is",
   "//text          say text that starts with /",
@@ -46,6 +49,8 @@ export function parseInput(typed: string): Input {
     }
     case "/who":
       return { send: "WHO" };
+    case "/nick":
+      return args === "" ? { local: "usage: /nick <name>" } : { send: `NICK ${args}`, ok: `you are now ${args}`, rename: args };
     case "/rooms":
       return { send: "ROOMS" };
     case "/join":

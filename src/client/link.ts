@@ -5,6 +5,8 @@ import { connect, describeFailure, onLines, type ConnectOptions } from "./connec
 /** A line for the server, with what the program wants to know when its answer comes. */
 export interface Command {
   readonly send: string;
+  /** The name the session goes by once the server answers `OK` (a `NICK`): a login afresh is under it. */
+  readonly rename?: string;
 }
 
 /** What the link tells the program. */
@@ -94,7 +96,7 @@ export class Link<C extends Command> {
   /** `chance`: a number from 0 to 1 (Math.random's), to spread the waits between attempts. */
   constructor(
     private readonly options: ConnectOptions,
-    private readonly user: string,
+    private user: string,
     private readonly events: LinkEvents<C>,
     private readonly clock: Clock = SYSTEM_CLOCK,
     private readonly open: (options: ConnectOptions) => Promise<Duplex> = connect,
@@ -168,7 +170,9 @@ export class Link<C extends Command> {
           if (this.tokenAsked !== null && this.tokenAsked.before > 0) this.tokenAsked.before--;
           return;
         }
-        return this.events.line(line, (verb === "OK" || verb === "ERR") && farewell(line) === null ? (this.unanswered[0] ?? null) : null);
+        const answering = (verb === "OK" || verb === "ERR") && farewell(line) === null ? (this.unanswered[0] ?? null) : null;
+        if (verb === "OK" && answering?.rename !== undefined) this.user = answering.rename;
+        return this.events.line(line, answering);
       }
     }
   }

@@ -75,9 +75,9 @@ export class ChatServer implements ConnectionAcceptor {
       hooks,
       turns: new Turns(clock),
       withdraw: (session) => room.withdraw(session),
-      leave: (session, reason) => {
+      leave: (session, reason, message) => {
         resumption.revoke(session);
-        room.leave(session, reason);
+        room.leave(session, reason, message);
       },
       closed: (session) => this.forget(session),
       detached: (session) => resumption.detached(session),

@@ -4,10 +4,11 @@ export type MessageTarget =
   | { readonly kind: "user"; readonly username: string }
   | { readonly kind: "group"; readonly group: string };
 
-/** A user gone, and why (quit, idle, client-closed, ...; "left" when another node told us). */
+/** A user gone, and why (quit, idle, client-closed, ...; "left" when another node told us), with its words on leaving if any. */
 export interface Departed {
   readonly username: string;
   readonly reason: string;
+  readonly message?: string;
 }
 
 /** What a plugin's own event carries: plain values, so that it crosses the cluster as it is. */
@@ -31,19 +32,23 @@ export type ChatEvent = Stamp & EventBody;
 
 /** An event, before its identity. */
 export type EventBody =
-  /** A user's message, to everyone, a group, or one user (`at`: when the server accepted it). */
+  /** A user's message, to everyone, a group, or one user (`at`: when the server accepted it); `notice`: see ChatMessage. */
   | {
       readonly type: "message";
       readonly from: string;
       readonly to: MessageTarget;
       readonly text: string;
+      readonly notice?: true;
     }
   /** A line from the server (a plugin's notice), not a user's message. */
   | { readonly type: "notice"; readonly to: MessageTarget; readonly text: string }
   | { readonly type: "login"; readonly user: string }
+  /** A user goes by another name from now on (`name`); it was `user`. */
+  | { readonly type: "renamed"; readonly user: string; readonly name: string }
   | { readonly type: "departure"; readonly users: readonly Departed[] }
   | { readonly type: "joined"; readonly user: string; readonly group: string }
-  | { readonly type: "parted"; readonly user: string; readonly group: string }
+  /** A user left a group; `message`: its words on leaving, if any. */
+  | { readonly type: "parted"; readonly user: string; readonly group: string; readonly message?: string }
   /** A plugin's own kind of event, rendered by the renderers it defined. */
   | {
       readonly type: "plugin";

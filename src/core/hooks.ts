@@ -1,5 +1,5 @@
 import { inject, injectable } from "tsyringe";
-import type { ChatMessage, DeliveredMessage, DisconnectEvent, LoginEvent, MessageVerdict } from "./plugin-api";
+import type { ChatMessage, DeliveredMessage, DisconnectEvent, LoginEvent, MessageVerdict, RenameEvent } from "./plugin-api";
 import type { LoggerPort } from "./ports/logger.port";
 import { error, type Reply } from "./language";
 import { relayableText } from "./text";
@@ -13,6 +13,7 @@ interface Registered<Hook> {
 
 type LoginHook = (event: LoginEvent) => void | Promise<void>;
 type DisconnectHook = (event: DisconnectEvent) => void | Promise<void>;
+type RenameHook = (event: RenameEvent) => void | Promise<void>;
 type BeforeMessageHook = (message: ChatMessage) => MessageVerdict | Promise<MessageVerdict>;
 type MessageHook = (message: DeliveredMessage) => void | Promise<void>;
 
@@ -33,6 +34,7 @@ const EMPTY_MESSAGE = Object.freeze({ refuse: error("empty-message") });
 export class PluginHooks {
   private readonly login: Registered<LoginHook>[] = [];
   private readonly disconnect: Registered<DisconnectHook>[] = [];
+  private readonly rename: Registered<RenameHook>[] = [];
   private readonly before: Registered<BeforeMessageHook>[] = [];
   private readonly after: Registered<MessageHook>[] = [];
 
@@ -44,6 +46,10 @@ export class PluginHooks {
 
   addDisconnect(plugin: string, hook: DisconnectHook): void {
     this.disconnect.push({ plugin, hook });
+  }
+
+  addRename(plugin: string, hook: RenameHook): void {
+    this.rename.push({ plugin, hook });
   }
 
   addBeforeMessage(plugin: string, hook: BeforeMessageHook): void {
@@ -70,13 +76,22 @@ export class PluginHooks {
   }
 
   runDisconnect(event: DisconnectEvent): void {
-    if (this.disconnect.length === 0) return;
+    this.runInTurn(this.disconnect, "onDisconnect", event);
+  }
+
+  runRename(event: RenameEvent): void {
+    this.runInTurn(this.rename, "onRename", event);
+  }
+
+  /** Runs hooks one after another, each waited for, without the caller waiting for them. */
+  private runInTurn<Event>(hooks: readonly Registered<(event: Event) => void | Promise<void>>[], name: string, event: Event): void {
+    if (hooks.length === 0) return;
     void (async () => {
-      for (const { plugin, hook } of this.disconnect) {
+      for (const { plugin, hook } of hooks) {
         try {
           await hook(event);
         } catch (error) {
-          this.failed(plugin, "onDisconnect", error);
+          this.failed(plugin, name, error);
         }
       }
     })();

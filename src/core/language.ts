@@ -1,3 +1,4 @@
+import type { Profile } from "./ports/profiles.port";
 import type { PluginEventData } from "./events";
 import type { GroupInfo } from "./ports/delivery.port";
 
@@ -97,6 +98,11 @@ export interface SaidBefore {
   readonly at?: number;
 }
 
+/** What others may see of a user (see Profile), and, where asked (WHOIS), the rooms it is in. */
+export interface UserProfile extends Profile {
+  readonly rooms?: readonly string[];
+}
+
 /**
  * What a command answers, in no door's words: each door renders it (the
  * line protocol as the lines docs/PROTOCOL.md gives, IRC as numerics).
@@ -105,12 +111,14 @@ export type Reply =
   | { readonly kind: "ok" }
   | ErrorReply
   /** A chat message of the client's was delivered: its id and the time it was accepted (doors that show ids say it; the line protocol and IRC say nothing). */
-  | { readonly kind: "sent"; readonly id: string; readonly at: number }
+  /** A message was delivered: its id and time; `away`, the recipient's away message, for a DM to a user who is away. */
+  | { readonly kind: "sent"; readonly id: string; readonly at: number; readonly away?: string }
   | { readonly kind: "pong" }
   /** The users asked about, in login order: all of them (WHO), or those of a list that are online. */
-  | { readonly kind: "users"; readonly users: readonly string[] }
+  /** Users online; with their profiles (in the same order) when the command asked for them (see UserProfile). */
+  | { readonly kind: "users"; readonly users: readonly string[]; readonly profiles?: readonly (UserProfile | null)[] }
   | { readonly kind: "rooms"; readonly rooms: readonly GroupInfo[] }
-  | { readonly kind: "members"; readonly room: string; readonly members: readonly string[] }
+  | { readonly kind: "members"; readonly room: string; readonly members: readonly string[]; readonly profiles?: readonly (UserProfile | null)[] }
   /** Messages to everyone from before the user came, oldest first. */
   | { readonly kind: "history"; readonly messages: readonly SaidBefore[] }
   /** A resume token: what the session is sent from here on is kept for a resume. */

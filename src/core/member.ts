@@ -1,6 +1,7 @@
 import type { SessionHandle } from "./plugin-api";
 import type { Recipient } from "./ports/delivery.port";
 import type { Replay, ResumeLog } from "./resume-log";
+import type { Profile } from "./ports/profiles.port";
 
 /**
  * What the room needs of a connection, beyond what plugins see of it: the
@@ -22,6 +23,13 @@ export interface Member extends SessionHandle, Recipient {
   handOver(): void;
   /** Takes the place of a resumed session: its name. */
   adopt(username: string): void;
+  /** A rename succeeded: the member goes by `username` from now on, in the room as it was. */
+  renamed(username: string): void;
+  /** Whether its connection is encrypted; what its client calls it beside its name (see Connection). */
+  readonly secure: boolean;
+  readonly realname: string | undefined;
+  /** What others see of it (WHOIS), as the room last recorded it; none before login. */
+  profile: Profile | undefined;
   /** The protocol of its connection (see ConnectionCodec.protocol): a resume must speak it too. */
   readonly protocol: string;
   /** What a resumed session missed, rendered for its door and sent like replies. */

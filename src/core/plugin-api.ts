@@ -23,9 +23,10 @@ export interface SessionHandle {
   replyLines(lines: readonly string[]): void;
   /**
    * Ends the connection: says `farewell` first if given, tells the others
-   * that the user left, then closes.
+   * that the user left (with `message`, the user's own words on leaving,
+   * where their doors show it: a QUIT's reason), then closes.
    */
-  end(reason: string, farewell?: Farewell): void;
+  end(reason: string, farewell?: Farewell, message?: string): void;
 }
 
 export interface CommandContext {
@@ -77,6 +78,9 @@ export type CommandExtension = (context: CommandContext, next: () => Promise<voi
 /** The outcome of a LOGIN; anything but "ok" is the error code the client is answered. */
 export type LoginResult = "ok" | "already-logged-in" | "invalid-username" | "username-taken";
 
+/** The outcome of a rename; anything but "ok" is the error code the client is answered. */
+export type RenameResult = "ok" | "invalid-username" | "username-taken";
+
 export type { MessageTarget } from "./events";
 
 /** A user's chat message on its way to others. */
@@ -84,6 +88,8 @@ export interface ChatMessage {
   readonly from: SessionHandle;
   readonly to: MessageTarget;
   readonly text: string;
+  /** A notice: a message no client answers by itself (IRC's NOTICE); doors without notices show it as a message. */
+  readonly notice?: boolean;
 }
 
 /** A chat message the server delivered: with its id in the cluster and the time it was accepted (see SendResult). */
@@ -107,7 +113,7 @@ export type MessageVerdict = void | { readonly text: string } | { readonly refus
  * online, or dropped because the sender left while hooks were deciding.
  */
 export type SendResult =
-  | { readonly status: "sent"; readonly text: string; readonly id: string; readonly at: number }
+  | { readonly status: "sent"; readonly text: string; readonly id: string; readonly at: number; readonly away?: string }
   | { readonly status: "refused"; readonly reply: Reply }
   | { readonly status: "not-found" }
   | { readonly status: "gone" };
@@ -121,8 +127,10 @@ export type { GroupInfo } from "./ports/delivery.port";
  */
 export function sendReply(result: SendResult): Reply | null {
   switch (result.status) {
-    case "sent":
-      return { kind: "sent", id: result.id, at: result.at };
+    case "sent": {
+      const { id, at, away } = result;
+      return away === undefined ? { kind: "sent", id, at } : { kind: "sent", id, at, away };
+    }
     case "refused":
       return result.reply;
     default:
@@ -132,6 +140,7 @@ export function sendReply(result: SendResult): Reply | null {
 import type { ListsPort } from "./ports/lists.port";
 import type { ResumeRefusal } from "./ports/session-moves.port";
 import type { ResumePoint } from "./resume-log";
+import type { Profile } from "./ports/profiles.port";
 
 /** What became of a resume: the session taken over, or why not (`gap-too-large`: log in afresh). */
 export type ResumeResult =
@@ -142,6 +151,13 @@ export type ResumeResult =
 export interface RoomApi {
   /** Claims `username` for the session, applying the username rules. */
   login(session: SessionHandle, username: string): Promise<LoginResult>;
+  /**
+   * Gives a logged-in session another name, claimed as a login's is (the
+   * same rules), in its place in the login order: it keeps its groups and
+   * its resume token, and everyone else is told (a `renamed` event). The
+   * messages it sent before keep the name they were sent under.
+   */
+  rename(session: SessionHandle, username: string): Promise<RenameResult>;
   /** Every logged-in username, in login order. */
   users(): Promise<readonly string[]>;
   /** Those of `usernames` that are logged in (case ignored), as they are shown, in the order asked; cheap whatever the number of users. */
@@ -164,8 +180,14 @@ export interface RoomApi {
    * is leaving. The other members are told (a `joined` event).
    */
   join(session: SessionHandle, group: string): Promise<boolean>;
-  /** Takes the session out of a group; false when it was not in. The others are told (a `parted` event). */
-  part(session: SessionHandle, group: string): Promise<boolean>;
+  /** Marks the session's user away with this message (AWAY), or back (null or ""): others see it in its profile, and a DM's sender is told. */
+  setAway(session: SessionHandle, message: string | null): void;
+  /** What others may see of these users (WHOIS), in the order asked; null for one not online. */
+  profilesOf(usernames: readonly string[]): Promise<readonly (Profile | null)[]>;
+  /** The groups a user is in, on any node, in no order. */
+  roomsOf(username: string): Promise<readonly string[]>;
+  /** Takes the session out of a group; false when it was not in. The others are told (a `parted` event, with `message` if given). */
+  part(session: SessionHandle, group: string, message?: string): Promise<boolean>;
   isMember(session: SessionHandle, group: string): boolean;
   /** The groups with anyone in them, by name. */
   groups(): Promise<readonly GroupInfo[]>;
@@ -194,10 +216,20 @@ export interface LoginEvent {
   readonly username: string;
 }
 
+export interface RenameEvent {
+  readonly session: SessionHandle;
+  /** The name it went by. */
+  readonly from: string;
+  /** The name it goes by now (the session's `username`). */
+  readonly to: string;
+}
+
 export interface DisconnectEvent {
   readonly username: string;
   /** Why: "quit", "idle", "client-closed", "error", "send-queue", "shutdown" ... */
   readonly reason: string;
+  /** The user's own words on leaving (QUIT's reason), when it gave some. */
+  readonly message?: string;
 }
 
 /**
@@ -208,6 +240,8 @@ export interface DisconnectEvent {
 export interface Hooks {
   /** A user logged in; runs after its `ok`, before the connection's next command. */
   onLogin(hook: (event: LoginEvent) => void | Promise<void>): void;
+  /** A user of this node took another name; runs after the others were told. */
+  onRename(hook: (event: RenameEvent) => void | Promise<void>): void;
   /** A logged-in user left; runs after the others were told. */
   onDisconnect(hook: (event: DisconnectEvent) => void | Promise<void>): void;
   /**

@@ -148,6 +148,7 @@ export class PluginHost {
       },
       hooks: {
         onLogin: (hook) => hooks.addLogin(name, hook),
+        onRename: (hook) => hooks.addRename(name, hook),
         onDisconnect: (hook) => hooks.addDisconnect(name, hook),
         beforeMessage: (hook) => hooks.addBeforeMessage(name, hook),
         onMessage: (hook) => hooks.addMessage(name, hook),

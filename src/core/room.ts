@@ -6,6 +6,7 @@ import type {
   GroupInfo,
   LoginResult,
   MessageTarget,
+  RenameResult,
   RoomApi,
   ResumeResult,
   SendResult,
@@ -23,6 +24,7 @@ import type { ResumeRequest, SessionMovesPort } from "./ports/session-moves.port
 import type { LoggerPort } from "./ports/logger.port";
 import type { MetricsPort } from "./ports/metrics.port";
 import type { PresencePort } from "./ports/presence.port";
+import type { Profile, ProfilesPort } from "./ports/profiles.port";
 import { isValidUsername } from "./text";
 import type { CoreSettings } from "./settings";
 import { TOKENS } from "./tokens";
@@ -30,6 +32,8 @@ import { TOKENS } from "./tokens";
 const NOT_FOUND: SendResult = Object.freeze({ status: "not-found" });
 const GONE: SendResult = Object.freeze({ status: "gone" });
 const DELIVERED = Promise.resolve(true);
+/** How often, at most, a user's last message time is written to its profile: WHOIS's idle time is to the second. */
+const SPOKE_NOTED_MS = 1000;
 
 /**
  * The users who are logged in, as the domain sees them: claims names through
@@ -52,7 +56,8 @@ export class Room implements RoomApi {
     @inject(TOKENS.Logger) private readonly logger: LoggerPort,
     @inject(TOKENS.Metrics) private readonly metrics: MetricsPort,
     @inject(TOKENS.Settings) private readonly settings: CoreSettings,
-    @inject(TOKENS.Clock) clock: ClockPort,
+    @inject(TOKENS.Clock) private readonly clock: ClockPort,
+    @inject(TOKENS.Profiles) private readonly profiles: ProfilesPort,
     private readonly hooks: PluginHooks,
     private readonly resumption: Resumption,
   ) {
@@ -82,9 +87,36 @@ export class Room implements RoomApi {
     }
     session.joined(username, this.hooks.hasLoginHooks);
     this.delivery.attach(username, session);
+    const { secure, realname } = session;
+    this.describe(session, { since: this.clock.epochMs(), secure, ...(realname !== undefined && { realname }) });
     this.logger.info({ conn: session.id, user: username }, "login");
     this.metrics.userLoggedIn();
     this.delivery.announceLogin(this.stamps.event({ type: "login", user: username }), session);
+    return "ok";
+  }
+
+  /**
+   * The new name is claimed in place of the old one (in the registry, in
+   * one step that also tells the other nodes), then the session goes by it
+   * here, in its groups too, and this node's other users are told; the
+   * session's client is answered by its door (IRC says NICK to it).
+   */
+  async rename(handle: SessionHandle, username: string): Promise<RenameResult> {
+    const session = this.loggedIn(handle);
+    const from = session.username!;
+    if (!isValidUsername(username)) return "invalid-username";
+    if (username === from) return "ok";
+    const event = this.stamps.event({ type: "renamed", user: from, name: username });
+    if (!(await this.presence.rename(from, username, event))) return "username-taken";
+    if (!session.isOpen && !session.waitingForResume) {
+      // It left under its old name while the rename was in flight (the others were told so): the new name is free again.
+      this.presence.release(username);
+      return "ok";
+    }
+    session.renamed(username);
+    this.delivery.rename(from, username, session, event);
+    this.logger.info({ conn: session.id, user: username, was: from }, "renamed");
+    this.hooks.runRename({ session, from, to: username });
     return "ok";
   }
 
@@ -101,16 +133,18 @@ export class Room implements RoomApi {
    * of their departures instead of thousands, so that a mass departure
    * costs the server in proportion to the users, not to their square.
    */
-  leave(session: Member, reason: string): void {
-    this.depart(session.username!, session, reason);
+  leave(session: Member, reason: string, message?: string): void {
+    this.depart(session.username!, session, reason, message);
   }
 
-  /** `username` is gone (its session `recipient` left): its name is free, and the others will be told. */
-  private depart(username: string, recipient: Member, reason: string): void {
+  /** `username` is gone (its session `recipient` left): its name is free, and the others will be told (with its words on leaving). */
+  private depart(username: string, recipient: Member, reason: string, message?: string): void {
     this.delivery.detach(username, recipient);
-    this.presence.release(username);
+    this.presence.release(username, message);
+    this.profiles.forget(username);
     this.metrics.userLeft();
-    if (this.departures.push({ username, reason }) === 1) queueMicrotask(this.announceDepartures);
+    const departed = message === undefined ? { username, reason } : { username, reason, message };
+    if (this.departures.push(departed) === 1) queueMicrotask(this.announceDepartures);
   }
 
   users(): Promise<readonly string[]> {
@@ -167,10 +201,13 @@ export class Room implements RoomApi {
   }
 
   /** Takes the session out of the group; the remaining members are told (a `parted` event). */
-  async part(handle: SessionHandle, group: string): Promise<boolean> {
+  async part(handle: SessionHandle, group: string, message?: string): Promise<boolean> {
     const username = this.loggedIn(handle).username!;
     const left = await this.delivery.leaveGroup(group, username);
-    if (left) this.delivery.sendToGroup(group, this.stamps.event({ type: "parted", user: username, group }));
+    if (left) {
+      const parted = message === undefined || message === "" ? { user: username, group } : { user: username, group, message };
+      this.delivery.sendToGroup(group, this.stamps.event({ type: "parted", ...parted }));
+    }
     return left;
   }
 
@@ -202,6 +239,7 @@ export class Room implements RoomApi {
     const username = resumed.username!;
     resumed.handOver();
     session.adopt(username);
+    if (resumed.profile !== undefined) this.describe(session, { ...resumed.profile, secure: session.secure });
     this.delivery.attach(username, session);
     this.welcome(session, replay, []);
     return { status: "resumed", username };
@@ -218,6 +256,10 @@ export class Room implements RoomApi {
       // the name, so that it does not leave a second time).
       if (!session.isOpen) return this.depart(username, session, "client-closed");
       session.adopt(username);
+      // Its profile is the registry's: this node takes it over, on this connection.
+      void this.profiles.profilesOf([username]).then(([profile]) => {
+        if (profile !== null && profile !== undefined && session.isOpen && session.profile === undefined) this.describe(session, { ...profile, secure: session.secure });
+      }, () => undefined);
       this.welcome(session, moved.replay, moved.missed);
     });
     return refused === null ? { status: "resumed", username } : { status: "refused", reason: refused };
@@ -279,11 +321,41 @@ export class Room implements RoomApi {
     const { text } = decision;
     const { to } = message;
     const { id, at } = this.stamps.stamp();
-    const event = new Outgoing({ id, at, type: "message", from: from.username!, to, text });
+    const sender = from.username!;
+    const event = new Outgoing(
+      message.notice === true ? { id, at, type: "message", from: sender, to, text, notice: true } : { id, at, type: "message", from: sender, to, text },
+    );
+    const { profile } = from;
+    // When it last spoke, for the others' WHOIS: written at most once a second.
+    if (profile !== undefined && at - (profile.spoke ?? 0) >= SPOKE_NOTED_MS) this.describe(from, { ...profile, spoke: at });
     if (to.kind !== "user") this.deliverToMany(event, to, from);
     else if (!(await this.delivery.sendTo(to.username, event))) return NOT_FOUND;
     this.hooks.runMessage({ ...message, text, id, at });
-    return { status: "sent", text, id, at };
+    if (to.kind !== "user") return { status: "sent", text, id, at };
+    // A DM to a user who is away: the sender is told so (IRC's 301).
+    const [recipient] = await this.profiles.profilesOf([to.username]);
+    const away = recipient?.away;
+    return away === undefined ? { status: "sent", text, id, at } : { status: "sent", text, id, at, away };
+  }
+
+  setAway(handle: SessionHandle, message: string | null): void {
+    const session = this.loggedIn(handle);
+    const { away: _, ...present } = session.profile ?? { since: this.clock.epochMs(), secure: session.secure };
+    this.describe(session, message === null || message === "" ? present : { ...present, away: message });
+  }
+
+  profilesOf(usernames: readonly string[]): Promise<readonly (Profile | null)[]> {
+    return this.profiles.profilesOf(usernames);
+  }
+
+  roomsOf(username: string): Promise<readonly string[]> {
+    return this.delivery.groupNamesOf(username);
+  }
+
+  /** Records what others see of a user of this node: on its session, and where every node sees it. */
+  private describe(session: Member, profile: Profile): void {
+    session.profile = profile;
+    this.profiles.describe(session.username!, profile);
   }
 
   /** The member a handle stands for: one of this server's connections, or a TypeError. */

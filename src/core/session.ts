@@ -5,6 +5,7 @@ import { Outgoing } from "./events";
 import { ResumeLog, type Kept, type Replay } from "./resume-log";
 import type { Member } from "./member";
 import type { LoggerPort } from "./ports/logger.port";
+import type { Profile } from "./ports/profiles.port";
 import type { MetricsPort } from "./ports/metrics.port";
 import type { Connection, ConnectionHandler } from "./ports/transport.port";
 import { error, type CommandInput, type ErrorReply, type Farewell, type Reply, type SaidBefore } from "./language";
@@ -39,8 +40,8 @@ export interface SessionServices extends IdleWatchServices, OutputLimits {
   readonly turns: Turns;
   /** Stops delivering to a logged-in session that is closing; its name stays claimed until it leaves. */
   withdraw(session: Session): void;
-  /** Takes a logged-in session out of the room: exactly once per login. */
-  leave(session: Session, reason: string): void;
+  /** Takes a logged-in session out of the room: exactly once per login (`message`: its words on leaving). */
+  leave(session: Session, reason: string, message: string | undefined): void;
   /** The connection is gone; forget the session. */
   closed(session: Session): void;
   /** A resumable session's connection dropped: it waits for a resume (or the end of its grace). */
@@ -143,6 +144,10 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
   /** A costly command, paid for, that waits for a turn with room for it (Turns.spendCostly). */
   private later: CommandInput | null = null;
   private reasonClosed: string | null = null;
+  /** What the user said on leaving (QUIT's reason), for the others. */
+  private leavingWords: string | undefined;
+  /** What others see of the user (the room records it). */
+  profile: Profile | undefined;
   private budgetTimer: Timer | null = null;
   private readonly budget: FloodBudget;
   private readonly idle: IdleWatch;
@@ -193,6 +198,14 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
 
   get protocol(): string {
     return this.connection.codec.protocol;
+  }
+
+  get secure(): boolean {
+    return this.connection.secure;
+  }
+
+  get realname(): string | undefined {
+    return this.connection.codec.realname;
   }
 
   get wantsLogins(): boolean {
@@ -315,6 +328,11 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
     this.membership = Membership.Joined;
   }
 
+  /** Called by the room when a rename succeeds. */
+  renamed(username: string): void {
+    this.name = username;
+  }
+
   /** Nobody resumed it within the grace: it leaves as it would have when its connection dropped. */
   expire(): void {
     if (this.life !== Life.Detached) return;
@@ -324,7 +342,8 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
     this.safely(this.leaveRoom);
   }
 
-  end(reason: string, farewell?: Farewell): void {
+  end(reason: string, farewell?: Farewell, message?: string): void {
+    if (this.life === Life.Open && message !== undefined && message !== "") this.leavingWords = message;
     this.beginClose(reason, farewell);
     this.finishClose();
   }
@@ -668,7 +687,7 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
   private leaveRoom(): void {
     if (this.membership !== Membership.Joined) return;
     this.membership = Membership.Left;
-    this.services.leave(this, this.reasonClosed ?? "client-closed");
+    this.services.leave(this, this.reasonClosed ?? "client-closed", this.leavingWords);
   }
 
   private stopTimers(): void {

@@ -5,6 +5,7 @@ import type { ListsPort } from "./ports/lists.port";
 import type { LoggerPort } from "./ports/logger.port";
 import type { MetricsPort } from "./ports/metrics.port";
 import type { PresencePort } from "./ports/presence.port";
+import type { ProfilesPort } from "./ports/profiles.port";
 import type { SessionMovesPort } from "./ports/session-moves.port";
 import type { TransportPort } from "./ports/transport.port";
 import type { CoreSettings } from "./settings";
@@ -20,6 +21,7 @@ export const TOKENS = {
   Presence: Symbol("PresencePort") as InjectionToken<PresencePort>,
   Delivery: Symbol("DeliveryPort") as InjectionToken<DeliveryPort>,
   Lists: Symbol("ListsPort") as InjectionToken<ListsPort>,
+  Profiles: Symbol("ProfilesPort") as InjectionToken<ProfilesPort>,
   /** A cluster's, or NO_MOVES on a single server. */
   Moves: Symbol("SessionMovesPort") as InjectionToken<SessionMovesPort>,
   /** Registered once per transport; the server listens on all of them. */

@@ -19,6 +19,9 @@ const EMPTY_MESSAGE = Object.freeze(error("empty-message"));
  * goes to everyone. Rooms live in the delivery port's groups, so they span
  * every node that shares it.
  */
+/** The detail a listing may ask for: each user's profile. */
+const PROFILES = "profiles";
+
 export const roomsPlugin = definePlugin({
   name: "rooms",
   dependencies: ["login", "msg"],
@@ -36,12 +39,12 @@ export const roomsPlugin = definePlugin({
 
     commands.add({
       verb: "PART",
-      params: ["room"],
-      async handle({ session, params: [given] }) {
+      params: ["room", "message"],
+      async handle({ session, params: [given, message] }) {
         const name = roomName(given!);
         if (name === null) return session.reply(INVALID_ROOM);
-        // The room tells the remaining members (a parted event).
-        session.reply((await room.part(session, name)) ? OK : error("not-in-room", name));
+        // The room tells the remaining members (a parted event, with the message where their door shows it).
+        session.reply((await room.part(session, name, message)) ? OK : error("not-in-room", name));
       },
     });
 
@@ -72,12 +75,15 @@ export const roomsPlugin = definePlugin({
 
     commands.add({
       verb: "MEMBERS",
-      params: ["room"],
+      // `MEMBERS <room> profiles`: with what each shows of itself (a door that lists them so, IRC's WHO).
+      params: ["room", "detail"],
       cost: 10,
-      async handle({ session, params: [given] }) {
+      async handle({ session, params: [given, detail] }) {
         const name = roomName(given!);
         if (name === null) return session.reply(INVALID_ROOM);
-        session.reply({ kind: "members", room: name, members: await room.members(name) });
+        const members = await room.members(name);
+        if (detail !== PROFILES) return session.reply({ kind: "members", room: name, members });
+        session.reply({ kind: "members", room: name, members, profiles: await room.profilesOf(members) });
       },
     });
   },

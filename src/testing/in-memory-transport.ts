@@ -138,6 +138,7 @@ export class FakeClient {
 export class InMemoryConnection implements Connection {
   readonly codec: LineInput;
   readonly renderer: Renderer;
+  readonly secure = false;
 
   constructor(
     private readonly client: FakeClient,

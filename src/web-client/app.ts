@@ -193,6 +193,7 @@ function received(line: string): void {
   const wasIn = model.me !== null;
   const loggingIn = model.pending[0]?.verb === "LOGIN";
   model.apply(event, now);
+  if (wasIn && model.me !== null && model.me !== wantedName) renamed(model.me);
   if (!wasIn && model.me !== null) loggedIn();
   else if (loggingIn && model.pending[0]?.verb !== "LOGIN" && model.me === null) {
     if (answerTo("LOGIN", line) === "taken" && reconnection?.asksNameAgain(Date.now()) && wantedName !== null) {
@@ -279,6 +280,12 @@ function loggedIn(): void {
     afresh = false;
     model.notice(LOBBY, `Reconnected as ${model.me}; what was said meanwhile was missed.`, new Date());
   }
+}
+
+/** The server renamed this user (`/nick`): a reconnection logs in under the new name. */
+function renamed(name: string): void {
+  wantedName = name;
+  setStatus(`Connected as ${name}`);
 }
 
 /**
@@ -484,6 +491,7 @@ ui.composer.addEventListener("submit", (event) => {
   event.preventDefault();
   const text = ui.message.value.trim();
   if (text === "" || model.me === null) return;
+  if (/^\/nick(\s|$)/i.test(text)) return rename(text.slice(5).trim());
   const id = model.current;
   const user = directWith(id);
   const line = model.say(id, text, new Date());
@@ -494,6 +502,14 @@ ui.composer.addEventListener("submit", (event) => {
   ui.message.value = "";
   draw();
 });
+
+/** `/nick <name>` typed in the composer: the server is asked for the name (see ChatModel's answer to NICK). */
+function rename(name: string): void {
+  if (name === "") model.notice(model.current, "To change your name: /nick <name>", new Date());
+  else if (!request(`NICK ${name}`, { verb: "NICK", subject: name })) model.notice(model.current, "Not connected.", new Date());
+  ui.message.value = "";
+  draw();
+}
 
 ui.joinForm.addEventListener("submit", (event) => {
   event.preventDefault();

@@ -44,7 +44,7 @@ export interface Conversation {
  * that the message was taken (docs/WEB.md).
  */
 export type Pending =
-  | { readonly verb: "LOGIN" | "JOIN" | "PART"; readonly subject: string }
+  | { readonly verb: "LOGIN" | "NICK" | "JOIN" | "PART"; readonly subject: string }
   /** `line` is null for a message of the tab's previous page (a reload): its answer comes in the replay, and is awaited only to keep the order. */
   | { readonly verb: "MSG" | "DM"; readonly line: ChatLine | null }
   | { readonly verb: "PING" | "WHO" | "ROOMS" | "RESUMABLE" };
@@ -202,6 +202,8 @@ export class ChatModel {
           if (this.conversations.has(id)) this.notice(id, `${event.user} left`, now);
         }
         return;
+      case "renamed":
+        return this.renamed(event.user, event.name, now);
       case "joined-room":
         this.sawUser(event.user);
         this.rooms.set(event.room, (this.rooms.get(event.room) ?? 0) + 1);
@@ -224,6 +226,31 @@ export class ChatModel {
       case "other":
         return this.notice(this.current, event.line, now);
     }
+  }
+
+  /**
+   * Someone goes by another name: in the list of who is online in the old
+   * name's place, and a direct conversation with them goes on under the
+   * new one (what they said before stays under the name they said it as).
+   */
+  private renamed(from: string, to: string, now: Date): void {
+    this.renameUser(from, to);
+    const said = `${from} is now ${to}`;
+    this.notice(LOBBY, said, now);
+    const direct = this.conversations.get(`@${from}`);
+    if (direct === undefined || this.conversations.has(`@${to}`)) return;
+    this.conversations.delete(`@${from}`);
+    this.conversations.set(`@${to}`, { ...direct, id: `@${to}` });
+    if (this.current === `@${from}`) this.current = `@${to}`;
+    this.notice(`@${to}`, said, now);
+  }
+
+  /** `from` is `to` in the list of who is online, in its place. */
+  private renameUser(from: string, to: string): void {
+    const users = [...this.users];
+    this.users.clear();
+    for (const [name, shown] of users) this.users.set(name === key(from) ? key(to) : name, name === key(from) ? to : shown);
+    this.sawUser(to);
   }
 
   /** An answer: the oldest pending command's (see Pending). */
@@ -267,6 +294,11 @@ export class ChatModel {
           this.loginError = describeError(error.code, error.subject);
         }
         return;
+      case "NICK":
+        if (error !== null) return this.notice(this.current, describeError(error.code, error.subject), now);
+        this.renameUser(this.me!, pending.subject);
+        this.me = pending.subject;
+        return this.notice(this.current, `You are now ${pending.subject}.`, now);
       case "JOIN":
       case "PART": {
         const room = pending.subject;

@@ -20,6 +20,8 @@ export type ServerEvent =
   | { readonly kind: "room"; readonly name: string; readonly members: number }
   | { readonly kind: "rooms-end" }
   | { readonly kind: "left"; readonly user: string }
+  /** A user goes by another name from now on. */
+  | { readonly kind: "renamed"; readonly user: string; readonly name: string }
   | { readonly kind: "joined-room"; readonly user: string; readonly room: string }
   | { readonly kind: "left-room"; readonly user: string; readonly room: string }
   | { readonly kind: "shutdown" }
@@ -89,6 +91,7 @@ export function parseLine(line: string): ServerEvent {
       if (rest === "bye") return { kind: "bye" };
       const [user, what] = cut(rest);
       if (what === "disconnected") return { kind: "left", user };
+      if (what.startsWith("is now ")) return { kind: "renamed", user, name: what.slice(7) };
       const [action, room] = cut(what);
       if (action === "joined" && ROOM.test(room)) return { kind: "joined-room", user, room };
       if (action === "left" && ROOM.test(room)) return { kind: "left-room", user, room };

@@ -176,7 +176,9 @@ describe("the IRC door", () => {
     irc.client.raw("WHOIS bob");
     expect(await irc.linesUntil(/ 318 /)).toEqual([
       ":chat.test 311 ivy bob bob chat.test * :bob",
+      ":chat.test 319 ivy bob :#lobby",
       ":chat.test 312 ivy bob chat.test :chat.test",
+      expect.stringMatching(/^:chat\.test 317 ivy bob \d+ \d+ :seconds idle, signon time$/),
       ":chat.test 318 ivy bob :End of /WHOIS list",
     ]);
     irc.client.raw("WHOIS nobody");
@@ -218,7 +220,7 @@ describe("the IRC door", () => {
       ["JOIN", ":chat.test 461 ivy JOIN :Not enough parameters"],
       ["JOIN #dev", ":chat.test 403 ivy #dev :No such channel (this server has no rooms)"],
       ["USER again 0 * :x", ":chat.test 462 ivy :You may not reregister"],
-      ["NICK other", ":chat.test 447 ivy other :Nicknames cannot change here: they are the name you logged in with"],
+      ["NICK bad!nick", ":chat.test 432 ivy bad!nick :Erroneous nickname"],
       ["PART #lobby", ":chat.test NOTICE ivy :You cannot leave #lobby: it is everyone on this server. /quit to leave."],
       ["PING :abc", ":chat.test PONG chat.test :abc"],
     ];
@@ -437,6 +439,7 @@ describe("the IRC door speaks the core's language (issue #18)", () => {
     expect(small.answers).toEqual([
       [
         ":chat.test 311 ivy user7 user7 chat.test * :user7",
+        ":chat.test 319 ivy user7 :#lobby",
         ":chat.test 312 ivy user7 chat.test :chat.test",
         ":chat.test 318 ivy user7 :End of /WHOIS list",
       ],

@@ -74,7 +74,7 @@ describeRedis("a node's claim on its id (NodeLease)", () => {
 
     // The process that lost the id can neither take nor free names in the node's name ...
     expect(await names.chatClaim(PREFIX, "n", paused.token, "bob", "login", 0)).toBe(-1);
-    expect(await names.chatRelease(PREFIX, "n", paused.token, "alice", "1000")).toBe(-1);
+    expect(await names.chatRelease(PREFIX, "n", paused.token, "alice", "1000", "")).toBe(-1);
     expect(await names.get(`${PREFIX}name:alice`)).toBe("n");
     // ... nor give the id back; the holder can.
     await paused.leave();

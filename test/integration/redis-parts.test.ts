@@ -151,6 +151,47 @@ describeRedis("the Redis adapter's parts", () => {
       expect(kinds).toEqual(["A process-b", "D alice"]);
     });
 
+    it("rename a user in one step: the new name in the old one's place in the login order, its rooms, the event on the bus", async () => {
+      const redis = connect();
+      await redis.set(`${PREFIX}node:a`, "token-a");
+      await redis.set(`${PREFIX}node:b`, "token-b");
+      for (const [node, name] of [["a", "alice"], ["a", "bob"], ["b", "carol"]] as const) {
+        expect(await redis.chatClaim(PREFIX, node, `token-${node}`, name, "login", 0)).toBeGreaterThan(0);
+      }
+      expect(await redis.chatJoinGroup(PREFIX, "#dev", "#dev", "alice")).toBe(1);
+      expect(await redis.chatRename(PREFIX, "a", "token-a", "alice", "Alicia", "1000", '{"type":"renamed"}')).toBe(1);
+      expect(await redis.zrange(`${PREFIX}logins`, 0, -1)).toEqual(["Alicia", "bob", "carol"]);
+      expect([await redis.get(`${PREFIX}name:alice`), await redis.get(`${PREFIX}name:alicia`)]).toEqual([null, "a"]);
+      expect(await redis.hmget(`${PREFIX}shown`, "alice", "alicia")).toEqual([null, "Alicia"]);
+      expect((await redis.smembers(`${PREFIX}node-users:a`)).sort()).toEqual(["Alicia", "bob"]);
+      expect(await redis.smembers(`${PREFIX}group:#dev`)).toEqual(["Alicia"]);
+      expect([await redis.exists(`${PREFIX}user-groups:alice`), await redis.smembers(`${PREFIX}user-groups:alicia`)]).toEqual([0, ["#dev"]]);
+      const [[, fields]] = (await redis.xrange(`${PREFIX}bus`, "-", "+")) as [string, string[]][];
+      expect(fields).toEqual(["o", "token-a", "k", "B", "t", "", "l", '{"type":"renamed"}']);
+
+      // Refused: a name another holds (any case), a name this node does not hold, a process without the node's claim.
+      expect(await redis.chatRename(PREFIX, "a", "token-a", "bob", "CAROL", "1000", "{}")).toBe(0);
+      expect(await redis.chatRename(PREFIX, "a", "token-a", "carol", "caz", "1000", "{}")).toBe(0);
+      expect(await redis.chatRename(PREFIX, "a", "token-x", "bob", "bobby", "1000", "{}")).toBe(-1);
+      expect(await redis.zrange(`${PREFIX}logins`, 0, -1)).toEqual(["Alicia", "bob", "carol"]);
+      expect(await redis.xlen(`${PREFIX}bus`)).toBe(1);
+    });
+
+    it("free a name as the registry shows it: a release in the old letter case, after a rename to another, frees the new one and names it", async () => {
+      const redis = connect();
+      await redis.set(`${PREFIX}node:a`, "token-a");
+      expect(await redis.chatClaim(PREFIX, "a", "token-a", "bob", "login", 0)).toBe(1);
+      expect(await redis.chatJoinGroup(PREFIX, "#dev", "#dev", "bob")).toBe(1);
+      expect(await redis.chatRename(PREFIX, "a", "token-a", "bob", "Bob", "1000", "{}")).toBe(1);
+      // The node's user left under its old letter case while the rename was on its way.
+      expect(await redis.chatRelease(PREFIX, "a", "token-a", "bob", "1000", "")).toBe(1);
+      expect(await redis.zrange(`${PREFIX}logins`, 0, -1)).toEqual([]);
+      expect(await redis.smembers(`${PREFIX}node-users:a`)).toEqual([]);
+      expect(await redis.exists(`${PREFIX}group:#dev`)).toBe(0);
+      const kinds = (await redis.xrange(`${PREFIX}bus`, "-", "+")).map(([, fields]) => `${fields[3]} ${fields[5]}`);
+      expect(kinds).toEqual(["B ", "D Bob"]);
+    });
+
     it("do not move a name to a node that is gone: nothing changes", async () => {
       const redis = connect();
       await redis.set(`${PREFIX}node:a`, "token-a");
@@ -164,7 +205,7 @@ describeRedis("the Redis adapter's parts", () => {
 
   describe("the cluster's format (checkFormat, as a node joins or rejoins)", () => {
     it.each([
-      ["of a later format", "3", "3"],
+      ["of a later format", "4", "4"],
       ["of the versions that record none", null, "1"],
     ])("is refused, naming both formats, while nodes %s run; and left as it is", async (_, recorded, named) => {
       const redis = connect();
@@ -174,14 +215,14 @@ describeRedis("the Redis adapter's parts", () => {
       const refusal: unknown = await checkFormat(redis, PREFIX).catch((error: unknown) => error);
       expect(refusal).toBeInstanceOf(ClusterFormatError);
       expect((refusal as Error).message).toBe(
-        `the cluster in Redis is of format ${named} and this node of format 2: nodes of different formats cannot run together. Stop all nodes, then start the new version`,
+        `the cluster in Redis is of format ${named} and this node of format 3: nodes of different formats cannot run together. Stop all nodes, then start the new version`,
       );
       expect(await redis.get(`${PREFIX}format`)).toBe(recorded);
     });
 
     it.each([
       ["the versions that record none", null],
-      ["another format", "3"],
+      ["another format", "2"],
     ])("is recorded as this node's where no node runs, whatever nodes of %s left (the bus, a list, a dead node's names)", async (_, recorded) => {
       const redis = connect();
       if (recorded !== null) await redis.set(`${PREFIX}format`, recorded);
@@ -190,7 +231,7 @@ describeRedis("the Redis adapter's parts", () => {
       await redis.sadd(`${PREFIX}nodes`, "x"); // its claim ran out: it was killed, a lease ago or more
       await redis.set(`${PREFIX}name:alice`, "x");
       await checkFormat(redis, PREFIX);
-      expect(await redis.get(`${PREFIX}format`)).toBe("2");
+      expect(await redis.get(`${PREFIX}format`)).toBe("3");
     });
   });
 

@@ -21,7 +21,7 @@ const WIRE_TEXT: readonly RegExp[] = [
   // IRC: a numeric, alone or in a line, and the lines a server sends.
   /^\d{3}$/,
   /^:\S* \d{3} /,
-  / (PRIVMSG|NOTICE|JOIN|PART|QUIT|PONG) /,
+  / (PRIVMSG|NOTICE|JOIN|PART|QUIT|PONG|NICK) /,
   /^ERROR :/,
 ];
 

@@ -1,6 +1,7 @@
 import type { Outgoing } from "../../core/events";
 import type { DeliveryPort, GroupInfo, Recipient } from "../../core/ports/delivery.port";
 import { nameKey } from "../../core/text";
+import { replaceInOrder } from "./in-order";
 
 interface Member {
   readonly username: string;
@@ -64,6 +65,21 @@ export class InProcessDelivery implements DeliveryPort {
     this.broadcast(event);
   }
 
+  /** The user keeps its place in each of its groups' order of joining. */
+  rename(from: string, to: string, recipient: Recipient, event: Outgoing): void {
+    const fromKey = nameKey(from);
+    const toKey = nameKey(to);
+    this.byName.delete(fromKey);
+    this.byName.set(toKey, recipient);
+    const joined = this.groupsByMember.get(fromKey);
+    if (joined !== undefined) {
+      this.groupsByMember.delete(fromKey);
+      this.groupsByMember.set(toKey, joined);
+      for (const groupKey of joined) replaceInOrder(this.groupsByKey.get(groupKey)!.members, fromKey, toKey, { username: to, recipient });
+    }
+    this.broadcast(event, recipient);
+  }
+
   sendTo(username: string, event: Outgoing): Promise<boolean> {
     const recipient = this.byName.get(nameKey(username));
     recipient?.deliver(event);
@@ -105,6 +121,11 @@ export class InProcessDelivery implements DeliveryPort {
 
   groupsOf(username: string): number {
     return this.groupsByMember.get(nameKey(username))?.size ?? 0;
+  }
+
+  groupNamesOf(username: string): Promise<readonly string[]> {
+    const keys = this.groupsByMember.get(nameKey(username)) ?? [];
+    return Promise.resolve([...keys].map((key) => this.groupsByKey.get(key)!.name));
   }
 
   groupsHere(): number {

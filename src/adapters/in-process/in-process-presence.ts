@@ -1,5 +1,6 @@
 import type { PresencePort } from "../../core/ports/presence.port";
 import { nameKey } from "../../core/text";
+import { replaceInOrder } from "./in-order";
 
 /** Usernames held in this process: a single server is its own registry. */
 export class InProcessPresence implements PresencePort {
@@ -15,6 +16,15 @@ export class InProcessPresence implements PresencePort {
 
   release(username: string): void {
     this.names.delete(nameKey(username));
+  }
+
+  /** A single server tells its users itself (see DeliveryPort.rename): the announcement is not this registry's to send. */
+  rename(from: string, to: string): Promise<boolean> {
+    const fromKey = nameKey(from);
+    const toKey = nameKey(to);
+    if (!this.names.has(fromKey) || (toKey !== fromKey && this.names.has(toKey))) return Promise.resolve(false);
+    replaceInOrder(this.names, fromKey, toKey, to);
+    return Promise.resolve(true);
   }
 
   list(): Promise<readonly string[]> {

@@ -1,8 +1,11 @@
 import { nameKey } from "../../core/text";
-import type { ErrorReply, Reply, SaidBefore } from "../../core/language";
+import type { ErrorReply, Reply, SaidBefore, UserProfile } from "../../core/language";
+import type { GroupInfo } from "../../core/ports/delivery.port";
 import type { Expectation } from "./irc-commands";
+import { partLine, renameLine } from "./irc-renderer";
 import type { Registration } from "./irc-registration";
 import { echo, errorText, type IrcLines } from "./irc-replies";
+import { whoLines, type Listed } from "./irc-who";
 import { LOBBY_TOPIC, luserLines, welcomeLines, type WelcomeFacts } from "./irc-welcome";
 
 /** What answering changes of a connection, beyond the lines it says. */
@@ -16,6 +19,8 @@ export interface AnswerContext {
   history: readonly SaidBefore[];
   /** The login succeeded: the keep-alive starts. */
   loggedIn(): void;
+  /** The wall clock, epoch milliseconds: WHOIS's idle time. */
+  epochMs(): number;
 }
 
 /** The names a WHO, WHOIS or MEMBERS answered with (none when it answered an error). */
@@ -25,6 +30,51 @@ function usersIn(replies: readonly Reply[]): readonly string[] {
     if (reply.kind === "members") return reply.members;
   }
   return [];
+}
+
+/** The users a WHO or MEMBERS answered with, each with its profile if the core gave one. */
+function listedIn(replies: readonly Reply[]): Listed[] {
+  for (const reply of replies) {
+    if (reply.kind === "users" || reply.kind === "members") {
+      const users = reply.kind === "users" ? reply.users : reply.members;
+      return users.map((user, at) => ({ user, profile: reply.profiles?.[at] ?? null }));
+    }
+  }
+  return [];
+}
+
+/** The profile the core gave with the first user of a WHOIS, if any. */
+function profileIn(replies: readonly Reply[]): UserProfile | null {
+  for (const reply of replies) if (reply.kind === "users") return reply.profiles?.[0] ?? null;
+  return null;
+}
+
+/**
+ * WHOIS's answer for a user online: who (311, its realname if its client
+ * gave one, else its nick), its channels (319: the lobby, then its rooms),
+ * the server (312), away (301), a secure connection (671), idle and signon
+ * times (317), the end (318).
+ */
+function whoisLines(user: string, profile: UserProfile | null, context: AnswerContext): string[] {
+  const { lines } = context;
+  const { server, lobby } = lines.names;
+  const said = [lines.numeric("311", `${user} ${user} ${server} * :${profile?.realname ?? user}`)];
+  said.push(lines.numeric("319", `${user} :${[lobby, ...(profile?.rooms ?? [])].join(" ")}`));
+  said.push(lines.numeric("312", `${user} ${server} :${server}`));
+  if (profile?.away !== undefined) said.push(lines.numeric("301", `${user} :${profile.away}`));
+  if (profile?.secure === true) said.push(lines.numeric("671", `${user} :is using a secure connection`));
+  if (profile !== null) {
+    const seconds = (ms: number): number => Math.floor(ms / 1000);
+    const idle = Math.max(0, seconds(context.epochMs() - (profile.spoke ?? profile.since)));
+    said.push(lines.numeric("317", `${user} ${idle} ${seconds(profile.since)} :seconds idle, signon time`));
+  }
+  said.push(lines.numeric("318", `${user} :End of /WHOIS list`));
+  return said;
+}
+
+/** The rooms a ROOMS answered with (none on a server without rooms). */
+function roomsIn(replies: readonly Reply[]): readonly GroupInfo[] {
+  return replies.flatMap((reply) => (reply.kind === "rooms" ? reply.rooms : []));
 }
 
 function errorIn(replies: readonly Reply[]): ErrorReply | undefined {
@@ -65,6 +115,8 @@ export function answer(expectation: Expectation, replies: readonly Reply[], cont
       return [`:${lines.names.server} PONG ${lines.names.server} :${expectation.token}`];
     case "login":
       return loggedIn(expectation.nick, replies, context);
+    case "rename":
+      return renamed(expectation.nick, replies, context);
     case "welcome": {
       const said = context.registration.registered ? welcomeLines(lines, context.facts, usersIn(replies), context.history) : [];
       context.history = [];
@@ -75,46 +127,46 @@ export function answer(expectation: Expectation, replies: readonly Reply[], cont
       for (const reply of replies) {
         if (reply.kind === "error") return [lines.messageError(expectation.target, reply)];
         if (reply.kind === "text") return [lines.notice(`Not sent to ${expectation.target}: ${reply.text}`)];
+        if (reply.kind === "sent" && reply.away !== undefined) return [lines.numeric("301", `${echo(expectation.target)} :${reply.away}`)];
       }
       return [];
+    case "away":
+      if (replies[0]?.kind !== "ok") return [];
+      return [expectation.away ? lines.numeric("306", ":You have been marked as being away") : lines.numeric("305", ":You are no longer marked as being away")];
     case "join": {
       const error = errorIn(replies);
       if (replies[0]?.kind !== "ok" && error?.code !== "already-in-room") return [lines.channelError(expectation.channel, error)];
       const name = nameKey(expectation.channel);
       if (channels.has(name)) return [];
       channels.add(name);
-      return [`:${lines.prefix()} JOIN ${name}`, lines.numeric("331", `${name} :No topic is set`)];
+      // Then the names; no topic (a room has none), and no 331 either: servers send RPL_TOPIC on a JOIN only for a topic.
+      return [`:${lines.prefix()} JOIN ${name}`];
     }
     case "part":
       if (replies[0]?.kind !== "ok") return [lines.channelError(expectation.channel, errorIn(replies))];
       channels.delete(nameKey(expectation.channel));
-      return [`:${lines.prefix()} PART ${nameKey(expectation.channel)}`];
+      return [partLine(`:${lines.prefix()} PART ${nameKey(expectation.channel)}`, expectation.message)];
     case "names":
       if (expectation.afterJoin && !channels.has(expectation.channel)) return [];
       return lines.names353(expectation.channel, usersIn(replies));
-    case "who": {
-      const { mask, matcher } = expectation;
-      const channel = matcher === undefined ? mask : "*";
-      const users = usersIn(replies).filter((user) => matcher?.matches(user) ?? true);
-      return [...users.map((user) => lines.who352(channel, user)), lines.endOfWho(mask)];
-    }
+    case "who":
+      return whoLines(expectation.query, listedIn(replies), lines, context.epochMs());
     case "whois": {
       const [user] = usersIn(replies);
       const { nick } = expectation;
       if (user === undefined) return [lines.messageError(nick, { kind: "error", code: "user-not-found" }), lines.numeric("318", `${echo(nick)} :End of /WHOIS list`)];
-      const { server } = lines.names;
-      return [lines.numeric("311", `${user} ${user} ${server} * :${user}`), lines.numeric("312", `${user} ${server} :${server}`), lines.numeric("318", `${user} :End of /WHOIS list`)];
+      return whoisLines(user, profileIn(replies), context);
     }
     case "userhost": {
       const found = usersIn(replies);
       const text = expectation.numeric === "302" ? found.map((nick) => `${nick}=+${nick}@${lines.names.server}`).join(" ") : found.join(" ");
       return [lines.numeric(expectation.numeric, `:${text}`)];
     }
-    case "list-count":
+    case "user-count":
       expectation.count.users = usersIn(replies).length;
       return [];
     case "list": {
-      const rooms = replies.flatMap((reply) => (reply.kind === "rooms" ? reply.rooms : []));
+      const rooms = roomsIn(replies);
       return [
         lines.numeric("321", "Channel :Users  Name"),
         lines.numeric("322", `${lines.names.lobby} ${expectation.count.users} :${LOBBY_TOPIC}`),
@@ -123,7 +175,11 @@ export function answer(expectation: Expectation, replies: readonly Reply[], cont
       ];
     }
     case "lusers":
-      return luserLines(lines, usersIn(replies).length);
+      // Channels as LIST counts them: the lobby and the rooms.
+      return luserLines(lines, expectation.count.users, 1 + roomsIn(replies).length);
+    case "channel-modes":
+      if (usersIn(replies).length === 0) return [lines.numeric("403", `${echo(expectation.channel)} :No such channel`)];
+      return [lines.channelModes(expectation.channel)];
     case "quit": {
       const { message } = expectation;
       return [lines.closing(message === "" ? "Quit" : `Quit: ${message}`)];
@@ -134,6 +190,28 @@ export function answer(expectation: Expectation, replies: readonly Reply[], cont
         const text = notices(reply);
         return text === null ? [] : [lines.notice(reply.kind === "error" ? `${expectation.verb}: ${text}` : text)];
       });
+  }
+}
+
+/** A NICK once registered: the NICK line everyone else is sent too, or the numeric an IRC server refuses a nick with. */
+function renamed(nick: string, replies: readonly Reply[], { lines, registration }: AnswerContext): string[] {
+  const [first] = replies;
+  if (first?.kind === "ok") {
+    const said = renameLine(lines.nick, nick, lines.names);
+    registration.renamed(nick);
+    return [said];
+  }
+  const code = first?.kind === "error" ? first.code : "no answer";
+  switch (code) {
+    case "username-taken":
+      return [lines.numeric("433", `${nick} :Nickname is already in use`)];
+    case "invalid-username":
+      return [lines.numeric("432", `${nick} :Erroneous nickname`)];
+    case "unknown-command":
+      // A server without the rename plugin.
+      return [lines.numeric("447", `${nick} :Nicknames cannot change on this server`)];
+    default:
+      return [lines.notice(`Cannot change your nickname now (${code}); try again.`)];
   }
 }
 

@@ -1,6 +1,7 @@
 import { nameKey } from "../../core/text";
 import type { CommandInput, CommandSyntax } from "../../core/language";
 import { IrcMask } from "./irc-mask";
+import { whoxOf, type WhoQuery } from "./irc-who";
 import type { IrcMessage } from "./irc-message";
 import { Stage, type Registration } from "./irc-registration";
 import { echo, type IrcLines } from "./irc-replies";
@@ -16,22 +17,30 @@ export type Expectation =
   | { readonly kind: "local"; readonly lines: readonly string[] }
   | { readonly kind: "ping"; readonly token: string }
   | { readonly kind: "login"; readonly nick: string }
+  /** NICK once registered: the core's rename. */
+  | { readonly kind: "rename"; readonly nick: string }
   /** Sent with the LOGIN: who is online, for the welcome burst and the lobby's names (if the login succeeded). */
   | { readonly kind: "welcome" }
   | { readonly kind: "message"; readonly target: string; readonly notice: boolean }
   | { readonly kind: "join"; readonly channel: string }
-  | { readonly kind: "part"; readonly channel: string }
+  | { readonly kind: "part"; readonly channel: string; readonly message: string }
   /** `afterJoin`: sent with a JOIN, and answered only if the JOIN was. */
   | { readonly kind: "names"; readonly channel: string; readonly afterJoin?: boolean }
-  /** `matcher`: a mask's, compiled once; a channel's WHO (no matcher) lists every member. */
-  | { readonly kind: "who"; readonly mask: string; readonly matcher?: IrcMask }
+  | { readonly kind: "who"; readonly query: WhoQuery }
   | { readonly kind: "whois"; readonly nick: string }
   | { readonly kind: "userhost"; readonly numeric: "302" | "303" }
-  /** LIST is two commands: WHO (the lobby's users) then ROOMS; `count` carries the first's answer to the second. */
-  | { readonly kind: "list-count"; readonly count: { users: number } }
+  /**
+   * LIST and LUSERS are two commands each: WHO (the lobby's users, counted)
+   * then ROOMS; `count` carries the first's answer to the second.
+   */
+  | { readonly kind: "user-count"; readonly count: { users: number } }
   | { readonly kind: "list"; readonly count: { users: number } }
-  | { readonly kind: "lusers" }
+  | { readonly kind: "lusers"; readonly count: { users: number } }
+  /** MODE on a channel one is not in: its members say whether it exists. */
+  | { readonly kind: "channel-modes"; readonly channel: string }
   | { readonly kind: "quit"; readonly message: string }
+  /** AWAY: `away`, whether it marks the user away (or back). */
+  | { readonly kind: "away"; readonly away: boolean }
   /** A plugin's own verb, given its parameters: its answers become notices. */
   | { readonly kind: "plugin"; readonly verb: string };
 
@@ -50,7 +59,8 @@ export interface IrcCommandContext {
   readonly syntax: CommandSyntax;
   /** The software's name and version, for VERSION. */
   readonly version: string;
-  away: boolean;
+  /** User mode `i`, as the client set it (MODE): kept and said back; it hides nobody, since everyone shares the lobby. */
+  invisible: boolean;
 }
 
 type Translate = (params: readonly string[], context: IrcCommandContext, command: string) => Step[];
@@ -58,6 +68,9 @@ type Translate = (params: readonly string[], context: IrcCommandContext, command
 function core(verb: string, params: readonly string[], expectation: Expectation): Step {
   return { command: { verb, params }, expectation };
 }
+
+/** What WHO and MEMBERS are asked to list with each user: its profile. */
+const PROFILES = "profiles";
 
 const PING: CommandInput = Object.freeze({ verb: "PING", params: Object.freeze([]) });
 
@@ -108,8 +121,8 @@ const BEFORE_REGISTRATION: Readonly<Record<string, Translate>> = {
     switch (context.registration.nickGiven(nick)) {
       case "same":
         return local();
-      case "refused-after-registration":
-        return local(lines.numeric("447", `${echo(nick)} :Nicknames cannot change here: they are the name you logged in with`));
+      case "rename":
+        return [core("NICK", [nick], { kind: "rename", nick })];
       case "erroneous":
         return local(lines.numeric("432", `${echo(nick)} :Erroneous nickname`));
       case "taken":
@@ -120,12 +133,12 @@ const BEFORE_REGISTRATION: Readonly<Record<string, Translate>> = {
     const { lines, registration } = context;
     if (registration.registered) return local(lines.numeric("462", ":You may not reregister"));
     if (params.length < 4) return local(lines.numeric("461", "USER :Not enough parameters"));
-    registration.userGivenNow();
+    registration.userGivenNow(params[3]!);
     return register(context);
   },
   PING: (params, { lines }) => (params.length < 1 ? local(lines.numeric("409", ":No origin specified")) : [core("PING", [], { kind: "ping", token: params[0]! })]),
   PONG: () => local(),
-  QUIT: (params) => [core("QUIT", [], { kind: "quit", message: params[0] ?? "" })],
+  QUIT: (params) => [core("QUIT", [params[0] ?? ""], { kind: "quit", message: params[0] ?? "" })],
 };
 
 /** PRIVMSG and NOTICE: to the lobby (everyone), a channel (a room), or a nick (a DM). */
@@ -143,12 +156,14 @@ function message(notice: boolean): Translate {
     if (text === "") return notice ? local() : local(lines.numeric("412", ":No text to send"));
     if (target.includes(",")) return local(lines.numeric("407", `${echo(target)} :Too many recipients`));
     const expectation: Expectation = { kind: "message", target, notice };
-    if (isLobby(target, context)) return [core("MSG", [text], expectation)];
-    if (target.startsWith("#")) {
-      if (!channels.has(nameKey(target))) return notice ? local() : local(lines.numeric("404", `${echo(target)} :Cannot send to channel (not joined)`));
-      return [core("MSG", [target, text], expectation)];
+    const lobby = isLobby(target, context);
+    if (!lobby && target.startsWith("#") && !channels.has(nameKey(target))) {
+      return notice ? local() : local(lines.numeric("404", `${echo(target)} :Cannot send to channel (not joined)`));
     }
-    return [core("DM", [target, text], expectation)];
+    // A NOTICE is the core's: a message no client answers by itself, shown as a NOTICE to IRC users.
+    if (notice) return [core("NOTICE", [lobby ? "*" : target, text], expectation)];
+    if (lobby) return [core("MSG", [text], expectation)];
+    return [core(target.startsWith("#") ? "MSG" : "DM", [target, text], expectation)];
   };
 }
 
@@ -157,16 +172,72 @@ function first(list: string): string {
   return list.split(",")[0]!;
 }
 
+/** One channel of a JOIN's list, answered on its own: a bad name among them does not stop the others. */
+function joinChannel(channel: string, context: IrcCommandContext): Step[] {
+  if (isLobby(channel, context)) return []; // everyone is in it already
+  if (!channel.startsWith("#")) return local(context.lines.numeric("403", `${echo(channel)} :No such channel`));
+  return [core("JOIN", [channel], { kind: "join", channel }), core("MEMBERS", [channel], { kind: "names", channel: nameKey(channel), afterJoin: true })];
+}
+
+/**
+ * WHO: a channel's members (the lobby's: everyone), or the users a mask
+ * matches (`*`, `0` or none: everyone), each with its profile (away,
+ * realname); WHOX's form (`%<fields>[,<token>]`) too. `WHO <mask> o` asks
+ * for operators: there are none.
+ */
 function who(params: readonly string[], context: IrcCommandContext): Step[] {
+  const { lines } = context;
   const mask = params[0] ?? "*";
+  const whox = whoxOf(params[1]);
+  if (params[1] === "o") return local(lines.endOfWho(mask));
   if (mask.startsWith("#")) {
-    if (isLobby(mask, context)) return [core("WHO", [], { kind: "who", mask })];
-    return [core("MEMBERS", [mask], { kind: "who", mask })];
+    if (isLobby(mask, context)) return [core("WHO", [PROFILES], { kind: "who", query: { mask, channel: lines.names.lobby, whox } })];
+    return [core("MEMBERS", [mask, PROFILES], { kind: "who", query: { mask, channel: nameKey(mask), whox } })];
   }
-  const matcher = IrcMask.compile(mask);
+  const matcher = IrcMask.compile(mask === "0" ? "*" : mask);
   // Too long to match any name: answered here, without listing everyone.
-  if (matcher === null) return local(context.lines.endOfWho(mask));
-  return [core("WHO", [], { kind: "who", mask, matcher })];
+  if (matcher === null) return local(lines.endOfWho(mask));
+  return [core("WHO", [PROFILES], { kind: "who", query: { mask, channel: "*", matcher, whox } })];
+}
+
+/**
+ * MODE on a channel: its modes (`+nt`, those of every channel here), an
+ * empty ban list; setting a mode is refused, since nobody is a channel
+ * operator. A channel one is not in has modes if it has members.
+ */
+function channelMode(channel: string, change: string | undefined, context: IrcCommandContext): Step[] {
+  const { lines, channels } = context;
+  if (change === "b" || change === "+b") return local(lines.numeric("368", `${echo(channel)} :End of channel ban list`));
+  if (change !== undefined) return local(lines.numeric("482", `${echo(channel)} :Channel modes cannot be set here`));
+  if (isLobby(channel, context) || channels.has(nameKey(channel))) return local(lines.channelModes(channel));
+  return [core("MEMBERS", [channel], { kind: "channel-modes", channel })];
+}
+
+/**
+ * MODE on oneself: `i` (invisible) is set and unset, and kept; the changes
+ * made are said back as servers say them (`:nick MODE nick :+i`), nothing
+ * for a change to what already was, 501 for any other letter.
+ */
+function userMode(change: string, context: IrcCommandContext): Step[] {
+  const { lines } = context;
+  let adding = true;
+  let sign = "";
+  let made = "";
+  let unknown = false;
+  for (const letter of change) {
+    if (letter === "+" || letter === "-") {
+      adding = letter === "+";
+    } else if (letter !== "i") {
+      unknown = true;
+    } else if (context.invisible !== adding) {
+      context.invisible = adding;
+      const wanted = adding ? "+" : "-";
+      if (sign !== wanted) made += sign = wanted;
+      made += letter;
+    }
+  }
+  const said = made === "" ? [] : [`:${lines.nick} MODE ${lines.nick} :${made}`];
+  return local(...said, ...(unknown ? [lines.numeric("501", ":Unknown MODE flag")] : []));
 }
 
 /** Nicks looked up at most by one USERHOST or ISON (RFC 2812 says five for USERHOST). */
@@ -180,11 +251,11 @@ const AFTER_REGISTRATION: Readonly<Record<string, Translate>> = {
     const { lines } = context;
     const list = params[0];
     if (list === undefined || list === "") return local(lines.numeric("461", "JOIN :Not enough parameters"));
-    const channel = first(list);
-    if (channel === "0") return local(lines.numeric("421", "JOIN :JOIN 0 is not supported here: PART each channel"));
-    if (isLobby(channel, context)) return local(); // everyone is in it already
-    if (!channel.startsWith("#")) return local(lines.numeric("403", `${echo(channel)} :No such channel`));
-    return [core("JOIN", [channel], { kind: "join", channel }), core("MEMBERS", [channel], { kind: "names", channel: nameKey(channel), afterJoin: true })];
+    if (list === "0") return local(lines.numeric("421", "JOIN :JOIN 0 is not supported here: PART each channel"));
+    // Keys (the second parameter) are read and let be: rooms have none, so any key opens them.
+    const wanted = new Map(list.split(",").filter((channel) => channel !== "").map((channel) => [nameKey(channel), channel]));
+    const steps = [...wanted.values()].flatMap((channel) => joinChannel(channel, context));
+    return steps.length === 0 ? local() : steps;
   },
   PART(params, context) {
     const { lines } = context;
@@ -194,7 +265,8 @@ const AFTER_REGISTRATION: Readonly<Record<string, Translate>> = {
     // The lobby is everyone on the server: one leaves it by leaving (QUIT).
     if (isLobby(channel, context)) return local(lines.notice(`You cannot leave ${channel}: it is everyone on this server. /quit to leave.`));
     if (!channel.startsWith("#")) return local(lines.numeric("403", `${echo(channel)} :No such channel`));
-    return [core("PART", [channel], { kind: "part", channel })];
+    const message = params[1] ?? "";
+    return [core("PART", [channel, message], { kind: "part", channel, message })];
   },
   NAMES(params, context) {
     const { lobby } = context.lines.names;
@@ -214,7 +286,7 @@ const AFTER_REGISTRATION: Readonly<Record<string, Translate>> = {
   },
   LIST() {
     const count = { users: 0 };
-    return [core("WHO", [], { kind: "list-count", count }), core("ROOMS", [], { kind: "list", count })];
+    return [core("WHO", [], { kind: "user-count", count }), core("ROOMS", [], { kind: "list", count })];
   },
   WHO: who,
   WHOIS(params, { lines }) {
@@ -224,26 +296,25 @@ const AFTER_REGISTRATION: Readonly<Record<string, Translate>> = {
   },
   USERHOST: lookup("302"),
   ISON: lookup("303"),
-  MODE(params, { lines }) {
+  MODE(params, context) {
+    const { lines } = context;
     const [target, change] = params;
     if (target === undefined) return local(lines.numeric("461", "MODE :Not enough parameters"));
-    if (target.startsWith("#")) {
-      if (change !== undefined && change !== "b" && change !== "+b") return local(lines.numeric("482", `${echo(target)} :Channel modes cannot be set here`));
-      if (change !== undefined) return local(lines.numeric("368", `${echo(target)} :End of channel ban list`));
-      return local(lines.numeric("324", `${echo(target)} +nt`));
-    }
+    if (target.startsWith("#")) return channelMode(target, change, context);
     if (nameKey(target) !== nameKey(lines.nick)) return local(lines.numeric("502", ":Can't change mode for other users"));
-    if (change !== undefined) return local(lines.numeric("501", ":User modes cannot be set here"));
-    return local(lines.numeric("221", "+i"));
+    if (change === undefined) return local(lines.numeric("221", context.invisible ? "+i" : "+"));
+    return userMode(change, context);
   },
-  AWAY(params, context) {
-    const { lines } = context;
-    context.away = params.length > 0 && params[0] !== "";
-    return local(context.away ? lines.numeric("306", ":You have been marked as being away") : lines.numeric("305", ":You are no longer marked as being away"));
+  AWAY(params) {
+    const message = params[0] ?? "";
+    return [core("AWAY", [message], { kind: "away", away: message !== "" })];
   },
   MOTD: (_params, { lines }) => local(lines.numeric("422", ":MOTD File is missing")),
   VERSION: (_params, { lines, version }) => local(lines.numeric("351", `${version} ${lines.names.server} :a chat server for TCP, WebSocket and IRC`)),
-  LUSERS: () => [core("WHO", [], { kind: "lusers" })],
+  LUSERS() {
+    const count = { users: 0 };
+    return [core("WHO", [], { kind: "user-count", count }), core("ROOMS", [], { kind: "lusers", count })];
+  },
 };
 
 /** USERHOST and ISON: the nicks given (at most five) that are online, looked up. */

@@ -49,8 +49,8 @@ export class IrcConnection extends SocketConnection implements ConnectionCodec, 
   readonly codec: ConnectionCodec = this;
   readonly registration = new Registration();
   readonly lines: IrcLines;
-  away = false;
   readonly channels = new Set<string>();
+  invisible = false;
   history: readonly SaidBefore[] = [];
   /** Commands translated from the client's lines, not yet taken by the core. */
   private readonly ready: Step[] = [];
@@ -92,6 +92,14 @@ export class IrcConnection extends SocketConnection implements ConnectionCodec, 
     return this.settings.version;
   }
 
+  get realname(): string | undefined {
+    return this.registration.realname;
+  }
+
+  epochMs(): number {
+    return this.settings.clock.epochMs();
+  }
+
   /** IRC sessions are not resumable (RESUMABLE is not offered here). */
   readonly protocol = "irc";
 
@@ -116,7 +124,8 @@ export class IrcConnection extends SocketConnection implements ConnectionCodec, 
       const line = this.decoder.next();
       if (line === null) return null;
       if (typeof line !== "string") {
-        this.ready.push(...(line.error === "line-too-long" ? local(this.lines.numeric("417", ":Input line was too long")) : local(this.lines.notice("Your client sent text that is not UTF-8: set its character set to UTF-8."))));
+        // Not UTF-8: refused as UTF8ONLY (advertised) has it, a standard reply naming no command, since none could be read.
+        this.ready.push(...(line.error === "line-too-long" ? local(this.lines.numeric("417", ":Input line was too long")) : local(this.lines.fail("*", "INVALID_UTF8", "Your client sent text that is not UTF-8: set its character set to UTF-8."))));
         continue;
       }
       const message = parseIrcLine(line);

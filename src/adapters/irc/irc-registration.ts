@@ -10,7 +10,7 @@ export const enum Stage {
 }
 
 /** What a NICK does to registration. */
-export type NickOutcome = "taken" | "same" | "erroneous" | "refused-after-registration";
+export type NickOutcome = "taken" | "same" | "erroneous" | "rename";
 
 /**
  * IRC's registration as a state machine: NICK, USER and CAP negotiation in
@@ -21,6 +21,7 @@ export class Registration {
   private current = Stage.Open;
   private nickname: string | null = null;
   private userGiven = false;
+  private realnameGiven: string | undefined;
   private negotiatingCaps = false;
 
   get stage(): Stage {
@@ -35,16 +36,33 @@ export class Registration {
     return this.nickname;
   }
 
-  /** NICK: before registration, a valid nick is taken ("taken"); after it, only the same nick is accepted. */
+  /**
+   * NICK: before registration, a valid nick is taken ("taken"); once the
+   * login has started, another valid nick is a rename, which the core makes
+   * (in its turn, after the login) and `renamed` records.
+   */
   nickGiven(nick: string): NickOutcome {
-    if (this.current !== Stage.Open) return nick === this.nickname ? "same" : "refused-after-registration";
+    if (this.current !== Stage.Open && nick === this.nickname) return "same";
     if (!isValidUsername(nick)) return "erroneous";
+    if (this.current !== Stage.Open) return "rename";
     this.nickname = nick;
     return "taken";
   }
 
-  userGivenNow(): void {
+  /** The core renamed the user: the connection goes by `nick` from now on. */
+  renamed(nick: string): void {
+    this.nickname = nick;
+  }
+
+  /** USER, with the realname the client gave (its last parameter). */
+  userGivenNow(realname: string): void {
     this.userGiven = true;
+    this.realnameGiven = realname;
+  }
+
+  /** What the client calls its user (USER's realname), once given. */
+  get realname(): string | undefined {
+    return this.realnameGiven;
   }
 
   /** CAP LS or REQ before registration: it waits for CAP END. */

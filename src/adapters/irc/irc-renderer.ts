@@ -31,12 +31,22 @@ export function userPrefix(nick: string, names: IrcNames): string {
   return `${nick}!${nick}@${names.server}`;
 }
 
+/** A PART line (`head`: its prefix, verb and channel), with the words on leaving if any, cut to fit. */
+export function partLine(head: string, message: string | undefined): string {
+  return message === undefined || message === "" ? head : `${head} :${fitText(`${head} :`, message)[0]!}`;
+}
+
+/** A NICK line: `from` goes by `to` from now on (the renaming client is told so too, in these words). */
+export function renameLine(from: string, to: string, names: IrcNames): string {
+  return `:${userPrefix(from, names)} NICK :${to}`;
+}
+
 /**
  * IRC's rendering of events: a message is a PRIVMSG (to the lobby channel,
  * a room's channel, or the recipient's nick), a login a JOIN of the lobby,
- * a departure a QUIT, a room's join or part a JOIN or PART, a notice or a
- * plugin's event a NOTICE from the server. Lines longer than IRC allows
- * become several. What goes to everyone is written into shared slabs, as
+ * a rename a NICK, a departure a QUIT, a room's join or part a JOIN or
+ * PART, a notice or a plugin's event a NOTICE from the server. Lines
+ * longer than IRC allows become several. What goes to everyone is written into shared slabs, as
  * for the line protocol.
  */
 export class IrcRenderer implements Renderer {
@@ -54,7 +64,7 @@ export class IrcRenderer implements Renderer {
     if (lines === null || lines.length === 0) return null;
     const text = lines.join("\r\n") + "\r";
     // encode() adds the LF.
-    const toEveryone = event.type === "login" || event.type === "departure" || ("to" in event && event.to.kind === "everyone");
+    const toEveryone = event.type === "login" || event.type === "renamed" || event.type === "departure" || ("to" in event && event.to.kind === "everyone");
     return toEveryone ? this.shared.encode(text) : encodeLineAlone(text);
   }
 
@@ -67,19 +77,24 @@ export class IrcRenderer implements Renderer {
     const names = this.names;
     switch (event.type) {
       case "message": {
-        const head = `:${userPrefix(event.from, names)} PRIVMSG ${this.target(event.to)} :`;
+        const head = `:${userPrefix(event.from, names)} ${event.notice === true ? "NOTICE" : "PRIVMSG"} ${this.target(event.to)} :`;
         return fitText(head, event.text).map((part) => head + part);
       }
       case "notice":
         return this.notice(event.to, event.text);
       case "login":
         return [`:${userPrefix(event.user, names)} JOIN ${names.lobby}`];
+      case "renamed":
+        return [renameLine(event.user, event.name, names)];
       case "departure":
-        return event.users.map(({ username, reason }) => `:${userPrefix(username, names)} QUIT :${QUIT_MESSAGES[reason] ?? reason}`);
+        return event.users.map(({ username, reason, message }) => {
+          const head = `:${userPrefix(username, names)} QUIT :`;
+          return head + (message === undefined ? (QUIT_MESSAGES[reason] ?? reason) : fitText(head, `Quit: ${message}`)[0]!);
+        });
       case "joined":
         return [`:${userPrefix(event.user, names)} JOIN ${event.group}`];
       case "parted":
-        return [`:${userPrefix(event.user, names)} PART ${event.group}`];
+        return [partLine(`:${userPrefix(event.user, names)} PART ${event.group}`, event.message)];
       case "plugin": {
         const text = this.plugins.render(event.plugin, event.name, IRC_RENDERINGS, event.data);
         return text === null ? null : this.notice(event.to, text);

@@ -87,6 +87,11 @@ export class IrcLines {
     return `:${this.names.server} NOTICE ${this.nick} :${text}`;
   }
 
+  /** An IRCv3 standard reply: `command` failed, for the reason `code` names. */
+  fail(command: string, code: string, text: string): string {
+    return `:${this.names.server} FAIL ${command} ${code} :${text}`;
+  }
+
   closing(reason: string): string {
     return `ERROR :Closing Link: ${this.nick} (${reason})`;
   }
@@ -121,9 +126,9 @@ export class IrcLines {
     return lines;
   }
 
-  who352(channel: string, user: string): string {
-    const { server } = this.names;
-    return this.numeric("352", `${channel} ${user} ${server} ${server} ${user} H :0 ${user}`);
+  /** A channel's modes: those of every channel here (324). */
+  channelModes(channel: string): string {
+    return this.numeric("324", `${echo(channel)} +nt`);
   }
 
   endOfWho(mask: string): string {

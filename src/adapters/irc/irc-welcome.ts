@@ -34,9 +34,9 @@ export function welcomeLines(lines: IrcLines, facts: WelcomeFacts, users: readon
     lines.numeric("004", `${server} ${facts.version} i nt`),
     lines.numeric(
       "005",
-      `CASEMAPPING=ascii CHANTYPES=# PREFIX=() CHANMODES=,,,nt NICKLEN=32 CHANNELLEN=33 TOPICLEN=0 NETWORK=${server} TARGMAX=PRIVMSG:1,NOTICE:1 CHANLIMIT=#:${facts.maxRoomsPerUser || ""} :are supported by this server`,
+      `CASEMAPPING=ascii CHANTYPES=# PREFIX= CHANMODES=,,,nt NICKLEN=32 CHANNELLEN=33 TOPICLEN=0 NETWORK=${server} TARGMAX=JOIN:,PRIVMSG:1,NOTICE:1 CHANLIMIT=#:${facts.maxRoomsPerUser || ""} UTF8ONLY WHOX :are supported by this server`,
     ),
-    ...luserLines(lines, users.length, true),
+    ...luserLines(lines, users.length),
     lines.numeric("422", ":MOTD File is missing"),
     `:${lines.prefix()} JOIN ${lobby}`,
     lines.numeric("332", `${lobby} :${LOBBY_TOPIC}`),
@@ -45,11 +45,18 @@ export function welcomeLines(lines: IrcLines, facts: WelcomeFacts, users: readon
   ];
 }
 
-/** LUSERS: 251 and 255 (with 254 in the welcome). */
-export function luserLines(lines: IrcLines, users: number, withChannels = false): string[] {
+/**
+ * LUSERS: users (251, 255, and 265 and 266 without their optional counts,
+ * since no node keeps the most there were) and, when LUSERS asked for them,
+ * channels (254) as LIST counts them. The welcome says no 254: it would
+ * cost the registration a ROOMS. A cluster is one server to IRC clients.
+ */
+export function luserLines(lines: IrcLines, users: number, channels?: number): string[] {
   return [
     lines.numeric("251", `:There are ${users} users and 0 invisible on 1 servers`),
-    ...(withChannels ? [lines.numeric("254", "1 :channels formed")] : []),
+    ...(channels === undefined ? [] : [lines.numeric("254", `${channels} :channels formed`)]),
     lines.numeric("255", `:I have ${users} clients and 1 servers`),
+    lines.numeric("265", `:Current local users: ${users}`),
+    lines.numeric("266", `:Current global users: ${users}`),
   ];
 }

@@ -17,8 +17,10 @@ function replyFrame(reply: Reply, plugins: PluginEventRendering): ReplyFrame {
       const { code, subject } = reply;
       return subject === undefined || subject === "" ? { type: "error", code } : { type: "error", code, subject };
     }
-    case "sent":
-      return { type: "sent", id: reply.id, at: isoTime(reply.at) };
+    case "sent": {
+      const { id, at, away } = reply;
+      return away === undefined ? { type: "sent", id, at: isoTime(at) } : { type: "sent", id, at: isoTime(at), away };
+    }
     case "users":
       return { type: "users", users: [...reply.users] };
     case "rooms":

@@ -4,6 +4,7 @@ import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { ValueErrorType, type ValueError } from "@sinclair/typebox/errors";
 import { error, type CommandInput, type CommandSyntax, type ErrorReply } from "../../core/language";
 import {
+  AwayCommand,
   FrameId,
   JoinCommand,
   LoginCommand,
@@ -12,6 +13,7 @@ import {
   PingCommand,
   PluginCommand,
   QuitCommand,
+  RenameCommand,
   ResumableCommand,
   ResumeCommand,
   RoomsCommand,
@@ -79,7 +81,7 @@ function hasRooms(syntax: CommandSyntax): boolean {
 }
 
 /** The verbs with frames of their own: a `command` frame may not name them. */
-const RESERVED_VERBS = new Set(["LOGIN", "MSG", "DM", "WHO", "WHOIS", "JOIN", "PART", "ROOMS", "MEMBERS", "PING", "QUIT", "RESUMABLE", "RESUME"]);
+const RESERVED_VERBS = new Set(["LOGIN", "NICK", "MSG", "DM", "WHO", "WHOIS", "JOIN", "PART", "ROOMS", "MEMBERS", "PING", "QUIT", "AWAY", "NOTICE", "RESUMABLE", "RESUME"]);
 
 /**
  * A plugin's verb: its parameters as given, into the command's own form;
@@ -99,7 +101,12 @@ function pluginCommand({ verb, params = [] }: PluginCommand, syntax: CommandSynt
 /** Each type of frame, and the core's command it is. */
 const READERS = new Map<string, Reader>([
   reader(LoginCommand, ({ name }) => command("LOGIN", name)),
-  reader(SendCommand, ({ text, to }, syntax) => {
+  reader(RenameCommand, ({ name }) => command("NICK", name)),
+  reader(SendCommand, ({ text, to, notice }, syntax) => {
+    if (notice === true) {
+      if (typeof to === "object" && "room" in to && !hasRooms(syntax)) return NO_ROOMS;
+      return command("NOTICE", to === undefined || to === "everyone" ? "*" : "user" in to ? to.user : to.room, text);
+    }
     if (to === undefined || to === "everyone") return command("MSG", text);
     if ("user" in to) return command("DM", to.user, text);
     return hasRooms(syntax) ? command("MSG", to.room, text) : NO_ROOMS;
@@ -107,11 +114,12 @@ const READERS = new Map<string, Reader>([
   reader(WhoCommand, () => command("WHO")),
   reader(WhoisCommand, ({ names }) => command("WHOIS", names.join(" "))),
   reader(JoinCommand, ({ room }) => command("JOIN", room)),
-  reader(PartCommand, ({ room }) => command("PART", room)),
+  reader(PartCommand, ({ room, message }) => command("PART", room, message ?? "")),
   reader(RoomsCommand, () => command("ROOMS")),
   reader(MembersCommand, ({ room }) => command("MEMBERS", room)),
   reader(PingCommand, () => command("PING")),
-  reader(QuitCommand, () => command("QUIT")),
+  reader(QuitCommand, ({ message }) => command("QUIT", message ?? "")),
+  reader(AwayCommand, ({ message }) => command("AWAY", message ?? "")),
   reader(ResumableCommand, () => command("RESUMABLE")),
   // None received since the token: everything after it, as a line client's count of 0.
   reader(ResumeCommand, ({ token, after }) => command("RESUME", token, after ?? "0")),

@@ -26,19 +26,21 @@ function framesOf(event: ChatEvent, plugins: PluginEventRendering): EventFrame[]
   const at = isoTime(event.at);
   switch (event.type) {
     case "message": {
-      const { from, to, text } = event;
-      return [{ type: "message", id, at, from, to: targetOf(to), text }];
+      const { from, to, text, notice } = event;
+      return [{ type: "message", id, at, from, to: targetOf(to), text, ...(notice === true && { notice }) }];
     }
     case "notice":
       return [{ type: "notice", id, at, to: targetOf(event.to), text: event.text }];
     case "login":
       return [{ type: "arrived", id, at, user: event.user }];
+    case "renamed":
+      return [{ type: "renamed", id, at, user: event.user, name: event.name }];
     case "departure":
-      return event.users.map(({ username, reason }) => ({ type: "left", id, at, user: username, reason }));
+      return event.users.map(({ username, reason, message }) => ({ type: "left", id, at, user: username, reason, ...(message !== undefined && { message }) }));
     case "joined":
       return [{ type: "joined", id, at, user: event.user, room: event.group }];
     case "parted":
-      return [{ type: "parted", id, at, user: event.user, room: event.group }];
+      return [{ type: "parted", id, at, user: event.user, room: event.group, ...(event.message !== undefined && { message: event.message }) }];
     case "plugin": {
       const { type, plugin, name, data, text } = pluginFrame(event.plugin, event.name, event.data, plugins);
       return [{ type, id, at, plugin, name, to: targetOf(event.to), data, text }];
@@ -64,7 +66,7 @@ export class JsonRenderer implements Renderer {
     const frames = framesOf(event, this.plugins);
     if (frames.length === 0) return null;
     const text = frames.map((frame) => JSON.stringify(frame)).join("\n");
-    const toEveryone = event.type === "login" || event.type === "departure" || ("to" in event && event.to.kind === "everyone");
+    const toEveryone = event.type === "login" || event.type === "renamed" || event.type === "departure" || ("to" in event && event.to.kind === "everyone");
     return toEveryone ? this.shared.encode(text) : encodeLineAlone(text);
   }
 }

@@ -60,10 +60,13 @@ const PluginData = Type.Record(Type.String(), Type.Union([Type.String(), Type.Nu
 export const LoginCommand = command("login", { name: Type.String() }, "Log in under this name.");
 export type LoginCommand = Static<typeof LoginCommand>;
 
+export const RenameCommand = command("rename", { name: Type.String() }, "Go by this name from now on (the rules of login's), keeping one's rooms; everyone else is told (renamed).");
+export type RenameCommand = Static<typeof RenameCommand>;
+
 export const SendCommand = command(
   "send",
-  { text: Type.String(), to: Type.Optional(Target) },
-  "Send a message: to everyone (no `to`, or \"everyone\"), to a room one is in, or to one user.",
+  { text: Type.String(), to: Type.Optional(Target), notice: Type.Optional(Type.Boolean()) },
+  "Send a message: to everyone (no `to`, or \"everyone\"), to a room one is in, or to one user; `notice`: one no client should answer by itself (a bot's), an IRC NOTICE.",
 );
 export type SendCommand = Static<typeof SendCommand>;
 
@@ -80,7 +83,7 @@ export type WhoisCommand = Static<typeof WhoisCommand>;
 export const JoinCommand = command("join", { room: Type.String() }, "Join a room (the rooms plugin).");
 export type JoinCommand = Static<typeof JoinCommand>;
 
-export const PartCommand = command("part", { room: Type.String() }, "Leave a room (the rooms plugin).");
+export const PartCommand = command("part", { room: Type.String(), message: Type.Optional(Type.String()) }, "Leave a room (the rooms plugin), with words the others see if given.");
 export type PartCommand = Static<typeof PartCommand>;
 
 export const RoomsCommand = command("rooms", {}, "The rooms with members (the rooms plugin).");
@@ -92,8 +95,19 @@ export type MembersCommand = Static<typeof MembersCommand>;
 export const PingCommand = command("ping", {}, "Answered pong.");
 export type PingCommand = Static<typeof PingCommand>;
 
-export const QuitCommand = command("quit", {}, "Answered bye, then the server closes the connection.");
+export const QuitCommand = command(
+  "quit",
+  { message: Type.Optional(Type.String()) },
+  "Answered bye, then the server closes the connection; the others see `message`, if given, where their door shows it.",
+);
 export type QuitCommand = Static<typeof QuitCommand>;
+
+export const AwayCommand = command(
+  "away",
+  { message: Type.Optional(Type.String()) },
+  "Away with this message (others see it; one who sends you a message is told it), or back without one.",
+);
+export type AwayCommand = Static<typeof AwayCommand>;
 
 export const ResumableCommand = command("resumable", {}, "Make this session resumable: answered with a token (docs/API.md, \"Resuming\").");
 export type ResumableCommand = Static<typeof ResumableCommand>;
@@ -114,6 +128,7 @@ export type PluginCommand = Static<typeof PluginCommand>;
 
 export const ClientFrame = Type.Union([
   LoginCommand,
+  RenameCommand,
   SendCommand,
   WhoCommand,
   WhoisCommand,
@@ -123,6 +138,7 @@ export const ClientFrame = Type.Union([
   MembersCommand,
   PingCommand,
   QuitCommand,
+  AwayCommand,
   ResumableCommand,
   ResumeCommand,
   PluginCommand,
@@ -141,7 +157,11 @@ export const ErrorReply = reply(
 );
 export type ErrorReply = Static<typeof ErrorReply>;
 
-export const SentReply = reply("sent", { id: EventId, at: Time }, "The message was delivered: its id, and when the server accepted it.");
+export const SentReply = reply(
+  "sent",
+  { id: EventId, at: Time, away: Type.Optional(Type.String()) },
+  "The message was delivered: its id, and when the server accepted it; `away`, for a message to a user who is away, its away message.",
+);
 export type SentReply = Static<typeof SentReply>;
 
 export const PongReply = reply("pong", {}, "The answer to ping.");
@@ -222,7 +242,7 @@ export type ReplyFrame = Static<typeof ReplyFrame>;
 
 export const MessageEvent = event(
   "message",
-  { from: Type.String(), to: Target, text: Type.String() },
+  { from: Type.String(), to: Target, text: Type.String(), notice: Type.Optional(Type.Literal(true)) },
   "A user's message to everyone, to a room one is in, or to oneself.",
 );
 export type MessageEvent = Static<typeof MessageEvent>;
@@ -233,17 +253,24 @@ export type NoticeEvent = Static<typeof NoticeEvent>;
 export const ArrivedEvent = event("arrived", { user: Type.String() }, "A user logged in.");
 export type ArrivedEvent = Static<typeof ArrivedEvent>;
 
+export const RenamedEvent = event("renamed", { user: Type.String(), name: Type.String() }, "A user goes by another name from now on: `user` was its name, `name` is.");
+export type RenamedEvent = Static<typeof RenamedEvent>;
+
 export const LeftEvent = event(
   "left",
-  { user: Type.String(), reason: Type.String() },
-  "A user left: quit, idle, client-closed, error, send-queue, shutdown, evicted, or left (on another node of a cluster).",
+  { user: Type.String(), reason: Type.String(), message: Type.Optional(Type.String()) },
+  "A user left: quit, idle, client-closed, error, send-queue, shutdown, evicted, or left (on another node of a cluster); `message`: its words on leaving (a quit's message), if any.",
 );
 export type LeftEvent = Static<typeof LeftEvent>;
 
 export const JoinedEvent = event("joined", { user: Type.String(), room: Type.String() }, "A user joined a room one is in.");
 export type JoinedEvent = Static<typeof JoinedEvent>;
 
-export const PartedEvent = event("parted", { user: Type.String(), room: Type.String() }, "A user left a room one is in.");
+export const PartedEvent = event(
+  "parted",
+  { user: Type.String(), room: Type.String(), message: Type.Optional(Type.String()) },
+  "A user left a room one is in (with its words on leaving, if any).",
+);
 export type PartedEvent = Static<typeof PartedEvent>;
 
 export const PluginEvent = event(
@@ -253,7 +280,7 @@ export const PluginEvent = event(
 );
 export type PluginEvent = Static<typeof PluginEvent>;
 
-export const EventFrame = Type.Union([MessageEvent, NoticeEvent, ArrivedEvent, LeftEvent, JoinedEvent, PartedEvent, PluginEvent]);
+export const EventFrame = Type.Union([MessageEvent, NoticeEvent, ArrivedEvent, RenamedEvent, LeftEvent, JoinedEvent, PartedEvent, PluginEvent]);
 export type EventFrame = Static<typeof EventFrame>;
 
 export const ServerFrame = Type.Union([ReplyFrame, EventFrame]);

@@ -19,6 +19,8 @@ function lineOf(event: ChatEvent, plugins: PluginEventRendering): string | null 
       return event.text;
     case "login":
       return null; // the line protocol announces no logins
+    case "renamed":
+      return `INFO ${event.user} is now ${event.name}`;
     case "departure":
       return event.users.map(({ username }) => `INFO ${username} disconnected`).join("\n");
     case "joined":
@@ -45,7 +47,7 @@ export class LineRenderer implements Renderer {
   render(event: ChatEvent): Uint8Array | null {
     const line = lineOf(event, this.plugins);
     if (line === null) return null;
-    const toEveryone = event.type === "departure" || (event.type !== "login" && "to" in event && event.to.kind === "everyone");
+    const toEveryone = event.type === "departure" || event.type === "renamed" || (event.type !== "login" && "to" in event && event.to.kind === "everyone");
     return toEveryone ? everyoneLines.encode(line) : encodeLineAlone(line);
   }
 }

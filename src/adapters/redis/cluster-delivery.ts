@@ -68,6 +68,12 @@ export class ClusterDelivery implements DeliveryPort, StreamConsumer {
     if (this.moves.watching) this.moves.passed(null, this.host.token, LOCAL_DEPARTURES, "", event);
   }
 
+  /** The other nodes have it from the registry's script (see RENAME); a session on its way here has it from here. */
+  rename(from: string, to: string, recipient: Recipient, event: Outgoing): void {
+    this.local.rename(from, to, recipient, event);
+    if (this.moves.watching) this.moves.passed(null, this.host.token, EVERYONE, "", event);
+  }
+
   async sendTo(username: string, event: Outgoing): Promise<boolean> {
     const here = this.local.recipient(username);
     if (here !== undefined) {
@@ -127,6 +133,16 @@ export class ClusterDelivery implements DeliveryPort, StreamConsumer {
     return host.call(() => host.redis.smembers(`${host.prefix}group:${nameKey(group)}`));
   }
 
+  /** A user of this node's from memory; another's from the registry (its `user-groups` set, shown by `group-names`). */
+  async groupNamesOf(username: string): Promise<readonly string[]> {
+    if (this.local.recipient(username) !== undefined) return this.local.groupNamesOf(username);
+    const { host } = this;
+    const keys = await host.call(() => host.redis.smembers(`${host.prefix}user-groups:${nameKey(username)}`));
+    if (keys.length === 0) return [];
+    const shown = await host.call(() => host.redis.hmget(`${host.prefix}group-names`, ...keys));
+    return shown.filter((name): name is string => name !== null);
+  }
+
   async groups(): Promise<readonly GroupInfo[]> {
     const { host } = this;
     const shown = await host.call(() => host.redis.hgetall(`${host.prefix}group-names`));
@@ -163,7 +179,10 @@ export class ClusterDelivery implements DeliveryPort, StreamConsumer {
       if (this.moves.watching) this.moves.passed(entry.id, entry.origin, kind, target, null);
       // A departure of a name a user here holds is old news (a reap while this
       // node was away, before it took the name back): nobody left.
-      if (!this.presence.holds(target)) this.departing.push({ username: target, reason: "left" });
+      if (!this.presence.holds(target)) {
+        const message = payload.toString("utf8");
+        this.departing.push(message === "" ? { username: target, reason: "left" } : { username: target, reason: "left", message });
+      }
       return 0;
     }
     this.flush();

@@ -1,4 +1,5 @@
 import { UnavailableError } from "../../core/errors";
+import type { Outgoing } from "../../core/events";
 import type { PresencePort } from "../../core/ports/presence.port";
 import { nameKey } from "../../core/text";
 import type { ScriptedRedis } from "./scripts";
@@ -72,14 +73,15 @@ export class ClusterPresence implements PresencePort {
     return true;
   }
 
-  release(username: string): void {
+  /** A release that has to wait for Redis (see releaseLater) is announced without the user's words. */
+  release(username: string, message?: string): void {
     const { host } = this;
     this.names.delete(nameKey(username));
     if (!host.acting()) {
       this.waitingReleases.add(username);
       return;
     }
-    this.free(username).then(
+    this.free(username, message).then(
       (released) => {
         if (released !== NOT_HOLDING_CLAIM) return;
         this.waitingReleases.add(username);
@@ -87,6 +89,29 @@ export class ClusterPresence implements PresencePort {
       },
       () => this.waitingReleases.add(username),
     );
+  }
+
+  /** One script (RENAME) claims the new name, frees the old one and puts the announcement on the bus. */
+  async rename(from: string, to: string, announcement: Outgoing): Promise<boolean> {
+    const { host } = this;
+    let seq: number;
+    try {
+      seq = await host.call(() => host.redis.chatRename(host.prefix, host.nodeId, host.token, from, to, host.maxlen, JSON.stringify(announcement.event)));
+    } catch (error) {
+      // The rename may have happened without its reply reaching us: the new
+      // name is freed later, unless a user here holds it by then (the old one
+      // is this node's still, and claimed again as the node rejoins).
+      if (!host.stopped) this.waitingReleases.add(to);
+      throw error;
+    }
+    if (seq === NOT_HOLDING_CLAIM) {
+      host.lost("this node's claim on its id lapsed");
+      throw new UnavailableError(UNREACHABLE);
+    }
+    if (seq === 0) return false;
+    this.names.delete(nameKey(from));
+    this.names.set(nameKey(to), { name: to, seq });
+    return true;
   }
 
   list(): Promise<readonly string[]> {
@@ -155,8 +180,9 @@ export class ClusterPresence implements PresencePort {
   }
 
   /** The registry's RELEASE of a name this node holds (see scripts.ts). */
-  private free(username: string): Promise<number> {
+  /** Frees the name and puts its departure on the bus, with the user's words on leaving (the entry's payload). */
+  private free(username: string, message = ""): Promise<number> {
     const { host } = this;
-    return host.redis.chatRelease(host.prefix, host.nodeId, host.token, username, host.maxlen);
+    return host.redis.chatRelease(host.prefix, host.nodeId, host.token, username, host.maxlen, message);
   }
 }

@@ -7,6 +7,7 @@ import { ClusterMoves } from "./cluster-moves";
 import { ClusterNode, type ClusterNodeOptions, type NodeParts } from "./cluster-node";
 import { ClusterPresence } from "./cluster-presence";
 import { RedisLists } from "./redis-lists";
+import { RedisProfiles } from "./redis-profiles";
 
 /**
  * One chat across many server processes, through one Redis: the parts of a
@@ -26,6 +27,7 @@ import { RedisLists } from "./redis-lists";
  * - ClusterMoves (SessionMovesPort): a resumable session moves to the node
  *   its client resumed on.
  * - RedisLists (ListsPort): plugins' lists (the history), shared by the nodes.
+ * - RedisProfiles (ProfilesPort): what others see of each user (WHOIS).
  *
  * This class also says what the parts do as the node's standing changes
  * (NodeParts): what it rejoins with, and what it gives back as it leaves.
@@ -35,6 +37,7 @@ export class RedisCluster implements NodeParts {
   readonly delivery: ClusterDelivery;
   readonly moves: ClusterMoves;
   readonly lists: RedisLists;
+  readonly profiles: RedisProfiles;
   private readonly node: ClusterNode;
   /** This node's users, shared by delivery and the moves. */
   private readonly local = new InProcessDelivery();
@@ -46,6 +49,7 @@ export class RedisCluster implements NodeParts {
     this.moves = new ClusterMoves(this.node, this.local, this.presence, logger, stamps);
     this.delivery = new ClusterDelivery(this.node, this.local, this.presence, this.moves, logger, stamps);
     this.lists = new RedisLists(this.node, logger);
+    this.profiles = new RedisProfiles(this.node, logger);
   }
 
   /** Whether this node stopped acting for the cluster for good: it can serve no one new. */

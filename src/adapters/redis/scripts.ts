@@ -35,6 +35,8 @@ import type Redis from "ioredis";
  * without everyone being told, even if the node that frees it dies right
  * after. Its origin is the process that freed it (which told its own users
  * already), or "" when a node is reaped (nobody has told anyone yet).
+ * Likewise a rename is written to the bus in the script that moves the
+ * name (see RENAME).
  */
 
 /** The commands these scripts become on a connection (ioredis `defineCommand`). */
@@ -46,7 +48,8 @@ export interface ScriptCommands {
   chatClearPreviousRun(prefix: string, node: string, token: string, maxlen: string): Promise<string[]>;
   chatReap(prefix: string, node: string, maxlen: string): Promise<string[]>;
   chatClaim(prefix: string, node: string, token: string, name: string, mode: "login" | "reclaim", seq: number): Promise<number>;
-  chatRelease(prefix: string, node: string, token: string, name: string, maxlen: string): Promise<number>;
+  chatRelease(prefix: string, node: string, token: string, name: string, maxlen: string, words: string): Promise<number>;
+  chatRename(prefix: string, node: string, token: string, from: string, to: string, maxlen: string, payload: string): Promise<number>;
   chatJoinGroup(prefix: string, group: string, shown: string, name: string): Promise<number>;
   chatLeaveGroup(prefix: string, group: string, name: string): Promise<number>;
   chatHandOver(prefix: string, node: string, token: string, name: string, to: string, maxlen: string, target: string, payload: string): Promise<number>;
@@ -62,12 +65,15 @@ local function holds_claim(prefix, node, token)
 end
 `;
 
-/** Removes a user from the registry, groups included, and announces it. */
+/** Removes a user from the registry, groups included, and announces it (with its words on leaving, if any). */
 const FORGET_USER = `
-local function forget_user(prefix, node, name, maxlen, origin)
-  local lower = string.lower(name)
+local function forget_user(prefix, node, given, maxlen, origin, words)
+  local lower = string.lower(given)
+  -- As the registry shows it: a rename may have changed its letter case since the node asked.
+  local name = redis.call('HGET', prefix .. 'shown', lower) or given
   redis.call('DEL', prefix .. 'name:' .. lower)
   redis.call('HDEL', prefix .. 'shown', lower)
+  redis.call('HDEL', prefix .. 'profiles', lower)
   redis.call('ZREM', prefix .. 'logins', name)
   redis.call('SREM', prefix .. 'node-users:' .. node, name)
   local memberships = prefix .. 'user-groups:' .. lower
@@ -77,7 +83,7 @@ local function forget_user(prefix, node, name, maxlen, origin)
     if redis.call('SCARD', members) == 0 then redis.call('HDEL', prefix .. 'group-names', group) end
   end
   redis.call('DEL', memberships)
-  redis.call('XADD', prefix .. 'bus', 'MAXLEN', '~', maxlen, '*', 'o', origin, 'k', 'D', 't', name, 'l', '')
+  redis.call('XADD', prefix .. 'bus', 'MAXLEN', '~', maxlen, '*', 'o', origin, 'k', 'D', 't', name, 'l', words or '')
 end
 
 local function forget_node_users(prefix, node, maxlen)
@@ -226,15 +232,56 @@ return seq
 /**
  * Frees a name this node holds, and announces the departure (as from this
  * process, whose users were told already). ARGV: prefix, node id, token,
- * name, stream length. Returns 1 if freed, 0 if the node did not hold it, -1
- * if this process does not hold its node's claim.
+ * name, stream length, the user's words on leaving ("" for none). Returns 1
+ * if freed, 0 if the node did not hold it, -1 if this process does not hold
+ * its node's claim.
  */
 export const RELEASE = `${HOLDS_CLAIM}${FORGET_USER}
-local prefix, node, token, name, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local prefix, node, token, name, maxlen, words = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 if not holds_claim(prefix, node, token) then return -1 end
 if redis.call('GET', prefix .. 'name:' .. string.lower(name)) ~= node then return 0 end
-forget_user(prefix, node, name, maxlen, token)
+forget_user(prefix, node, name, maxlen, token, words)
 return 1
+`;
+
+/**
+ * Gives a user of this node another name, in one step: the new name is
+ * claimed (if nobody else holds it, case ignored: it may be the old one in
+ * other letter cases), the old one freed, and everything under the old name
+ * moves to the new one: the node's users, the login order (the old name's
+ * place), the user's groups. The rename is announced on the bus in the same
+ * step, as an event for everyone (kind "B", the payload the event's JSON,
+ * from this process, whose users are told by it), so that no name changes
+ * without everyone being told: no departure is announced for the old name.
+ * ARGV: prefix, node id, token, old name, new name, stream length, payload.
+ * Returns the name's login sequence if renamed; 0 if another user holds the
+ * new name (or this node does not hold the old one: a node that lost it
+ * while away evicts its user as it rejoins); -1 if this process does not
+ * hold its node's claim.
+ */
+export const RENAME = `${HOLDS_CLAIM}
+local prefix, node, token, from, to, maxlen, payload = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+if not holds_claim(prefix, node, token) then return -1 end
+local old, new = string.lower(from), string.lower(to)
+if redis.call('GET', prefix .. 'name:' .. old) ~= node then return 0 end
+if new ~= old and redis.call('EXISTS', prefix .. 'name:' .. new) == 1 then return 0 end
+local seq = tonumber(redis.call('ZSCORE', prefix .. 'logins', from)) or redis.call('INCR', prefix .. 'login-seq')
+redis.call('DEL', prefix .. 'name:' .. old)
+redis.call('SET', prefix .. 'name:' .. new, node)
+redis.call('HDEL', prefix .. 'shown', old)
+redis.call('HSET', prefix .. 'shown', new, to)
+redis.call('ZREM', prefix .. 'logins', from)
+redis.call('ZADD', prefix .. 'logins', seq, to)
+redis.call('SREM', prefix .. 'node-users:' .. node, from)
+redis.call('SADD', prefix .. 'node-users:' .. node, to)
+local groups = redis.call('SMEMBERS', prefix .. 'user-groups:' .. old)
+for _, group in ipairs(groups) do
+  redis.call('SREM', prefix .. 'group:' .. group, from)
+  redis.call('SADD', prefix .. 'group:' .. group, to)
+end
+if new ~= old and #groups > 0 then redis.call('RENAME', prefix .. 'user-groups:' .. old, prefix .. 'user-groups:' .. new) end
+redis.call('XADD', prefix .. 'bus', 'MAXLEN', '~', maxlen, '*', 'o', token, 'k', 'B', 't', '', 'l', payload)
+return seq
 `;
 
 /** Adds a member to a group. ARGV: prefix, group key, group name, member. Returns 1 if added. */
@@ -304,6 +351,7 @@ const SCRIPTS: Record<keyof ScriptCommands, string> = {
   chatReap: REAP,
   chatClaim: CLAIM,
   chatRelease: RELEASE,
+  chatRename: RENAME,
   chatJoinGroup: JOIN_GROUP,
   chatLeaveGroup: LEAVE_GROUP,
   chatHandOver: HAND_OVER,

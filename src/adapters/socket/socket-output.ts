@@ -1,4 +1,5 @@
 import type { Socket } from "node:net";
+import { TLSSocket } from "node:tls";
 import type { Timer } from "../../core/ports/clock.port";
 import { sharedSlab, type SharedLines } from "../wire/shared-lines";
 import type { Flushable, WriteBatcher } from "./write-batcher";
@@ -105,6 +106,11 @@ export class SocketOutput implements Flushable {
     protected readonly socket: Socket,
     private readonly batcher: WriteBatcher,
   ) {}
+
+  /** Whether the peer's connection to this server is encrypted (TLS); what a proxy in front of it was told is not known here. */
+  get secure(): boolean {
+    return this.socket instanceof TLSSocket;
+  }
 
   /** Queues bytes, written at the end of this event-loop turn; never changed afterwards, they may be kept by reference. */
   queue(bytes: Uint8Array): void {

@@ -45,6 +45,13 @@ export interface DeliveryPort {
    * nodes learn it from the presence registry, when the names are released.
    */
   announceDepartures(event: Outgoing): void;
+  /**
+   * A user of this node goes by another name (claimed already: see
+   * PresencePort.rename): reachable by it only, in its groups too. This
+   * node's users but `recipient` are told (`event`); the other nodes learn
+   * it from the presence registry.
+   */
+  rename(from: string, to: string, recipient: Recipient, event: Outgoing): void;
   /** Delivers to the user named; false if not online. */
   sendTo(username: string, event: Outgoing): Promise<boolean>;
   /** Adds an attached user to a group (made when first joined); false if a member already. */
@@ -54,6 +61,8 @@ export interface DeliveryPort {
   isInGroup(group: string, username: string): boolean;
   /** How many groups a user of this node is in. */
   groupsOf(username: string): number;
+  /** The groups a user (of any node) is in, by name, in no order. */
+  groupNamesOf(username: string): Promise<readonly string[]>;
   /** Groups with members on this node: what the node's memory holds for groups. */
   groupsHere(): number;
   /** Whether the group has members on this node. */

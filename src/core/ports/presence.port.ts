@@ -1,3 +1,5 @@
+import type { Outgoing } from "../events";
+
 /**
  * Who is online: the registry of usernames. Names are unique ignoring
  * case. In-process today; a clustered adapter can hold them elsewhere.
@@ -7,9 +9,19 @@ export interface PresencePort {
   claim(username: string): Promise<boolean>;
   /**
    * Frees a name claimed before. A registry shared with other nodes also
-   * tells them that the user left (and never frees a name without telling).
+   * tells them that the user left (and never frees a name without telling),
+   * with its words on leaving (`message`) if it gave some.
    */
-  release(username: string): void;
+  release(username: string, message?: string): void;
+  /**
+   * Gives the holder of `from` the name `to` instead, in the place `from`
+   * had in the login order; resolves false when another user holds `to`
+   * (case ignored: `to` may be `from` in other letter cases). A registry
+   * shared with other nodes tells them (`announcement`, the event as their
+   * users are to see it) in the same step, so that no name changes hands
+   * without everyone being told.
+   */
+  rename(from: string, to: string, announcement: Outgoing): Promise<boolean>;
   /** Every online username, in login order. */
   list(): Promise<readonly string[]>;
   /**

@@ -32,6 +32,8 @@ export interface ConnectionCodec {
    * connection.
    */
   encodeReply(reply: Reply, farewell: boolean): Uint8Array | null;
+  /** What the client calls its user beside its name (IRC's realname), once it said; the other doors have none. */
+  readonly realname?: string;
   /**
    * The protocol this door speaks ("line", "json" ...), as the door names
    * it: a session resumes only on a connection of the protocol it was made
@@ -58,6 +60,8 @@ export interface ConnectionCodec {
 export interface Connection {
   /** The peer's address as text, for limits and logs. */
   readonly remoteAddress: string;
+  /** Whether the connection is encrypted (TLS): others may be shown it (IRC's WHOIS). */
+  readonly secure: boolean;
   /** Between the door's protocol and the core's language, for this connection. */
   readonly codec: ConnectionCodec;
   /**

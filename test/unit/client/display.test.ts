@@ -70,6 +70,14 @@ describe("the client's display", () => {
     expect(display.unconfirmed({ send: "WHO" })).toEqual([]);
   });
 
+  it("says a rename in words: one's own as its OK, another's as the server's line, a refusal as the reason", () => {
+    const display = new Display(PLAIN);
+    const nick = { send: "NICK alicia", ok: "you are now alicia", rename: "alicia" };
+    expect(display.show("OK", nick)).toEqual(["* you are now alicia"]);
+    expect(display.show("ERR username-taken", nick)).toEqual(["! that name is taken: someone online has it"]);
+    expect(display.show("INFO bob is now robert")).toEqual(["* bob is now robert"]);
+  });
+
   it("colours only on a terminal, and never with NO_COLOR", () => {
     expect(styleFor({ isTTY: true }, {})).toBe(COLOURS);
     expect(styleFor({ isTTY: false }, {})).toBe(PLAIN);
@@ -89,6 +97,8 @@ describe("the client's input", () => {
     ["/dm bob  see you", { send: "DM bob see you", says: "/dm bob  see you" }],
     ["/DM bob", { local: "usage: /dm <user> <text>" }],
     ["/who", { send: "WHO" }],
+    ["/nick alicia", { send: "NICK alicia", ok: "you are now alicia", rename: "alicia" }],
+    ["/nick", { local: "usage: /nick <name>" }],
     ["/join #Dev", { send: "JOIN #Dev", ok: "you joined #dev" }],
     ["/part", { local: "usage: /part #room" }],
     ["/raw PING", { send: "PING" }],

@@ -117,6 +117,21 @@ describe("chat-client's link to the server", () => {
     expect(told).toEqual(["ERR user-not-found carol (answers DM carol hi)", "MSG bob hello", "OK (answers JOIN #dev)", "ERR line-too-long"]);
   });
 
+  it("logs in afresh, after a restart, under the name a NICK answered OK gave it; a refused NICK changes nothing", async () => {
+    const server = await loggedIn();
+    link.send({ send: "NICK bob", rename: "bob" });
+    link.send({ send: "NICK alicia", rename: "alicia" });
+    server.say("ERR username-taken", "PONG", "OK", "PONG");
+    await server.hangUp("INFO server-shutdown");
+    const restarted = new ServerEnd();
+    connections.push(restarted);
+    await advance(250);
+    expect(restarted.written).toEqual(["LOGIN alicia"]);
+    restarted.say("OK");
+    await settle();
+    expect(told.at(-1)).toBe("logged in: reconnected as alicia; what was said meanwhile was missed");
+  });
+
   it("after a resume, says which commands the replay left unanswered: they may never have reached the server", async () => {
     const server = await loggedIn();
     server.say("MSG bob before");

@@ -15,6 +15,12 @@ class SlowPresence implements PresencePort {
     this.names.release(username);
   }
 
+  /** Made at once, answered late: as a script that ran, its reply still on its way. */
+  rename(from: string, to: string): Promise<boolean> {
+    const renamed = this.names.rename(from, to);
+    return new Promise((resolve) => this.waiting.push(() => void renamed.then(resolve)));
+  }
+
   list(): Promise<readonly string[]> {
     return this.names.list();
   }
@@ -55,5 +61,22 @@ describe("the room with a presence registry that answers late", () => {
     presence.answerAll();
     expect(await linesOf(again)).toEqual(["OK"]);
     expect(server.logger.find("login")).toHaveLength(1);
+  });
+
+  it("frees the new name when the user left under its old one while the rename was in flight", async () => {
+    const presence = new SlowPresence();
+    const server = await startTestServer({ adapters: { presence } });
+    const [alice, bob] = [server.connect(), server.connect()];
+    alice.send("LOGIN alice");
+    bob.send("LOGIN bob");
+    await settle();
+    presence.answerAll();
+    expect([await linesOf(alice), await linesOf(bob)]).toEqual([["OK"], ["OK"]]);
+    alice.send("NICK alicia");
+    await settle();
+    alice.disconnect();
+    presence.answerAll();
+    expect(await linesOf(bob)).toEqual(["INFO alice disconnected"]);
+    expect(await presence.list()).toEqual(["bob"]);
   });
 });

@@ -33,6 +33,7 @@ describe("the web client's reading of the protocol", () => {
     ["ROOM #dev 3", { kind: "room", name: "#dev", members: 3 }],
     ["INFO carol disconnected", { kind: "left", user: "carol" }],
     ["INFO carol joined #dev", { kind: "joined-room", user: "carol", room: "#dev" }],
+    ["INFO carol is now caroline", { kind: "renamed", user: "carol", name: "caroline" }],
     ["INFO server-shutdown", { kind: "shutdown" }],
     ["HISTORY bob earlier", { kind: "history", from: "bob", text: "earlier" }],
     ["TOKEN abc-_1", { kind: "token", token: "abc-_1" }],
@@ -191,6 +192,31 @@ describe("the web client's model", () => {
     const line = said(chat, "@bob", "are you there?");
     chat.reset();
     expect([line.delivery, chat.pending]).toEqual(["unconfirmed", []]);
+  });
+
+  it("takes its own new name on the answer to its NICK, in its place in who is online; a refusal is said in words", () => {
+    const chat = model(["OK", "USER alice", "USER bob", "END WHO"], (c) => c.pending.push({ verb: "LOGIN", subject: "alice" }, { verb: "WHO" }));
+    chat.pending.push({ verb: "NICK", subject: "bob" });
+    chat.apply(parseLine("ERR username-taken"), now);
+    chat.pending.push({ verb: "NICK", subject: "alicia" });
+    chat.apply(parseLine("OK"), now);
+    expect(chat.me).toBe("alicia");
+    expect([...chat.users.values()]).toEqual(["alicia", "bob"]);
+    expect(texts(chat, LOBBY)).toEqual(["That name is taken: someone online has it. Try another.", "You are now alicia."]);
+  });
+
+  it("shows another's rename in the lobby and in the direct conversation with them, which goes on under the new name", () => {
+    const chat = model(["USER alice", "USER bob", "USER carol", "END WHO", "DM bob psst"], (c) => {
+      c.me = "alice";
+      c.pending.push({ verb: "WHO" });
+    });
+    chat.open("@bob");
+    chat.apply(parseLine("INFO bob is now robert"), now);
+    expect([...chat.users.values()]).toEqual(["alice", "robert", "carol"]);
+    expect(chat.current).toBe("@robert");
+    expect(chat.conversations.has("@bob")).toBe(false);
+    expect(texts(chat, "@robert")).toEqual(["bob: psst", "bob is now robert"]);
+    expect(texts(chat, LOBBY)).toEqual(["bob is now robert"]);
   });
 
   it("keeps at most 1000 lines a conversation", () => {

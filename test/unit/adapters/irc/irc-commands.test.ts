@@ -13,7 +13,7 @@ const FORMS: Record<string, (readonly string[])[]> = {
 function registered(nick = "ivy"): IrcCommandContext {
   const registration = new Registration();
   registration.nickGiven(nick);
-  registration.userGivenNow();
+  registration.userGivenNow(nick);
   registration.startLogin();
   registration.loggedIn();
   return {
@@ -22,7 +22,6 @@ function registered(nick = "ivy"): IrcCommandContext {
     channels: new Set(["#dev"]),
     syntax: { forms: (verb) => FORMS[verb] },
     version: "chat-server-0",
-    away: false,
   };
 }
 
@@ -57,6 +56,10 @@ describe("the table from IRC's commands to the core's", () => {
     ["RESUMABLE", [{ local: [":chat.test 421 ivy RESUMABLE :Unknown command"] }]],
     ["LOGIN bob", [{ local: [":chat.test 421 ivy LOGIN :Unknown command"] }]],
     ["FOO", [{ local: [":chat.test 421 ivy FOO :Unknown command"] }]],
+    ["NICK ivan", [{ verb: "NICK", params: ["ivan"], for: "rename" }]],
+    ["NICK Ivy", [{ verb: "NICK", params: ["Ivy"], for: "rename" }]],
+    ["NICK ivy", [{ local: [] }]],
+    ["NICK al!ce", [{ local: [":chat.test 432 ivy al!ce :Erroneous nickname"] }]],
   ])("%j", (line, expected) => {
     expect(steps(line)).toEqual(expected);
   });
@@ -73,7 +76,8 @@ describe("the table from IRC's commands to the core's", () => {
       { verb: "LOGIN", params: ["ivy"], for: "login" },
       { verb: "WHO", params: [], for: "welcome" },
     ]);
-    expect(steps("NICK other", early)).toEqual([{ local: [":chat.test 447 ivy other :Nicknames cannot change here: they are the name you logged in with"] }]);
+    // After the login, in the core's order: a rename.
+    expect(steps("NICK other", early)).toEqual([{ verb: "NICK", params: ["other"], for: "rename" }]);
     registration.loginRefused();
     expect(steps("NICK al!ce", early)).toEqual([{ local: [":chat.test 432 * al!ce :Erroneous nickname"] }]);
   });

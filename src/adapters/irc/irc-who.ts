@@ -1,0 +1,76 @@
+import type { Profile } from "../../core/ports/profiles.port";
+import type { IrcMask } from "./irc-mask";
+import { echo, type IrcLines } from "./irc-replies";
+
+/** WHOX's fields (IRCv3 whox), in the order a 354 gives them, whatever the order they were asked in. */
+const WHOX_FIELDS = "tcuihsnfdlaor";
+
+/** WHOX's form of the second parameter: `%<fields>[,<token>]`. */
+const WHOX = /^%([a-z]*)(?:,(.*))?$/;
+
+/** What a WHO asks for: whom it lists, and in which form. */
+export interface WhoQuery {
+  /** The mask as the client sent it: 315 gives it back. */
+  readonly mask: string;
+  /** A channel's WHO: the channel, as 352 names it (every member is listed); `*` for a mask's. */
+  readonly channel: string;
+  /** A mask's WHO: the names it matches (compiled once); none for a channel's. */
+  readonly matcher?: IrcMask;
+  /** WHOX (`WHO <mask> %<fields>[,<token>]`): the fields asked for, and the token to give back. */
+  readonly whox?: { readonly fields: string; readonly token: string };
+}
+
+/** WHOX's fields and token from a WHO's second parameter; undefined for a plain WHO. */
+export function whoxOf(param: string | undefined): WhoQuery["whox"] {
+  const found = param === undefined ? null : WHOX.exec(param);
+  return found === null ? undefined : { fields: found[1]!, token: echo(found[2] ?? "0") };
+}
+
+/** A user a WHO lists, with what it shows of itself (none when the core had no profile for it). */
+export interface Listed {
+  readonly user: string;
+  readonly profile: Profile | null;
+}
+
+/** Seconds since the user last spoke (or logged in), as WHOIS's 317 and WHOX's `l` give them. */
+export function idleSeconds(profile: Profile, nowMs: number): number {
+  return Math.max(0, Math.floor((nowMs - (profile.spoke ?? profile.since)) / 1000));
+}
+
+/**
+ * A WHO's answer: a 352 (or, for WHOX, a 354 of the fields asked for) for
+ * each user listed that the mask matches, then 315. The user name is the
+ * nick (as in every prefix here), the host the server's name; the flags
+ * are `H`, or `G` for a user who is away; the hop count is 0.
+ */
+export function whoLines(query: WhoQuery, listed: readonly Listed[], lines: IrcLines, nowMs: number): string[] {
+  const { matcher, whox } = query;
+  const shown = matcher === undefined ? listed : listed.filter(({ user }) => matcher.matches(user));
+  const { server } = lines.names;
+  const said = shown.map(({ user, profile }) => {
+    const flags = profile?.away === undefined ? "H" : "G";
+    const realname = profile?.realname ?? user;
+    if (whox === undefined) return lines.numeric("352", `${query.channel} ${user} ${server} ${server} ${user} ${flags} :0 ${realname}`);
+    const values: Readonly<Record<string, string>> = {
+      t: whox.token,
+      c: query.channel,
+      u: user,
+      // Addresses are nobody's business.
+      i: "255.255.255.255",
+      h: server,
+      s: server,
+      n: user,
+      f: flags,
+      d: "0",
+      l: String(profile === null ? 0 : idleSeconds(profile, nowMs)),
+      // No accounts, no channel operator levels.
+      a: "0",
+      o: "n/a",
+      // Last of all, so that it may hold spaces.
+      r: `:${realname}`,
+    };
+    const asked = [...WHOX_FIELDS].filter((field) => whox.fields.includes(field));
+    return lines.numeric("354", asked.map((field) => values[field]).join(" "));
+  });
+  return [...said, lines.endOfWho(query.mask)];
+}
