@@ -30,6 +30,8 @@ export type {
   PluginApi,
   PluginEventRenderers,
   PluginEventsApi,
+  RenameEvent,
+  RenameResult,
   RoomApi,
   SendResult,
   SessionHandle,

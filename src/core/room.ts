@@ -114,6 +114,9 @@ export class Room implements RoomApi {
       return "ok";
     }
     session.renamed(username);
+    // Its profile (what WHOIS shows) goes with it; a cluster's script moved it already, with the name.
+    this.profiles.forget(from);
+    if (session.profile !== undefined) this.describe(session, session.profile);
     this.delivery.rename(from, username, session, event);
     this.logger.info({ conn: session.id, user: username, was: from }, "renamed");
     this.hooks.runRename({ session, from, to: username });

@@ -136,6 +136,26 @@ describeBrowser("the web client, in Chromium", () => {
     expect(await logLines(alice)).toEqual(["eve left"]);
   });
 
+  it("renames with /nick: says so, shows another's rename, and logs back in under the new name after a restart", async () => {
+    server = await startWebServer();
+    const { port, webPort } = server;
+    const alice = await open();
+    await logIn(alice, "alice");
+    const bob = await TcpClient.login(server.port, "bob");
+    await say(alice, "/nick bob");
+    await alice.getByText("That name is taken: someone online has it. Try another.").waitFor();
+    await say(alice, "/nick alicia");
+    await alice.getByText("Connected as alicia", { exact: true }).waitFor();
+    expect(await bob.readLine()).toBe("INFO alice is now alicia");
+    bob.send("NICK robert");
+    expect(await bob.readLine()).toBe("OK");
+    await alice.getByRole("button", { name: "Write to robert" }).waitFor();
+    expect(await logLines(alice)).toEqual(["That name is taken: someone online has it. Try another.", "You are now alicia.", "bob is now robert"]);
+    await server.app.stop({ graceMs: 100 });
+    server = await startWebServer({ port, web: { port: webPort, host: "127.0.0.1" } });
+    await alice.getByText("Reconnected as alicia; what was said meanwhile was missed.").waitFor({ timeout: 8000 });
+  });
+
   it("reconnects by itself after the server restarts, logs back in, and says that what was said meanwhile was missed", async () => {
     server = await startWebServer();
     const { port, webPort } = server;

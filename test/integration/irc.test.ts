@@ -10,8 +10,12 @@ import { startIrcServer, type RunningServer } from "../support/tcp-server";
 
 const ROOMS = ["login", "msg", "who", "dm", "ping", "quit", "rooms"].map((name) => ({ name }));
 
-/** Every line a raw IRC connection is sent until it goes quiet after `until` matched. */
-function rawIrc(port: number): { send(line: string): void; until(pattern: RegExp): Promise<string[]> } {
+/**
+ * A raw IRC connection: `until` gives every line it was sent since the last
+ * `until`, up to the first that matches. It stays open (the server's stop
+ * closes it).
+ */
+function rawIrc(port: number): { send(line: string): void; sendBytes(bytes: Buffer): void; until(pattern: RegExp): Promise<string[]> } {
   const socket = net.connect(port, "127.0.0.1");
   socket.setEncoding("utf8");
   let buffer = "";
@@ -27,6 +31,7 @@ function rawIrc(port: number): { send(line: string): void; until(pattern: RegExp
   socket.on("error", () => undefined);
   return {
     send: (line) => socket.write(`${line}\r\n`),
+    sendBytes: (bytes) => socket.write(bytes),
     async until(pattern) {
       const deadline = Date.now() + 5000;
       while (!lines.some((line) => pattern.test(line))) {
@@ -36,9 +41,7 @@ function rawIrc(port: number): { send(line: string): void; until(pattern: RegExp
           setTimeout(resolve, 100);
         });
       }
-      const taken = lines.splice(0, lines.findIndex((line) => pattern.test(line)) + 1);
-      socket.destroy();
-      return taken;
+      return lines.splice(0, lines.findIndex((line) => pattern.test(line)) + 1);
     },
   };
 }
@@ -61,16 +64,24 @@ describe("the IRC door", () => {
       ":chat.test 004",
       ":chat.test 005",
       ":chat.test 251",
-      ":chat.test 254",
       ":chat.test 255",
+      ":chat.test 265",
+      ":chat.test 266",
       ":chat.test 422",
       ":alice!alice@chat.test JOIN",
       ":chat.test 332",
       ":chat.test 353",
       ":chat.test 366",
     ]);
-    expect(burst.find((line) => / 005 /.test(line))).toContain("CASEMAPPING=ascii CHANTYPES=# PREFIX=() CHANMODES=,,,nt NICKLEN=32");
-    expect(burst.find((line) => / 005 /.test(line))).toContain("NETWORK=chat.test");
+    expect(burst.find((line) => / 005 /.test(line))).toBe(
+      ":chat.test 005 alice CASEMAPPING=ascii CHANTYPES=# PREFIX= CHANMODES=,,,nt NICKLEN=32 CHANNELLEN=33 TOPICLEN=0 NETWORK=chat.test TARGMAX=JOIN:,PRIVMSG:1,NOTICE:1 CHANLIMIT=#:100 UTF8ONLY WHOX :are supported by this server",
+    );
+    expect(burst.filter((line) => / 2[56]\d /.test(line))).toEqual([
+      ":chat.test 251 alice :There are 2 users and 0 invisible on 1 servers",
+      ":chat.test 255 alice :I have 2 clients and 1 servers",
+      ":chat.test 265 alice :Current local users: 2",
+      ":chat.test 266 alice :Current global users: 2",
+    ]);
     expect(burst.slice(-4)).toEqual([
       ":alice!alice@chat.test JOIN #lobby",
       ":chat.test 332 alice #lobby :Everyone on this server, whatever they connect with",
@@ -140,7 +151,6 @@ describe("the IRC door", () => {
     irc.client.join("#Dev");
     expect(await irc.linesUntil(/ 366 /)).toEqual([
       ":ivy!ivy@chat.test JOIN #dev",
-      ":chat.test 331 ivy #dev :No topic is set",
       ":chat.test 353 ivy = #dev :ivy",
       ":chat.test 366 ivy #dev :End of /NAMES list",
     ]);
@@ -198,9 +208,9 @@ describe("the IRC door", () => {
     irc.client.raw("MODE #lobby +m");
     expect(await irc.waitFor(/ 482 /)).toBe(":chat.test 482 ivy #lobby :Channel modes cannot be set here");
     irc.client.raw("MODE ivy");
-    expect(await irc.waitFor(/ 221 /)).toBe(":chat.test 221 ivy +i");
+    expect(await irc.waitFor(/ 221 /)).toBe(":chat.test 221 ivy +");
     irc.client.raw("MODE ivy +w");
-    expect(await irc.waitFor(/ 501 /)).toBe(":chat.test 501 ivy :User modes cannot be set here");
+    expect(await irc.waitFor(/ 501 /)).toBe(":chat.test 501 ivy :Unknown MODE flag");
     irc.client.raw("TOPIC #lobby");
     expect(await irc.waitFor(/ 332 /)).toBe(":chat.test 332 ivy #lobby :Everyone on this server, whatever they connect with");
     irc.client.raw("AWAY :lunch");
@@ -477,5 +487,139 @@ describe("the IRC door speaks the core's language (issue #18)", () => {
     bob.send("SHOUT #dev");
     bob.send("PING");
     expect(await bob.readLines(3)).toEqual(["SHOUTED bob so many words", "ERR nothing-to-shout #dev", "PONG"]);
+  });
+});
+
+describe("the IRC door as IRC clients expect it (issue #20)", () => {
+  let server: RunningServer;
+  afterEach(() => server.app.stop({ graceMs: 100 }));
+
+  /** What the server says to `line`: every line up to the PONG of a PING sent after it (the server answers in order). */
+  async function answer(irc: IrcClient, line: string): Promise<string[]> {
+    irc.client.raw(line);
+    irc.client.raw("PING :answered");
+    const said = await irc.linesUntil(/ PONG chat\.test :answered$/);
+    return said.slice(0, -1);
+  }
+
+  it("joins each channel of a JOIN on its own: keys are read and let be, a bad name is answered alone, and no 331 (a room has no topic)", async () => {
+    server = await startIrcServer({ plugins: ROOMS, rateLimitPerSecond: 0 });
+    const ivy = await IrcClient.register(server.ircPort, "ivy");
+    expect(await answer(ivy, "JOIN #one,inv@lid,#lobby,#Two,#ONE key1,key2")).toEqual([
+      ":ivy!ivy@chat.test JOIN #one",
+      ":chat.test 353 ivy = #one :ivy",
+      ":chat.test 366 ivy #one :End of /NAMES list",
+      ":chat.test 403 ivy inv@lid :No such channel",
+      ":ivy!ivy@chat.test JOIN #two",
+      ":chat.test 353 ivy = #two :ivy",
+      ":chat.test 366 ivy #two :End of /NAMES list",
+    ]);
+  });
+
+  it("accepts MODE <nick> +i and keeps it, answered as servers answer it, and answers MODE #channel in full", async () => {
+    server = await startIrcServer({ plugins: ROOMS, rateLimitPerSecond: 0 });
+    const bob = await TcpClient.login(server.port, "bob");
+    bob.send("JOIN #bobs");
+    expect(await bob.readLine()).toBe("OK");
+    const ivy = await IrcClient.register(server.ircPort, "ivy");
+    const cases: [string, string[]][] = [
+      ["MODE ivy", [":chat.test 221 ivy +"]],
+      // irssi sends this on every connect.
+      ["MODE ivy +i", [":ivy MODE ivy :+i"]],
+      ["MODE ivy", [":chat.test 221 ivy +i"]],
+      // Nothing changes, nothing is said.
+      ["MODE ivy +i", []],
+      ["MODE ivy -i+w", [":ivy MODE ivy :-i", ":chat.test 501 ivy :Unknown MODE flag"]],
+      ["MODE bob +i", [":chat.test 502 ivy :Can't change mode for other users"]],
+      ["MODE #lobby", [":chat.test 324 ivy #lobby +nt"]],
+      // A channel the user is not in: one with members has modes, another does not exist.
+      ["MODE #bobs", [":chat.test 324 ivy #bobs +nt"]],
+      ["MODE #nobody", [":chat.test 403 ivy #nobody :No such channel"]],
+      ["MODE #lobby b", [":chat.test 368 ivy #lobby :End of channel ban list"]],
+      ["MODE #lobby +k key", [":chat.test 482 ivy #lobby :Channel modes cannot be set here"]],
+    ];
+    for (const [line, said] of cases) expect([line, await answer(ivy, line)]).toEqual([line, said]);
+  });
+
+  it("answers WHO for a channel, a nick, a mask and everyone, with realnames and away flags, in WHOX's form too", async () => {
+    server = await startIrcServer({ plugins: ROOMS, rateLimitPerSecond: 0 }, { clock: new FakeClock() });
+    const max = rawIrc(server.ircPort);
+    for (const line of ["NICK max", "USER max 0 * :Max Power", "JOIN #dev", "AWAY :lunch"]) max.send(line);
+    await max.until(/ 306 /);
+    await TcpClient.login(server.port, "bob");
+    const ivy = await IrcClient.register(server.ircPort, "ivy");
+    const maxIn = (channel: string): string => `:chat.test 352 ivy ${channel} max chat.test chat.test max G :0 Max Power`;
+    const everyone = [maxIn("*"), ":chat.test 352 ivy * bob chat.test chat.test bob H :0 bob", ":chat.test 352 ivy * ivy chat.test chat.test ivy H :0 ivy"];
+    const cases: [string, string[]][] = [
+      ["WHO #dev", [maxIn("#dev"), ":chat.test 315 ivy #dev :End of /WHO list"]],
+      // 352 names the channel as it is; 315 gives the mask back as sent.
+      ["WHO #DEV", [maxIn("#dev"), ":chat.test 315 ivy #DEV :End of /WHO list"]],
+      ["WHO MAX", [maxIn("*"), ":chat.test 315 ivy MAX :End of /WHO list"]],
+      ["WHO m?x*", [maxIn("*"), ":chat.test 315 ivy m?x* :End of /WHO list"]],
+      ["WHO *", [...everyone, ":chat.test 315 ivy * :End of /WHO list"]],
+      ["WHO 0", [...everyone, ":chat.test 315 ivy 0 :End of /WHO list"]],
+      ["WHO", [...everyone, ":chat.test 315 ivy * :End of /WHO list"]],
+      ["WHO #lobby", [...everyone.map((line) => line.replace(" * ", " #lobby ")), ":chat.test 315 ivy #lobby :End of /WHO list"]],
+      // Operators only: there are none.
+      ["WHO * o", [":chat.test 315 ivy * :End of /WHO list"]],
+      ["WHO nobody", [":chat.test 315 ivy nobody :End of /WHO list"]],
+      // WHOX: the fields asked for, in WHOX's order whatever the order asked in.
+      ["WHO max %roladfnshiuct,42", [":chat.test 354 ivy 42 * max 255.255.255.255 chat.test chat.test max G 0 0 0 n/a :Max Power", ":chat.test 315 ivy max :End of /WHO list"]],
+      // As irssi asks on joining.
+      ["WHO #dev %tcuhnfdar,743", [":chat.test 354 ivy 743 #dev max chat.test max G 0 0 :Max Power", ":chat.test 315 ivy #dev :End of /WHO list"]],
+      ["WHO bob %n", [":chat.test 354 ivy bob", ":chat.test 315 ivy bob :End of /WHO list"]],
+    ];
+    for (const [line, said] of cases) expect([line, await answer(ivy, line)]).toEqual([line, said]);
+  });
+
+  it("counts in LUSERS the users and channels LIST shows", async () => {
+    server = await startIrcServer({ plugins: ROOMS, rateLimitPerSecond: 0 });
+    const bob = await TcpClient.login(server.port, "bob");
+    bob.send("JOIN #dev");
+    expect(await bob.readLine()).toBe("OK");
+    const ivy = await IrcClient.register(server.ircPort, "ivy");
+    expect(await answer(ivy, "LUSERS")).toEqual([
+      ":chat.test 251 ivy :There are 2 users and 0 invisible on 1 servers",
+      ":chat.test 254 ivy 2 :channels formed",
+      ":chat.test 255 ivy :I have 2 clients and 1 servers",
+      ":chat.test 265 ivy :Current local users: 2",
+      ":chat.test 266 ivy :Current global users: 2",
+    ]);
+    expect(await answer(ivy, "LIST")).toEqual([
+      ":chat.test 321 ivy Channel :Users  Name",
+      ":chat.test 322 ivy #lobby 2 :Everyone on this server, whatever they connect with",
+      ":chat.test 322 ivy #dev 1 :",
+      ":chat.test 323 ivy :End of /LIST",
+    ]);
+  });
+
+  it("refuses an empty realname (461) and a line that is not UTF-8 (FAIL, as UTF8ONLY says), and registers with a USER that is neither", async () => {
+    server = await startIrcServer();
+    const irc = rawIrc(server.ircPort);
+    irc.send("NICK ivy");
+    irc.send("USER ivy 0 * :");
+    expect(await irc.until(/ 461 /)).toEqual([":chat.test 461 ivy USER :Not enough parameters"]);
+    irc.sendBytes(Buffer.from("USER ivy 0 * :i\xe8rc\xe9\r\n", "latin1"));
+    expect(await irc.until(/ FAIL /)).toEqual([":chat.test FAIL * INVALID_UTF8 :Your client sent text that is not UTF-8: set its character set to UTF-8."]);
+    irc.send("USER ivy 0 * :Ivy");
+    expect(await irc.until(/ 001 /)).toEqual([":chat.test 001 ivy :Welcome to the chat.test chat, ivy!ivy@chat.test"]);
+  });
+
+  it("relays the longest text an IRC client may send in one line whatever the sender's prefix adds, and splits longer ones", async () => {
+    server = await startIrcServer({ rateLimitPerSecond: 0 });
+    const ivy = await IrcClient.register(server.ircPort, "ivy");
+    const max = await IrcClient.register(server.ircPort, "max");
+    // 512 bytes with its CRLF, without the colon a text with no space may go without.
+    const longest = "a".repeat(510 - "PRIVMSG max ".length);
+    ivy.client.raw(`PRIVMSG max ${longest}`);
+    expect(await max.waitFor(/ PRIVMSG max /)).toBe(`:ivy!ivy@chat.test PRIVMSG max :${longest}`);
+    const bob = await TcpClient.login(server.port, "bob");
+    bob.send(`DM max ${"b".repeat(1000)}`);
+    const head = ":bob!bob@chat.test PRIVMSG max :";
+    expect([await max.waitFor(/ PRIVMSG max /), await max.waitFor(/ PRIVMSG max /), await max.waitFor(/ PRIVMSG max /)]).toEqual([
+      head + "b".repeat(longest.length),
+      head + "b".repeat(longest.length),
+      head + "b".repeat(1000 - 2 * longest.length),
+    ]);
   });
 });

@@ -151,7 +151,7 @@ describeRedis("the Redis adapter's parts", () => {
       expect(kinds).toEqual(["A process-b", "D alice"]);
     });
 
-    it("rename a user in one step: the new name in the old one's place in the login order, its rooms, the event on the bus", async () => {
+    it("rename a user in one step: the new name in the old one's place in the login order, its rooms and profile, the event on the bus", async () => {
       const redis = connect();
       await redis.set(`${PREFIX}node:a`, "token-a");
       await redis.set(`${PREFIX}node:b`, "token-b");
@@ -159,10 +159,12 @@ describeRedis("the Redis adapter's parts", () => {
         expect(await redis.chatClaim(PREFIX, node, `token-${node}`, name, "login", 0)).toBeGreaterThan(0);
       }
       expect(await redis.chatJoinGroup(PREFIX, "#dev", "#dev", "alice")).toBe(1);
+      await redis.hset(`${PREFIX}profiles`, "alice", '{"since":1}');
       expect(await redis.chatRename(PREFIX, "a", "token-a", "alice", "Alicia", "1000", '{"type":"renamed"}')).toBe(1);
       expect(await redis.zrange(`${PREFIX}logins`, 0, -1)).toEqual(["Alicia", "bob", "carol"]);
       expect([await redis.get(`${PREFIX}name:alice`), await redis.get(`${PREFIX}name:alicia`)]).toEqual([null, "a"]);
       expect(await redis.hmget(`${PREFIX}shown`, "alice", "alicia")).toEqual([null, "Alicia"]);
+      expect(await redis.hmget(`${PREFIX}profiles`, "alice", "alicia")).toEqual([null, '{"since":1}']);
       expect((await redis.smembers(`${PREFIX}node-users:a`)).sort()).toEqual(["Alicia", "bob"]);
       expect(await redis.smembers(`${PREFIX}group:#dev`)).toEqual(["Alicia"]);
       expect([await redis.exists(`${PREFIX}user-groups:alice`), await redis.smembers(`${PREFIX}user-groups:alicia`)]).toEqual([0, ["#dev"]]);

@@ -27,6 +27,17 @@ class ChatServerController(BaseServerController):
     software_name = "chat-server"
     supported_sasl_mechanisms: Set[str] = set()
     supports_sts = False
+    # What the welcome's 005 must say (IsupportTestCase.testValues).
+    isupport = {
+        "CASEMAPPING": "ascii",
+        "CHANTYPES": "#",
+        "PREFIX": "",
+        "CHANMODES": ",,,nt",
+        "NICKLEN": "32",
+        "NETWORK": "My.Little.Server",
+        "UTF8ONLY": None,
+        "WHOX": None,
+    }
 
     def run(
         self,

@@ -32,7 +32,7 @@ function checkPytest() {
   const probe = spawnSync("python3", ["-m", "pytest", "--version"], { encoding: "utf8" });
   if (probe.status === 0) return;
   const why = probe.error === undefined ? "python3 -m pytest is not installed" : "python3 is not installed";
-  if (process.env.CI) fail(`${why}: the conformance suite cannot run`);
+  if (process.env.CI === "true") fail(`${why}: the conformance suite cannot run`);
   console.warn(`irctest: ${why}; skipping the conformance suite (install python3-pytest to run it)`);
   process.exit(0);
 }
@@ -54,10 +54,10 @@ function buildIfNeeded() {
   if (build.status !== 0) fail("the build failed");
 }
 
-const ENTITIES = { "&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'", "&amp;": "&" };
+const ENTITIES = { lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" };
 
 function unescapeXml(text) {
-  return text.replace(/&(lt|gt|quot|apos|amp);/g, (entity) => ENTITIES[entity]);
+  return text.replace(/&(?:#(\d+)|(lt|gt|quot|apos|amp));/g, (_, code, name) => (code === undefined ? ENTITIES[name] : String.fromCodePoint(Number(code))));
 }
 
 function attribute(tag, name) {
@@ -68,7 +68,7 @@ function attribute(tag, name) {
 /**
  * The tests of pytest's JUnit report, each with its file (the module's last
  * name), its name (Class.test), its outcome and, for a failure or a skip,
- * the first line of why.
+ * the start of why, on one line.
  */
 function readReport(path) {
   const xml = readFileSync(path, "utf8");
@@ -80,7 +80,7 @@ function readReport(path) {
       file: classname.at(-2),
       name: `${classname.at(-1)}.${attribute(open, "name")}`,
       outcome: outcome === null ? "passed" : outcome[1] === "skipped" ? "skipped" : "failed",
-      why: outcome === null ? "" : attribute(outcome[2], "message").split("\n")[0].slice(0, 160),
+      why: outcome === null ? "" : attribute(outcome[2], "message").replace(/\s+/g, " ").slice(0, 200),
     });
   }
   return tests;

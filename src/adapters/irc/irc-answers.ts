@@ -5,7 +5,7 @@ import type { Expectation } from "./irc-commands";
 import { partLine, renameLine } from "./irc-renderer";
 import type { Registration } from "./irc-registration";
 import { echo, errorText, type IrcLines } from "./irc-replies";
-import { whoLines, type Listed } from "./irc-who";
+import { idleSeconds, whoLines, type Listed } from "./irc-who";
 import { LOBBY_TOPIC, luserLines, welcomeLines, type WelcomeFacts } from "./irc-welcome";
 
 /** What answering changes of a connection, beyond the lines it says. */
@@ -19,7 +19,7 @@ export interface AnswerContext {
   history: readonly SaidBefore[];
   /** The login succeeded: the keep-alive starts. */
   loggedIn(): void;
-  /** The wall clock, epoch milliseconds: WHOIS's idle time. */
+  /** The wall clock, epoch milliseconds: WHOIS's and WHOX's idle time. */
   epochMs(): number;
 }
 
@@ -64,9 +64,7 @@ function whoisLines(user: string, profile: UserProfile | null, context: AnswerCo
   if (profile?.away !== undefined) said.push(lines.numeric("301", `${user} :${profile.away}`));
   if (profile?.secure === true) said.push(lines.numeric("671", `${user} :is using a secure connection`));
   if (profile !== null) {
-    const seconds = (ms: number): number => Math.floor(ms / 1000);
-    const idle = Math.max(0, seconds(context.epochMs() - (profile.spoke ?? profile.since)));
-    said.push(lines.numeric("317", `${user} ${idle} ${seconds(profile.since)} :seconds idle, signon time`));
+    said.push(lines.numeric("317", `${user} ${idleSeconds(profile, context.epochMs())} ${Math.floor(profile.since / 1000)} :seconds idle, signon time`));
   }
   said.push(lines.numeric("318", `${user} :End of /WHOIS list`));
   return said;

@@ -132,7 +132,8 @@ const BEFORE_REGISTRATION: Readonly<Record<string, Translate>> = {
   USER(params, context) {
     const { lines, registration } = context;
     if (registration.registered) return local(lines.numeric("462", ":You may not reregister"));
-    if (params.length < 4) return local(lines.numeric("461", "USER :Not enough parameters"));
+    // An empty user name or realname is no more given than a missing one (Modern IRC).
+    if (params.length < 4 || params[0] === "" || params[3] === "") return local(lines.numeric("461", "USER :Not enough parameters"));
     registration.userGivenNow(params[3]!);
     return register(context);
   },
@@ -232,7 +233,10 @@ function userMode(change: string, context: IrcCommandContext): Step[] {
     } else if (context.invisible !== adding) {
       context.invisible = adding;
       const wanted = adding ? "+" : "-";
-      if (sign !== wanted) made += sign = wanted;
+      if (sign !== wanted) {
+        sign = wanted;
+        made += sign;
+      }
       made += letter;
     }
   }
@@ -253,7 +257,9 @@ const AFTER_REGISTRATION: Readonly<Record<string, Translate>> = {
     if (list === undefined || list === "") return local(lines.numeric("461", "JOIN :Not enough parameters"));
     if (list === "0") return local(lines.numeric("421", "JOIN :JOIN 0 is not supported here: PART each channel"));
     // Keys (the second parameter) are read and let be: rooms have none, so any key opens them.
-    const wanted = new Map(list.split(",").filter((channel) => channel !== "").map((channel) => [nameKey(channel), channel]));
+    // Each channel once, as first spelled.
+    const wanted = new Map<string, string>();
+    for (const channel of list.split(",")) if (channel !== "" && !wanted.has(nameKey(channel))) wanted.set(nameKey(channel), channel);
     const steps = [...wanted.values()].flatMap((channel) => joinChannel(channel, context));
     return steps.length === 0 ? local() : steps;
   },

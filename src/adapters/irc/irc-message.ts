@@ -63,14 +63,16 @@ export const IRC_LINE_BYTES = 512;
  * The parts of `text` that fit, each, after `head` (what comes before the
  * text in the line) within an IRC line: cut at character boundaries, so
  * that a long message becomes several messages rather than a line clients
- * cut or refuse. The source that starts `head` (`:nick!user@host `) is not
- * counted: the longest text a client may send in its own 512 bytes reaches
- * the others whole, in one line (as ergo relays it), not as a line and a
- * stub; a line is then at most its source longer than 512 bytes.
+ * cut or refuse. Neither the source that starts `head` (`:nick!user@host `)
+ * nor the colon before the text is counted: the longest text a client may
+ * send in its own 512 bytes (`PRIVMSG bob <text>`) reaches the others
+ * whole, in one line (as ergo relays it), not as a line and a stub; a line
+ * is then at most its source and a colon longer than 512 bytes.
  */
 export function fitText(head: string, text: string): string[] {
   const source = head.startsWith(":") ? head.indexOf(" ") + 1 : 0;
-  const room = IRC_LINE_BYTES - 2 - Buffer.byteLength(head.slice(source));
+  const counted = head.endsWith(":") ? head.slice(source, -1) : head.slice(source);
+  const room = IRC_LINE_BYTES - 2 - Buffer.byteLength(counted);
   if (Buffer.byteLength(text) <= room) return [text];
   const parts: string[] = [];
   let part = "";

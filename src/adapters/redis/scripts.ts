@@ -249,7 +249,7 @@ return 1
  * claimed (if nobody else holds it, case ignored: it may be the old one in
  * other letter cases), the old one freed, and everything under the old name
  * moves to the new one: the node's users, the login order (the old name's
- * place), the user's groups. The rename is announced on the bus in the same
+ * place), the user's groups, its profile. The rename is announced on the bus in the same
  * step, as an event for everyone (kind "B", the payload the event's JSON,
  * from this process, whose users are told by it), so that no name changes
  * without everyone being told: no departure is announced for the old name.
@@ -280,6 +280,11 @@ for _, group in ipairs(groups) do
   redis.call('SADD', prefix .. 'group:' .. group, to)
 end
 if new ~= old and #groups > 0 then redis.call('RENAME', prefix .. 'user-groups:' .. old, prefix .. 'user-groups:' .. new) end
+local profile = redis.call('HGET', prefix .. 'profiles', old)
+if profile then
+  redis.call('HDEL', prefix .. 'profiles', old)
+  redis.call('HSET', prefix .. 'profiles', new, profile)
+end
 redis.call('XADD', prefix .. 'bus', 'MAXLEN', '~', maxlen, '*', 'o', token, 'k', 'B', 't', '', 'l', payload)
 return seq
 `;

@@ -1,5 +1,6 @@
 import { definePlugin, type RenameEvent } from "../../../src/core/plugin-api";
 import { DEFAULT_PLUGINS } from "../../../src/composition-root";
+import { Room } from "../../../src/core/room";
 import { expectLines, linesOf, startTestServer, type TestServer } from "../../../src/testing/test-server";
 
 describe("NICK (the rename plugin)", () => {
@@ -127,6 +128,17 @@ describe("NICK (the rename plugin)", () => {
     await expectLines(alice, "OK");
     const bob = await server.login("bob");
     await expectLines(bob, "HISTORY alice said as alice", "HISTORY alicia said as alicia", "END HISTORY");
+  });
+
+  it("moves what others see of the user (its profile: WHOIS's) to the new name", async () => {
+    server = await startTestServer();
+    const alice = await server.login("alice");
+    const room = server.app.container.resolve(Room);
+    const [before] = await room.profilesOf(["alice"]);
+    alice.send("NICK alicia");
+    await expectLines(alice, "OK");
+    expect(await room.profilesOf(["alice", "alicia"])).toEqual([null, before]);
+    expect(before).toEqual(expect.objectContaining({ since: expect.any(Number) }));
   });
 
   it("runs the onRename hooks, the session already named anew", async () => {
