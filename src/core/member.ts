@@ -28,6 +28,7 @@ export interface Member extends SessionHandle, Recipient {
   /** Whether its connection is encrypted; what its client calls it beside its name (see Connection). */
   readonly secure: boolean;
   readonly realname: string | undefined;
+  readonly ident: string | undefined;
   /** What others see of it (WHOIS), as the room last recorded it; none before login. */
   profile: Profile | undefined;
   /** The protocol of its connection (see ConnectionCodec.protocol): a resume must speak it too. */

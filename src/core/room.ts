@@ -87,8 +87,8 @@ export class Room implements RoomApi {
     }
     session.joined(username, this.hooks.hasLoginHooks);
     this.delivery.attach(username, session);
-    const { secure, realname } = session;
-    this.describe(session, { since: this.clock.epochMs(), secure, ...(realname !== undefined && { realname }) });
+    const { secure, realname, ident } = session;
+    this.describe(session, { since: this.clock.epochMs(), secure, ...(realname !== undefined && { realname }), ...(ident !== undefined && { ident }) });
     this.logger.info({ conn: session.id, user: username }, "login");
     this.metrics.userLoggedIn();
     this.delivery.announceLogin(this.stamps.event({ type: "login", user: username }), session);

@@ -208,6 +208,10 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
     return this.connection.codec.realname;
   }
 
+  get ident(): string | undefined {
+    return this.connection.codec.ident;
+  }
+
   get wantsLogins(): boolean {
     return this.connection.renderer.showsLogins;
   }

@@ -79,12 +79,15 @@ describe("what users see of each other: away, WHOIS", () => {
     expect(signon).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000));
     expect(idleSeconds).toBeGreaterThanOrEqual(0);
 
-    // An IRC client's realname (USER's last parameter) is what WHOIS says; a plain connection has no 671.
-    await IrcClient.register(server.ircPort, "bob", "Bob the Builder");
+    // An IRC client's user name and realname (USER's first and last parameters) are what WHOIS and WHO say
+    // (the user name cut to USERLEN, 10); a plain connection has no 671.
+    await IrcClient.register(server.ircPort, "bob", "Bob the Builder", "builder-of-things");
     await ivy.waitFor(/ JOIN #lobby$/);
+    ivy.client.raw("WHO bob");
+    expect(await ivy.linesUntil(/ 315 /)).toEqual([":chat.test 352 ivy * builder-of chat.test chat.test bob H :0 Bob the Builder", ":chat.test 315 ivy bob :End of /WHO list"]);
     ivy.client.raw("WHOIS bob");
     expect(await ivy.linesUntil(/ 318 /)).toEqual([
-      ":chat.test 311 ivy bob bob chat.test * :Bob the Builder",
+      ":chat.test 311 ivy bob builder-of chat.test * :Bob the Builder",
       ":chat.test 319 ivy bob :#lobby",
       ":chat.test 312 ivy bob chat.test :chat.test",
       IDLE("ivy", "bob"),

@@ -34,15 +34,15 @@ export class IrcClient {
     });
   }
 
-  /** Connects and registers as `nick` (its realname `realname`); rejects with the line that refused it (433, 432 ...). */
-  static register(port: number, nick: string, realname = nick): Promise<IrcClient> {
+  /** Connects and registers as `nick` (USER `ident` and `realname`); rejects with the line that refused it (433, 432 ...). */
+  static register(port: number, nick: string, realname = nick, ident = nick): Promise<IrcClient> {
     const client = new IrcClient(new Client({ auto_reconnect: false }));
     return new Promise((resolve, reject) => {
       // Registered once the welcome burst is over: the lobby's names are its last lines.
       client.client.once("registered", () => void client.waitFor(/ 366 \S+ #lobby /).then(() => resolve(client), reject));
       client.client.once("nick in use", () => reject(new Error(client.lines.find((line) => / 433 /.test(line)))));
       client.client.once("nick invalid", () => reject(new Error(client.lines.find((line) => / 432 /.test(line)))));
-      client.client.connect({ host: "127.0.0.1", port, nick, username: nick, gecos: realname, auto_reconnect: false });
+      client.client.connect({ host: "127.0.0.1", port, nick, username: ident, gecos: realname, auto_reconnect: false });
     });
   }
 

@@ -58,7 +58,7 @@ function profileIn(replies: readonly Reply[]): UserProfile | null {
 function whoisLines(user: string, profile: UserProfile | null, context: AnswerContext): string[] {
   const { lines } = context;
   const { server, lobby } = lines.names;
-  const said = [lines.numeric("311", `${user} ${user} ${server} * :${profile?.realname ?? user}`)];
+  const said = [lines.numeric("311", `${user} ${profile?.ident ?? user} ${server} * :${profile?.realname ?? user}`)];
   said.push(lines.numeric("319", `${user} :${[lobby, ...(profile?.rooms ?? [])].join(" ")}`));
   said.push(lines.numeric("312", `${user} ${server} :${server}`));
   if (profile?.away !== undefined) said.push(lines.numeric("301", `${user} :${profile.away}`));

@@ -134,7 +134,7 @@ const BEFORE_REGISTRATION: Readonly<Record<string, Translate>> = {
     if (registration.registered) return local(lines.numeric("462", ":You may not reregister"));
     // An empty user name or realname is no more given than a missing one (Modern IRC).
     if (params.length < 4 || params[0] === "" || params[3] === "") return local(lines.numeric("461", "USER :Not enough parameters"));
-    registration.userGivenNow(params[3]!);
+    registration.userGivenNow(params[0]!, params[3]!);
     return register(context);
   },
   PING: (params, { lines }) => (params.length < 1 ? local(lines.numeric("409", ":No origin specified")) : [core("PING", [], { kind: "ping", token: params[0]! })]),

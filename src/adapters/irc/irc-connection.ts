@@ -96,6 +96,10 @@ export class IrcConnection extends SocketConnection implements ConnectionCodec, 
     return this.registration.realname;
   }
 
+  get ident(): string | undefined {
+    return this.registration.ident;
+  }
+
   epochMs(): number {
     return this.settings.clock.epochMs();
   }

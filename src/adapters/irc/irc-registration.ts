@@ -1,6 +1,9 @@
 import { isValidUsername } from "../../core/text";
 
 /** Where a connection stands in IRC's registration. */
+/** The longest user name (USER's first parameter) kept, as ISUPPORT's USERLEN says. */
+export const USERLEN = 10;
+
 export const enum Stage {
   /** Waiting for NICK and USER (and CAP END, if CAP negotiation began). */
   Open,
@@ -22,6 +25,7 @@ export class Registration {
   private nickname: string | null = null;
   private userGiven = false;
   private realnameGiven: string | undefined;
+  private identGiven: string | undefined;
   private negotiatingCaps = false;
 
   get stage(): Stage {
@@ -54,15 +58,21 @@ export class Registration {
     this.nickname = nick;
   }
 
-  /** USER, with the realname the client gave (its last parameter). */
-  userGivenNow(realname: string): void {
+  /** USER, with the user name (its first parameter, cut to USERLEN) and the realname (its last) the client gave. */
+  userGivenNow(ident: string, realname: string): void {
     this.userGiven = true;
+    this.identGiven = ident.slice(0, USERLEN);
     this.realnameGiven = realname;
   }
 
   /** What the client calls its user (USER's realname), once given. */
   get realname(): string | undefined {
     return this.realnameGiven;
+  }
+
+  /** The user name the client gave (USER's first parameter), once given. */
+  get ident(): string | undefined {
+    return this.identGiven;
   }
 
   /** CAP LS or REQ before registration: it waits for CAP END. */

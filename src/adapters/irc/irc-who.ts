@@ -40,8 +40,8 @@ export function idleSeconds(profile: Profile, nowMs: number): number {
 /**
  * A WHO's answer: a 352 (or, for WHOX, a 354 of the fields asked for) for
  * each user listed that the mask matches, then 315. The user name is the
- * nick (as in every prefix here), the host the server's name; the flags
- * are `H`, or `G` for a user who is away; the hop count is 0.
+ * one its IRC client gave (USER), else its nick; the host the server's
+ * name; the flags `H`, or `G` for a user who is away; the hop count 0.
  */
 export function whoLines(query: WhoQuery, listed: readonly Listed[], lines: IrcLines, nowMs: number): string[] {
   const { matcher, whox } = query;
@@ -50,11 +50,12 @@ export function whoLines(query: WhoQuery, listed: readonly Listed[], lines: IrcL
   const said = shown.map(({ user, profile }) => {
     const flags = profile?.away === undefined ? "H" : "G";
     const realname = profile?.realname ?? user;
-    if (whox === undefined) return lines.numeric("352", `${query.channel} ${user} ${server} ${server} ${user} ${flags} :0 ${realname}`);
+    const ident = profile?.ident ?? user;
+    if (whox === undefined) return lines.numeric("352", `${query.channel} ${ident} ${server} ${server} ${user} ${flags} :0 ${realname}`);
     const values: Readonly<Record<string, string>> = {
       t: whox.token,
       c: query.channel,
-      u: user,
+      u: ident,
       // Addresses are nobody's business.
       i: "255.255.255.255",
       h: server,

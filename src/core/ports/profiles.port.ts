@@ -10,6 +10,8 @@ export interface Profile {
   readonly secure: boolean;
   /** What its client calls it beside its name (IRC's realname); none from the other doors. */
   readonly realname?: string;
+  /** The user name its client gave (IRC's USER, the "ident"); none from the other doors. */
+  readonly ident?: string;
   /** Its away message, while it is away. */
   readonly away?: string;
   /** When it last sent a message (epoch milliseconds), as far as the registry was told: see ProfilesPort.spoke. */

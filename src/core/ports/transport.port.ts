@@ -34,6 +34,8 @@ export interface ConnectionCodec {
   encodeReply(reply: Reply, farewell: boolean): Uint8Array | null;
   /** What the client calls its user beside its name (IRC's realname), once it said; the other doors have none. */
   readonly realname?: string;
+  /** The user name the client gave (IRC's USER, the "ident"), once it said; the other doors have none. */
+  readonly ident?: string;
   /**
    * The protocol this door speaks ("line", "json" ...), as the door names
    * it: a session resumes only on a connection of the protocol it was made

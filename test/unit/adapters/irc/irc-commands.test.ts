@@ -13,7 +13,7 @@ const FORMS: Record<string, (readonly string[])[]> = {
 function registered(nick = "ivy"): IrcCommandContext {
   const registration = new Registration();
   registration.nickGiven(nick);
-  registration.userGivenNow(nick);
+  registration.userGivenNow(nick, nick);
   registration.startLogin();
   registration.loggedIn();
   return {
