@@ -5,7 +5,7 @@ import type { ClockPort } from "../../src/core/ports/clock.port";
 import { definePlugin } from "../../src/core/plugin-api";
 import { FakeClock } from "../../src/testing/fake-clock";
 import { IrcClient } from "../support/irc-client";
-import { connectJson as connect, ISO_TIME, nextFrame as next, sendFrame as send, unstamped } from "../support/json-client";
+import { connectJson as connect, ISO_TIME, loginJson, nextFrame as next, sendFrame as send, unstamped } from "../support/json-client";
 import { ULID } from "../support/ulid";
 import { startTcpServer, type RunningServer } from "../support/tcp-server";
 import { TcpClient } from "../support/tcp-client";
@@ -26,12 +26,6 @@ const SENT = { type: "sent", id: expect.stringMatching(ULID), at: expect.stringM
 /** A message event's id and time. */
 const IDENTITY = { id: expect.stringMatching(ULID), at: expect.stringMatching(ISO_TIME) };
 
-async function login(port: number, name: string): Promise<WsClient> {
-  const client = await connect(port);
-  send(client, { type: "login", name });
-  expect(await client.readLine()).toBe('{"type":"ok"}');
-  return client;
-}
 
 describe("the JSON API: WebSocket at /api", () => {
   let server: RunningServer;
@@ -58,10 +52,10 @@ describe("the JSON API: WebSocket at /api", () => {
   it("sends to everyone, to a room, to a user: the sender is answered `sent` with the message's id and time, the recipients get the message", async () => {
     const clock = new FakeClock();
     server = await startJsonServer({ plugins: ROOMS, rateLimitPerSecond: 0 }, clock);
-    const alice = await login(server.webPort, "alice");
-    const bob = await login(server.webPort, "bob");
+    const alice = await loginJson(server.webPort, "alice");
+    const bob = await loginJson(server.webPort, "bob");
     expect(unstamped(await alice.readLine())).toBe('{"type":"arrived","user":"bob"}');
-    const carol = await login(server.webPort, "carol");
+    const carol = await loginJson(server.webPort, "carol");
     expect(unstamped(await alice.readLine())).toBe('{"type":"arrived","user":"carol"}');
     expect(unstamped(await bob.readLine())).toBe('{"type":"arrived","user":"carol"}');
     send(alice, { type: "join", room: "#dev", id: "j" });
@@ -131,7 +125,7 @@ describe("the JSON API: WebSocket at /api", () => {
 
   it("is one chat with TCP, web (/ws) and IRC users", async () => {
     server = await startJsonServer();
-    const alice = await login(server.webPort, "alice");
+    const alice = await loginJson(server.webPort, "alice");
     const bob = await TcpClient.login(server.port, "bob");
     expect(unstamped(await alice.readLine())).toBe('{"type":"arrived","user":"bob"}');
     const carol = await IrcClient.register(server.ircPort, "carol");
@@ -180,7 +174,7 @@ describe("the JSON API: WebSocket at /api", () => {
 
   it("answers each bad frame with a typed error and goes on reading", async () => {
     server = await startJsonServer({ maxLineBytes: 100, rateLimitPerSecond: 0 });
-    const client = await login(server.webPort, "alice");
+    const client = await loginJson(server.webPort, "alice");
     const cases: [string | Buffer, string][] = [
       ["not json", '{"type":"error","code":"invalid-json"}'],
       ['[{"type":"ping"}]', '{"type":"error","code":"invalid-json"}'],
@@ -231,7 +225,7 @@ describe("the JSON API: WebSocket at /api", () => {
       },
     });
     server = await startJsonServer({ plugins: [...DEFAULT_PLUGINS.map((name) => ({ name })), { name: "dice", plugin: dice }] });
-    const alice = await login(server.webPort, "alice");
+    const alice = await loginJson(server.webPort, "alice");
     const bob = await TcpClient.login(server.port, "bob");
     expect(unstamped(await alice.readLine())).toBe('{"type":"arrived","user":"bob"}');
     send(alice, { type: "command", verb: "roll", params: ["20"], id: "r" });
@@ -299,7 +293,7 @@ describe("the JSON API: WebSocket at /api", () => {
 
     it("resumes after the last event received: what followed, answers with their own `for`, then live; nobody else notices", async () => {
       server = await startJsonServer({ plugins: ROOMS, rateLimitPerSecond: 0 });
-      const alice = await login(server.webPort, "alice");
+      const alice = await loginJson(server.webPort, "alice");
       const token = await tokenOf(alice);
       const bob = await TcpClient.login(server.port, "bob");
       expect(unstamped(await alice.readLine())).toBe('{"type":"arrived","user":"bob"}');
@@ -342,7 +336,7 @@ describe("the JSON API: WebSocket at /api", () => {
 
     it("resumes everything since the token without `after`; refuses an id never sent, a token of another protocol, and a malformed id", async () => {
       server = await startJsonServer({ rateLimitPerSecond: 0 });
-      const alice = await login(server.webPort, "alice");
+      const alice = await loginJson(server.webPort, "alice");
       const token = await tokenOf(alice);
       const bob = await TcpClient.login(server.port, "bob");
       bob.send("RESUMABLE");

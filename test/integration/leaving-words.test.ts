@@ -1,10 +1,9 @@
 import { clusterPerTest, describeCluster } from "../support/cluster-fixture";
-import { connectJson, sendFrame, unstamped } from "../support/json-client";
+import { loginJson, sendFrame, unstamped } from "../support/json-client";
 import { IrcClient } from "../support/irc-client";
 import { startTcpServer, type RunningServer } from "../support/tcp-server";
 import { TcpClient } from "../support/tcp-client";
 import { DEFAULT_PLUGINS } from "../../src/composition-root";
-import type { WsClient } from "../support/ws-client";
 
 const ROOMS = [...DEFAULT_PLUGINS, "rooms"].map((name) => ({ name }));
 
@@ -17,12 +16,6 @@ function startServer(): Promise<RunningServer> {
   });
 }
 
-async function jsonLogin(port: number, name: string): Promise<WsClient> {
-  const client = await connectJson(port);
-  sendFrame(client, { type: "login", name });
-  expect(await client.readLine()).toBe('{"type":"ok"}');
-  return client;
-}
 
 describe("words on leaving: QUIT's and PART's messages", () => {
   let server: RunningServer;
@@ -31,7 +24,7 @@ describe("words on leaving: QUIT's and PART's messages", () => {
   it("shows a quit message to IRC users (Quit: ...) and in JSON `left`; the line protocol shows the departure as ever", async () => {
     server = await startServer();
     const watcher = await IrcClient.register(server.ircPort, "watcher");
-    const json = await jsonLogin(server.webPort, "json");
+    const json = await loginJson(server.webPort, "json");
     const line = await TcpClient.login(server.port, "line");
     const qux = await IrcClient.register(server.ircPort, "qux");
     expect(unstamped(await json.readLine())).toBe('{"type":"arrived","user":"line"}');
@@ -53,7 +46,7 @@ describe("words on leaving: QUIT's and PART's messages", () => {
   it("shows a PART message to the room's IRC and JSON members", async () => {
     server = await startServer();
     const ivy = await IrcClient.register(server.ircPort, "ivy");
-    const json = await jsonLogin(server.webPort, "jay");
+    const json = await loginJson(server.webPort, "jay");
     const line = await TcpClient.login(server.port, "lee");
     for (const join of [() => ivy.client.join("#dev"), () => sendFrame(json, { type: "join", room: "#dev" }), () => line.send("JOIN #dev")]) join();
     await ivy.waitFor(/ 366 ivy #dev /);

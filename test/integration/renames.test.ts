@@ -1,8 +1,7 @@
-import { connectJson, sendFrame, unstamped } from "../support/json-client";
+import { connectJson, loginJson, sendFrame, unstamped } from "../support/json-client";
 import { IrcClient } from "../support/irc-client";
 import { TcpClient } from "../support/tcp-client";
 import { startTcpServer, type RunningServer } from "../support/tcp-server";
-import type { WsClient } from "../support/ws-client";
 
 /* Renaming (NICK, the rename plugin) as each door's users do it and see it, on one server. */
 
@@ -21,12 +20,6 @@ async function nothingMore(client: TcpClient): Promise<void> {
   expect(await client.readLine()).toBe("PONG");
 }
 
-async function jsonLogin(port: number, name: string): Promise<WsClient> {
-  const client = await connectJson(port);
-  sendFrame(client, { type: "login", name });
-  expect(await client.readLine()).toBe('{"type":"ok"}');
-  return client;
-}
 
 describe("renaming on every door", () => {
   let server: RunningServer;
@@ -88,8 +81,8 @@ describe("renaming on every door", () => {
     const early = await connectJson(server.webPort);
     sendFrame(early, { type: "rename", name: "x", id: "r0" });
     expect(await early.readLine()).toBe('{"type":"error","code":"must-login-first","for":"r0"}');
-    const alice = await jsonLogin(server.webPort, "alice");
-    const bob = await jsonLogin(server.webPort, "bob");
+    const alice = await loginJson(server.webPort, "alice");
+    const bob = await loginJson(server.webPort, "bob");
     expect(unstamped(await alice.readLine())).toBe('{"type":"arrived","user":"bob"}');
     const carol = await TcpClient.login(server.port, "carol");
     expect(unstamped(await alice.readLine())).toBe('{"type":"arrived","user":"carol"}');

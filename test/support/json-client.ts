@@ -13,6 +13,14 @@ export function connectJson(port: number): Promise<WsClient> {
   return WsClient.connect(port, { path: JSON_API_PATH });
 }
 
+/** Connects and logs in as `name` (answered `ok`, read). */
+export async function loginJson(port: number, name: string): Promise<WsClient> {
+  const client = await connectJson(port);
+  sendFrame(client, { type: "login", name });
+  expect(await client.readLine()).toBe('{"type":"ok"}');
+  return client;
+}
+
 /** Sends one frame: the object as JSON text. */
 export function sendFrame(client: WsClient, frame: object): void {
   client.send(JSON.stringify(frame));
