@@ -25,6 +25,7 @@ import type { ListsPort } from "./core/ports/lists.port";
 import type { LoggerPort } from "./core/ports/logger.port";
 import type { MetricsPort } from "./core/ports/metrics.port";
 import type { PresencePort } from "./core/ports/presence.port";
+import type { ProfilesPort } from "./core/ports/profiles.port";
 import { NO_MOVES } from "./core/ports/session-moves.port";
 import type { ListeningAddress, TransportPort } from "./core/ports/transport.port";
 import { Resumption } from "./core/resumption";
@@ -79,6 +80,7 @@ export interface AdapterOverrides {
   readonly presence?: PresencePort;
   readonly delivery?: DeliveryPort;
   readonly lists?: ListsPort;
+  readonly profiles?: ProfilesPort;
   readonly metrics?: MetricsPort;
   /** The doors to serve, DOORS by default: a test's own door beside them. Their configuration is read from the config given. */
   readonly doors?: readonly DoorModule[];
@@ -152,7 +154,7 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
   container.register(TOKENS.Presence, { useValue: overrides.presence ?? cluster?.presence ?? new InProcessPresence() });
   container.register(TOKENS.Delivery, { useValue: overrides.delivery ?? cluster?.delivery ?? new InProcessDelivery() });
   container.register(TOKENS.Lists, { useValue: overrides.lists ?? cluster?.lists ?? new InProcessLists() });
-  container.register(TOKENS.Profiles, { useValue: cluster?.profiles ?? new InProcessProfiles() });
+  container.register(TOKENS.Profiles, { useValue: overrides.profiles ?? cluster?.profiles ?? new InProcessProfiles() });
   container.register(TOKENS.Moves, { useValue: cluster?.moves ?? NO_MOVES });
 
   const { tls } = settings;

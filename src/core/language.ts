@@ -98,6 +98,9 @@ export interface SaidBefore {
   readonly at?: number;
 }
 
+/** The word a listing (WHO, MEMBERS) takes to answer with each user's profile: for a door that shows them so (IRC's WHO). */
+export const WITH_PROFILES = "profiles";
+
 /** What others may see of a user (see Profile), and, where asked (WHOIS), the rooms it is in. */
 export interface UserProfile extends Profile {
   readonly rooms?: readonly string[];
@@ -114,8 +117,11 @@ export type Reply =
   /** A message was delivered: its id and time; `away`, the recipient's away message, for a DM to a user who is away. */
   | { readonly kind: "sent"; readonly id: string; readonly at: number; readonly away?: string }
   | { readonly kind: "pong" }
-  /** The users asked about, in login order: all of them (WHO), or those of a list that are online. */
-  /** Users online; with their profiles (in the same order) when the command asked for them (see UserProfile). */
+  /**
+   * The users asked about, in login order: all of them (WHO), or those of a
+   * list that are online; with their profiles (in the same order) when the
+   * command asked for them (see UserProfile).
+   */
   | { readonly kind: "users"; readonly users: readonly string[]; readonly profiles?: readonly (UserProfile | null)[] }
   | { readonly kind: "rooms"; readonly rooms: readonly GroupInfo[] }
   | { readonly kind: "members"; readonly room: string; readonly members: readonly string[]; readonly profiles?: readonly (UserProfile | null)[] }

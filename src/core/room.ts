@@ -334,10 +334,9 @@ export class Room implements RoomApi {
     if (to.kind !== "user") this.deliverToMany(event, to, from);
     else if (!(await this.delivery.sendTo(to.username, event))) return NOT_FOUND;
     this.hooks.runMessage({ ...message, text, id, at });
-    if (to.kind !== "user") return { status: "sent", text, id, at };
-    // A DM to a user who is away: the sender is told so (IRC's 301).
-    const [recipient] = await this.profiles.profilesOf([to.username]);
-    const away = recipient?.away;
+    if (to.kind !== "user" || message.notice === true) return { status: "sent", text, id, at };
+    // A DM to a user who is away: the sender is told so (IRC's 301). The DM went: a profile not read only tells less.
+    const away = await this.awayMessageOf(to.username);
     return away === undefined ? { status: "sent", text, id, at } : { status: "sent", text, id, at, away };
   }
 
@@ -353,6 +352,16 @@ export class Room implements RoomApi {
 
   roomsOf(username: string): Promise<readonly string[]> {
     return this.delivery.groupNamesOf(username);
+  }
+
+  /** The away message of a user, if it is away; undefined too when its profile cannot be read (a cluster without Redis). */
+  private async awayMessageOf(username: string): Promise<string | undefined> {
+    try {
+      const [profile] = await this.profiles.profilesOf([username]);
+      return profile?.away;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Records what others see of a user of this node: on its session, and where every node sees it. */

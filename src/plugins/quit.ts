@@ -1,5 +1,6 @@
 import { definePlugin } from "../core/plugin-api";
 import { BYE } from "../core/language";
+import { relayableText } from "../core/text";
 
 /** `QUIT [message]`: told `bye`, then the server closes; the others learn the user left (and its message, where their door shows it). */
 export const quitPlugin = definePlugin({
@@ -10,7 +11,8 @@ export const quitPlugin = definePlugin({
       params: ["message"],
       requiresLogin: false,
       handle({ session, params: [message] }) {
-        session.end("quit", BYE, message);
+        // Shown to others: no control character (a CR LF would be a line of its own on IRC).
+        session.end("quit", BYE, relayableText(message!));
       },
     });
   },

@@ -1,5 +1,5 @@
 import { definePlugin, sendReply } from "../core/plugin-api";
-import { error, OK } from "../core/language";
+import { error, OK, WITH_PROFILES } from "../core/language";
 import { nameKey, relayableText } from "../core/text";
 
 /** `#` then 1 to 32 letters, digits, `_` or `-`. */
@@ -19,9 +19,6 @@ const EMPTY_MESSAGE = Object.freeze(error("empty-message"));
  * goes to everyone. Rooms live in the delivery port's groups, so they span
  * every node that shares it.
  */
-/** The detail a listing may ask for: each user's profile. */
-const PROFILES = "profiles";
-
 export const roomsPlugin = definePlugin({
   name: "rooms",
   dependencies: ["login", "msg"],
@@ -44,7 +41,7 @@ export const roomsPlugin = definePlugin({
         const name = roomName(given!);
         if (name === null) return session.reply(INVALID_ROOM);
         // The room tells the remaining members (a parted event, with the message where their door shows it).
-        session.reply((await room.part(session, name, message)) ? OK : error("not-in-room", name));
+        session.reply((await room.part(session, name, relayableText(message!))) ? OK : error("not-in-room", name));
       },
     });
 
@@ -82,7 +79,7 @@ export const roomsPlugin = definePlugin({
         const name = roomName(given!);
         if (name === null) return session.reply(INVALID_ROOM);
         const members = await room.members(name);
-        if (detail !== PROFILES) return session.reply({ kind: "members", room: name, members });
+        if (detail !== WITH_PROFILES) return session.reply({ kind: "members", room: name, members });
         session.reply({ kind: "members", room: name, members, profiles: await room.profilesOf(members) });
       },
     });

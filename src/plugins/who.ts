@@ -1,8 +1,6 @@
 import { definePlugin } from "../core/plugin-api";
-import { OK, type UserProfile } from "../core/language";
-
-/** The detail a listing may ask for: each user's profile. */
-const PROFILES = "profiles";
+import { OK, WITH_PROFILES, type UserProfile } from "../core/language";
+import { relayableText } from "../core/text";
 
 /**
  * `WHO`: every logged-in user, in login order (`WHO profiles`: with what
@@ -24,7 +22,7 @@ export const whoPlugin = definePlugin({
       cost: 10,
       async handle({ session, params: [detail] }) {
         const users = await room.users();
-        if (detail !== PROFILES) return session.reply({ kind: "users", users });
+        if (detail !== WITH_PROFILES) return session.reply({ kind: "users", users });
         session.reply({ kind: "users", users, profiles: await room.profilesOf(users) });
       },
     });
@@ -43,7 +41,8 @@ export const whoPlugin = definePlugin({
       verb: "AWAY",
       params: ["message"],
       handle({ session, params: [message] }) {
-        room.setAway(session, message === "" ? null : message!);
+        const away = relayableText(message!);
+        room.setAway(session, away === "" ? null : away);
         session.reply(OK);
       },
     });

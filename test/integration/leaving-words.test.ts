@@ -43,6 +43,22 @@ describe("words on leaving: QUIT's and PART's messages", () => {
     expect(await watcher.waitFor(/ QUIT /)).toBe(":json!json@chat.test QUIT :Quit");
   });
 
+  it("removes control characters from words on leaving: a CR LF in a JSON client's quit or part message forges no IRC line (review of #20)", async () => {
+    server = await startServer();
+    const ircy = await IrcClient.register(server.ircPort, "ircy");
+    const json = await loginJson(server.webPort, "jay");
+    ircy.client.join("#dev");
+    await ircy.waitFor(/ 366 ircy #dev /);
+    sendFrame(json, { type: "join", room: "#dev" });
+    await ircy.waitFor(/ JOIN #dev$/);
+    sendFrame(json, { type: "part", room: "#dev", message: "bye\r\n:evil!e@x PRIVMSG ircy :forged\u001b[31m" });
+    expect(await ircy.waitFor(/ PART /)).toBe(":jay!jay@chat.test PART #dev :bye:evil!e@x PRIVMSG ircy :forged[31m");
+    sendFrame(json, { type: "quit", message: "ciao\r\n:evil!e@x PRIVMSG ircy :forged" });
+    expect(await ircy.waitFor(/ QUIT /)).toBe(":jay!jay@chat.test QUIT :Quit: ciao:evil!e@x PRIVMSG ircy :forged");
+    ircy.client.raw("PING :after");
+    expect(await ircy.waitFor(/PONG|PRIVMSG/)).toBe(":chat.test PONG chat.test :after");
+  });
+
   it("shows a PART message to the room's IRC and JSON members", async () => {
     server = await startServer();
     const ivy = await IrcClient.register(server.ircPort, "ivy");

@@ -40,7 +40,20 @@ describe("notices: messages no client answers by itself", () => {
     expect(await ivy.waitFor(/ NOTICE /)).toBe(":jay!jay@chat.test NOTICE ivy :beep");
     lee.send("NOTICE * build is green");
     expect(await ivy.waitFor(/ NOTICE /)).toBe(":lee!lee@chat.test NOTICE #lobby :build is green");
+    expect(unstamped(await json.readLine())).toBe('{"type":"message","from":"lee","to":"everyone","text":"build is green","notice":true}');
     lee.send("NOTICE nobody hi");
     expect(await lee.readLine()).toBe("ERR user-not-found nobody");
+
+    // A JSON target keeps its kind (review of #20: a room without # went to the user of that name, a user "*" to everyone);
+    // on IRC, "*" is no nick: such a notice goes nowhere.
+    sendFrame(json, { type: "send", text: "x", to: { user: "*" }, notice: true, id: "star" });
+    expect(await nextFrame(json)).toEqual({ type: "error", code: "user-not-found", subject: "*", for: "star" });
+    sendFrame(json, { type: "send", text: "x", to: { room: "ivy" }, notice: true, id: "room" });
+    expect(await nextFrame(json)).toEqual({ type: "error", code: "invalid-frame", subject: "/to/room: this server has no rooms", for: "room" });
+    bob.client.raw("NOTICE * :to everyone?");
+    lee.send("PING");
+    expect(await lee.readLine()).toBe("PONG");
+    ivy.client.raw("PING :after");
+    expect(await ivy.waitFor(/PONG|NOTICE/)).toBe(":chat.test PONG chat.test :after");
   });
 });

@@ -1,7 +1,9 @@
 import { DEFAULT_PLUGINS } from "../../src/composition-root";
 import { selfSignedCertificate } from "../support/certificates";
 import { clusterPerTest, describeCluster } from "../support/cluster-fixture";
-import { connectJson, ISO_TIME, nextFrame, sendFrame } from "../support/json-client";
+import { InProcessProfiles } from "../../src/adapters/in-process/in-process-profiles";
+import type { Profile } from "../../src/core/ports/profiles.port";
+import { connectJson, ISO_TIME, loginJson, nextFrame, sendFrame } from "../support/json-client";
 import { IrcClient } from "../support/irc-client";
 import { startTcpServer, type RunningServer } from "../support/tcp-server";
 import { TcpClient } from "../support/tcp-client";
@@ -93,6 +95,27 @@ describe("what users see of each other: away, WHOIS", () => {
       IDLE("ivy", "bob"),
       ":chat.test 318 ivy bob :End of /WHOIS list",
     ]);
+  });
+});
+
+describe("a DM whose recipient's profile cannot be read (review of #20)", () => {
+  it("is delivered and answered as delivered: the away message is only missing", async () => {
+    const unreadable = new (class extends InProcessProfiles {
+      override profilesOf(): Promise<readonly (Profile | null)[]> {
+        return Promise.reject(new Error("Redis is away"));
+      }
+    })();
+    const server = await startTcpServer({ web: { port: 0, host: "127.0.0.1" } }, { profiles: unreadable });
+    try {
+      const json = await loginJson(server.webPort, "jay");
+      const bob = await TcpClient.login(server.port, "bob");
+      expect(await nextFrame(json)).toMatchObject({ type: "arrived", user: "bob" });
+      sendFrame(json, { type: "send", text: "hi bob", to: { user: "bob" }, id: "d" });
+      expect(await nextFrame(json)).toEqual({ type: "sent", id: expect.stringMatching(ULID), at: expect.stringMatching(ISO_TIME), for: "d" });
+      expect(await bob.readLine()).toBe("DM jay hi bob");
+    } finally {
+      await server.app.stop({ graceMs: 100 });
+    }
   });
 });
 

@@ -3,6 +3,7 @@ import { checkFormat, ClusterFormatError } from "../../src/adapters/redis/cluste
 import { ClusterPresence, type PresenceHost } from "../../src/adapters/redis/cluster-presence";
 import { ClusterStream, type StreamEntry } from "../../src/adapters/redis/cluster-stream";
 import { RedisLists } from "../../src/adapters/redis/redis-lists";
+import { RedisProfiles } from "../../src/adapters/redis/redis-profiles";
 import type { ScriptedRedis } from "../../src/adapters/redis/scripts";
 import { RecordingLogger } from "../../src/testing/recording-logger";
 import { describeRedis, redisPerTest } from "../support/redis-fixture";
@@ -250,6 +251,43 @@ describeRedis("the Redis adapter's parts", () => {
       expect(await lists[1]!.newest("history:messages", 100)).toEqual(Array.from({ length: 20 }, (_, i) => `line ${i + 10}`));
       expect(await lists[0]!.newest("other", 5)).toEqual([]);
       expect(logger.find("an item could not be kept")).toEqual([]);
+    });
+  });
+
+  describe("RedisProfiles", () => {
+    /** A node's profiles on its own connection; `acting` says whether it acts for the cluster. */
+    function node(redis: ScriptedRedis, acting: () => boolean): RedisProfiles {
+      const host = { redis, prefix: PREFIX, call: <T>(command: () => Promise<T>) => command(), loggable: (error: unknown) => ({ message: String(error) }), acting };
+      return new RedisProfiles(host, new RecordingLogger());
+    }
+
+    it("shows every node a user's profile; a departure here leaves Redis's copy to the scripts; a rejoin writes this node's users' again", async () => {
+      const acting = { now: true };
+      // One connection answers in order: a PING on a's says that its writes are done.
+      const [ra, rb] = [connect(), connect()];
+      const [a, b] = [node(ra, () => acting.now), node(rb, () => true)];
+      const profile = { since: 1_700_000_000_000, secure: true, away: "lunch" };
+      a.describe("Ivy", profile);
+      a.describe("bob", { since: 1_700_000_000_001, secure: false });
+      await ra.ping();
+      expect(await b.profilesOf(["ivy", "nobody", "BOB"])).toEqual([profile, null, { since: 1_700_000_000_001, secure: false }]);
+
+      // Leaving (or renaming) here does not delete Redis's copy: a node paused past its lease would delete the
+      // profile of whoever holds the name by then. The script that frees the name deletes it.
+      a.forget("bob");
+      await ra.ping();
+      expect(await b.profilesOf(["bob"])).toEqual([{ since: 1_700_000_000_001, secure: false }]);
+
+      // A node that does not act for the cluster writes nothing; once it rejoins, it writes its users' again
+      // (a reap deleted them), not those who left meanwhile.
+      await rb.del(`${PREFIX}profiles`);
+      acting.now = false;
+      a.describe("Ivy", { ...profile, away: "dinner" });
+      await ra.ping();
+      expect(await b.profilesOf(["ivy"])).toEqual([null]);
+      acting.now = true;
+      await a.restore();
+      expect(await b.profilesOf(["ivy", "bob"])).toEqual([{ ...profile, away: "dinner" }, null]);
     });
   });
 });

@@ -128,9 +128,12 @@ export function answer(expectation: Expectation, replies: readonly Reply[], cont
         if (reply.kind === "sent" && reply.away !== undefined) return [lines.numeric("301", `${echo(expectation.target)} :${reply.away}`)];
       }
       return [];
-    case "away":
-      if (replies[0]?.kind !== "ok") return [];
+    case "away": {
+      // Refused (a server without the who plugin answers unknown-command): said, never silence.
+      const refusal = errorIn(replies);
+      if (refusal !== undefined) return [lines.notice(`AWAY: ${errorText(refusal)}`)];
       return [expectation.away ? lines.numeric("306", ":You have been marked as being away") : lines.numeric("305", ":You are no longer marked as being away")];
+    }
     case "join": {
       const error = errorIn(replies);
       if (replies[0]?.kind !== "ok" && error?.code !== "already-in-room") return [lines.channelError(expectation.channel, error)];

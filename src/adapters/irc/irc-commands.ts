@@ -1,5 +1,5 @@
 import { nameKey } from "../../core/text";
-import type { CommandInput, CommandSyntax } from "../../core/language";
+import { WITH_PROFILES, type CommandInput, type CommandSyntax } from "../../core/language";
 import { IrcMask } from "./irc-mask";
 import { whoxOf, type WhoQuery } from "./irc-who";
 import type { IrcMessage } from "./irc-message";
@@ -68,9 +68,6 @@ type Translate = (params: readonly string[], context: IrcCommandContext, command
 function core(verb: string, params: readonly string[], expectation: Expectation): Step {
   return { command: { verb, params }, expectation };
 }
-
-/** What WHO and MEMBERS are asked to list with each user: its profile. */
-const PROFILES = "profiles";
 
 const PING: CommandInput = Object.freeze({ verb: "PING", params: Object.freeze([]) });
 
@@ -161,8 +158,9 @@ function message(notice: boolean): Translate {
     if (!lobby && target.startsWith("#") && !channels.has(nameKey(target))) {
       return notice ? local() : local(lines.numeric("404", `${echo(target)} :Cannot send to channel (not joined)`));
     }
-    // A NOTICE is the core's: a message no client answers by itself, shown as a NOTICE to IRC users.
-    if (notice) return [core("NOTICE", [lobby ? "*" : target, text], expectation)];
+    // A NOTICE is the core's: a message no client answers by itself, shown as a NOTICE to IRC users
+    // (`*`, the core's word for everyone, is no nick here: such a notice goes nowhere, and says nothing).
+    if (notice) return target === "*" ? local() : [core("NOTICE", [lobby ? "*" : target, text], expectation)];
     if (lobby) return [core("MSG", [text], expectation)];
     return [core(target.startsWith("#") ? "MSG" : "DM", [target, text], expectation)];
   };
@@ -192,13 +190,13 @@ function who(params: readonly string[], context: IrcCommandContext): Step[] {
   const whox = whoxOf(params[1]);
   if (params[1] === "o") return local(lines.endOfWho(mask));
   if (mask.startsWith("#")) {
-    if (isLobby(mask, context)) return [core("WHO", [PROFILES], { kind: "who", query: { mask, channel: lines.names.lobby, whox } })];
-    return [core("MEMBERS", [mask, PROFILES], { kind: "who", query: { mask, channel: nameKey(mask), whox } })];
+    if (isLobby(mask, context)) return [core("WHO", [WITH_PROFILES], { kind: "who", query: { mask, channel: lines.names.lobby, whox } })];
+    return [core("MEMBERS", [mask, WITH_PROFILES], { kind: "who", query: { mask, channel: nameKey(mask), whox } })];
   }
   const matcher = IrcMask.compile(mask === "0" ? "*" : mask);
   // Too long to match any name: answered here, without listing everyone.
   if (matcher === null) return local(lines.endOfWho(mask));
-  return [core("WHO", [PROFILES], { kind: "who", query: { mask, channel: "*", matcher, whox } })];
+  return [core("WHO", [WITH_PROFILES], { kind: "who", query: { mask, channel: "*", matcher, whox } })];
 }
 
 /**

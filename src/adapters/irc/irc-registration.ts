@@ -1,9 +1,9 @@
 import { isValidUsername } from "../../core/text";
 
-/** Where a connection stands in IRC's registration. */
 /** The longest user name (USER's first parameter) kept, as ISUPPORT's USERLEN says. */
 export const USERLEN = 10;
 
+/** Where a connection stands in IRC's registration. */
 export const enum Stage {
   /** Waiting for NICK and USER (and CAP END, if CAP negotiation began). */
   Open,

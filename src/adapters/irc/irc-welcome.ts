@@ -35,7 +35,7 @@ export function welcomeLines(lines: IrcLines, facts: WelcomeFacts, users: readon
     lines.numeric("004", `${server} ${facts.version} i nt`),
     lines.numeric(
       "005",
-      `CASEMAPPING=ascii CHANTYPES=# PREFIX= CHANMODES=,,,nt NICKLEN=32 CHANNELLEN=33 TOPICLEN=0 NETWORK=${server} TARGMAX=JOIN:,PRIVMSG:1,NOTICE:1 CHANLIMIT=#:${facts.maxRoomsPerUser || ""} USERLEN=${USERLEN} UTF8ONLY WHOX :are supported by this server`,
+      `CASEMAPPING=ascii CHANTYPES=# PREFIX= CHANMODES=,,,nt NICKLEN=32 CHANNELLEN=33 TOPICLEN=0 NETWORK=${server} TARGMAX=JOIN:,NAMES:1,PRIVMSG:1,NOTICE:1 CHANLIMIT=#:${facts.maxRoomsPerUser || ""} USERLEN=${USERLEN} UTF8ONLY WHOX :are supported by this server`,
     ),
     ...luserLines(lines, users.length),
     lines.numeric("422", ":MOTD File is missing"),

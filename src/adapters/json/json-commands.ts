@@ -3,6 +3,7 @@ import { Type, type Static, type TObject, type TSchema } from "@sinclair/typebox
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { ValueErrorType, type ValueError } from "@sinclair/typebox/errors";
 import { error, type CommandInput, type CommandSyntax, type ErrorReply } from "../../core/language";
+import { isValidUsername } from "../../core/text";
 import {
   AwayCommand,
   FrameId,
@@ -104,8 +105,11 @@ const READERS = new Map<string, Reader>([
   reader(RenameCommand, ({ name }) => command("NICK", name)),
   reader(SendCommand, ({ text, to, notice }, syntax) => {
     if (notice === true) {
-      if (typeof to === "object" && "room" in to && !hasRooms(syntax)) return NO_ROOMS;
-      return command("NOTICE", to === undefined || to === "everyone" ? "*" : "user" in to ? to.user : to.room, text);
+      // The core's NOTICE takes one word for its target: `*` everyone, `#room`, or a user; a JSON target is never read as another kind.
+      if (to === undefined || to === "everyone") return command("NOTICE", "*", text);
+      if ("user" in to) return isValidUsername(to.user) ? command("NOTICE", to.user, text) : error("user-not-found", to.user);
+      if (!hasRooms(syntax)) return NO_ROOMS;
+      return to.room.startsWith("#") ? command("NOTICE", to.room, text) : error("invalid-room");
     }
     if (to === undefined || to === "everyone") return command("MSG", text);
     if ("user" in to) return command("DM", to.user, text);

@@ -179,8 +179,7 @@ export class ClusterPresence implements PresencePort {
     await Promise.allSettled([...this.names.values()].map(({ name }) => this.free(name)));
   }
 
-  /** The registry's RELEASE of a name this node holds (see scripts.ts). */
-  /** Frees the name and puts its departure on the bus, with the user's words on leaving (the entry's payload). */
+  /** The registry's RELEASE of a name this node holds (see scripts.ts): its departure on the bus, with the user's words on leaving (the entry's payload). */
   private free(username: string, message = ""): Promise<number> {
     const { host } = this;
     return host.redis.chatRelease(host.prefix, host.nodeId, host.token, username, host.maxlen, message);

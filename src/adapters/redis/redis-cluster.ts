@@ -82,6 +82,7 @@ export class RedisCluster implements NodeParts {
   async restore(): Promise<number> {
     await this.presence.reclaim((name) => this.local.recipient(name)?.evict());
     await this.delivery.restoreGroups();
+    await this.profiles.restore();
     await this.presence.releaseWaiting();
     return this.presence.size;
   }

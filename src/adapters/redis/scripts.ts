@@ -17,6 +17,9 @@ import type Redis from "ioredis";
  *   nodes                set of the node ids in the cluster
  *   node-users:<id>      set of the names logged in at that node
  *   name:<lower>         the node holding a username
+ *   shown                hash: name key -> the name as its user wrote it
+ *   profiles             hash: name key -> what others see of the user (JSON:
+ *                        see RedisProfiles); moved and deleted with the name
  *   logins               sorted set of names, by login sequence (WHO)
  *   login-seq            that sequence
  *   user-groups:<lower>  set of the groups a user is in
