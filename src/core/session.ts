@@ -527,7 +527,7 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
         // What the door could not read (too long, not UTF-8 ...) is answered, and the next line goes on.
         handled++;
         this.reply(input);
-        this.connection.codec.commandHandled?.();
+        this.commandDone();
         continue;
       }
       const running = commands.dispatch(this, input);
@@ -546,7 +546,7 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
         this.runLoginHooks();
         break;
       }
-      this.connection.codec.commandHandled?.();
+      this.commandDone();
     }
     this.linesThisTurn += handled;
     if (handled > 0) this.services.metrics.linesReceived(handled);
@@ -604,7 +604,7 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
     this.hold();
     void running.then(() => {
       if (this.loginHold?.due && this.life === Life.Open) return this.runLoginHooks();
-      this.connection.codec.commandHandled?.();
+      this.commandDone();
       this.release();
     });
   }
@@ -615,7 +615,7 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
     this.hold();
     void this.services.hooks.runLogin({ session: this, username: this.name! }).then(() => {
       this.sendHeldEvents();
-      this.connection.codec.commandHandled?.();
+      this.commandDone();
       this.release();
     });
   }
@@ -655,6 +655,12 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
    */
   private send(bytes: Uint8Array, lines: number): void {
     if (this.life === Life.Open ? this.transmit(bytes, lines, false) : this.life === Life.Detached) this.log?.record(bytes, lines, bytes.byteLength);
+  }
+
+  /** The command last read is handled: the answer a door gives only then (IRC's) is sent as replies are. */
+  private commandDone(): void {
+    const answer = this.connection.codec.commandHandled?.() ?? null;
+    if (answer !== null) this.send(answer, linesIn(answer));
   }
 
   /** Every byte for this client goes through here, within the bounds of its output (see OutputGuard). */

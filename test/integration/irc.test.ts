@@ -409,6 +409,20 @@ describe("the IRC door speaks the core's language (issue #18)", () => {
     expect(ivy.lines.filter((line) => / (404|PRIVMSG) /.test(line))).toEqual([]);
   });
 
+  it("counts a command's answer against the send-queue limit, as every reply: a WHO too large for it drops the client (read-through of #18: it bypassed the limit)", async () => {
+    const presence = new CountingPresence();
+    server = await startIrcServer({ rateLimitPerSecond: 0, maxSendQueueBytes: 64 * 1024 }, { presence });
+    // 1000 users: a WHO of the lobby is about 70 KB of 352s, more than the client's send queue may hold.
+    for (let user = 1; user <= 1000; user++) await presence.claim(`user${user}`);
+    const irc = await IrcClient.register(server.ircPort, "ivy");
+    irc.client.raw("WHO user1");
+    expect(await irc.linesUntil(/ 315 /)).toHaveLength(2);
+    irc.client.raw("WHO #lobby");
+    expect(await irc.waitFor(/^ERROR /)).toBe("ERROR :Closing Link: ivy (SendQ exceeded)");
+    expect(irc.lines.filter((line) => / 352 /.test(line))).toHaveLength(1);
+    expect(server.logger.find("send queue exceeded")).toHaveLength(1);
+  });
+
   it("looks up WHOIS, USERHOST and ISON by name: on a server of 10000 users they read as few names as on one of 10", async () => {
     /**
      * With `users` online: the names the registration read (it lists everyone,

@@ -65,6 +65,8 @@ export class IrcConnection extends SocketConnection implements ConnectionCodec, 
    */
   private beforeWelcome: Uint8Array[] | null = null;
   private beforeWelcomeBytes = 0;
+  /** The welcome burst was handed to the core to send (and whether registration succeeded): what waited for it goes once it is sent. */
+  private welcomeSaid: boolean | null = null;
 
   constructor(
     socket: Socket,
@@ -152,6 +154,11 @@ export class IrcConnection extends SocketConnection implements ConnectionCodec, 
 
   send(bytes: Uint8Array): void {
     this.queue(bytes);
+    // The welcome burst is out: the events that came meanwhile follow it.
+    const welcomed = this.welcomeSaid;
+    if (welcomed === null) return;
+    this.welcomeSaid = null;
+    this.afterWelcome(welcomed);
   }
 
   override sendRendered(bytes: Uint8Array): void {
@@ -164,14 +171,27 @@ export class IrcConnection extends SocketConnection implements ConnectionCodec, 
     return super.pendingBytes + this.beforeWelcomeBytes;
   }
 
-  commandHandled(): void {
+  /**
+   * The answer to the command handled, for the core to send; what waited for
+   * the welcome burst follows it (see send).
+   */
+  commandHandled(): Uint8Array | null {
     const done = this.pending.shift();
-    if (done !== undefined) this.answered(done);
+    if (done === undefined) return null;
+    const lines = answer(done, done.replies, this, (reply) => this.noticeText(reply));
+    if (done.kind === "welcome") {
+      if (lines.length === 0) this.afterWelcome(false);
+      else this.welcomeSaid = this.registration.registered;
+    }
+    return lines.length === 0 ? null : encodeIrcLines(lines);
   }
 
   override close(): void {
     // The core's last words (QUIT's, a timeout's ...) are said before the socket closes.
-    for (const done of this.pending.splice(0)) this.answered(done);
+    while (this.pending.length > 0) {
+      const last = this.commandHandled();
+      if (last !== null) this.send(last);
+    }
     this.keepAlive.stop();
     super.close();
   }
@@ -199,11 +219,6 @@ export class IrcConnection extends SocketConnection implements ConnectionCodec, 
   override closed(): void {
     this.keepAlive.stop();
     super.closed();
-  }
-
-  private answered(done: Pending): void {
-    this.say(...answer(done, done.replies, this, (reply) => this.noticeText(reply)));
-    if (done.kind === "welcome") this.afterWelcome(this.registration.registered);
   }
 
   /** Writes what waited for the welcome (or lets it go: registration failed, or the connection is going). */

@@ -112,7 +112,8 @@ export class JsonInput implements ConnectionCodec {
     return this.codec.encodeReply(reply, farewell && reply.kind !== "bye" ? undefined : this.answering);
   }
 
-  commandHandled(): void {
+  commandHandled(): null {
     this.answering = undefined;
+    return null;
   }
 }

@@ -49,9 +49,11 @@ export interface ConnectionCodec {
   readonly resumeRenderer: Renderer;
   /**
    * The command last taken by `nextCommand` has been handled: for a door
-   * that answers a command only once it is done (IRC).
+   * that answers a command only once it is done (IRC), the answer's bytes,
+   * which the core gives to `send` as it does every reply (within the
+   * client's send-queue limit); else null.
    */
-  commandHandled?(): void;
+  commandHandled?(): Uint8Array | null;
 }
 
 /**
