@@ -278,14 +278,13 @@ describeRedis("the Redis adapter's parts", () => {
       await ra.ping();
       expect(await b.profilesOf(["bob"])).toEqual([{ since: 1_700_000_000_001, secure: false }]);
 
-      // A node that does not act for the cluster writes nothing; once it rejoins, it writes its users' again
-      // (a reap deleted them), not those who left meanwhile.
+      // A node that does not act for the cluster writes nothing; as it rejoins (before it acts again), it writes
+      // its users' again (a reap deleted them), not those who left meanwhile.
       await rb.del(`${PREFIX}profiles`);
       acting.now = false;
       a.describe("Ivy", { ...profile, away: "dinner" });
       await ra.ping();
       expect(await b.profilesOf(["ivy"])).toEqual([null]);
-      acting.now = true;
       await a.restore();
       expect(await b.profilesOf(["ivy", "bob"])).toEqual([{ ...profile, away: "dinner" }, null]);
     });

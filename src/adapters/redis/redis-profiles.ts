@@ -44,11 +44,11 @@ export class RedisProfiles implements ProfilesPort {
     this.mine.delete(nameKey(username));
   }
 
-  /** Writes this node's users' profiles again, as the node rejoins. */
+  /** Writes this node's users' profiles again, as the node rejoins (not acting yet: straight to Redis; a failure fails the rejoin, which is tried again). */
   async restore(): Promise<void> {
     if (this.mine.size === 0) return;
     const entries = [...this.mine].flatMap(([key, profile]) => [key, JSON.stringify(profile)]);
-    await this.host.call(() => this.host.redis.hset(this.key, ...entries));
+    await this.host.redis.hset(this.key, ...entries);
   }
 
   private get key(): string {
