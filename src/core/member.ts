@@ -23,6 +23,8 @@ export interface Member extends SessionHandle, Recipient {
   handOver(): void;
   /** Takes the place of a resumed session: its name. */
   adopt(username: string): void;
+  /** A rename of it is on its way (the registry has not answered): a resume waits for it to be settled. */
+  renaming: boolean;
   /** A rename succeeded: the member goes by `username` from now on, in the room as it was. */
   renamed(username: string): void;
   /** Whether its connection is encrypted; what its client calls it beside its name (see Connection). */

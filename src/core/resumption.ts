@@ -143,6 +143,8 @@ export class Resumption {
   private replayFor({ token, point, protocol }: ResumeRequest, held: Held): Replay | ResumeRefusal {
     const { session } = held;
     if (session.protocol !== protocol) return "other-protocol";
+    // Its rename is on its way: the client tries again (as for any unavailable), and takes it over under the name it ends up with.
+    if (session.renaming) return "unavailable";
     const log = session.resumeLog;
     const replay = log === null ? "bad-count" : log.since(point);
     if (replay === "gap-too-large") {

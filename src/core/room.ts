@@ -107,7 +107,15 @@ export class Room implements RoomApi {
     if (!isValidUsername(username)) return "invalid-username";
     if (username === from) return "ok";
     const event = this.stamps.event({ type: "renamed", user: from, name: username });
-    if (!(await this.presence.rename(from, username, event))) return "username-taken";
+    // Until the registry answers, nobody resumes the session: it would take the old name the registry no longer holds.
+    session.renaming = true;
+    let renamed: boolean;
+    try {
+      renamed = await this.presence.rename(from, username, event);
+    } finally {
+      session.renaming = false;
+    }
+    if (!renamed) return "username-taken";
     if (!session.isOpen && !session.waitingForResume) {
       // It left under its old name while the rename was in flight (the others were told so): the new name is free again.
       this.presence.release(username);

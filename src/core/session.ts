@@ -148,6 +148,7 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
   private leavingWords: string | undefined;
   /** What others see of the user (the room records it). */
   profile: Profile | undefined;
+  renaming = false;
   private budgetTimer: Timer | null = null;
   private readonly budget: FloodBudget;
   private readonly idle: IdleWatch;

@@ -79,4 +79,27 @@ describe("the room with a presence registry that answers late", () => {
     expect(await linesOf(bob)).toEqual(["INFO alice disconnected"]);
     expect(await presence.list()).toEqual(["bob"]);
   });
+
+  it("refuses a resume while the session's rename is in flight (unavailable: try again), then resumes it under its new name (review of #20)", async () => {
+    const presence = new SlowPresence();
+    const server = await startTestServer({ adapters: { presence } });
+    const alice = server.connect();
+    alice.send("LOGIN alice");
+    await settle();
+    presence.answerAll();
+    expect(await linesOf(alice)).toEqual(["OK"]);
+    alice.send("RESUMABLE");
+    const token = (await linesOf(alice))[0]!.split(" ")[1]!;
+    alice.send("NICK alicia");
+    await settle();
+    alice.disconnect();
+    const phone = server.connect();
+    phone.send(`RESUME ${token} 0`);
+    expect(await linesOf(phone)).toEqual(["ERR resume-refused unavailable"]);
+    presence.answerAll();
+    await settle();
+    phone.send(`RESUME ${token} 0`);
+    expect((await linesOf(phone))[0]).toMatch(/^RESUMED alicia /);
+    expect(await presence.list()).toEqual(["alicia"]);
+  });
 });
