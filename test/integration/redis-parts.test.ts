@@ -4,6 +4,7 @@ import { ClusterPresence, type PresenceHost } from "../../src/adapters/redis/clu
 import { ClusterStream, type StreamEntry } from "../../src/adapters/redis/cluster-stream";
 import { RedisLists } from "../../src/adapters/redis/redis-lists";
 import { RedisProfiles } from "../../src/adapters/redis/redis-profiles";
+import { Outgoing } from "../../src/core/events";
 import type { ScriptedRedis } from "../../src/adapters/redis/scripts";
 import { RecordingLogger } from "../../src/testing/recording-logger";
 import { describeRedis, redisPerTest } from "../support/redis-fixture";
@@ -80,7 +81,10 @@ describeRedis("the Redis adapter's parts", () => {
   });
 
   describe("ClusterPresence", () => {
-    async function presence(nodeId: string): Promise<{ presence: ClusterPresence; lost: string[]; connection: ScriptedRedis }> {
+    async function presence(
+      nodeId: string,
+      call: PresenceHost["call"] = (command) => command(),
+    ): Promise<{ presence: ClusterPresence; lost: string[]; connection: ScriptedRedis }> {
       const connection = connect();
       const token = `${nodeId}-token`;
       await connection.set(`${PREFIX}node:${nodeId}`, token);
@@ -93,14 +97,14 @@ describeRedis("the Redis adapter's parts", () => {
         token,
         acting: () => true,
         stopped: false,
-        call: (command) => command(),
+        call,
         lost: (why) => void lost.push(why),
       };
       return { presence: new ClusterPresence(host), lost, connection };
     }
 
     it("gives a name to exactly one of many nodes claiming it at once, ignoring case, and frees it with a departure", async () => {
-      const nodes = await Promise.all(["a", "b", "c", "d"].map(presence));
+      const nodes = await Promise.all(["a", "b", "c", "d"].map((id) => presence(id)));
       const won = await Promise.all(nodes.map(({ presence }, i) => presence.claim(i % 2 === 0 ? "Alice" : "alice")));
       expect(won.filter(Boolean)).toHaveLength(1);
       const { presence: winner, connection } = nodes[won.indexOf(true)]!;
@@ -117,6 +121,27 @@ describeRedis("the Redis adapter's parts", () => {
       await firstConnection().set(`${PREFIX}node:a`, "another process");
       await expect(node.claim("bob")).rejects.toThrow("cannot be reached");
       expect(lost).toEqual(["this node's claim on its id lapsed"]);
+    });
+
+    it("goes out of the cluster when a rename's reply is lost, so that the rejoin puts back the name its user still goes by (review of #20)", async () => {
+      // The script runs; its reply never comes (a timeout): whether the name moved is not known here.
+      let replyLost = false;
+      const { presence: a, lost } = await presence("a", async (command) => {
+        const result = await command();
+        if (!replyLost) return result;
+        throw new Error("the reply was lost");
+      });
+      expect(await a.claim("ann")).toBe(true);
+      replyLost = true;
+      const announcement = new Outgoing({ id: "01J00000000000000000000000", at: 0, type: "renamed", user: "ann", name: "anna" });
+      await expect(a.rename("ann", "anna", announcement)).rejects.toThrow("the reply was lost");
+      expect(lost).toEqual(["a rename's reply was lost: whether the name moved is not known"]);
+      // The rejoin claims "ann" again (the script had freed it) and frees "anna" (claimed for nobody here).
+      replyLost = false;
+      await a.reclaim(() => undefined);
+      await a.releaseWaiting();
+      expect(await a.list()).toEqual(["ann"]);
+      expect(a.holds("ann")).toBe(true);
     });
 
     it("puts its names back when it rejoins, and tells which another node took meanwhile", async () => {

@@ -98,10 +98,14 @@ export class ClusterPresence implements PresencePort {
     try {
       seq = await host.call(() => host.redis.chatRename(host.prefix, host.nodeId, host.token, from, to, host.maxlen, JSON.stringify(announcement.event)));
     } catch (error) {
-      // The rename may have happened without its reply reaching us: the new
-      // name is freed later, unless a user here holds it by then (the old one
-      // is this node's still, and claimed again as the node rejoins).
-      if (!host.stopped) this.waitingReleases.add(to);
+      // The rename may have happened without its reply reaching us: the node
+      // goes out of the cluster, and its rejoin claims the old name again
+      // (its user still goes by it) and frees the new one, unless a user here
+      // holds it by then.
+      if (!host.stopped) {
+        this.waitingReleases.add(to);
+        host.lost("a rename's reply was lost: whether the name moved is not known");
+      }
       throw error;
     }
     if (seq === NOT_HOLDING_CLAIM) {
