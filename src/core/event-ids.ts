@@ -4,6 +4,8 @@ import type { ClockPort } from "./ports/clock.port";
 /** Crockford's base 32: digits and letters but I, L, O, U; sorts as its values do. */
 const DIGITS = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const DIGIT_CODES = Uint8Array.from(DIGITS, (digit) => digit.charCodeAt(0));
+/** An event's id, as a regular expression's source: a time of 48 bits (its first digit at most 7), then 80 random bits. */
+export const EVENT_ID_PATTERN = "^[0-7][0-9A-HJKMNP-TV-Z]{25}$";
 const TIME_DIGITS = 10;
 const RANDOM_DIGITS = 16;
 /** The largest time a ULID holds: 48 bits of milliseconds. */

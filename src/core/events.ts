@@ -58,6 +58,11 @@ export type EventBody =
       readonly data: PluginEventData;
     };
 
+/** Whether every user is sent `event` (logins, renames, departures, and what goes to everyone): a door writes it once for all of them. */
+export function isForEveryone(event: ChatEvent): boolean {
+  return event.type === "login" || event.type === "renamed" || event.type === "departure" || ("to" in event && event.to.kind === "everyone");
+}
+
 /** Turns events into one protocol's bytes on the wire. */
 export interface Renderer {
   /** Unique in the process: where an Outgoing keeps this renderer's bytes. */

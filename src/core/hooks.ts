@@ -64,6 +64,11 @@ export class PluginHooks {
     return this.login.length > 0;
   }
 
+  /** Whether any plugin listens to delivered messages: without one, nothing is made for them. */
+  get hasMessageHooks(): boolean {
+    return this.after.length > 0;
+  }
+
   /** Runs the login hooks one after another; resolves when all are done. */
   async runLogin(event: LoginEvent): Promise<void> {
     for (const { plugin, hook } of this.login) {

@@ -113,8 +113,11 @@ export interface UserProfile extends Profile {
 export type Reply =
   | { readonly kind: "ok" }
   | ErrorReply
-  /** A chat message of the client's was delivered: its id and the time it was accepted (doors that show ids say it; the line protocol and IRC say nothing). */
-  /** A message was delivered: its id and time; `away`, the recipient's away message, for a DM to a user who is away. */
+  /**
+   * A chat message of the client's was delivered: its id and the time it was
+   * accepted (doors that show ids say it; the line protocol and IRC say
+   * nothing); `away`, the recipient's away message, for a DM to a user who is away.
+   */
   | { readonly kind: "sent"; readonly id: string; readonly at: number; readonly away?: string }
   | { readonly kind: "pong" }
   /**

@@ -4,6 +4,10 @@ import type { Timer } from "./ports/clock.port";
 import type { GroupInfo } from "./ports/delivery.port";
 import type { LoggerPort } from "./ports/logger.port";
 import type { ErrorReply, Farewell, Reply } from "./language";
+import type { ListsPort } from "./ports/lists.port";
+import type { ResumeRefusal } from "./ports/session-moves.port";
+import type { ResumePoint } from "./resume-log";
+import type { Profile } from "./ports/profiles.port";
 
 /** What a command sees of the connection it serves. */
 export interface SessionHandle {
@@ -137,10 +141,6 @@ export function sendReply(result: SendResult): Reply | null {
       return null;
   }
 }
-import type { ListsPort } from "./ports/lists.port";
-import type { ResumeRefusal } from "./ports/session-moves.port";
-import type { ResumePoint } from "./resume-log";
-import type { Profile } from "./ports/profiles.port";
 
 /** What became of a resume: the session taken over, or why not (`gap-too-large`: log in afresh). */
 export type ResumeResult =

@@ -341,7 +341,7 @@ export class Room implements RoomApi {
     if (profile !== undefined && at - (profile.spoke ?? 0) >= SPOKE_NOTED_MS) this.describe(from, { ...profile, spoke: at });
     if (to.kind !== "user") this.deliverToMany(event, to, from);
     else if (!(await this.delivery.sendTo(to.username, event))) return NOT_FOUND;
-    this.hooks.runMessage({ ...message, text, id, at });
+    if (this.hooks.hasMessageHooks) this.hooks.runMessage({ ...message, text, id, at });
     if (to.kind !== "user" || message.notice === true) return { status: "sent", text, id, at };
     // A DM to a user who is away: the sender is told so (IRC's 301). The DM went: a profile not read only tells less.
     const away = await this.awayMessageOf(to.username);

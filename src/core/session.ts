@@ -266,7 +266,7 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
       kept.push([cutShort ? bytes : item, itemLines, bytes.byteLength]);
       lines += itemLines;
     }
-    if (lines === 0 || !(this.life === Life.Open ? this.transmit(Buffer.concat(parts), lines, false) : this.life === Life.Detached)) return;
+    if (lines === 0 || !this.sent(Buffer.concat(parts), lines)) return;
     for (const [item, itemLines, size] of kept) this.log?.record(item, itemLines, size);
   }
 
@@ -655,7 +655,12 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
    * answer to a command that was running then is missed like any line).
    */
   private send(bytes: Uint8Array, lines: number): void {
-    if (this.life === Life.Open ? this.transmit(bytes, lines, false) : this.life === Life.Detached) this.log?.record(bytes, lines, bytes.byteLength);
+    if (this.sent(bytes, lines)) this.log?.record(bytes, lines, bytes.byteLength);
+  }
+
+  /** Sent, if the connection is open; else whether it is waiting for a resume (what it missed is kept for it). */
+  private sent(bytes: Uint8Array, lines: number): boolean {
+    return this.life === Life.Open ? this.transmit(bytes, lines, false) : this.life === Life.Detached;
   }
 
   /** The command last read is handled: the answer a door gives only then (IRC's) is sent as replies are. */

@@ -61,8 +61,8 @@ export const historyPlugin = definePlugin({
     hooks.onLogin(async ({ session }) => {
       let messages: readonly SaidBefore[] = [];
       try {
-        const kept = (await lists.newest("messages", size)).map(saidBefore);
-        messages = fitting(kept.filter((message) => message !== null), maxReplayBytes);
+        const items = (await lists.newest("messages", size)).map(saidBefore);
+        messages = fitting(items.filter((message) => message !== null), maxReplayBytes);
       } catch (error) {
         logger.warn({ err: error }, "the history could not be read");
       }

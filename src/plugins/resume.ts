@@ -1,11 +1,12 @@
 import { definePlugin } from "../core/plugin-api";
+import { EVENT_ID_PATTERN } from "../core/event-ids";
 import { error } from "../core/language";
 import type { ResumePoint } from "../core/resume-log";
 
 /** A count of lines: digits only, at most what a number holds exactly. */
 const COUNT = /^(0|[1-9][0-9]{0,14})$/;
 /** An event's id: a ULID (see EventIds). */
-const EVENT_ID = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
+const EVENT_ID = new RegExp(EVENT_ID_PATTERN);
 
 /** Where the client says it got to: a count of lines, or the id of the last event it got; null if neither. */
 function pointOf(received: string): ResumePoint | null {

@@ -41,8 +41,7 @@ export const whoPlugin = definePlugin({
       verb: "AWAY",
       params: ["message"],
       handle({ session, params: [message] }) {
-        const away = relayableText(message!);
-        room.setAway(session, away === "" ? null : away);
+        room.setAway(session, relayableText(message!));
         session.reply(OK);
       },
     });

@@ -1,4 +1,5 @@
-import { connectJson, nextFrame, sendFrame, unstamped } from "../support/json-client";
+import { connectJson, ISO_TIME, nextFrame, sendFrame, unstamped } from "../support/json-client";
+import { ULID } from "../support/ulid";
 import { IrcClient } from "../support/irc-client";
 import { startTcpServer, type RunningServer } from "../support/tcp-server";
 import { TcpClient } from "../support/tcp-client";
@@ -36,7 +37,7 @@ describe("notices: messages no client answers by itself", () => {
 
     // From the JSON API (`notice: true`) and the line protocol (ext: NOTICE <target> <text>).
     sendFrame(json, { type: "send", text: "beep", to: { user: "ivy" }, notice: true, id: "n" });
-    expect(await nextFrame(json)).toMatchObject({ type: "sent", for: "n" });
+    expect(await nextFrame(json)).toEqual({ type: "sent", id: expect.stringMatching(ULID), at: expect.stringMatching(ISO_TIME), for: "n" });
     expect(await ivy.waitFor(/ NOTICE /)).toBe(":jay!jay@chat.test NOTICE ivy :beep");
     lee.send("NOTICE * build is green");
     expect(await ivy.waitFor(/ NOTICE /)).toBe(":lee!lee@chat.test NOTICE #lobby :build is green");

@@ -57,7 +57,13 @@ describe("what users see of each other: away, WHOIS", () => {
     expect(await ivy.waitFor(/ 305 /)).toBe(":chat.test 305 ivy :You are no longer marked as being away");
     bob.client.say("ivy", "welcome back");
     bob.client.raw("WHOIS ivy");
-    expect(await bob.linesUntil(/ 318 /)).not.toContainEqual(expect.stringMatching(/ 301 /));
+    expect(await bob.linesUntil(/ 318 /)).toEqual([
+      ":chat.test 311 bob ivy ivy chat.test * :ivy",
+      ":chat.test 319 bob ivy :#lobby",
+      ":chat.test 312 bob ivy chat.test :chat.test",
+      IDLE("bob", "ivy"),
+      ":chat.test 318 bob ivy :End of /WHOIS list",
+    ]);
     // Away is no absence: the messages came all the same.
     expect(await ivy.waitFor(/PRIVMSG ivy/)).toBe(":bob!bob@chat.test PRIVMSG ivy :welcome back");
     expect(ivy.lines).toContain(":bob!bob@chat.test PRIVMSG ivy :are you there?");
@@ -74,8 +80,16 @@ describe("what users see of each other: away, WHOIS", () => {
     expect(await secure.readLine()).toBe("OK");
     const ivy = await IrcClient.register(server.ircPort, "ivy");
     ivy.client.raw("WHOIS sam");
-    const [, channels, , secureLine, idle] = await ivy.linesUntil(/ 318 /);
-    expect([channels, secureLine]).toEqual([":chat.test 319 ivy sam :#lobby #dev", ":chat.test 671 ivy sam :is using a secure connection"]);
+    const whois = await ivy.linesUntil(/ 318 /);
+    expect(whois).toEqual([
+      ":chat.test 311 ivy sam sam chat.test * :sam",
+      ":chat.test 319 ivy sam :#lobby #dev",
+      ":chat.test 312 ivy sam chat.test :chat.test",
+      ":chat.test 671 ivy sam :is using a secure connection",
+      IDLE("ivy", "sam"),
+      ":chat.test 318 ivy sam :End of /WHOIS list",
+    ]);
+    const idle = whois[4];
     const [idleSeconds, signon] = idle!.split(" ").slice(4, 6).map(Number);
     expect(signon).toBeGreaterThanOrEqual(before);
     expect(signon).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000));

@@ -23,30 +23,35 @@ export interface AnswerContext {
   epochMs(): number;
 }
 
-/** The names a WHO, WHOIS or MEMBERS answered with (none when it answered an error). */
-function usersIn(replies: readonly Reply[]): readonly string[] {
+interface UserList {
+  readonly users: readonly string[];
+  readonly profiles?: readonly (UserProfile | null)[] | undefined;
+}
+
+const NO_USERS: UserList = Object.freeze({ users: Object.freeze([]) });
+
+/** The users a WHO, WHOIS or MEMBERS answered with, and their profiles if the core gave them (none when it answered an error). */
+function userListIn(replies: readonly Reply[]): UserList {
   for (const reply of replies) {
-    if (reply.kind === "users") return reply.users;
-    if (reply.kind === "members") return reply.members;
+    if (reply.kind === "users") return reply;
+    if (reply.kind === "members") return { users: reply.members, profiles: reply.profiles };
   }
-  return [];
+  return NO_USERS;
+}
+
+function usersIn(replies: readonly Reply[]): readonly string[] {
+  return userListIn(replies).users;
 }
 
 /** The users a WHO or MEMBERS answered with, each with its profile if the core gave one. */
 function listedIn(replies: readonly Reply[]): Listed[] {
-  for (const reply of replies) {
-    if (reply.kind === "users" || reply.kind === "members") {
-      const users = reply.kind === "users" ? reply.users : reply.members;
-      return users.map((user, at) => ({ user, profile: reply.profiles?.[at] ?? null }));
-    }
-  }
-  return [];
+  const { users, profiles } = userListIn(replies);
+  return users.map((user, at) => ({ user, profile: profiles?.[at] ?? null }));
 }
 
 /** The profile the core gave with the first user of a WHOIS, if any. */
 function profileIn(replies: readonly Reply[]): UserProfile | null {
-  for (const reply of replies) if (reply.kind === "users") return reply.profiles?.[0] ?? null;
-  return null;
+  return userListIn(replies).profiles?.[0] ?? null;
 }
 
 /**

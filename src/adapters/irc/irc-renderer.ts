@@ -1,4 +1,4 @@
-import { rendererId, type ChatEvent, type MessageTarget, type Renderer } from "../../core/events";
+import { isForEveryone, rendererId, type ChatEvent, type MessageTarget, type Renderer } from "../../core/events";
 import type { PluginEventRendering } from "../../core/ports/transport.port";
 import { encodeLineAlone, SharedLines } from "../wire/shared-lines";
 import { fitText } from "./irc-message";
@@ -64,8 +64,7 @@ export class IrcRenderer implements Renderer {
     if (lines === null || lines.length === 0) return null;
     const text = lines.join("\r\n") + "\r";
     // encode() adds the LF.
-    const toEveryone = event.type === "login" || event.type === "renamed" || event.type === "departure" || ("to" in event && event.to.kind === "everyone");
-    return toEveryone ? this.shared.encode(text) : encodeLineAlone(text);
+    return isForEveryone(event) ? this.shared.encode(text) : encodeLineAlone(text);
   }
 
   /** Where a message to `to` goes in IRC: the lobby, a room's channel, or the recipient's nick. */

@@ -47,6 +47,8 @@ export function whoLines(query: WhoQuery, listed: readonly Listed[], lines: IrcL
   const { matcher, whox } = query;
   const shown = matcher === undefined ? listed : listed.filter(({ user }) => matcher.matches(user));
   const { server } = lines.names;
+  // The WHOX fields asked for, in WHOX's order: the same for every user listed.
+  const asked = whox === undefined ? [] : [...WHOX_FIELDS].filter((field) => whox.fields.includes(field));
   const said = shown.map(({ user, profile }) => {
     const flags = profile?.away === undefined ? "H" : "G";
     const realname = profile?.realname ?? user;
@@ -70,7 +72,6 @@ export function whoLines(query: WhoQuery, listed: readonly Listed[], lines: IrcL
       // Last of all, so that it may hold spaces.
       r: `:${realname}`,
     };
-    const asked = [...WHOX_FIELDS].filter((field) => whox.fields.includes(field));
     return lines.numeric("354", asked.map((field) => values[field]).join(" "));
   });
   return [...said, lines.endOfWho(query.mask)];

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { ConfigError } from "../../config";
+import { nameKey } from "../../core/text";
 import type { DoorModule } from "../../doors/door-module";
 import { portFlag, UsageError } from "../../doors/flag-checks";
 import { SocketServer } from "../socket/socket-server";
@@ -45,7 +46,7 @@ export const IRC_DOOR: DoorModule<IrcConfig> = {
     if (!SERVER_NAME.test(serverName)) throw new UsageError(`--server-name takes a host name (letters, digits, "." and "-"), got "${serverName}"`);
     const lobby = values["irc-lobby"]!;
     if (!CHANNEL.test(lobby)) throw new UsageError(`--irc-lobby takes a channel name: # then 1 to 32 letters, digits, "_" or "-", got "${lobby}"`);
-    return { irc: { ...(port !== undefined && { port }), ...(tlsPort !== undefined && { tlsPort }), serverName, lobby: lobby.toLowerCase() } };
+    return { irc: { ...(port !== undefined && { port }), ...(tlsPort !== undefined && { tlsPort }), serverName, lobby: nameKey(lobby) } };
   },
 
   open({ irc, host, tls, idleTimeoutMs, maxLineBytes, maxRoomsPerUser }, { logger, clock, identity, version }) {

@@ -3,7 +3,7 @@ import { Type, type Static, type TObject, type TSchema } from "@sinclair/typebox
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { ValueErrorType, type ValueError } from "@sinclair/typebox/errors";
 import { error, type CommandInput, type CommandSyntax, type ErrorReply } from "../../core/language";
-import { isValidUsername } from "../../core/text";
+import { asciiUpperCase, isValidUsername } from "../../core/text";
 import {
   AwayCommand,
   FrameId,
@@ -89,7 +89,7 @@ const RESERVED_VERBS = new Set(["LOGIN", "NICK", "MSG", "DM", "WHO", "WHOIS", "J
  * those it does not give are empty, more than it takes are refused.
  */
 function pluginCommand({ verb, params = [] }: PluginCommand, syntax: CommandSyntax): CommandInput | ErrorReply {
-  const upper = verb.toUpperCase();
+  const upper = asciiUpperCase(verb);
   if (RESERVED_VERBS.has(upper)) return error("reserved-verb", upper);
   const forms = syntax.forms(verb);
   // A verb nobody registered: the core answers it (unknown-command).

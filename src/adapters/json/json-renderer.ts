@@ -1,4 +1,4 @@
-import { rendererId, type ChatEvent, type MessageTarget, type PluginEventData, type Renderer } from "../../core/events";
+import { isForEveryone, rendererId, type ChatEvent, type MessageTarget, type PluginEventData, type Renderer } from "../../core/events";
 import type { PluginEventRendering } from "../../core/ports/transport.port";
 import { encodeLineAlone, SharedLines } from "../wire/shared-lines";
 import type { EventFrame, PluginReply, Target } from "./json-schema";
@@ -66,7 +66,6 @@ export class JsonRenderer implements Renderer {
     const frames = framesOf(event, this.plugins);
     if (frames.length === 0) return null;
     const text = frames.map((frame) => JSON.stringify(frame)).join("\n");
-    const toEveryone = event.type === "login" || event.type === "renamed" || event.type === "departure" || ("to" in event && event.to.kind === "everyone");
-    return toEveryone ? this.shared.encode(text) : encodeLineAlone(text);
+    return isForEveryone(event) ? this.shared.encode(text) : encodeLineAlone(text);
   }
 }

@@ -1,4 +1,5 @@
 import { Type, type Static, type TLiteral, type TObject, type TProperties } from "@sinclair/typebox";
+import { EVENT_ID_PATTERN } from "../../core/event-ids";
 
 /*
  * The JSON API's frames (docs/API.md), as TypeBox schemas: JSON Schema for
@@ -44,7 +45,7 @@ function reply<Name extends string, Fields extends TProperties>(type: Name, fiel
 
 const Time = Type.String({ description: "ISO 8601, UTC, to the millisecond (2026-01-01T00:00:00.000Z)" });
 const EventId = Type.String({
-  pattern: "^[0-7][0-9A-HJKMNP-TV-Z]{25}$",
+  pattern: EVENT_ID_PATTERN,
   description: "an event's id in the cluster: a ULID, sorting as the events were made",
 });
 

@@ -1,4 +1,4 @@
-import { rendererId, type ChatEvent, type Renderer } from "../../core/events";
+import { isForEveryone, rendererId, type ChatEvent, type Renderer } from "../../core/events";
 import type { PluginEventRendering } from "../../core/ports/transport.port";
 import { encodeLineAlone, everyoneLines } from "../wire/shared-lines";
 import { escapeEveryoneText } from "./line-text";
@@ -47,7 +47,6 @@ export class LineRenderer implements Renderer {
   render(event: ChatEvent): Uint8Array | null {
     const line = lineOf(event, this.plugins);
     if (line === null) return null;
-    const toEveryone = event.type === "departure" || event.type === "renamed" || (event.type !== "login" && "to" in event && event.to.kind === "everyone");
-    return toEveryone ? everyoneLines.encode(line) : encodeLineAlone(line);
+    return isForEveryone(event) ? everyoneLines.encode(line) : encodeLineAlone(line);
   }
 }

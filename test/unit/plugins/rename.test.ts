@@ -154,7 +154,7 @@ describe("NICK (the rename plugin)", () => {
     alice.send("NICK alicia");
     alice.send("NICK bob-is-free");
     alice.send("NICK alicia");
-    await linesOf(alice);
+    expect(await linesOf(alice)).toEqual(["OK", "OK", "OK"]);
     expect(heard.map(({ from, to, username }) => [from, to, username])).toEqual([
       ["alice", "alicia", "alicia"],
       ["alicia", "bob-is-free", "bob-is-free"],
