@@ -44,7 +44,7 @@ module.exports = {
         "The CLI and the composition root iterate the list of doors (src/doors/doors.ts) and name none: of the adapters, they import only those that are no door.",
       severity: "error",
       from: { path: "^src/(cli|composition-root)\\.ts$" },
-      to: { path: "^src/adapters/", pathNot: "^src/adapters/(clock|in-process|metrics|pino|prometheus|redis|socket|websocket)/" },
+      to: { path: "^src/adapters/", pathNot: "^src/adapters/(argon2|clock|in-process|metrics|pino|postgres|prometheus|redis|socket|sqlite|websocket)/" },
     },
     {
       name: "a-door-module-is-in-the-list",

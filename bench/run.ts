@@ -8,6 +8,7 @@
  * Scenarios: fanout, capacity, smallroom, overload, amplification, cluster (needs redis-server),
  * resume and resume-baseline (10% of the receivers resumable, dropping and resuming every 3 s; or never),
  * cluster-resume (the same on 2 nodes, each resume on the other node; needs redis-server),
+ * signins (password sign-ins: server CPU each, the most a second, fan-out p99 beside them; see docs/ACCOUNTS.md),
  * who-attack (IRC users sending WHO with adversarial masks within their flood budget, while
  * others PING over TCP; users and PINGs over TCP, attackers over IRC, whatever --transport;
  * --max-mask <bytes> bounds the masks, e.g. against a build whose masks take exponential time).
@@ -20,11 +21,13 @@
  *                                       checkout first, then this one: before and
  *                                       after a change, in the same run
  */
-import { readFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { LatencyHistogram } from "./lib/histogram";
+import { LineClient } from "./lib/line-client";
 import { LoadClient, type LineSink, type Wire } from "./lib/load-client";
 import { nativeLoginStorm } from "./lib/login-storm";
 import { pinProcesses, type Pinning } from "./lib/pinning";
@@ -165,6 +168,8 @@ interface ChatRun {
    * `everyMs`, staggered: what they miss must come back once, in order.
    */
   readonly resumers?: { readonly count: number; readonly everyMs: number };
+  /** Other load on the server while the messages are sent: started once everyone is logged in, stopped when the sending ends; `stop` says what it did. */
+  readonly alongside?: { start(): void; stop(): Promise<string> };
 }
 
 /** Clients in one room, `senders` of them sending `rate` messages a second in all, timestamped. */
@@ -268,6 +273,7 @@ async function chat(name: string, run: ChatRun, fleet: Fleet): Promise<void> {
         );
       }, run.resumers.everyMs / resumers.length);
     }
+    run.alongside?.start();
     const clientCpuStart = process.cpuUsage();
     const startUs = nowUs();
     const windowStart = server.usage();
@@ -288,6 +294,7 @@ async function chat(name: string, run: ChatRun, fleet: Fleet): Promise<void> {
       tick();
     });
     const sendSeconds = (nowUs() - startUs) / 1e6;
+    const alongside = await run.alongside?.stop();
     clearInterval(dropper);
     await Promise.all(resuming);
     resuming = [];
@@ -320,6 +327,7 @@ async function chat(name: string, run: ChatRun, fleet: Fleet): Promise<void> {
         `offered ${Math.round(run.rate * (run.clients - 1))})`,
     );
     console.log(`  latency: ${latency.summary()}`);
+    if (alongside !== undefined) console.log(`  alongside: ${alongside}`);
     if (run.ping) console.log(`  PING round trip during the run: ${pings.summary()} (${pings.count} answered)`);
     if (run.resumers !== undefined) {
       console.log(`  resumable receivers: ${resumers.length}, each dropped every ${run.resumers.everyMs / 1000} s: ${resumes} drops resumed, ${refusedResumes} refused`);
@@ -683,6 +691,122 @@ async function clusterFleet(pinning: Pinning): Promise<Fleet> {
   };
 }
 
+/** Accounts the sign-in scenario registers, and signs in to in turn (one at a time each: a name has one session). */
+const BENCH_ACCOUNTS = 64;
+
+/** One line's answer on a fresh TCP connection: connects, sends `line`, reads the first line back, says QUIT and waits for the close. */
+async function answerOf(port: number, line: string): Promise<string> {
+  const client = await LineClient.connect(port);
+  const answer = await new Promise<string>((resolve) => {
+    client.onLine = resolve;
+    client.onClose = () => resolve("closed");
+    client.send(line);
+  });
+  await new Promise<void>((resolve) => {
+    client.onClose = resolve;
+    if (client.closed) resolve();
+    else client.send("QUIT");
+  });
+  return answer;
+}
+
+/**
+ * Password sign-ins (`LOGIN acct<i> <password>`, then QUIT) at `perSecond`
+ * (or as fast as `inFlight` connections at once allow, for Infinity), each
+ * account signed in by one connection at a time.
+ */
+function signInLoad(port: number, perSecond: number, inFlight: number): { start(): void; stop(): Promise<string> } {
+  const free = Array.from({ length: BENCH_ACCOUNTS }, (_, i) => i);
+  let running = 0;
+  let done = 0;
+  let refused = 0;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let started = 0;
+  const latency = new LatencyHistogram();
+  const pending = new Set<Promise<void>>();
+  const one = (): void => {
+    const index = free.shift();
+    if (index === undefined || running >= inFlight) {
+      if (index !== undefined) free.unshift(index);
+      return;
+    }
+    running++;
+    const sentUs = nowUs();
+    const work = answerOf(port, `LOGIN acct${index} password-${index}`).then((answer) => {
+      if (answer === "OK") {
+        done++;
+        latency.record(nowUs() - sentUs);
+      } else {
+        refused++;
+      }
+      running--;
+      free.push(index);
+      pending.delete(work);
+      if (!stopped && !Number.isFinite(perSecond)) one();
+    });
+    pending.add(work);
+  };
+  return {
+    start() {
+      started = performance.now();
+      if (Number.isFinite(perSecond)) timer = setInterval(one, 1000 / perSecond);
+      else for (let i = 0; i < inFlight; i++) one();
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      const seconds = (performance.now() - started) / 1000;
+      await Promise.all(pending);
+      return `${done} password sign-ins in ${seconds.toFixed(1)} s (${(done / seconds).toFixed(1)}/s), ${refused} refused; sign-in latency ${latency.summary()}`;
+    },
+  };
+}
+
+/**
+ * Accounts: what a password sign-in costs the server (CPU, hashing
+ * included: argon2 runs on the server's thread pool), the most it
+ * sustains, and fan-out latency for 1000 readers quiet, with sign-ins at
+ * 10 a second, and at half the most, in one run.
+ */
+async function signIns(pinning: Pinning): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), "bench-accounts-"));
+  const args = ["--data-dir", dataDir];
+  try {
+    const setup = await startServer(pinning, args, false, "tcp");
+    const port = setup.clientPort;
+    const registered = await Promise.all(Array.from({ length: BENCH_ACCOUNTS }, (_, i) => answerOf(port, `REGISTER acct${i} password-${i}`)));
+    if (registered.some((answer) => answer !== "OK")) throw new Error(`REGISTER: ${registered.find((answer) => answer !== "OK")}`);
+
+    console.log(`\n== signins: ${BENCH_ACCOUNTS} accounts, argon2id m=19 MiB t=2 p=1, 2 hashes at once`);
+    const before = setup.process.usage();
+    const serial = signInLoad(port, Infinity, 1);
+    serial.start();
+    await sleep(5000);
+    const serialSaid = await serial.stop();
+    const serialDone = Number(serialSaid.split(" ")[0]);
+    const cpu = setup.process.usage().cpuSeconds - before.cpuSeconds;
+    console.log(`  one at a time: ${serialSaid}`);
+    console.log(`  server CPU a sign-in (connect, LOGIN, QUIT; hash included): ${((1000 * cpu) / serialDone).toFixed(1)} ms`);
+    const flat = signInLoad(port, Infinity, 32);
+    flat.start();
+    await sleep(5000);
+    const flatSaid = await flat.stop();
+    const most = Number(/\(([\d.]+)\/s\)/.exec(flatSaid)?.[1] ?? 0);
+    console.log(`  32 at once: ${flatSaid}`);
+    await setup.process.stop();
+
+    const run = { clients: numberFlag("clients", 1000), senders: numberFlag("senders", 10), rate: numberFlag("rate", 1000), durationS: numberFlag("duration", 10) };
+    for (const [label, perSecond] of [["quiet", 0], ["10 sign-ins a second", 10], [`half the most, ${(most / 2).toFixed(0)} sign-ins a second`, most / 2]] as const) {
+      const server = await startServer(pinning, args, false, "tcp");
+      const alongside = perSecond === 0 ? undefined : signInLoad(server.clientPort, perSecond, 32);
+      await chat(`signins: fanout, ${label}`, { ...run, ...(alongside !== undefined && { alongside }) }, fleetOf(server));
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const pinning = pinProcesses(!flags["no-pin"]);
   const scenarios = positionals.length > 0 ? positionals : ["fanout", "capacity", "smallroom", "overload"];
@@ -763,6 +887,9 @@ async function runScenario(scenario: string, pinning: Pinning): Promise<void> {
     case "who-attack":
       await whoAttack(numberFlag("clients", 1000), numberFlag("senders", 10), numberFlag("max-mask", LONGEST_MASK), numberFlag("duration", 20), pinning);
       break;
+    case "signins":
+      await signIns(pinning);
+      break;
     case "cluster":
       await chat("cluster (2 nodes, 1 Redis)", {
         clients: numberFlag("clients", 1000),
@@ -772,7 +899,7 @@ async function runScenario(scenario: string, pinning: Pinning): Promise<void> {
       }, await clusterFleet(pinning));
       break;
     default:
-      throw new Error(`unknown scenario "${scenario}" (fanout, capacity, smallroom, overload, amplification, cluster, resume, resume-baseline, cluster-resume, who-attack)`);
+      throw new Error(`unknown scenario "${scenario}" (fanout, capacity, smallroom, overload, amplification, cluster, resume, resume-baseline, cluster-resume, who-attack, signins)`);
   }
 }
 

@@ -5,9 +5,12 @@ import { join } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { PinoLogger } from "./adapters/pino/pino-logger";
+import { accountsCommand, AccountsCliError } from "./accounts-cli";
+import { StoreOpenError } from "./adapters/postgres/postgres-store";
 import { isRedisUrl, redactUrl } from "./adapters/redis/redis-url";
 import { build, DEFAULT_CONFIG, type ChatApp, type ServerConfig } from "./composition-root";
 import { ConfigError, isRecord, loadPluginsConfig, pluginSpecs } from "./config";
+import { DATABASE_OPTION, parseDatabase } from "./database-flag";
 import { PluginError } from "./core/errors";
 import type { LoggerPort, LogLevel } from "./core/ports/logger.port";
 import type { CoreSettings } from "./core/settings";
@@ -120,14 +123,24 @@ const settingOptions = Object.fromEntries(
   ]),
 ) as Record<SettingFlag, { type: "string"; describe: string; default: string }>;
 
-function coreSettings(args: Record<SettingFlag, string> & { "exempt-loopback": boolean }): CoreSettings {
+/** The account flags' values as settings (see docs/ACCOUNTS.md). */
+type AccountFlags = { registration: "open" | "closed"; guests: "on" | "off"; "plain-passwords": boolean };
+
+function coreSettings(args: Record<SettingFlag, string> & { "exempt-loopback": boolean } & AccountFlags): CoreSettings {
   const numbers = Object.fromEntries(
     Object.entries(SETTING_FLAGS).map(([flag, { setting, factor, rule }]) => [
       setting,
       parseNumber(`--${flag}`, args[flag as SettingFlag], rule) * factor,
     ]),
-  ) as unknown as Omit<CoreSettings, "exemptLoopback">;
-  const settings: CoreSettings = { ...numbers, exemptLoopback: args["exempt-loopback"] };
+  ) as unknown as Omit<CoreSettings, "exemptLoopback" | "registration" | "guests" | "plainPasswords" | "hashesAtOnce">;
+  const settings: CoreSettings = {
+    ...numbers,
+    exemptLoopback: args["exempt-loopback"],
+    registration: args.registration,
+    guests: args.guests === "on",
+    plainPasswords: args["plain-passwords"],
+    hashesAtOnce: DEFAULT_CONFIG.hashesAtOnce,
+  };
   const smallestQueue = settings.maxLineBytes + 64;
   if (settings.maxSendQueueBytes < smallestQueue) {
     throw new UsageError(`--max-send-queue must be at least --max-line-bytes + 64 (${smallestQueue}), so that one line fits`);
@@ -188,12 +201,21 @@ function parseArguments(argv: string[], doors: readonly DoorModule[]) {
       type: "string",
       describe: "this server's name in the cluster, held by one live server at a time (default: host, process id, random)",
     },
+    "data-dir": { type: "string", default: "data", describe: "folder of the embedded database (SQLite), made on first start" },
+    database: DATABASE_OPTION,
+    registration: { choices: ["open", "closed"] as const, default: "open" as const, describe: "who registers accounts: anyone (REGISTER), or the operator only (chat-server accounts add)" },
+    guests: { choices: ["on", "off"] as const, default: "on" as const, describe: "whether users without an account may log in (under names no account has)" },
+    "plain-passwords": {
+      type: "boolean",
+      default: false,
+      describe: "take passwords over connections without TLS from addresses other than loopback (they cross the network readable)",
+    },
     "log-level": { choices: LOG_LEVELS, default: "info" as LogLevel, describe: "least severe log level written" },
     "log-pretty": { type: "boolean", default: false, describe: "human-readable logs (pino-pretty) instead of JSON lines" },
   } as const;
   return yargs(argv)
     .scriptName(PROGRAM)
-    .usage("$0 [options]\n\nRuns the line-based TCP chat server.")
+    .usage("$0 [options]\n$0 accounts <command>   manage accounts (see chat-server accounts --help)\n\nRuns the line-based TCP chat server.")
     .options(shared)
     .options(doorOptions(doors, [...Object.keys(shared), ...Object.keys(others), "help", "version"]))
     .options(others)
@@ -251,6 +273,7 @@ async function serve(doors: readonly DoorModule[]): Promise<void> {
   const settings = coreSettings(args);
   const metricsPort = args["metrics-port"] === undefined ? undefined : parsePort("--metrics-port", args["metrics-port"]);
   const tls = tlsFiles(args["tls-cert"], args["tls-key"]);
+  const database = parseDatabase(args.database);
   const doorParts = doors.map((door) =>
     door.configure({
       values: Object.fromEntries(Object.keys(door.flags).map((flag) => [flag, args[flag]])),
@@ -270,6 +293,7 @@ async function serve(doors: readonly DoorModule[]): Promise<void> {
       plugins: pluginSpecs(pluginsConfig, enabled),
       pluginOptions: pluginsConfig.options,
       ...(tls && { tls }),
+      ...(database === "sqlite" ? { dataDir: args["data-dir"] } : { database }),
       ...(metricsPort !== undefined && { metrics: { port: metricsPort, host: args["metrics-host"] ?? args.host } }),
       ...(args.redis !== undefined && {
         redis: {
@@ -353,8 +377,12 @@ function stopOnSignals(app: ChatApp, logger: LoggerPort): void {
  * test may run it with a door of its own beside them.
  */
 export function run(doors: readonly DoorModule[]): void {
-  serve(doors).catch((error: unknown) => {
-    const known = error instanceof CliError || error instanceof UsageError || error instanceof PluginError || error instanceof ConfigError;
+  const args = hideBin(process.argv);
+  const work = args[0] === "accounts" ? accountsCommand(args.slice(1), process) : serve(doors);
+  work.catch((error: unknown) => {
+    const known =
+      error instanceof CliError || error instanceof UsageError || error instanceof PluginError || error instanceof ConfigError || error instanceof AccountsCliError ||
+      error instanceof StoreOpenError;
     process.stderr.write(`${PROGRAM}: ${known ? error.message : String((error as Error)?.stack ?? error)}\n`);
     process.exit(error instanceof UsageError ? 2 : 1);
   });

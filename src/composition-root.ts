@@ -7,6 +7,10 @@ import { InProcessDelivery } from "./adapters/in-process/in-process-delivery";
 import { InProcessLists } from "./adapters/in-process/in-process-lists";
 import { InProcessProfiles } from "./adapters/in-process/in-process-profiles";
 import { InProcessPresence } from "./adapters/in-process/in-process-presence";
+import { NO_STORE } from "./adapters/in-process/no-store";
+import { Argon2Passwords } from "./adapters/argon2/argon2-passwords";
+import { PostgresStore } from "./adapters/postgres/postgres-store";
+import { SqliteStore } from "./adapters/sqlite/sqlite-store";
 import { NoMetrics } from "./adapters/metrics/no-metrics";
 import type { TlsIdentity } from "./adapters/socket/socket-server";
 import { PinoLogger } from "./adapters/pino/pino-logger";
@@ -26,6 +30,10 @@ import type { LoggerPort } from "./core/ports/logger.port";
 import type { MetricsPort } from "./core/ports/metrics.port";
 import type { PresencePort } from "./core/ports/presence.port";
 import type { ProfilesPort } from "./core/ports/profiles.port";
+import type { PasswordsPort, StorePort } from "./core/ports/store.port";
+import { Accounts } from "./core/accounts";
+import { SignIns } from "./core/sign-ins";
+import { BrowserSignIns } from "./core/browser-sign-ins";
 import { NO_MOVES } from "./core/ports/session-moves.port";
 import type { ListeningAddress, TransportPort } from "./core/ports/transport.port";
 import { Resumption } from "./core/resumption";
@@ -40,7 +48,7 @@ import { DOORS } from "./doors/doors";
 import { loadPlugins, type PluginSpec } from "./plugin-loader";
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8")) as { version: string }).version;
-export const DEFAULT_PLUGINS: readonly string[] = ["login", "msg", "who", "dm", "ping", "quit", "resume", "rename"];
+export const DEFAULT_PLUGINS: readonly string[] = ["login", "msg", "who", "dm", "ping", "quit", "resume", "rename", "accounts"];
 
 /**
  * The server's configuration: the core's settings, what the doors share
@@ -63,6 +71,15 @@ export type ServerConfig = SharedConfig &
      * users' names.
      */
     readonly redis?: { readonly url: string; readonly leaseMs: number; readonly nodeId?: string };
+    /**
+     * Where accounts are kept: "none" (no accounts: everyone is a guest), a
+     * PostgreSQL server's URL (what the nodes of a cluster share), or by
+     * default SQLite, in `dataDir` (in memory when there is none, gone when
+     * the server stops).
+     */
+    readonly database?: "none" | { readonly postgres: string };
+    /** The folder of the embedded database (made if need be). */
+    readonly dataDir?: string;
   };
 
 /** What a reload was given: the configuration file read anew. */
@@ -82,6 +99,9 @@ export interface AdapterOverrides {
   readonly lists?: ListsPort;
   readonly profiles?: ProfilesPort;
   readonly metrics?: MetricsPort;
+  /** The store, instead of the one `database` and `dataDir` say (two nodes of a test may share one); it is not closed with the app. */
+  readonly store?: StorePort;
+  readonly passwords?: PasswordsPort;
   /** The doors to serve, DOORS by default: a test's own door beside them. Their configuration is read from the config given. */
   readonly doors?: readonly DoorModule[];
 }
@@ -156,6 +176,9 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
   container.register(TOKENS.Lists, { useValue: overrides.lists ?? cluster?.lists ?? new InProcessLists() });
   container.register(TOKENS.Profiles, { useValue: overrides.profiles ?? cluster?.profiles ?? new InProcessProfiles() });
   container.register(TOKENS.Moves, { useValue: cluster?.moves ?? NO_MOVES });
+  const ownStore = overrides.store === undefined ? await openStore(settings, logger) : null;
+  container.register(TOKENS.Store, { useValue: overrides.store ?? ownStore! });
+  container.register(TOKENS.Passwords, { useValue: overrides.passwords ?? new Argon2Passwords() });
 
   const { tls } = settings;
   const identity = tls === undefined ? undefined : readIdentity(tls);
@@ -167,20 +190,23 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
   container.registerSingleton(CommandDispatcher);
   container.registerSingleton(PluginHooks);
   container.registerSingleton(Resumption);
+  container.registerSingleton(Accounts);
   container.registerSingleton(Room);
+  container.registerSingleton(SignIns);
+  container.registerSingleton(BrowserSignIns);
   container.registerSingleton(PluginLifecycle);
   container.registerSingleton(PluginEvents);
   container.registerSingleton(PluginHost);
   container.registerSingleton(ChatServer);
 
-  const candidates = await loadPlugins(settings.plugins);
   const pluginHost = container.resolve(PluginHost);
   const lifecycle = container.resolve(PluginLifecycle);
   try {
-    pluginHost.loadAll(candidates, settings.pluginOptions);
+    pluginHost.loadAll(await loadPlugins(settings.plugins), settings.pluginOptions);
   } catch (error) {
-    // The plugins registered before the failure may have started timers or opened files.
+    // The plugins registered before the failure may have started timers or opened files; the store is open.
     await lifecycle.close();
+    await ownStore?.close();
     throw error;
   }
   const server = container.resolve(ChatServer);
@@ -203,6 +229,7 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
     // The users are gone; the adapters the plugins may use in onClose are still there.
     await lifecycle.close();
     await cluster?.stop();
+    await ownStore?.close();
     await metricsServer?.close();
     await container.dispose();
   };
@@ -240,6 +267,23 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
       return report;
     },
   };
+}
+
+/**
+ * The store the configuration names, open (a database server connected
+ * to and migrated). A cluster's nodes must share their accounts: SQLite
+ * is one process's file, so a node of a cluster is told a database server
+ * (PostgreSQL) or `--database none`.
+ */
+async function openStore({ database, dataDir, redis }: ServerConfig, logger: LoggerPort): Promise<StorePort> {
+  if (database === "none") return NO_STORE;
+  if (database !== undefined) return PostgresStore.connect(database.postgres, logger);
+  if (redis !== undefined) {
+    throw new ConfigError(
+      "the nodes of a cluster (--redis) must share their accounts, and SQLite is one server's file: give --database postgres://... (a database server they share) or --database none (no accounts)",
+    );
+  }
+  return dataDir === undefined ? SqliteStore.inMemory() : SqliteStore.open(dataDir);
 }
 
 /** The WebSocket paths the doors declare, by path; two doors on one path stop the server from starting. */

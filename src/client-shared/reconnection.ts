@@ -44,6 +44,8 @@ const FAREWELLS: ReadonlyMap<string, Farewell> = new Map([
   ["INFO bye", "end"],
   ["ERR idle-timeout", "end"],
   ["ERR send-queue-exceeded", "end"],
+  // Its account was signed out everywhere: getting back in takes its password.
+  ["ERR signed-out", "end"],
 ]);
 
 /**
@@ -54,8 +56,8 @@ const OVER_A_LIMIT: ReadonlySet<string> = new Set(["ERR server-full", "ERR too-m
 
 /**
  * The farewell `line` is (`INFO server-shutdown`: a restart; QUIT's `INFO
- * bye`, `ERR idle-timeout`, `ERR send-queue-exceeded`: the end), or null:
- * a connection that closes after any other line dropped.
+ * bye`, `ERR idle-timeout`, `ERR send-queue-exceeded`, `ERR signed-out`:
+ * the end), or null: a connection that closes after any other line dropped.
  */
 export function farewell(line: string): Farewell | null {
   return FAREWELLS.get(line) ?? null;

@@ -18,6 +18,7 @@ import type {
 import { PluginEvents } from "./plugin-events";
 import { SERVER_SHUTDOWN } from "./language";
 import { Resumption } from "./resumption";
+import { BrowserSignIns } from "./browser-sign-ins";
 import { Room } from "./room";
 import { Session, turnOutputLimit, type SessionServices } from "./session";
 import { floodRate } from "./session/flood-budget";
@@ -62,6 +63,7 @@ export class ChatServer implements ConnectionAcceptor {
     hooks: PluginHooks,
     readonly pluginEvents: PluginEvents,
     private readonly resumption: Resumption,
+    readonly browserSignIns: BrowserSignIns,
   ) {
     this.limits = new ConnectionLimits(settings);
     this.services = {
@@ -82,6 +84,7 @@ export class ChatServer implements ConnectionAcceptor {
       closed: (session) => this.forget(session),
       detached: (session) => resumption.detached(session),
       vacate: (session) => this.limits.release(session.remoteAddress),
+      modeChanged: (session, words) => room.modeChanged(session, words),
     };
   }
 

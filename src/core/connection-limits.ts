@@ -1,4 +1,5 @@
 import type { Refusal } from "./ports/transport.port";
+import { RateTable } from "./rate-table";
 
 /**
  * The group an address counts against for the per-address limits: an IPv4
@@ -41,9 +42,6 @@ export interface LimitSettings {
   readonly exemptLoopback: boolean;
 }
 
-/** How many address groups the connect-rate table holds before it sweeps out those at rest. */
-const SWEEP_FROM = 1024;
-
 /**
  * Counts open connections, in all and by address group, against their
  * limits, and the rate at which each address group opens new ones (a token
@@ -56,28 +54,18 @@ const SWEEP_FROM = 1024;
 export class ConnectionLimits {
   private total = 0;
   private readonly byGroup = new Map<string, number>();
-  /** By address group: when its bucket of new connections is full again. */
-  private readonly fullAt = new Map<string, number>();
-  private sweepAt = SWEEP_FROM;
-  private readonly intervalMs: number;
-  private readonly toleranceMs: number;
+  /** New connections by address group. */
+  private readonly rates: RateTable;
 
   constructor(private readonly settings: LimitSettings) {
-    const { connectRatePerSecond, connectBurst } = settings;
-    this.intervalMs = connectRatePerSecond > 0 && connectBurst > 0 ? 1000 / connectRatePerSecond : 0;
-    this.toleranceMs = (connectBurst - 1) * this.intervalMs;
+    this.rates = new RateTable(settings.connectRatePerSecond, settings.connectBurst);
   }
 
   /** Counts the connection in (at `now`, in ms), or says why it may not open; `perAddress` false: in the total only. */
   admit(address: string, now: number, perAddress = true): Exclude<Refusal, "server-shutdown"> | null {
     const { maxConnections, maxConnectionsPerAddress } = this.settings;
     const group = perAddress ? addressGroup(address, this.settings.exemptLoopback) : null;
-    if (group !== null && this.intervalMs > 0) {
-      const fullAt = Math.max(this.fullAt.get(group) ?? now, now);
-      if (fullAt - now > this.toleranceMs) return "connection-rate-exceeded";
-      this.fullAt.set(group, fullAt + this.intervalMs);
-      if (this.fullAt.size >= this.sweepAt) this.sweep(now);
-    }
+    if (group !== null && !this.rates.take(group, now)) return "connection-rate-exceeded";
     if (maxConnections > 0 && this.total >= maxConnections) return "server-full";
     const count = group === null ? 0 : (this.byGroup.get(group) ?? 0);
     if (group !== null && maxConnectionsPerAddress > 0 && count >= maxConnectionsPerAddress) return "too-many-connections";
@@ -98,12 +86,6 @@ export class ConnectionLimits {
 
   /** Groups in the rate table, for tests. */
   get rateEntries(): number {
-    return this.fullAt.size;
-  }
-
-  /** Forgets the groups whose bucket is full again; amortised: the next sweep waits until the table doubles. */
-  private sweep(now: number): void {
-    for (const [group, fullAt] of this.fullAt) if (fullAt <= now) this.fullAt.delete(group);
-    this.sweepAt = Math.max(SWEEP_FROM, 2 * this.fullAt.size);
+    return this.rates.entries;
   }
 }

@@ -9,7 +9,18 @@ export interface Departed {
   readonly username: string;
   readonly reason: string;
   readonly message?: string;
+  /** The groups it was in (names or keys: case is ignored), so that those outside everyone who shared one are told (see Recipient.hearsEveryone); none when absent. */
+  readonly rooms?: readonly string[];
 }
+
+/**
+ * A change to a group's modes (a room's, IRC's channel modes): a member made
+ * one of its operators, or no longer (`user`, as the group shows it), or
+ * the group made secret (listed only to its members), or no longer.
+ */
+export type GroupModeChange =
+  | { readonly mode: "operator"; readonly user: string; readonly on: boolean }
+  | { readonly mode: "secret"; readonly on: boolean };
 
 /** What a plugin's own event carries: plain values, so that it crosses the cluster as it is. */
 export type PluginEventData = Readonly<Record<string, string | number | boolean>>;
@@ -42,13 +53,23 @@ export type EventBody =
     }
   /** A line from the server (a plugin's notice), not a user's message. */
   | { readonly type: "notice"; readonly to: MessageTarget; readonly text: string }
-  | { readonly type: "login"; readonly user: string }
-  /** A user goes by another name from now on (`name`); it was `user`. */
-  | { readonly type: "renamed"; readonly user: string; readonly name: string }
+  /** A user logged in; `outside`: it does not hear what goes to everyone (see Recipient.hearsEveryone), so a door that shows everyone as a place (IRC's lobby) does not show it there. */
+  | { readonly type: "login"; readonly user: string; readonly outside?: true }
+  /** A user goes by another name from now on (`name`); it was `user`. `rooms`: its groups, as for Departed. */
+  | { readonly type: "renamed"; readonly user: string; readonly name: string; readonly rooms?: readonly string[] }
+  /**
+   * A user left what goes to everyone (`outside` true, with its words on
+   * leaving if any: IRC's PART of the lobby), or came back to it; told to
+   * those who hear everyone, and shown only by a door that shows everyone
+   * as a place.
+   */
+  | { readonly type: "outside"; readonly user: string; readonly outside: boolean; readonly message?: string }
   | { readonly type: "departure"; readonly users: readonly Departed[] }
   | { readonly type: "joined"; readonly user: string; readonly group: string }
   /** A user left a group; `message`: its words on leaving, if any. */
   | { readonly type: "parted"; readonly user: string; readonly group: string; readonly message?: string }
+  /** One of a group's operators (`by`) changed its modes; told to every member, `by` too. */
+  | { readonly type: "mode"; readonly by: string; readonly group: string; readonly change: GroupModeChange }
   /** A plugin's own kind of event, rendered by the renderers it defined. */
   | {
       readonly type: "plugin";
@@ -58,9 +79,14 @@ export type EventBody =
       readonly data: PluginEventData;
     };
 
-/** Whether every user is sent `event` (logins, renames, departures, and what goes to everyone): a door writes it once for all of them. */
+/**
+ * Whether every user is sent `event` (logins, renames, departures, comings
+ * and goings outside everyone, and what goes to everyone), those outside
+ * everyone apart: a door writes it once for all of them.
+ */
 export function isForEveryone(event: ChatEvent): boolean {
-  return event.type === "login" || event.type === "renamed" || event.type === "departure" || ("to" in event && event.to.kind === "everyone");
+  const { type } = event;
+  return type === "login" || type === "renamed" || type === "departure" || type === "outside" || ("to" in event && event.to.kind === "everyone");
 }
 
 /** Turns events into one protocol's bytes on the wire. */

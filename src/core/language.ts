@@ -1,6 +1,6 @@
 import type { Profile } from "./ports/profiles.port";
 import type { PluginEventData } from "./events";
-import type { GroupInfo } from "./ports/delivery.port";
+import type { GroupInfo, Membership } from "./ports/delivery.port";
 
 /*
  * The core's language: commands in, replies out, in no door's words. Each
@@ -48,6 +48,21 @@ export const ERROR_CODES = [
   "invalid-username",
   "username-taken",
   "already-logged-in",
+  "username-registered",
+  "guests-not-allowed",
+  // Accounts (docs/ACCOUNTS.md)
+  "invalid-password",
+  "bad-credentials",
+  "too-many-attempts",
+  "password-needs-tls",
+  "registration-closed",
+  "not-signed-in",
+  "not-an-operator",
+  "no-accounts",
+  "busy",
+  "signed-out",
+  // NICK
+  "signed-in",
   // MSG, DM
   "empty-message",
   "invalid-dm-format",
@@ -58,6 +73,8 @@ export const ERROR_CODES = [
   "not-in-room",
   "too-many-rooms",
   "rooms-full",
+  "not-operator",
+  "user-not-in-room",
   // Resuming
   "invalid-resume-format",
   "resume-refused",
@@ -101,9 +118,15 @@ export interface SaidBefore {
 /** The word a listing (WHO, MEMBERS) takes to answer with each user's profile: for a door that shows them so (IRC's WHO). */
 export const WITH_PROFILES = "profiles";
 
-/** What others may see of a user (see Profile), and, where asked (WHOIS), the rooms it is in. */
+/** What others may see of a user (see Profile), and, where asked (WHOIS), the rooms it is in (and of which it is an operator). */
 export interface UserProfile extends Profile {
-  readonly rooms?: readonly string[];
+  readonly rooms?: readonly Membership[];
+  /**
+   * In a listing with profiles (WHO), for an invisible user: the one who
+   * asked shares a room with it, so that a door that hides invisible users
+   * from others (IRC's WHO by mask) shows it.
+   */
+  readonly sharesRoom?: true;
 }
 
 /**
@@ -127,7 +150,19 @@ export type Reply =
    */
   | { readonly kind: "users"; readonly users: readonly string[]; readonly profiles?: readonly (UserProfile | null)[] }
   | { readonly kind: "rooms"; readonly rooms: readonly GroupInfo[] }
-  | { readonly kind: "members"; readonly room: string; readonly members: readonly string[]; readonly profiles?: readonly (UserProfile | null)[] }
+  /**
+   * A room's members (none for a room nobody is in, or a secret one the
+   * client is not in), with, from the rooms plugin, those of them who are
+   * its operators and whether it is secret.
+   */
+  | {
+      readonly kind: "members";
+      readonly room: string;
+      readonly members: readonly string[];
+      readonly operators?: readonly string[];
+      readonly secret?: boolean;
+      readonly profiles?: readonly (UserProfile | null)[];
+    }
   /** Messages to everyone from before the user came, oldest first. */
   | { readonly kind: "history"; readonly messages: readonly SaidBefore[] }
   /** A resume token: what the session is sent from here on is kept for a resume. */

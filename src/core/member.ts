@@ -2,6 +2,7 @@ import type { SessionHandle } from "./plugin-api";
 import type { Recipient } from "./ports/delivery.port";
 import type { Replay, ResumeLog } from "./resume-log";
 import type { Profile } from "./ports/profiles.port";
+import type { Farewell } from "./language";
 
 /**
  * What the room needs of a connection, beyond what plugins see of it: the
@@ -31,6 +32,12 @@ export interface Member extends SessionHandle, Recipient {
   readonly secure: boolean;
   readonly realname: string | undefined;
   readonly ident: string | undefined;
+  /** Whether it is invisible (see ConnectionCodec.invisible). */
+  readonly invisible: boolean;
+  /** The account it is signed in to (its name as registered); null for a guest. */
+  account: string | null;
+  /** The account its door signed its connection in to (see Connection.account), if any: its name signs in to it. */
+  readonly doorAccount: string | undefined;
   /** What others see of it (WHOIS), as the room last recorded it; none before login. */
   profile: Profile | undefined;
   /** The protocol of its connection (see ConnectionCodec.protocol): a resume must speak it too. */
@@ -39,4 +46,6 @@ export interface Member extends SessionHandle, Recipient {
   replay(replay: Replay): void;
   /** Nobody resumed it within the grace: it leaves. */
   expire(): void;
+  /** The server ends it (`reason`, for the others and the logs), with `farewell` as its client's last line. */
+  end(reason: string, farewell?: Farewell): void;
 }

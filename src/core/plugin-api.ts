@@ -1,13 +1,14 @@
-import type { MessageTarget, PluginEventData } from "./events";
+import type { GroupModeChange, MessageTarget, PluginEventData } from "./events";
 import type { OptionsOf, OptionsSchema } from "./options";
 import type { Timer } from "./ports/clock.port";
-import type { GroupInfo } from "./ports/delivery.port";
+import type { GroupInfo, GroupRoster, Membership, ModeResult } from "./ports/delivery.port";
 import type { LoggerPort } from "./ports/logger.port";
 import type { ErrorReply, Farewell, Reply } from "./language";
 import type { ListsPort } from "./ports/lists.port";
 import type { ResumeRefusal } from "./ports/session-moves.port";
 import type { ResumePoint } from "./resume-log";
 import type { Profile } from "./ports/profiles.port";
+import type { AccountRefusal } from "./accounts";
 
 /** What a command sees of the connection it serves. */
 export interface SessionHandle {
@@ -80,10 +81,35 @@ export interface Command {
 export type CommandExtension = (context: CommandContext, next: () => Promise<void>) => void | Promise<void>;
 
 /** The outcome of a LOGIN; anything but "ok" is the error code the client is answered. */
-export type LoginResult = "ok" | "already-logged-in" | "invalid-username" | "username-taken";
+export type LoginResult = "ok" | "already-logged-in" | "invalid-username" | "username-taken" | "username-registered" | "guests-not-allowed";
+
+/** The outcome of an account's command (see AccountsApi); anything but "ok" is the error code the client is answered. */
+export type AccountResult = LoginResult | AccountRefusal | "not-signed-in" | "not-an-operator";
+
+/**
+ * Accounts, as commands act on them (docs/ACCOUNTS.md): a password is
+ * taken only over TLS or loopback (unless the operator allows it), and a
+ * wrong one and an unknown account are answered alike (`bad-credentials`).
+ */
+export interface AccountsApi {
+  /** Registers `name` and signs the session in to it: before login, or as the guest that goes by `name`. */
+  register(session: SessionHandle, name: string, password: string): Promise<AccountResult>;
+  /** Signs the session in to `name`'s account: it goes by that name. */
+  signIn(session: SessionHandle, name: string, password: string): Promise<AccountResult>;
+  /** Changes the password of the account the session is signed in to; its resume token is void. */
+  changePassword(session: SessionHandle, oldPassword: string, newPassword: string): Promise<AccountResult>;
+  /** Deletes the account the session is signed in to; the session goes on as a guest. */
+  delete(session: SessionHandle, password: string): Promise<AccountResult>;
+  /** Makes the session's user a server operator (IRC's OPER), by an operator's account. */
+  operate(session: SessionHandle, name: string, password: string): Promise<AccountResult>;
+  /** The session's user is no server operator any more. */
+  deoperate(session: SessionHandle): void;
+  /** The account the session is signed in to; null for a guest. */
+  accountOf(session: SessionHandle): string | null;
+}
 
 /** The outcome of a rename; anything but "ok" is the error code the client is answered. */
-export type RenameResult = "ok" | "invalid-username" | "username-taken";
+export type RenameResult = "ok" | "invalid-username" | "username-taken" | "username-registered" | "signed-in";
 
 export type { MessageTarget } from "./events";
 
@@ -122,7 +148,8 @@ export type SendResult =
   | { readonly status: "not-found" }
   | { readonly status: "gone" };
 
-export type { GroupInfo } from "./ports/delivery.port";
+export type { GroupInfo, GroupRoster, Membership, ModeResult } from "./ports/delivery.port";
+export type { GroupModeChange } from "./events";
 
 /**
  * What a message's sender is answered, from what became of it: `sent` with
@@ -184,15 +211,25 @@ export interface RoomApi {
   setAway(session: SessionHandle, message: string | null): void;
   /** What others may see of these users (WHOIS), in the order asked; null for one not online. */
   profilesOf(usernames: readonly string[]): Promise<readonly (Profile | null)[]>;
-  /** The groups a user is in, on any node, in no order. */
-  roomsOf(username: string): Promise<readonly string[]>;
+  /** The groups a user is in, on any node, in no order, with whether it is their operator and they are secret. */
+  roomsOf(username: string): Promise<readonly Membership[]>;
   /** Takes the session out of a group; false when it was not in. The others are told (a `parted` event, with `message` if given). */
   part(session: SessionHandle, group: string, message?: string): Promise<boolean>;
   isMember(session: SessionHandle, group: string): boolean;
-  /** The groups with anyone in them, by name. */
+  /** The groups with anyone in them, by name, the secret ones too (a listing for users shows those only to their members). */
   groups(): Promise<readonly GroupInfo[]>;
   /** A group's members, on every node. */
   members(group: string): Promise<readonly string[]>;
+  /** A group's members, on every node, with its operators and whether it is secret. */
+  roster(group: string): Promise<GroupRoster>;
+  /**
+   * Changes a group's modes (makes a member one of its operators or not,
+   * makes it secret or not) on behalf of the session's user, who must be
+   * one of its operators: the first member of a group is, and an operator
+   * may make others. A change made is told to every member (a `mode`
+   * event); one that changes nothing is told to nobody.
+   */
+  changeMode(session: SessionHandle, group: string, change: GroupModeChange): Promise<ModeResult>;
   /**
    * Makes a logged-in session resumable: a new token (an earlier one stops
    * working), and what the session is sent from the line sent next on (the
@@ -315,6 +352,7 @@ export interface PluginApi<Options> {
   };
   readonly hooks: Hooks;
   readonly room: RoomApi;
+  readonly accounts: AccountsApi;
   readonly events: PluginEventsApi;
   /** A logger that names the plugin in every entry. */
   readonly logger: LoggerPort;

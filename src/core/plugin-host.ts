@@ -9,6 +9,7 @@ import { PluginLifecycle } from "./plugin-lifecycle";
 import type { ListsPort } from "./ports/lists.port";
 import type { LoggerPort } from "./ports/logger.port";
 import { Room } from "./room";
+import { SignIns } from "./sign-ins";
 import { isThenable } from "./thenable";
 import { TOKENS } from "./tokens";
 
@@ -55,6 +56,7 @@ export class PluginHost {
     private readonly commands: CommandDispatcher,
     private readonly hooks: PluginHooks,
     private readonly room: Room,
+    private readonly signIns: SignIns,
     private readonly lifecycle: PluginLifecycle,
     private readonly events: PluginEvents,
     @inject(TOKENS.Logger) private readonly logger: LoggerPort,
@@ -154,6 +156,7 @@ export class PluginHost {
         onMessage: (hook) => hooks.addMessage(name, hook),
       },
       room: this.room,
+      accounts: this.signIns,
       events: {
         define: (event, renderers) => this.events.define(name, event, renderers),
         emit: (event, to, data, except) => {

@@ -161,6 +161,15 @@ export class Resumption {
     held.grace?.cancel();
   }
 
+  /** The sessions waiting for a resume (their connection gone) that `picked` picks leave: their tokens no longer work. */
+  expireWhere(picked: (session: Member) => boolean): void {
+    for (const [token, held] of [...this.byToken]) {
+      if (held.grace === null || !picked(held.session)) continue;
+      this.useUp(token, held);
+      held.session.expire();
+    }
+  }
+
   /** At shutdown: the sessions still waiting leave (nobody is told: everyone is leaving). */
   closeAll(): void {
     for (const { session, grace } of [...this.byToken.values()]) {

@@ -2,7 +2,6 @@ import { inject, injectable } from "tsyringe";
 import { PluginHooks, type MessageDecision } from "./hooks";
 import type {
   ChatMessage,
-  DisconnectEvent,
   GroupInfo,
   LoginResult,
   MessageTarget,
@@ -13,27 +12,35 @@ import type {
   SessionHandle,
 } from "./plugin-api";
 import { RoomLimitError } from "./errors";
-import { Outgoing, type PluginEventData } from "./events";
+import { Accounts, type Origin } from "./accounts";
+import { Outgoing, type Departed, type GroupModeChange, type PluginEventData } from "./events";
 import { EventStamps } from "./event-ids";
 import type { ClockPort } from "./ports/clock.port";
 import type { Member } from "./member";
 import type { Replay, ResumePoint } from "./resume-log";
 import { Resumption } from "./resumption";
-import type { DeliveryPort } from "./ports/delivery.port";
+import type { DeliveryPort, GroupRoster, Membership, ModeResult } from "./ports/delivery.port";
 import type { ResumeRequest, SessionMovesPort } from "./ports/session-moves.port";
 import type { LoggerPort } from "./ports/logger.port";
 import type { MetricsPort } from "./ports/metrics.port";
 import type { PresencePort } from "./ports/presence.port";
 import type { Profile, ProfilesPort } from "./ports/profiles.port";
-import { isValidUsername } from "./text";
+import { isValidUsername, nameKey, relayableText } from "./text";
+import { error, type Farewell } from "./language";
 import type { CoreSettings } from "./settings";
 import { TOKENS } from "./tokens";
 
 const NOT_FOUND: SendResult = Object.freeze({ status: "not-found" });
 const GONE: SendResult = Object.freeze({ status: "gone" });
+const SIGNED_OUT: Farewell = Object.freeze(error("signed-out"));
 const DELIVERED = Promise.resolve(true);
 /** How often, at most, a user's last message time is written to its profile: WHOIS's idle time is to the second. */
 const SPOKE_NOTED_MS = 1000;
+
+/** How a session takes part, as its door says and its profile records it: outside everyone, invisible (see Profile). */
+function modesOf(session: Member): Pick<Profile, "outside" | "invisible"> {
+  return { ...(!session.hearsEveryone && { outside: true }), ...(session.invisible && { invisible: true }) };
+}
 
 /**
  * The users who are logged in, as the domain sees them: claims names through
@@ -44,7 +51,9 @@ const SPOKE_NOTED_MS = 1000;
 @injectable()
 export class Room implements RoomApi {
   /** Users who left and are yet to be announced. */
-  private departures: DisconnectEvent[] = [];
+  private departures: Departed[] = [];
+  /** The groups of the sessions withdrawn (closing) until they leave: their departure names them. */
+  private readonly withdrawnFrom = new WeakMap<Member, readonly string[]>();
   /** The connections of this server, by id: how a handle a plugin passes is known for one. */
   private readonly connections = new Map<number, Member>();
   /** This node's events' identities. */
@@ -60,6 +69,7 @@ export class Room implements RoomApi {
     @inject(TOKENS.Profiles) private readonly profiles: ProfilesPort,
     private readonly hooks: PluginHooks,
     private readonly resumption: Resumption,
+    private readonly accounts: Accounts,
   ) {
     metrics.countRooms(() => delivery.groupsHere());
     this.stamps = new EventStamps(clock);
@@ -75,24 +85,134 @@ export class Room implements RoomApi {
     this.connections.delete(member.id);
   }
 
+  /**
+   * A guest's LOGIN: any free name no account has, while guests are
+   * allowed. On a connection its door signed in to an account (a browser's
+   * cookie: see Connection.account), the account's name signs in to it.
+   */
   async login(handle: SessionHandle, username: string): Promise<LoginResult> {
     const session = this.member(handle);
     if (session.username !== null) return "already-logged-in";
     if (!isValidUsername(username)) return "invalid-username";
+    const { doorAccount } = session;
+    if (doorAccount !== undefined && nameKey(doorAccount) === nameKey(username)) return this.enter(session, doorAccount, doorAccount);
+    if (!this.accounts.guestsAllowed) return "guests-not-allowed";
+    if (await this.accounts.isRegistered(username)) return "username-registered";
+    return this.enter(session, username, null);
+  }
+
+  /**
+   * The session goes by `username` from now on, signed in to `account`
+   * (null: a guest), once the name is claimed and `settle`, if given, said
+   * "ok" (else the name is let go, and its answer is the session's); the
+   * others are told.
+   */
+  async enter<Refusal extends string = never>(
+    handle: SessionHandle,
+    username: string,
+    account: string | null,
+    settle?: () => Promise<Refusal | "ok">,
+  ): Promise<LoginResult | Refusal> {
+    const session = this.member(handle);
+    if (session.username !== null) return "already-logged-in";
     if (!(await this.presence.claim(username))) return "username-taken";
+    // What must hold once the name is this session's (an account made for it), or the name goes back.
+    const settled: Refusal | "ok" = settle === undefined ? "ok" : await settle().catch((error: unknown) => (this.presence.release(username), Promise.reject(error)));
+    if (settled !== "ok") {
+      this.presence.release(username);
+      return settled;
+    }
     if (!session.isOpen) {
       // The connection went away while the claim was in flight; the reply goes nowhere.
       this.presence.release(username);
       return "ok";
     }
     session.joined(username, this.hooks.hasLoginHooks);
+    session.account = account;
     this.delivery.attach(username, session);
     const { secure, realname, ident } = session;
-    this.describe(session, { since: this.clock.epochMs(), secure, ...(realname !== undefined && { realname }), ...(ident !== undefined && { ident }) });
-    this.logger.info({ conn: session.id, user: username }, "login");
+    this.describe(session, {
+      since: this.clock.epochMs(),
+      secure,
+      ...(realname !== undefined && { realname }),
+      ...(ident !== undefined && { ident }),
+      ...(account !== null && { account }),
+      ...modesOf(session),
+    });
+    this.logger.info(account === null ? { conn: session.id, user: username } : { conn: session.id, user: username, account }, "login");
     this.metrics.userLoggedIn();
-    this.delivery.announceLogin(this.stamps.event({ type: "login", user: username }), session);
+    const login = session.hearsEveryone ? { type: "login", user: username } as const : { type: "login", user: username, outside: true } as const;
+    this.delivery.announceLogin(this.stamps.event(login), session);
     return "ok";
+  }
+
+  /**
+   * The session's door changed whether its user hears everyone or is
+   * invisible: its profile says so, and if it left everyone or came back,
+   * those who hear everyone are told (an `outside` event, with its words
+   * on leaving).
+   */
+  modeChanged(session: Member, words: string | undefined): void {
+    const { outside: was, invisible: _, ...rest } = session.profile ?? { since: this.clock.epochMs(), secure: session.secure };
+    const modes = modesOf(session);
+    this.describe(session, { ...rest, ...modes });
+    const outside = modes.outside === true;
+    if (outside === (was === true)) return;
+    const user = session.username!;
+    const message = outside && words !== undefined ? relayableText(words) : "";
+    try {
+      this.delivery.broadcast(this.stamps.event(message === "" ? { type: "outside", user, outside } : { type: "outside", user, outside, message }), session);
+    } catch (error) {
+      // Redis is away: this node's users were told, the others' miss it, as they would a message.
+      this.logger.warn({ conn: session.id, user, err: error }, "telling of a user outside everyone failed");
+    }
+  }
+
+  /** The session is signed in to `account` (a guest registered its name), or not any more (its account was deleted): what others see says so. */
+  setAccount(handle: SessionHandle, account: string | null): void {
+    const session = this.loggedIn(handle);
+    session.account = account;
+    const { account: _, operator: __, ...rest } = session.profile ?? { since: this.clock.epochMs(), secure: session.secure };
+    this.describe(session, account === null ? rest : { ...rest, account });
+  }
+
+  /**
+   * The account is signed out everywhere: this node's sessions signed in
+   * to it end, told `signed-out` (those waiting for a resume too: their
+   * tokens no longer work), and so do its connections whose door signed
+   * them in to it and that have not logged in yet. A session on another
+   * node of a cluster goes on (docs/ACCOUNTS.md).
+   */
+  signOut(account: string): void {
+    const key = nameKey(account);
+    const isAccount = (name: string | null | undefined): boolean => name !== null && name !== undefined && nameKey(name) === key;
+    for (const member of [...this.connections.values()]) {
+      if (isAccount(member.account) || (member.username === null && isAccount(member.doorAccount))) member.end("signed-out", SIGNED_OUT);
+    }
+    this.resumption.expireWhere((member) => isAccount(member.account));
+  }
+
+  /** The session's user is a server operator (OPER), or not any more: what others see says so. */
+  setOperator(handle: SessionHandle, operator: boolean): void {
+    const session = this.loggedIn(handle);
+    const { operator: _, ...rest } = session.profile ?? { since: this.clock.epochMs(), secure: session.secure };
+    this.describe(session, operator ? { ...rest, operator } : rest);
+  }
+
+  /** Where the session connects from, and whether over TLS: what the account rules ask. */
+  originOf(handle: SessionHandle): Origin {
+    const { remoteAddress, secure } = this.member(handle);
+    return { remoteAddress, secure };
+  }
+
+  /** The session's resume token no longer works (its account's password changed). */
+  voidResumeToken(handle: SessionHandle): void {
+    this.resumption.revoke(this.member(handle));
+  }
+
+  /** The account the session is signed in to, or null (a guest, or not logged in). */
+  accountOf(handle: SessionHandle): string | null {
+    return this.member(handle).account;
   }
 
   /**
@@ -106,7 +226,11 @@ export class Room implements RoomApi {
     const from = session.username!;
     if (!isValidUsername(username)) return "invalid-username";
     if (username === from) return "ok";
-    const event = this.stamps.event({ type: "renamed", user: from, name: username });
+    // A signed-in user is its account's name; no guest takes an account's.
+    if (session.account !== null) return "signed-in";
+    if (await this.accounts.isRegistered(username)) return "username-registered";
+    // Its groups, so that those outside everyone who share one are told too.
+    const event = this.stamps.event({ type: "renamed", user: from, name: username, rooms: this.delivery.groupNamesHere(from) });
     // Until the registry answers, nobody resumes the session: it would take the old name the registry no longer holds.
     session.renaming = true;
     let renamed: boolean;
@@ -133,7 +257,9 @@ export class Room implements RoomApi {
 
   /** Stops delivering to a session that is closing; `leave` follows. */
   withdraw(session: Member): void {
-    this.delivery.detach(session.username!, session);
+    const username = session.username!;
+    this.withdrawnFrom.set(session, this.delivery.groupNamesHere(username));
+    this.delivery.detach(username, session);
   }
 
   /**
@@ -150,11 +276,13 @@ export class Room implements RoomApi {
 
   /** `username` is gone (its session `recipient` left): its name is free, and the others will be told (with its words on leaving). */
   private depart(username: string, recipient: Member, reason: string, message?: string): void {
+    const rooms = this.withdrawnFrom.get(recipient) ?? this.delivery.groupNamesHere(username);
+    this.withdrawnFrom.delete(recipient);
     this.delivery.detach(username, recipient);
     this.presence.release(username, message);
     this.profiles.forget(username);
     this.metrics.userLeft();
-    const departed = message === undefined ? { username, reason } : { username, reason, message };
+    const departed = message === undefined ? { username, reason, rooms } : { username, reason, message, rooms };
     if (this.departures.push(departed) === 1) queueMicrotask(this.announceDepartures);
   }
 
@@ -222,8 +350,20 @@ export class Room implements RoomApi {
     return left;
   }
 
-  members(group: string): Promise<readonly string[]> {
-    return this.delivery.members(group);
+  async members(group: string): Promise<readonly string[]> {
+    return (await this.delivery.roster(group)).members;
+  }
+
+  roster(group: string): Promise<GroupRoster> {
+    return this.delivery.roster(group);
+  }
+
+  /** The store checks that the session's user is an operator of the group, in the step that makes the change; a change made is told to every member, the user too (a `mode` event). */
+  async changeMode(handle: SessionHandle, group: string, change: GroupModeChange): Promise<ModeResult> {
+    const by = this.loggedIn(handle).username!;
+    const result = await this.delivery.changeMode(group, by, change);
+    if (result.status === "changed") this.delivery.sendToGroup(group, this.stamps.event({ type: "mode", by, group, change: result.change }));
+    return result;
   }
 
   resumeToken(handle: SessionHandle): string | null {
@@ -250,6 +390,7 @@ export class Room implements RoomApi {
     const username = resumed.username!;
     resumed.handOver();
     session.adopt(username);
+    session.account = resumed.account;
     if (resumed.profile !== undefined) this.describe(session, { ...resumed.profile, secure: session.secure });
     this.delivery.attach(username, session);
     this.welcome(session, replay, []);
@@ -269,7 +410,9 @@ export class Room implements RoomApi {
       session.adopt(username);
       // Its profile is the registry's: this node takes it over, on this connection.
       void this.profiles.profilesOf([username]).then(([profile]) => {
-        if (profile !== null && profile !== undefined && session.isOpen && session.profile === undefined) this.describe(session, { ...profile, secure: session.secure });
+        if (profile === null || profile === undefined || !session.isOpen || session.profile !== undefined) return;
+        session.account = profile.account ?? null;
+        this.describe(session, { ...profile, secure: session.secure });
       }, () => undefined);
       this.welcome(session, moved.replay, moved.missed);
     });
@@ -358,8 +501,8 @@ export class Room implements RoomApi {
     return this.profiles.profilesOf(usernames);
   }
 
-  roomsOf(username: string): Promise<readonly string[]> {
-    return this.delivery.groupNamesOf(username);
+  roomsOf(username: string): Promise<readonly Membership[]> {
+    return this.delivery.membershipsOf(username);
   }
 
   /** The away message of a user, if it is away; undefined too when its profile cannot be read (a cluster without Redis). */

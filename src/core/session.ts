@@ -48,6 +48,8 @@ export interface SessionServices extends IdleWatchServices, OutputLimits {
   detached(session: Session): void;
   /** A session that waited for a resume is over: the place its connection held in the connection limits is free. */
   vacate(session: Session): void;
+  /** Its door changed whether it hears everyone or is invisible (see ConnectionHandler.onModeChange). */
+  modeChanged(session: Session, words: string | undefined): void;
 }
 
 /** The session's life, as its connection's. */
@@ -148,6 +150,7 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
   private leavingWords: string | undefined;
   /** What others see of the user (the room records it). */
   profile: Profile | undefined;
+  account: string | null = null;
   renaming = false;
   private budgetTimer: Timer | null = null;
   private readonly budget: FloodBudget;
@@ -213,8 +216,20 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
     return this.connection.codec.ident;
   }
 
+  get doorAccount(): string | undefined {
+    return this.connection.account;
+  }
+
   get wantsLogins(): boolean {
     return this.connection.renderer.showsLogins;
+  }
+
+  get hearsEveryone(): boolean {
+    return this.connection.codec.hearsEveryone !== false;
+  }
+
+  get invisible(): boolean {
+    return this.connection.codec.invisible === true;
   }
 
   reply(reply: Reply | string): void {
@@ -404,6 +419,11 @@ export class Session implements Member, ConnectionHandler, Budgeted, IdleListene
     this.input = Input.Ended;
     // Otherwise a hold is on: the lines left are taken once it ends (see release).
     if (was === Input.Reading && this.life === Life.Open) this.safely(this.processInput);
+  }
+
+  /** Before login the codec is read at login; once closing, nobody is to be told anything more. */
+  onModeChange(words?: string): void {
+    if (this.life === Life.Open && this.membership === Membership.Joined) this.services.modeChanged(this, words);
   }
 
   onClose(error?: Error): void {

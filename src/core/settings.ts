@@ -28,6 +28,14 @@ export interface CoreSettings {
   readonly resumeGraceMs: number;
   /** What a resumable session keeps of what it was sent, in bytes, for a resume. */
   readonly resumeBufferBytes: number;
+  /** Who may register an account: anyone (`open`), or only the operator, with the CLI (`closed`). */
+  readonly registration: "open" | "closed";
+  /** Whether users without an account may log in (under names no account has). */
+  readonly guests: boolean;
+  /** Whether a password may cross a connection without TLS from an address other than loopback. */
+  readonly plainPasswords: boolean;
+  /** Password hashes (and checks) running at once; the others wait their turn. */
+  readonly hashesAtOnce: number;
 }
 
 export const DEFAULT_CORE_SETTINGS: CoreSettings = {
@@ -45,4 +53,8 @@ export const DEFAULT_CORE_SETTINGS: CoreSettings = {
   maxRooms: 10_000,
   resumeGraceMs: 30_000,
   resumeBufferBytes: 256 * 1024,
+  registration: "open",
+  guests: true,
+  plainPasswords: false,
+  hashesAtOnce: 2,
 };

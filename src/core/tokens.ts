@@ -7,6 +7,7 @@ import type { MetricsPort } from "./ports/metrics.port";
 import type { PresencePort } from "./ports/presence.port";
 import type { ProfilesPort } from "./ports/profiles.port";
 import type { SessionMovesPort } from "./ports/session-moves.port";
+import type { PasswordsPort, StorePort } from "./ports/store.port";
 import type { TransportPort } from "./ports/transport.port";
 import type { CoreSettings } from "./settings";
 
@@ -26,5 +27,8 @@ export const TOKENS = {
   Moves: Symbol("SessionMovesPort") as InjectionToken<SessionMovesPort>,
   /** Registered once per transport; the server listens on all of them. */
   Transport: Symbol("TransportPort") as InjectionToken<TransportPort>,
+  /** The server's lasting data: accounts. */
+  Store: Symbol("StorePort") as InjectionToken<StorePort>,
+  Passwords: Symbol("PasswordsPort") as InjectionToken<PasswordsPort>,
   Settings: Symbol("CoreSettings") as InjectionToken<CoreSettings>,
 } as const;

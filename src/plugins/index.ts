@@ -1,4 +1,5 @@
 import type { ChatPlugin } from "../core/plugin-api";
+import { accountsPlugin } from "./accounts";
 import { dmPlugin } from "./dm";
 import { historyPlugin } from "./history";
 import { loginPlugin } from "./login";
@@ -12,7 +13,7 @@ import { whoPlugin } from "./who";
 
 /** The plugins that ship with the server, by the name a configuration uses. */
 export const builtinPlugins: ReadonlyMap<string, ChatPlugin> = new Map<string, ChatPlugin>(
-  [loginPlugin, msgPlugin, whoPlugin, dmPlugin, pingPlugin, quitPlugin, roomsPlugin, historyPlugin, resumePlugin, renamePlugin].map((plugin) => [
+  [loginPlugin, msgPlugin, whoPlugin, dmPlugin, pingPlugin, quitPlugin, roomsPlugin, historyPlugin, resumePlugin, renamePlugin, accountsPlugin].map((plugin) => [
     plugin.name,
     plugin as unknown as ChatPlugin,
   ]),

@@ -1,4 +1,4 @@
-import { definePlugin, sendReply } from "../core/plugin-api";
+import { definePlugin, sendReply, type GroupModeChange, type GroupRoster, type SessionHandle } from "../core/plugin-api";
 import { error, OK, WITH_PROFILES } from "../core/language";
 import { nameKey, relayableText } from "../core/text";
 
@@ -12,12 +12,17 @@ function roomName(word: string): string | null {
 
 const INVALID_ROOM = Object.freeze(error("invalid-room"));
 const EMPTY_MESSAGE = Object.freeze(error("empty-message"));
+/** What those outside a secret room are told of it: what they would be of a room nobody is in. */
+const NOBODY: GroupRoster = Object.freeze({ members: Object.freeze([]), operators: Object.freeze([]), secret: false });
 
 /**
  * Chat rooms: `JOIN <room>`, `PART <room>`, `ROOMS`, `MEMBERS <room>`, and
  * `MSG <room> <text>` for the members only. A message to everyone still
  * goes to everyone. Rooms live in the delivery port's groups, so they span
- * every node that shares it.
+ * every node that shares it. Whoever makes a room is its operator: an
+ * operator makes others operators or not (`OP`, `DEOP <room> <user>`) and
+ * the room secret or not (`SECRET`, `PUBLIC <room>`); a secret room is
+ * listed (ROOMS) and shown (MEMBERS) to its members only.
  */
 export const roomsPlugin = definePlugin({
   name: "rooms",
@@ -50,7 +55,8 @@ export const roomsPlugin = definePlugin({
       params: [],
       cost: 10,
       async handle({ session }) {
-        session.reply({ kind: "rooms", rooms: await room.groups() });
+        const rooms = await room.groups();
+        session.reply({ kind: "rooms", rooms: rooms.filter(({ name, secret }) => !secret || room.isMember(session, name)) });
       },
     });
 
@@ -78,10 +84,28 @@ export const roomsPlugin = definePlugin({
       async handle({ session, params: [given, detail] }) {
         const name = roomName(given!);
         if (name === null) return session.reply(INVALID_ROOM);
-        const members = await room.members(name);
-        if (detail !== WITH_PROFILES) return session.reply({ kind: "members", room: name, members });
-        session.reply({ kind: "members", room: name, members, profiles: await room.profilesOf(members) });
+        const roster = await room.roster(name);
+        const { members, operators, secret } = roster.secret && !room.isMember(session, name) ? NOBODY : roster;
+        const answer = { kind: "members", room: name, members, operators, secret } as const;
+        if (detail !== WITH_PROFILES) return session.reply(answer);
+        session.reply({ ...answer, profiles: await room.profilesOf(members) });
       },
     });
+
+    /** A change to a room's modes, asked by one of its operators: OK whether it changed anything or not (the members are told of a change), else why not. */
+    async function changeMode(session: SessionHandle, given: string, change: GroupModeChange): Promise<void> {
+      const name = roomName(given);
+      if (name === null) return session.reply(INVALID_ROOM);
+      const { status } = await room.changeMode(session, name, change);
+      if (status === "not-operator") return session.reply(error("not-operator", name));
+      if (status === "not-member") return session.reply(error("user-not-in-room", change.mode === "operator" ? change.user : undefined));
+      session.reply(OK);
+    }
+    for (const [verb, on] of [["OP", true], ["DEOP", false]] as const) {
+      commands.add({ verb, params: ["room", "user"], handle: ({ session, params: [given, user] }) => changeMode(session, given!, { mode: "operator", user: user!, on }) });
+    }
+    for (const [verb, on] of [["SECRET", true], ["PUBLIC", false]] as const) {
+      commands.add({ verb, params: ["room"], handle: ({ session, params: [given] }) => changeMode(session, given!, { mode: "secret", on }) });
+    }
   },
 });

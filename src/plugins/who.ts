@@ -1,14 +1,15 @@
-import { definePlugin } from "../core/plugin-api";
+import { definePlugin, type RoomApi, type SessionHandle } from "../core/plugin-api";
 import { OK, WITH_PROFILES, type UserProfile } from "../core/language";
-import { relayableText } from "../core/text";
+import { nameKey, relayableText } from "../core/text";
 
 /**
  * `WHO`: every logged-in user, in login order (`WHO profiles`: with what
- * each shows of itself, for a door that lists them so, IRC's WHO).
+ * each shows of itself, for a door that lists them so, IRC's WHO; an
+ * invisible user's says whether the asker shares a room with it).
  * `WHOIS <name>...`: those of the names given (at most 16) that are online,
  * looked up one by one (what it costs does not grow with the number of
- * users), with their profiles and rooms. `AWAY [message]`: away with this
- * message, or back without one.
+ * users), with their profiles and rooms (a secret one only to its
+ * members). `AWAY [message]`: away with this message, or back without one.
  */
 export const whoPlugin = definePlugin({
   name: "who",
@@ -23,7 +24,7 @@ export const whoPlugin = definePlugin({
       async handle({ session, params: [detail] }) {
         const users = await room.users();
         if (detail !== WITH_PROFILES) return session.reply({ kind: "users", users });
-        session.reply({ kind: "users", users, profiles: await room.profilesOf(users) });
+        session.reply({ kind: "users", users, profiles: await profilesFor(room, session, users) });
       },
     });
     commands.add({
@@ -33,7 +34,9 @@ export const whoPlugin = definePlugin({
         const asked = names!.split(" ").filter((name) => name !== "").slice(0, MAX_NAMES);
         const users = await room.find(asked);
         const [profiles, rooms] = await Promise.all([room.profilesOf(users), Promise.all(users.map((user) => room.roomsOf(user)))]);
-        const withRooms = profiles.map((profile, i): UserProfile | null => (profile === null ? null : { ...profile, rooms: rooms[i]! }));
+        // A secret room is shown to its members only.
+        const shown = rooms.map((memberships) => memberships.filter(({ group, secret }) => !secret || room.isMember(session, group)));
+        const withRooms = profiles.map((profile, i): UserProfile | null => (profile === null ? null : { ...profile, rooms: shown[i]! }));
         session.reply({ kind: "users", users, profiles: withRooms });
       },
     });
@@ -50,3 +53,17 @@ export const whoPlugin = definePlugin({
 
 /** Names one WHOIS looks up at most. */
 const MAX_NAMES = 16;
+
+/**
+ * The profiles of `users`, for a listing `session` asked for: an invisible
+ * user's says whether `session` shares a room with it (see
+ * UserProfile.sharesRoom), found from the members of `session`'s rooms
+ * (a few lookups, only when someone listed is invisible).
+ */
+async function profilesFor(room: RoomApi, session: SessionHandle, users: readonly string[]): Promise<readonly (UserProfile | null)[]> {
+  const profiles = await room.profilesOf(users);
+  if (!profiles.some((profile) => profile?.invisible === true)) return profiles;
+  const rooms = await room.roomsOf(session.username!);
+  const mates = new Set((await Promise.all(rooms.map(({ group }) => room.members(group)))).flat().map(nameKey));
+  return profiles.map((profile, at) => (profile?.invisible === true && mates.has(nameKey(users[at]!)) ? { ...profile, sharesRoom: true } : profile));
+}

@@ -16,6 +16,8 @@ const WHO_SECONDS = Number(query.get("who")) || null;
 const TRYING_MS = Number(query.get("restart")) * 1000 || TRY_FOR_MS;
 /** Where a page going away leaves its session to the tab's next page (see the pagehide listener). */
 const HANDED_OVER = "chat.session";
+/** What a signed-in browser is told when its account's name is held by a session elsewhere. */
+const ALREADY_IN = "You are in the chat elsewhere (another tab or device): that session holds your name. Sign out everywhere to end it.";
 
 function byId<T extends HTMLElement>(id: string): T {
   const element = document.getElementById(id);
@@ -45,10 +47,26 @@ const ui = {
   loginForm: byId<HTMLFormElement>("login-form"),
   name: byId<HTMLInputElement>("name"),
   loginError: byId<HTMLParagraphElement>("login-error"),
+  accountForm: byId<HTMLFormElement>("account-form"),
+  accountName: byId<HTMLInputElement>("account-name"),
+  password: byId<HTMLInputElement>("password"),
+  signUp: byId<HTMLButtonElement>("sign-up"),
+  signedIn: byId<HTMLElement>("signed-in"),
+  accountShown: byId<HTMLElement>("account-name-shown"),
+  joinAccount: byId<HTMLButtonElement>("join-account"),
+  accountControls: byId<HTMLElement>("account-controls"),
+  signOut: byId<HTMLButtonElement>("sign-out"),
+  signOutEverywhere: byId<HTMLButtonElement>("sign-out-everywhere"),
 };
 
 const model = new ChatModel();
 let socket: WebSocket | null = null;
+/**
+ * The account this browser is signed in to, as the server says (its
+ * cookie, which no script on the page can read, is sent with every
+ * request and with the WebSocket's); null when it is signed in to none.
+ */
+let account: string | null = null;
 /** The name to log in with when (re)connected; null until the user gave one. */
 let wantedName: string | null = null;
 /**
@@ -76,6 +94,8 @@ let statusText = "Connecting…";
  */
 let lastLine = "";
 let userLeft = false;
+/** What the status line says once the user's leaving is done (Leave, Sign out). */
+let leftSaying = "You left the chat.";
 let lastSent = 0;
 let lastWho = 0;
 let timers: number[] = [];
@@ -101,9 +121,10 @@ function request(line: string, pending: Pending): boolean {
   return true;
 }
 
+/** Who is online, and the account each is signed in to: the list marks who is signed in. */
 function askWho(): void {
   lastWho = Date.now();
-  request("WHO", { verb: "WHO" });
+  request("WHO profiles", { verb: "WHO" });
 }
 
 function askRooms(): void {
@@ -143,10 +164,12 @@ function connect(): void {
     resuming = false;
     const next = userLeft ? null : Reconnection.after(lastLine, reconnection, Date.now(), TRYING_MS);
     if (next === null) {
-      // The user left, or the server ended the session, and said why (QUIT's bye, idleness, a page too far behind).
+      // The user left, or the server ended the session, and said why (QUIT's bye, idleness, a page too far behind, signed out everywhere).
       const farewell = parseLine(lastLine);
+      // Every browser of the account is signed out, this one too.
+      if (farewell.kind === "ended" && farewell.code === "signed-out") account = null;
       if (farewell.kind === "ended") end(describeError(farewell.code, farewell.subject));
-      else stop("You left the chat.");
+      else stop(leftSaying);
     } else {
       // A restart ended the session: there is nothing to resume.
       if (next.restart) resumable = null;
@@ -205,6 +228,8 @@ function received(line: string): void {
       setStatus("Reconnecting…");
       timers.push(window.setTimeout(() => logIn(name), NAME_AGAIN_MS));
     } else {
+      // The account's name is held by its own session elsewhere (another tab, another device).
+      if (answerTo("LOGIN", line) === "taken" && wantedName === account) model.loginError = ALREADY_IN;
       // Refused: the user picks another name.
       wantedName = null;
       wantedRooms.clear();
@@ -414,6 +439,16 @@ function draw(): void {
   ui.login.hidden = me !== null || (wantedName !== null && model.loginError === null);
   ui.loginError.textContent = model.loginError ?? "";
   ui.leave.hidden = me === null;
+  // Signed in: joining is under the account's name; to be a guest, sign out first.
+  ui.loginForm.hidden = account !== null;
+  ui.accountForm.hidden = account !== null;
+  ui.signedIn.hidden = account === null;
+  ui.accountShown.textContent = account ?? "";
+  ui.joinAccount.textContent = `Join as ${account ?? ""}`;
+  // Signing out is at hand wherever the page is: in the chat, on the top bar; else where one joins.
+  ui.accountControls.hidden = account === null;
+  if (me === null && ui.accountControls.parentElement !== ui.signedIn) ui.signedIn.append(ui.accountControls);
+  else if (me !== null && ui.accountControls.parentElement === ui.signedIn) ui.leave.before(ui.accountControls);
   const connected = me !== null && socket?.readyState === WebSocket.OPEN;
   ui.message.disabled = !connected;
   ui.send.disabled = !connected;
@@ -434,18 +469,29 @@ function draw(): void {
 
   const users = [...model.users.values()];
   ui.onlineCount.textContent = me === null ? "" : `(${users.length})`;
-  ui.users.replaceChildren(
-    ...users.map((user) =>
-      user === me
-        ? Object.assign(document.createElement("li"), { textContent: `${user} (you)`, className: "me" })
-        : button(user, () => openConversation(`@${user}`), { label: `Write to ${user}` }),
-    ),
-  );
+  ui.users.replaceChildren(...users.map((user) => userItem(user, user === me)));
 
   ui.title.textContent = titleOf(model.current);
   ui.part.hidden = !model.joined.has(model.current);
   ui.status.textContent = statusText;
   drawLog();
+}
+
+/** A user in the list of who is online, marked as signed in to an account or as a guest; a button to write to them, but for oneself. */
+function userItem(user: string, isMe: boolean): HTMLLIElement {
+  const signedIn = model.isSignedIn(user);
+  const item = isMe
+    ? Object.assign(document.createElement("li"), { textContent: `${user} (you)` })
+    : button(user, () => openConversation(`@${user}`), { label: `Write to ${user}, ${signedIn ? "signed in" : "a guest"}` });
+  item.classList.add(signedIn ? "signed-in" : "guest");
+  if (isMe) item.classList.add("me");
+  const mark = document.createElement("span");
+  mark.className = "mark";
+  // Spaced from the name in the text too (what is copied, or read out without the label).
+  mark.textContent = signedIn ? " ✓" : " guest";
+  mark.title = signedIn ? "Signed in to an account" : "A guest: signed in to no account";
+  (item.querySelector("button") ?? item).append(mark);
+  return item;
 }
 
 function openConversation(id: ConversationId): void {
@@ -470,13 +516,16 @@ function closeMenu(): void {
 
 // What the user does
 
-ui.loginForm.addEventListener("submit", (event) => {
-  event.preventDefault();
-  const name = ui.name.value.trim();
-  if (name === "") return;
+/**
+ * Joins the chat under `name`: a guest's, or the account's. A browser that
+ * has just signed in needs a new connection (`fresh`): only the WebSocket
+ * opened after its cookie was set carries it.
+ */
+function join(name: string, fresh: boolean): void {
   wantedName = name;
   model.loginError = null;
   userLeft = false;
+  if (fresh) dropConnection();
   if (socket === null) {
     clearTimeout(countdown);
     reconnection = null;
@@ -485,7 +534,68 @@ ui.loginForm.addEventListener("submit", (event) => {
     logIn(name);
   } // else: still connecting, and it logs in once open
   draw();
+}
+
+/** Closes the connection, if any, without a word: its close is then no concern of the page's. */
+function dropConnection(): void {
+  const connection = socket;
+  socket = null;
+  connection?.close();
+}
+
+ui.loginForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const name = ui.name.value.trim();
+  if (name === "") return;
+  if (!/\s/.test(name)) return join(name, false);
+  // `LOGIN <name> <more>` is a sign-in with a password: a guest's name is never sent so.
+  model.loginError = describeError("invalid-username", "");
+  draw();
 });
+
+/** What the server's sign-in endpoints answer (docs/WEB.md): the account this browser is signed in to now, or why not. */
+type AuthAnswer = { readonly account: string | null } | { readonly error: string };
+
+async function auth(path: string, body?: object): Promise<AuthAnswer> {
+  const init: RequestInit = body === undefined ? {} : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
+  try {
+    return (await (await fetch(`/auth/${path}`, init)).json()) as AuthAnswer;
+  } catch {
+    return { error: "unreachable" };
+  }
+}
+
+ui.accountForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const name = ui.accountName.value.trim();
+  const password = ui.password.value;
+  if (name === "" || password === "") return;
+  const path = event.submitter === ui.signUp ? "register" : "signin";
+  void auth(path, { name, password }).then((answer) => {
+    if ("error" in answer || answer.account === null) {
+      model.loginError = describeError("error" in answer ? answer.error : "unreachable", "");
+      return draw();
+    }
+    ui.password.value = "";
+    account = answer.account;
+    join(account, true);
+  });
+});
+
+ui.joinAccount.addEventListener("click", () => {
+  if (account !== null) join(account, false);
+});
+
+/** Signs this browser out (or every browser of the account), and leaves the chat: it was in under the account. */
+function signOut(everywhere: boolean): void {
+  void auth(everywhere ? "signout-everywhere" : "signout", {}).then(() => {
+    account = null;
+    leave(everywhere ? "You signed out everywhere." : "You signed out.");
+  });
+}
+
+ui.signOut.addEventListener("click", () => signOut(false));
+ui.signOutEverywhere.addEventListener("click", () => signOut(true));
 
 ui.composer.addEventListener("submit", (event) => {
   event.preventDefault();
@@ -531,22 +641,24 @@ ui.part.addEventListener("click", () => {
   openConversation(LOBBY);
 });
 
-ui.leave.addEventListener("click", () => {
+/** The user leaves the chat (Leave, Sign out), and the status line then says `saying`. */
+function leave(saying: string): void {
   userLeft = true;
+  leftSaying = saying;
   wantedName = null;
   wantedRooms.clear();
-  if (!send("QUIT")) {
-    // Not connected (reconnecting): nobody to say QUIT to, and nothing is
-    // taken up again; the server ends the session after its grace.
+  if (model.me === null || !send("QUIT")) {
+    // Not in, or not connected (reconnecting): nobody to say QUIT to, and
+    // nothing is taken up again; the server ends a session after its grace.
+    // The connection goes too: it may carry a sign-in that is over.
     clearTimeout(countdown);
-    const connecting = socket;
-    // Its close, still to come, is then no concern of the page's.
-    socket = null;
-    connecting?.close();
-    stop("You left the chat.");
+    dropConnection();
+    stop(saying);
   }
   draw();
-});
+}
+
+ui.leave.addEventListener("click", () => leave("You left the chat."));
 
 ui.menu.addEventListener("click", () => {
   const open = ui.sidebar.classList.toggle("open");
@@ -615,6 +727,18 @@ function takeHandedOver(): void {
   userLeft = false;
 }
 
-connect();
+/**
+ * The page starts: it takes up the session a reload left it, if any, and
+ * else, signed in, joins under the account's name (a new tab, a reload
+ * after Leave); then it connects.
+ */
+takeHandedOver();
 draw();
 ui.name.focus();
+void auth("me").then((answer) => {
+  if ("account" in answer) account = answer.account;
+  if (account !== null && wantedName === null && resumable === null) wantedName = account;
+  // Unless the user joined meanwhile.
+  if (socket === null && !userLeft) connect();
+  draw();
+});

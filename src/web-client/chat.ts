@@ -67,6 +67,8 @@ export class ChatModel {
   me: string | null = null;
   /** Online users by lower-case name, in the order first seen. */
   readonly users = new Map<string, string>();
+  /** Those of them signed in to an account (lower-case names), as the last list said; the others are guests. */
+  readonly signedIn = new Set<string>();
   /** Rooms with their member counts, as last listed; and the ones this user is in. */
   readonly rooms = new Map<string, number>();
   readonly joined = new Set<string>();
@@ -77,8 +79,8 @@ export class ChatModel {
   readonly pending: Pending[] = [];
   /** Messages of this page's whose delivery changed since the page last drew them. */
   readonly changed: ChatLine[] = [];
-  /** A WHO or ROOMS answer being read. */
-  private listing: { users?: string[]; rooms?: Map<string, number> } = {};
+  /** A WHO or ROOMS answer being read: users with the account each is signed in to (null: a guest). */
+  private listing: { users?: [string, string | null][]; rooms?: Map<string, number> } = {};
   /** What the last login's error was, for the login form. */
   loginError: string | null = null;
 
@@ -125,10 +127,16 @@ export class ChatModel {
     if (!this.users.has(key(name))) this.users.set(key(name), name);
   }
 
+  /** Whether the user is signed in to an account, as the last list of who is online said. */
+  isSignedIn(name: string): boolean {
+    return this.signedIn.has(key(name));
+  }
+
   /** A fresh connection: what the server knew of us is gone, and no answer will come on the old one; the conversations stay. */
   reset(): void {
     this.me = null;
     this.users.clear();
+    this.signedIn.clear();
     this.joined.clear();
     this.dropPending(this.pending.length);
     this.listing = {};
@@ -180,11 +188,15 @@ export class ChatModel {
       case "history":
         return this.add(LOBBY, { time: now, from: event.from, text: event.text, earlier: true });
       case "user":
-        (this.listing.users ??= []).push(event.name);
+        (this.listing.users ??= []).push([event.name, event.account]);
         return;
       case "users-end":
         this.users.clear();
-        for (const name of this.listing.users ?? []) this.users.set(key(name), name);
+        this.signedIn.clear();
+        for (const [name, account] of this.listing.users ?? []) {
+          this.users.set(key(name), name);
+          if (account !== null) this.signedIn.add(key(name));
+        }
         this.listing.users = undefined;
         return this.answer(event, now);
       case "room":
@@ -198,6 +210,7 @@ export class ChatModel {
         return this.answer(event, now);
       case "left":
         this.users.delete(key(event.user));
+        this.signedIn.delete(key(event.user));
         for (const id of [LOBBY, ...this.joined, `@${event.user}`]) {
           if (this.conversations.has(id)) this.notice(id, `${event.user} left`, now);
         }

@@ -15,7 +15,8 @@ export type ServerEvent =
   | { readonly kind: "dm"; readonly from: string; readonly text: string }
   | { readonly kind: "history"; readonly from: string; readonly text: string }
   | { readonly kind: "history-end" }
-  | { readonly kind: "user"; readonly name: string }
+  /** A user listed (WHO), with the account it is signed in to when the list says (`WHO profiles`); null for a guest. */
+  | { readonly kind: "user"; readonly name: string; readonly account: string | null }
   | { readonly kind: "users-end" }
   | { readonly kind: "room"; readonly name: string; readonly members: number }
   | { readonly kind: "rooms-end" }
@@ -69,8 +70,11 @@ export function parseLine(line: string): ServerEvent {
       const [from, text] = cut(rest);
       return { kind: "history", from, text };
     }
-    case "USER":
-      return { kind: "user", name: rest };
+    case "USER": {
+      // `USER <name> <account>` answers `WHO profiles`; `*` is a guest.
+      const [name, account] = cut(rest);
+      return { kind: "user", name, account: account === "" || account === "*" ? null : account };
+    }
     case "TOKEN":
       return { kind: "token", token: rest };
     case "RESUMED": {
@@ -106,6 +110,28 @@ export function describeError(code: string, subject: string): string {
   switch (code) {
     case "username-taken":
       return "That name is taken: someone online has it. Try another.";
+    case "username-registered":
+      return "That name is registered: sign in with its password to use it, or pick another.";
+    case "guests-not-allowed":
+      return "This server takes no guests: sign in, or sign up.";
+    case "bad-credentials":
+      return "Wrong name or password.";
+    case "too-many-attempts":
+      return "Too many tries: wait a little, then try again.";
+    case "password-needs-tls":
+      return "This server takes passwords over HTTPS only.";
+    case "invalid-password":
+      return "Passwords are 1 to 256 bytes.";
+    case "registration-closed":
+      return "Registration is closed here: ask the server's operator for an account.";
+    case "no-accounts":
+      return "This server keeps no accounts: join as a guest.";
+    case "busy":
+      return "The server is busy: try again in a moment.";
+    case "signed-out":
+      return "Signed out: your account was signed out everywhere.";
+    case "unreachable":
+      return "The server could not be reached.";
     case "invalid-username":
       return "Names are 1 to 32 letters, digits, _, - or ., and cannot start with - or .";
     case "already-logged-in":

@@ -126,13 +126,13 @@ describeBrowser("the web client, in Chromium", () => {
     const alice = await open({ query: "?who=1" });
     await logIn(alice, "alice");
     const users = (): Promise<string[]> => alice.$$eval("#users li", (items) => items.map((item) => item.textContent ?? ""));
-    expect(await users()).toEqual(["alice (you)"]);
+    expect(await users()).toEqual(["alice (you) guest"]);
     const eve = await TcpClient.login(server.port, "eve");
     await alice.getByRole("button", { name: "Write to eve" }).waitFor();
-    expect(await users()).toEqual(["alice (you)", "eve"]);
+    expect(await users()).toEqual(["alice (you) guest", "eve guest"]);
     eve.send("QUIT");
     await alice.getByRole("button", { name: "Write to eve" }).waitFor({ state: "detached" });
-    expect(await users()).toEqual(["alice (you)"]);
+    expect(await users()).toEqual(["alice (you) guest"]);
     expect(await logLines(alice)).toEqual(["eve left"]);
   });
 
@@ -410,7 +410,7 @@ describeBrowser("the web client, in Chromium", () => {
     const redis = await RedisServer.start();
     const browser = await launchBrowser();
     const nodes = ["a", "b"].map((id) =>
-      CliProcess.spawn(["--port", "0", "--host", "127.0.0.1", "--web-port", "0", "--redis", redis.url, "--redis-lease", "1", "--node-id", id]),
+      CliProcess.spawn(["--port", "0", "--host", "127.0.0.1", "--web-port", "0", "--redis", redis.url, "--redis-lease", "1", "--node-id", id, "--database", "none"]),
     );
     try {
       const page = await openChat(browser, await nodes[0]!.port("web"));

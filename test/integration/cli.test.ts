@@ -48,7 +48,7 @@ describe("chat-server, the command", () => {
     expect(await bob.readLine()).toBe("INFO alice disconnected");
     bob.close();
 
-    expect((await cli.waitForLog("ready")).plugins).toEqual(["login", "msg", "who", "dm", "ping", "quit", "resume", "rename"]);
+    expect((await cli.waitForLog("ready")).plugins).toEqual(["login", "msg", "who", "dm", "ping", "quit", "resume", "rename", "accounts"]);
     await cli.waitForLog("connection closed");
     const messages = cli.logs().map((entry) => entry.msg);
     expect(messages).toEqual(expect.arrayContaining(["listening", "ready", "connection opened", "login", "connection closed"]));
@@ -280,7 +280,7 @@ describe("chat-server, the command", () => {
         "an unknown plugin",
         ["--plugins", "login,nope"],
         1,
-        `plugin "nope": no such plugin: not a built-in one (login, msg, who, dm, ping, quit, rooms, history, resume, rename), nor a package installed in ${process.cwd()}`,
+        `plugin "nope": no such plugin: not a built-in one (login, msg, who, dm, ping, quit, rooms, history, resume, rename, accounts), nor a package installed in ${process.cwd()}`,
       ],
       ["a missing dependency", ["--plugins", "msg"], 1, 'plugin "msg": depends on "login", which is not loaded'],
       ["a missing config file", ["--config", "/nonexistent/chat.json"], 1, "cannot read /nonexistent/chat.json: no such file"],
@@ -340,11 +340,17 @@ describe("chat-server, the command", () => {
     "--irc-tls-port": null,
     "--server-name": null,
     "--irc-lobby": '"#lobby"',
+    "--irc-join-lobby": '"on"',
     "--metrics-port": null,
     "--metrics-host": null,
     "--redis": null,
     "--redis-lease": '"10"',
     "--node-id": null,
+    "--data-dir": '"data"',
+    "--database": '"sqlite"',
+    "--registration": '"open"',
+    "--guests": '"on"',
+    "--plain-passwords": "false",
     "--log-level": '"info"',
     "--log-pretty": "false",
     "--help": null,

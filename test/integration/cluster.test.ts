@@ -271,7 +271,7 @@ describeCluster("a cluster of servers through Redis", () => {
     const [a, b] = await Promise.all([startNode("a"), startNode("b")]);
     const alice = await TcpClient.login(a.port, "alice");
     const bob = await TcpClient.login(b.port, "bob");
-    const second = await CliProcess.run(["--port", "0", "--redis", cluster.redis.url, "--redis-lease", LEASE_SECONDS, "--node-id", "b"]);
+    const second = await CliProcess.run(["--port", "0", "--redis", cluster.redis.url, "--redis-lease", LEASE_SECONDS, "--node-id", "b", "--database", "none"]);
     expect(second.code).toBe(1);
     expect(second.stderr).toBe(
       'chat-server: the node id "b" is in use: another server holds it in Redis, and its claim did not run out within the lease (1 s)\n',
@@ -288,7 +288,7 @@ describeCluster("a cluster of servers through Redis", () => {
   }, SLOW_TEST_MS);
 
   it.each([
-    ["of a later format", "4", "4"],
+    ["of a later format", "5", "5"],
     ["of the versions that record none (format 1)", null, "1"],
   ])("refuses to start a node in a cluster whose running nodes are %s, and changes nothing", async (_, recorded, named) => {
     await startNode("a");
@@ -297,10 +297,10 @@ describeCluster("a cluster of servers through Redis", () => {
       // Node a stands for a node of that format: its claim and its entries, with that record or none.
       if (recorded === null) await admin.del("chat:format");
       else await admin.set("chat:format", recorded);
-      const exit = await CliProcess.run(["--port", "0", "--redis", cluster.redis.url, "--redis-lease", LEASE_SECONDS, "--node-id", "b"]);
+      const exit = await CliProcess.run(["--port", "0", "--redis", cluster.redis.url, "--redis-lease", LEASE_SECONDS, "--node-id", "b", "--database", "none"]);
       expect(exit.code).toBe(1);
       expect(exit.stderr).toBe(
-        `chat-server: the cluster in Redis is of format ${named} and this node of format 3: nodes of different formats cannot run together. Stop all nodes, then start the new version\n`,
+        `chat-server: the cluster in Redis is of format ${named} and this node of format 4: nodes of different formats cannot run together. Stop all nodes, then start the new version\n`,
       );
       expect(await admin.get("chat:format")).toBe(recorded);
       expect(await admin.smembers("chat:nodes")).toEqual(["a"]);
@@ -316,16 +316,16 @@ describeCluster("a cluster of servers through Redis", () => {
     try {
       await admin.flushall(); // Redis lost everything: the nodes rejoin, and record their format again
       await Promise.all([a.node.waitForLog("back in the cluster"), b.node.waitForLog("back in the cluster")]);
-      expect(await admin.get("chat:format")).toBe("3");
-      // Node a's claim lapses while a node of format 4 (x) runs: a must not rejoin among them.
-      await admin.multi().del("chat:node:a").set("chat:format", "4").sadd("chat:nodes", "x").set("chat:node:x", "token-x", "PX", 60_000).exec();
+      expect(await admin.get("chat:format")).toBe("4");
+      // Node a's claim lapses while a node of format 5 (x) runs: a must not rejoin among them.
+      await admin.multi().del("chat:node:a").set("chat:format", "5").sadd("chat:nodes", "x").set("chat:node:x", "token-x", "PX", 60_000).exec();
       expect(
         await a.node.waitForLog(
           "the cluster's running nodes are of another format: this node no longer acts for the cluster and serves its users alone; stop all nodes, then start the new version",
           { node: "a" },
         ),
       ).toMatchObject({
-        err: "the cluster in Redis is of format 4 and this node of format 3: nodes of different formats cannot run together. Stop all nodes, then start the new version",
+        err: "the cluster in Redis is of format 5 and this node of format 4: nodes of different formats cannot run together. Stop all nodes, then start the new version",
       });
       alice.send("MSG anyone there?");
       expect(await alice.readLine()).toBe("ERR cluster-unavailable");
@@ -376,7 +376,7 @@ describeCluster("a cluster of servers through Redis", () => {
     const guarded = await RedisServer.start({ password: "the-right-one" });
     try {
       const url = `redis://default:secret-guess@127.0.0.1:${guarded.port}`;
-      const exit = await CliProcess.run(["--port", "0", "--redis", url, "--log-level", "debug"]);
+      const exit = await CliProcess.run(["--port", "0", "--redis", url, "--log-level", "debug", "--database", "none"]);
       expect(exit.code).toBe(1);
       expect(exit.stderr).toBe(
         `chat-server: cannot reach Redis at redis://default:***@127.0.0.1:${guarded.port}: WRONGPASS invalid username-password pair or user is disabled.\n`,
@@ -390,7 +390,7 @@ describeCluster("a cluster of servers through Redis", () => {
 
   it("refuses to start when Redis cannot be reached", async () => {
     await cluster.redis.stop();
-    const exit = await CliProcess.run(["--port", "0", "--redis", cluster.redis.url]);
+    const exit = await CliProcess.run(["--port", "0", "--redis", cluster.redis.url, "--database", "none"]);
     expect(exit.code).toBe(1);
     expect(exit.stderr).toBe(`chat-server: cannot reach Redis at ${cluster.redis.url}: connect ECONNREFUSED 127.0.0.1:${cluster.redis.port}\n`);
   }, 15_000);
@@ -400,7 +400,7 @@ describeCluster("a cluster of servers through Redis", () => {
 describe("the password in a Redis URL", () => {
   it("is printed nowhere when Redis cannot be reached at start; the host is", async () => {
     const port = await freePort();
-    const exit = await CliProcess.run(["--port", "0", "--redis", `redis://user:secret@127.0.0.1:${port}`, "--log-level", "debug"]);
+    const exit = await CliProcess.run(["--port", "0", "--redis", `redis://user:secret@127.0.0.1:${port}`, "--log-level", "debug", "--database", "none"]);
     expect(exit.code).toBe(1);
     expect(exit.stderr).toBe(`chat-server: cannot reach Redis at redis://user:***@127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}\n`);
     expect(exit.stdout).toContain(`127.0.0.1:${port}`);

@@ -87,7 +87,7 @@ describe("the JSON API: WebSocket at /api", () => {
     expect(new Set([first.id, second.id, third.id]).size).toBe(3);
 
     send(bob, { type: "members", room: "#dev", id: "ms" });
-    expect(await bob.readLine()).toBe('{"type":"members","room":"#dev","members":["alice","bob"],"for":"ms"}');
+    expect(await bob.readLine()).toBe('{"type":"members","room":"#dev","members":["alice","bob"],"operators":["alice"],"for":"ms"}');
     send(bob, { type: "rooms" });
     expect(await bob.readLine()).toBe('{"type":"rooms","rooms":[{"name":"#dev","members":2}]}');
     send(bob, { type: "part", room: "#dev" });

@@ -83,7 +83,7 @@ describe("what users see of each other: away, WHOIS", () => {
     const whois = await ivy.linesUntil(/ 318 /);
     expect(whois).toEqual([
       ":chat.test 311 ivy sam sam chat.test * :sam",
-      ":chat.test 319 ivy sam :#lobby #dev",
+      ":chat.test 319 ivy sam :#lobby @#dev",
       ":chat.test 312 ivy sam chat.test :chat.test",
       ":chat.test 671 ivy sam :is using a secure connection",
       IDLE("ivy", "sam"),
@@ -150,7 +150,7 @@ describeCluster("away and WHOIS on a cluster", () => {
     bob.client.raw("WHOIS ivy");
     expect(await bob.linesUntil(/ 318 /)).toEqual([
       ":chat.test 311 bob ivy ivy chat.test * :ivy",
-      ":chat.test 319 bob ivy :#lobby #dev",
+      ":chat.test 319 bob ivy :#lobby @#dev",
       ":chat.test 312 bob ivy chat.test :chat.test",
       ":chat.test 301 bob ivy :gone fishing",
       IDLE("bob", "ivy"),

@@ -46,14 +46,17 @@ describe("the protocol over TCP", () => {
     const client = await connect();
     client.send("WHO");
     client.send("LOGIN TAKEN");
+    client.send("LOGIN bad!name");
+    // Two words are a name and a password (the accounts plugin, docs/ACCOUNTS.md): no account has them.
     client.send("LOGIN bad name");
     client.send("LOGIN free");
     client.send("LOGIN again");
     client.send("FROB x");
-    expect(await client.readLines(6)).toEqual([
+    expect(await client.readLines(7)).toEqual([
       "ERR must-login-first",
       "ERR username-taken",
       "ERR invalid-username",
+      "ERR bad-credentials",
       "OK",
       "ERR already-logged-in",
       "ERR unknown-command FROB",

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Accounts } from "../../src/core/accounts";
 import { TcpClient } from "../support/tcp-client";
 import { startIrcServer, type RunningServer } from "../support/tcp-server";
 
@@ -143,6 +144,26 @@ describeWeechat("WeeChat, a terminal IRC client", () => {
     expect(await bob.readLine()).toBe("INFO wee disconnected");
   }, 30_000);
 
+  it("signs in to its nick's account with the server password (PASS)", async () => {
+    server = await startIrcServer();
+    await server.app.container.resolve(Accounts).create("wee", "wee-secret", "user");
+    const home = mkdtempSync(join(tmpdir(), "chat-weechat-"));
+    const setup = [
+      "/set irc.server_default.nicks wee",
+      "/set irc.server_default.username wee",
+      `/server add chat 127.0.0.1/${server.ircPort} -notls -password=wee-secret`,
+      "/connect chat",
+    ].join(";");
+    weechat = spawn("weechat-headless", ["-d", home, "-r", setup], { stdio: "ignore" });
+    const bob = await TcpClient.login(server.port, "bob");
+    await eventually("WeeChat signed in", async () => {
+      bob.send("WHO profiles");
+      const users: string[] = [];
+      for (let line = await bob.readLine(); line !== "END WHO"; line = await bob.readLine()) users.push(line);
+      return users.includes("USER wee wee");
+    });
+  }, 30_000);
+
   it("has each query it sends on joining answered in full (MODE, WHO in WHOX's form), the lobby's and a room's", async () => {
     // No flood control on either side: WeeChat's queries go at once, and are answered at once.
     server = await startIrcServer({ plugins: ["login", "msg", "who", "dm", "ping", "quit", "rooms"].map((name) => ({ name })), rateLimitPerSecond: 0 });
@@ -174,7 +195,7 @@ describeWeechat("WeeChat, a terminal IRC client", () => {
       );
       expect(queries()).toEqual(expect.arrayContaining(["JOIN #dev", "MODE #lobby", "WHO #lobby %cuhsnfdar", "MODE #dev", "WHO #dev %cuhsnfdar"].map((query) => ({ query, answered: true }))));
       const said = relay.lines.filter(({ from }) => from === "server").map(({ line }) => line);
-      expect(said).toEqual(expect.arrayContaining([":chat.test 324 wee #dev +nt", ":chat.test 354 wee #dev wee chat.test chat.test wee H 0 0 :wee", ":chat.test 315 wee #dev :End of /WHO list"]));
+      expect(said).toEqual(expect.arrayContaining([":chat.test 324 wee #dev +nt", ":chat.test 354 wee #dev wee chat.test chat.test wee H@ 0 0 :wee", ":chat.test 315 wee #dev :End of /WHO list"]));
     } finally {
       await relay.close();
     }

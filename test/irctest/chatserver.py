@@ -10,20 +10,24 @@ PYTHONPATH and runs the suite with `--controller chatserver`.
 
 from pathlib import Path
 import shutil
+import subprocess
 from typing import Optional, Set, Type
 
-from irctest.basecontrollers import BaseServerController
+from irctest.basecontrollers import BaseServerController, DirectoryBasedController
 from irctest.runner import NotImplementedByController
 
 # The repository's root: this file is test/irctest/chatserver.py.
 REPOSITORY = Path(__file__).resolve().parents[2]
 
 # The plugins the IRC door builds on: messages, direct messages, WHO, PING,
-# QUIT and rooms (channels).
-PLUGINS = "login,msg,who,dm,ping,quit,rooms"
+# QUIT, rooms (channels) and accounts (OPER).
+PLUGINS = "login,msg,who,dm,ping,quit,rooms,accounts"
+
+# The server operator irctest's OPER tests use (`OPER operuser operpassword`).
+OPERATOR = ("operuser", "operpassword")
 
 
-class ChatServerController(BaseServerController):
+class ChatServerController(BaseServerController, DirectoryBasedController):
     software_name = "chat-server"
     supported_sasl_mechanisms: Set[str] = set()
     supports_sts = False
@@ -31,8 +35,8 @@ class ChatServerController(BaseServerController):
     isupport = {
         "CASEMAPPING": "ascii",
         "CHANTYPES": "#",
-        "PREFIX": "",
-        "CHANMODES": ",,,nt",
+        "PREFIX": "(o)@",
+        "CHANMODES": ",,,nst",
         "NICKLEN": "32",
         "NETWORK": "My.Little.Server",
         "UTF8ONLY": None,
@@ -74,6 +78,22 @@ class ChatServerController(BaseServerController):
         else:
             faketime_cmd = []
 
+        # A database of its own (in the controller's directory, removed after
+        # the test), with irctest's operator account made by the CLI, as an
+        # operator makes one.
+        self.create_config()
+        assert self.directory
+        data_dir = str(self.directory / "data")
+        name, password = OPERATOR
+        subprocess.run(
+            ["node", cli, "accounts", "add", name, "--role", "operator", "--password-stdin", "--data-dir", data_dir],
+            input=f"{password}\n",
+            text=True,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            cwd=REPOSITORY,
+        )
+
         self.proc = self.execute(
             [
                 *faketime_cmd,
@@ -89,6 +109,13 @@ class ChatServerController(BaseServerController):
                 "My.Little.Server",
                 "--plugins",
                 PLUGINS,
+                "--data-dir",
+                data_dir,
+                # A conventional IRC server has no channel everyone is in:
+                # irctest's clients expect to be in none until they JOIN
+                # one, and to hear only of those they share one with.
+                "--irc-join-lobby",
+                "off",
                 # irctest's clients send bursts no person would.
                 "--rate-limit",
                 "0",

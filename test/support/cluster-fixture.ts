@@ -11,7 +11,7 @@ export interface ClusterFixture {
   redis: RedisServer;
   /** The nodes started, in order; killed after each test. */
   readonly nodes: CliProcess[];
-  /** Starts a node on the test's Redis, flood control off, with the fixture's lease unless `--redis-lease` is given. */
+  /** Starts a node on the test's Redis, flood control off, without accounts unless `--database` is given, with the fixture's lease unless `--redis-lease` is given. */
   start(name: string, ...args: string[]): Promise<{ node: CliProcess; port: number }>;
 }
 
@@ -23,7 +23,8 @@ export function clusterPerTest(leaseSeconds: string): ClusterFixture {
     nodes,
     async start(name, ...args) {
       const lease = args.includes("--redis-lease") ? [] : ["--redis-lease", leaseSeconds];
-      const node = CliProcess.spawn(["--port", "0", "--host", "127.0.0.1", "--redis", fixture.redis.url, ...lease, "--node-id", name, "--rate-limit", "0", ...args]);
+      const database = args.includes("--database") ? [] : ["--database", "none"];
+      const node = CliProcess.spawn(["--port", "0", "--host", "127.0.0.1", "--redis", fixture.redis.url, ...lease, "--node-id", name, "--rate-limit", "0", ...database, ...args]);
       nodes.push(node);
       return { node, port: await node.port("tcp") };
     },

@@ -34,16 +34,24 @@ export class IrcClient {
     });
   }
 
-  /** Connects and registers as `nick` (USER `ident` and `realname`); rejects with the line that refused it (433, 432 ...). */
-  static register(port: number, nick: string, realname = nick, ident = nick): Promise<IrcClient> {
+  /**
+   * Connects and registers as `nick` (USER `ident` and `realname`, PASS
+   * `password` if given); rejects with the line that refused it (433, 432 ...).
+   */
+  static register(port: number, nick: string, realname = nick, ident = nick, password?: string, welcomeEnd = / 366 \S+ #lobby /): Promise<IrcClient> {
     const client = new IrcClient(new Client({ auto_reconnect: false }));
     return new Promise((resolve, reject) => {
-      // Registered once the welcome burst is over: the lobby's names are its last lines.
-      client.client.once("registered", () => void client.waitFor(/ 366 \S+ #lobby /).then(() => resolve(client), reject));
+      // Registered once the welcome burst is over (`welcomeEnd`, its last line: the lobby's names, for a user who starts in it).
+      client.client.once("registered", () => void client.waitFor(welcomeEnd).then(() => resolve(client), reject));
       client.client.once("nick in use", () => reject(new Error(client.lines.find((line) => / 433 /.test(line)))));
       client.client.once("nick invalid", () => reject(new Error(client.lines.find((line) => / 432 /.test(line)))));
-      client.client.connect({ host: "127.0.0.1", port, nick, username: ident, gecos: realname, auto_reconnect: false });
+      client.client.connect({ host: "127.0.0.1", port, nick, username: ident, gecos: realname, auto_reconnect: false, ...(password !== undefined && { password }) });
     });
+  }
+
+  /** Registers as `register` does, on a server whose IRC users start outside the lobby (--irc-join-lobby off): the welcome burst ends with the MOTD's 422. */
+  static registerOutside(port: number, nick: string): Promise<IrcClient> {
+    return IrcClient.register(port, nick, nick, nick, undefined, / 422 /);
   }
 
   /** Waits for the next line (after the last one waited for) that matches, and returns it. */

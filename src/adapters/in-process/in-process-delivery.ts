@@ -1,5 +1,5 @@
-import type { Outgoing } from "../../core/events";
-import type { DeliveryPort, GroupInfo, Recipient } from "../../core/ports/delivery.port";
+import { Outgoing, type GroupModeChange } from "../../core/events";
+import type { DeliveryPort, GroupInfo, GroupRoster, Membership, ModeResult, Recipient } from "../../core/ports/delivery.port";
 import { nameKey } from "../../core/text";
 import { replaceInOrder } from "./in-order";
 
@@ -12,7 +12,17 @@ interface Group {
   readonly name: string;
   /** Members by username key, in the order they joined. */
   readonly members: Map<string, Member>;
+  /**
+   * The keys of the members who are its operators. In a cluster, where this
+   * node's groups hold its own users only, the registry's are the group's
+   * (ClusterDelivery reads them there), and these are not read.
+   */
+  readonly operators: Set<string>;
+  /** Listed only to its members. */
+  secret: boolean;
 }
+
+const NOBODY: GroupRoster = Object.freeze({ members: Object.freeze([]), operators: Object.freeze([]), secret: false });
 
 /** Delivery within this process: every recipient is a local session. */
 export class InProcessDelivery implements DeliveryPort {
@@ -51,13 +61,46 @@ export class InProcessDelivery implements DeliveryPort {
 
   broadcast(event: Outgoing, except?: Recipient): void {
     for (const recipient of this.byName.values()) {
-      if (recipient !== except) recipient.deliver(event);
+      if (recipient !== except && recipient.hearsEveryone) recipient.deliver(event);
     }
+    const { type } = event.event;
+    if (type === "renamed" || type === "departure") this.tellOutsiders(event, except);
   }
 
   announceLogin(event: Outgoing, except?: Recipient): void {
     for (const recipient of this.loginWatchers) {
-      if (recipient !== except) recipient.deliver(event);
+      if (recipient !== except && recipient.hearsEveryone) recipient.deliver(event);
+    }
+  }
+
+  /**
+   * A rename or departure, to those here who do not hear everyone (see
+   * Recipient.hearsEveryone) and share a group with its users: of a
+   * departure of several, only those users, in an event of their own (the
+   * others share one rendering). Found from each one's own groups, so that
+   * a mass departure costs in proportion to the users and their groups.
+   */
+  private tellOutsiders(outgoing: Outgoing, except: Recipient | undefined): void {
+    const { event } = outgoing;
+    const gone: readonly { readonly rooms?: readonly string[] }[] = event.type === "departure" ? event.users : event.type === "renamed" ? [event] : [];
+    // Which of them each group had, by group key.
+    const inGroup = new Map<string, number[]>();
+    gone.forEach(({ rooms }, at) => {
+      for (const room of rooms ?? []) {
+        const key = nameKey(room);
+        const found = inGroup.get(key);
+        if (found === undefined) inGroup.set(key, [at]);
+        else found.push(at);
+      }
+    });
+    if (inGroup.size === 0) return;
+    for (const [member, recipient] of this.byName) {
+      if (recipient.hearsEveryone || recipient === except) continue;
+      const shared = new Set<number>();
+      for (const groupKey of this.groupsByMember.get(member) ?? []) for (const at of inGroup.get(groupKey) ?? []) shared.add(at);
+      if (shared.size === 0) continue;
+      if (shared.size === gone.length || event.type !== "departure") recipient.deliver(outgoing);
+      else recipient.deliver(new Outgoing({ ...event, users: event.users.filter((_, at) => shared.has(at)) }));
     }
   }
 
@@ -75,7 +118,11 @@ export class InProcessDelivery implements DeliveryPort {
     if (joined !== undefined) {
       this.groupsByMember.delete(fromKey);
       this.groupsByMember.set(toKey, joined);
-      for (const groupKey of joined) replaceInOrder(this.groupsByKey.get(groupKey)!.members, fromKey, toKey, { username: to, recipient });
+      for (const groupKey of joined) {
+        const group = this.groupsByKey.get(groupKey)!;
+        replaceInOrder(group.members, fromKey, toKey, { username: to, recipient });
+        if (group.operators.delete(fromKey)) group.operators.add(toKey);
+      }
     }
     this.broadcast(event, recipient);
   }
@@ -90,12 +137,14 @@ export class InProcessDelivery implements DeliveryPort {
     const key = nameKey(group);
     let found = this.groupsByKey.get(key);
     if (found === undefined) {
-      found = { name: group, members: new Map() };
+      found = { name: group, members: new Map(), operators: new Set(), secret: false };
       this.groupsByKey.set(key, found);
     }
     const member = nameKey(username);
     if (found.members.has(member)) return Promise.resolve(false);
     found.members.set(member, { username, recipient });
+    // Whoever makes the group runs it.
+    if (found.members.size === 1) found.operators.add(member);
     let joined = this.groupsByMember.get(member);
     if (joined === undefined) this.groupsByMember.set(member, (joined = new Set()));
     joined.add(key);
@@ -112,20 +161,52 @@ export class InProcessDelivery implements DeliveryPort {
     return Promise.resolve(true);
   }
 
-  /** Takes a member out of a group, and the group away once empty (the member's own index is the caller's). */
+  /** Takes a member out of a group, an operator no longer, and the group away once empty, its modes with it (the member's own index is the caller's). */
   private removeMember(groupKey: string, member: string): void {
     const group = this.groupsByKey.get(groupKey)!;
     group.members.delete(member);
+    group.operators.delete(member);
     if (group.members.size === 0) this.groupsByKey.delete(groupKey);
+  }
+
+  changeMode(group: string, by: string, change: GroupModeChange): Promise<ModeResult> {
+    return Promise.resolve(this.modeChanged(group, by, change));
+  }
+
+  private modeChanged(group: string, by: string, change: GroupModeChange): ModeResult {
+    const found = this.groupsByKey.get(nameKey(group));
+    if (found === undefined || !found.operators.has(nameKey(by))) return { status: "not-operator" };
+    if (change.mode === "secret") {
+      if (found.secret === change.on) return { status: "unchanged" };
+      found.secret = change.on;
+      return { status: "changed", change };
+    }
+    const key = nameKey(change.user);
+    const member = found.members.get(key);
+    if (member === undefined) return { status: "not-member" };
+    if (found.operators.has(key) === change.on) return { status: "unchanged" };
+    if (change.on) found.operators.add(key);
+    else found.operators.delete(key);
+    return { status: "changed", change: { mode: "operator", user: member.username, on: change.on } };
   }
 
   groupsOf(username: string): number {
     return this.groupsByMember.get(nameKey(username))?.size ?? 0;
   }
 
-  groupNamesOf(username: string): Promise<readonly string[]> {
-    const keys = this.groupsByMember.get(nameKey(username)) ?? [];
-    return Promise.resolve([...keys].map((key) => this.groupsByKey.get(key)!.name));
+  groupNamesHere(username: string): readonly string[] {
+    return [...(this.groupsByMember.get(nameKey(username)) ?? [])].map((key) => this.groupsByKey.get(key)!.name);
+  }
+
+  membershipsOf(username: string): Promise<readonly Membership[]> {
+    const member = nameKey(username);
+    const keys = this.groupsByMember.get(member) ?? [];
+    return Promise.resolve(
+      [...keys].map((key) => {
+        const { name, operators, secret } = this.groupsByKey.get(key)!;
+        return { group: name, operator: operators.has(member), secret };
+      }),
+    );
   }
 
   groupsHere(): number {
@@ -148,8 +229,15 @@ export class InProcessDelivery implements DeliveryPort {
     }
   }
 
-  members(group: string): Promise<readonly string[]> {
-    return Promise.resolve([...(this.groupsByKey.get(nameKey(group))?.members.values() ?? [])].map(({ username }) => username));
+  roster(group: string): Promise<GroupRoster> {
+    const found = this.groupsByKey.get(nameKey(group));
+    if (found === undefined) return Promise.resolve(NOBODY);
+    const { members, operators, secret } = found;
+    return Promise.resolve({
+      members: [...members.values()].map(({ username }) => username),
+      operators: [...operators].map((key) => members.get(key)!.username),
+      secret,
+    });
   }
 
   /** Every membership here, as group name and username. */
@@ -165,7 +253,7 @@ export class InProcessDelivery implements DeliveryPort {
   }
 
   groups(): Promise<readonly GroupInfo[]> {
-    const summaries = [...this.groupsByKey.values()].map(({ name, members }) => ({ name, members: members.size }));
+    const summaries = [...this.groupsByKey.values()].map(({ name, members, secret }) => ({ name, members: members.size, secret }));
     return Promise.resolve(summaries.sort((a, b) => (nameKey(a.name) < nameKey(b.name) ? -1 : 1)));
   }
 }

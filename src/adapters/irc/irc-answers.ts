@@ -4,13 +4,15 @@ import type { GroupInfo } from "../../core/ports/delivery.port";
 import type { Expectation } from "./irc-commands";
 import { partLine, renameLine } from "./irc-renderer";
 import type { Registration } from "./irc-registration";
-import { echo, errorText, type IrcLines } from "./irc-replies";
-import { idleSeconds, whoLines, type Listed } from "./irc-who";
-import { LOBBY_TOPIC, luserLines, welcomeLines, type WelcomeFacts } from "./irc-welcome";
+import { echo, errorText, type ChannelNames, type IrcLines } from "./irc-replies";
+import { idleSeconds, visibleTo, whoLines, type Listed } from "./irc-who";
+import { LOBBY_TOPIC, lobbyJoinLines, luserLines, welcomeLines, type UserCount, type WelcomeFacts } from "./irc-welcome";
 
 /** What answering changes of a connection, beyond the lines it says. */
 export interface AnswerContext {
   readonly lines: IrcLines;
+  /** User mode `o`, as OPER left it. */
+  operator: boolean;
   readonly registration: Registration;
   /** Channels (rooms) the core confirmed this user is in, by lower-case name. */
   readonly channels: Set<string>;
@@ -21,20 +23,24 @@ export interface AnswerContext {
   loggedIn(): void;
   /** The wall clock, epoch milliseconds: WHOIS's and WHOX's idle time. */
   epochMs(): number;
+  /** Whether the user is in the lobby: a JOIN or PART of it changes it as it is answered. */
+  inLobby: boolean;
+  /** `inLobby` changed: the core is told (`words`: a PART message). */
+  modesChanged(words?: string): void;
 }
 
-interface UserList {
-  readonly users: readonly string[];
+/** Users as the core listed them: with their profiles if it gave them; for a room's members (MEMBERS), with its operators and whether it is secret. */
+interface UserList extends ChannelNames {
   readonly profiles?: readonly (UserProfile | null)[] | undefined;
 }
 
 const NO_USERS: UserList = Object.freeze({ users: Object.freeze([]) });
 
-/** The users a WHO, WHOIS or MEMBERS answered with, and their profiles if the core gave them (none when it answered an error). */
+/** The users a WHO, WHOIS or MEMBERS answered with (none when it answered an error). */
 function userListIn(replies: readonly Reply[]): UserList {
   for (const reply of replies) {
     if (reply.kind === "users") return reply;
-    if (reply.kind === "members") return { users: reply.members, profiles: reply.profiles };
+    if (reply.kind === "members") return { users: reply.members, profiles: reply.profiles, operators: reply.operators, secret: reply.secret };
   }
   return NO_USERS;
 }
@@ -43,10 +49,23 @@ function usersIn(replies: readonly Reply[]): readonly string[] {
   return userListIn(replies).users;
 }
 
-/** The users a WHO or MEMBERS answered with, each with its profile if the core gave one. */
-function listedIn(replies: readonly Reply[]): Listed[] {
+/**
+ * The users of a WHO with profiles, counted as LUSERS counts them, and
+ * those of them in the lobby, in login order (one without a profile, as if
+ * in it).
+ */
+function censusIn(replies: readonly Reply[]): { readonly count: UserCount; readonly lobby: readonly string[] } {
   const { users, profiles } = userListIn(replies);
-  return users.map((user, at) => ({ user, profile: profiles?.[at] ?? null }));
+  const lobby = users.filter((_, at) => profiles?.[at]?.outside !== true);
+  const invisible = profiles?.filter((profile) => profile?.invisible === true).length ?? 0;
+  return { count: { users: users.length, invisible, inLobby: lobby.length }, lobby };
+}
+
+/** The users a WHO or MEMBERS answered with, each with its profile if the core gave one, and whether it is an operator of the room listed. */
+function listedIn(replies: readonly Reply[]): Listed[] {
+  const { users, profiles, operators = [] } = userListIn(replies);
+  const marked = new Set(operators);
+  return users.map((user, at) => ({ user, profile: profiles?.[at] ?? null, operator: marked.has(user) }));
 }
 
 /** The profile the core gave with the first user of a WHOIS, if any. */
@@ -56,17 +75,23 @@ function profileIn(replies: readonly Reply[]): UserProfile | null {
 
 /**
  * WHOIS's answer for a user online: who (311, its realname if its client
- * gave one, else its nick), its channels (319: the lobby, then its rooms),
- * the server (312), away (301), a secure connection (671), idle and signon
- * times (317), the end (318).
+ * gave one, else its nick), its channels (319: the lobby if it is in it, then its rooms),
+ * the server (312), away (301), a server operator (313), the account it
+ * is signed in to (330; none for a guest), a secure connection (671), idle
+ * and signon times (317), the end (318).
  */
 function whoisLines(user: string, profile: UserProfile | null, context: AnswerContext): string[] {
   const { lines } = context;
   const { server, lobby } = lines.names;
   const said = [lines.numeric("311", `${user} ${profile?.ident ?? user} ${server} * :${profile?.realname ?? user}`)];
-  said.push(lines.numeric("319", `${user} :${[lobby, ...(profile?.rooms ?? [])].join(" ")}`));
+  const rooms = (profile?.rooms ?? []).map(({ group, operator }) => (operator ? `@${group}` : group));
+  // The lobby for one in it; none at all (no 319) for one in no channel.
+  const channels = profile?.outside === true ? rooms : [lobby, ...rooms];
+  if (channels.length > 0) said.push(lines.numeric("319", `${user} :${channels.join(" ")}`));
   said.push(lines.numeric("312", `${user} ${server} :${server}`));
   if (profile?.away !== undefined) said.push(lines.numeric("301", `${user} :${profile.away}`));
+  if (profile?.operator === true) said.push(lines.numeric("313", `${user} :is an IRC operator`));
+  if (profile?.account !== undefined) said.push(lines.numeric("330", `${user} ${profile.account} :is logged in as`));
   if (profile?.secure === true) said.push(lines.numeric("671", `${user} :is using a secure connection`));
   if (profile !== null) {
     said.push(lines.numeric("317", `${user} ${idleSeconds(profile, context.epochMs())} ${Math.floor(profile.since / 1000)} :seconds idle, signon time`));
@@ -117,11 +142,14 @@ export function answer(expectation: Expectation, replies: readonly Reply[], cont
     case "ping":
       return [`:${lines.names.server} PONG ${lines.names.server} :${expectation.token}`];
     case "login":
-      return loggedIn(expectation.nick, replies, context);
+      return loggedIn(expectation.nick, expectation.signIn, replies, context);
+    case "oper":
+      return operated(expectation.up, replies, context);
     case "rename":
       return renamed(expectation.nick, replies, context);
     case "welcome": {
-      const said = context.registration.registered ? welcomeLines(lines, context.facts, usersIn(replies), context.history) : [];
+      const { count, lobby } = censusIn(replies);
+      const said = context.registration.registered ? welcomeLines(lines, context.facts, count, context.inLobby ? lobby : null, context.history) : [];
       context.history = [];
       return said;
     }
@@ -152,11 +180,23 @@ export function answer(expectation: Expectation, replies: readonly Reply[], cont
       if (replies[0]?.kind !== "ok") return [lines.channelError(expectation.channel, errorIn(replies))];
       channels.delete(nameKey(expectation.channel));
       return [partLine(`:${lines.prefix()} PART ${nameKey(expectation.channel)}`, expectation.message)];
+    case "lobby-join": {
+      context.inLobby = true;
+      context.modesChanged();
+      // The WHO was answered before the user was in: it is now, last (as it came).
+      const me = nameKey(lines.nick);
+      return lobbyJoinLines(lines, [...censusIn(replies).lobby.filter((user) => nameKey(user) !== me), lines.nick]);
+    }
+    case "lobby-part":
+      context.inLobby = false;
+      context.modesChanged(expectation.message);
+      return [partLine(`:${lines.prefix()} PART ${lines.names.lobby}`, expectation.message)];
     case "names":
       if (expectation.afterJoin && !channels.has(expectation.channel)) return [];
-      return lines.names353(expectation.channel, usersIn(replies));
+      if (expectation.channel === lines.names.lobby) return lines.names353(expectation.channel, { users: censusIn(replies).lobby });
+      return lines.names353(expectation.channel, userListIn(replies));
     case "who":
-      return whoLines(expectation.query, listedIn(replies), lines, context.epochMs());
+      return whoLines(expectation.query, visibleTo(context, expectation.query, listedIn(replies)), lines, context.epochMs());
     case "whois": {
       const [user] = usersIn(replies);
       const { nick } = expectation;
@@ -169,23 +209,35 @@ export function answer(expectation: Expectation, replies: readonly Reply[], cont
       return [lines.numeric(expectation.numeric, `:${text}`)];
     }
     case "user-count":
-      expectation.count.users = usersIn(replies).length;
+      Object.assign(expectation.count, censusIn(replies).count);
       return [];
     case "list": {
       const rooms = roomsIn(replies);
+      const { inLobby } = expectation.count;
       return [
         lines.numeric("321", "Channel :Users  Name"),
-        lines.numeric("322", `${lines.names.lobby} ${expectation.count.users} :${LOBBY_TOPIC}`),
+        // The lobby as a room is: listed while anyone is in it.
+        ...(inLobby === 0 ? [] : [lines.numeric("322", `${lines.names.lobby} ${inLobby} :${LOBBY_TOPIC}`)]),
         ...rooms.map(({ name, members }) => lines.numeric("322", `${name} ${members} :`)),
         lines.numeric("323", ":End of /LIST"),
       ];
     }
     case "lusers":
-      // Channels as LIST counts them: the lobby and the rooms.
-      return luserLines(lines, expectation.count.users, 1 + roomsIn(replies).length);
-    case "channel-modes":
-      if (usersIn(replies).length === 0) return [lines.numeric("403", `${echo(expectation.channel)} :No such channel`)];
-      return [lines.channelModes(expectation.channel)];
+      // Channels as LIST counts them: the lobby (while anyone is in it) and the rooms.
+      return luserLines(lines, expectation.count, (expectation.count.inLobby === 0 ? 0 : 1) + roomsIn(replies).length);
+    case "channel-modes": {
+      const { users, secret } = userListIn(replies);
+      if (users.length === 0) return [lines.numeric("403", `${echo(expectation.channel)} :No such channel`)];
+      return [lines.channelModes(expectation.channel, secret === true)];
+    }
+    case "mode-change": {
+      // Made (or so already): every member, this client too, is sent the MODE line as an event.
+      const refusal = errorIn(replies);
+      if (refusal === undefined) return [];
+      const { channel, nick } = expectation;
+      if (refusal.code === "user-not-in-room") return [lines.numeric("441", `${echo(nick ?? "")} ${echo(channel)} :They aren't on that channel`)];
+      return [lines.channelError(channel, refusal)];
+    }
     case "quit": {
       const { message } = expectation;
       return [lines.closing(message === "" ? "Quit" : `Quit: ${message}`)];
@@ -197,6 +249,21 @@ export function answer(expectation: Expectation, replies: readonly Reply[], cont
         return text === null ? [] : [lines.notice(reply.kind === "error" ? `${expectation.verb}: ${text}` : text)];
       });
   }
+}
+
+/** OPER's answer (381 and the mode it gives), or why not; MODE -o's, nothing (its MODE line follows). */
+function operated(up: boolean, replies: readonly Reply[], context: AnswerContext): string[] {
+  if (!up) return [];
+  const { lines } = context;
+  const [first] = replies;
+  if (first?.kind === "ok") {
+    context.operator = true;
+    return [lines.numeric("381", ":You are now an IRC operator"), `:${lines.nick} MODE ${lines.nick} :+o`];
+  }
+  const code = first?.kind === "error" ? first.code : "no answer";
+  if (code === "bad-credentials" || code === "invalid-password" || code === "invalid-username") return [lines.numeric("464", ":Password incorrect")];
+  if (code === "not-an-operator") return [lines.numeric("491", ":No O-lines for your host")];
+  return [lines.numeric("491", ":No O-lines for your host"), lines.notice(SIGN_IN_NOTICES[code] ?? `OPER: ${code}`)];
 }
 
 /** A NICK once registered: the NICK line everyone else is sent too, or the numeric an IRC server refuses a nick with. */
@@ -211,6 +278,10 @@ function renamed(nick: string, replies: readonly Reply[], { lines, registration 
   switch (code) {
     case "username-taken":
       return [lines.numeric("433", `${nick} :Nickname is already in use`)];
+    case "username-registered":
+      return [lines.numeric("433", `${nick} :Nickname is registered`)];
+    case "signed-in":
+      return [lines.notice(`You are signed in to the account ${lines.nick}, and keep its name: NICK is not allowed.`)];
     case "invalid-username":
       return [lines.numeric("432", `${nick} :Erroneous nickname`)];
     case "unknown-command":
@@ -221,14 +292,38 @@ function renamed(nick: string, replies: readonly Reply[], { lines, registration 
   }
 }
 
-function loggedIn(nick: string, replies: readonly Reply[], context: AnswerContext): string[] {
+/** How a refused sign-in (PASS) or OPER is told, beside its numeric. */
+const SIGN_IN_NOTICES: Readonly<Record<string, string>> = {
+  "password-needs-tls": "Passwords are taken over TLS only: connect to this server's TLS port.",
+  "too-many-attempts": "Too many failed attempts: wait a while before trying again.",
+  busy: "The server is busy checking passwords: try again in a moment.",
+  "no-accounts": "This server keeps no accounts.",
+};
+
+function loggedIn(nick: string, signIn: boolean, replies: readonly Reply[], context: AnswerContext): string[] {
   const { lines, registration } = context;
   const [first] = replies;
   if (first?.kind !== "ok") {
     registration.loginRefused();
     const code = first?.kind === "error" ? first.code : "no answer";
-    if (code === "username-taken") return [lines.numeric("433", `${nick} :Nickname is already in use`, "*")];
-    if (code === "invalid-username") return [lines.numeric("432", `${nick} :Erroneous nickname`, "*")];
+    switch (code) {
+      case "username-taken":
+        return [lines.numeric("433", `${nick} :Nickname is already in use`, "*")];
+      case "username-registered":
+        return [
+          lines.numeric("433", `${nick} :Nickname is registered`, "*"),
+          lines.notice(`${nick} is a registered account: to sign in, give its password with PASS before NICK and USER (your client's server password), or choose another nick.`),
+        ];
+      case "guests-not-allowed":
+        return [lines.numeric("465", ":Only registered accounts may connect: give your account's password with PASS", "*")];
+      case "invalid-username":
+        return [lines.numeric("432", `${nick} :Erroneous nickname`, "*")];
+      case "bad-credentials":
+      case "invalid-password":
+        return [lines.numeric("464", ":Password incorrect", "*")];
+    }
+    const notice = SIGN_IN_NOTICES[code];
+    if (signIn && notice !== undefined) return [lines.numeric("464", ":Password incorrect", "*"), lines.notice(notice)];
     return [lines.notice(`Cannot log in now (${code}); try again.`)];
   }
   registration.loggedIn();

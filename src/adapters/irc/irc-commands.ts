@@ -5,7 +5,7 @@ import { whoxOf, type WhoQuery } from "./irc-who";
 import type { IrcMessage } from "./irc-message";
 import { Stage, type Registration } from "./irc-registration";
 import { echo, type IrcLines } from "./irc-replies";
-import { LOBBY_TOPIC } from "./irc-welcome";
+import { LOBBY_TOPIC, type UserCount } from "./irc-welcome";
 
 /** What a command given to the core is for, and how its answers become IRC (see IrcAnswers). */
 export type Expectation =
@@ -16,28 +16,38 @@ export type Expectation =
    */
   | { readonly kind: "local"; readonly lines: readonly string[] }
   | { readonly kind: "ping"; readonly token: string }
-  | { readonly kind: "login"; readonly nick: string }
+  /** `signIn`: with a PASS, into the nick's account. */
+  | { readonly kind: "login"; readonly nick: string; readonly signIn: boolean }
+  /** OPER (`up`), or MODE -o on oneself. */
+  | { readonly kind: "oper"; readonly up: boolean }
   /** NICK once registered: the core's rename. */
   | { readonly kind: "rename"; readonly nick: string }
-  /** Sent with the LOGIN: who is online, for the welcome burst and the lobby's names (if the login succeeded). */
+  /** Sent with the LOGIN: who is online, with profiles, for the welcome burst's counts and the lobby's names (if the login succeeded). */
   | { readonly kind: "welcome" }
   | { readonly kind: "message"; readonly target: string; readonly notice: boolean }
   | { readonly kind: "join"; readonly channel: string }
   | { readonly kind: "part"; readonly channel: string; readonly message: string }
+  /** JOIN of the lobby by a user out of it: who is online (a WHO with profiles) for its names; in it from the answer on. */
+  | { readonly kind: "lobby-join" }
+  /** PART of the lobby (the core sees a PING): out of it from the answer on. */
+  | { readonly kind: "lobby-part"; readonly message: string }
   /** `afterJoin`: sent with a JOIN, and answered only if the JOIN was. */
   | { readonly kind: "names"; readonly channel: string; readonly afterJoin?: boolean }
   | { readonly kind: "who"; readonly query: WhoQuery }
   | { readonly kind: "whois"; readonly nick: string }
   | { readonly kind: "userhost"; readonly numeric: "302" | "303" }
   /**
-   * LIST and LUSERS are two commands each: WHO (the lobby's users, counted)
-   * then ROOMS; `count` carries the first's answer to the second.
+   * LIST and LUSERS are two commands each: WHO (the users, counted, with
+   * their profiles) then ROOMS; `count` carries the first's answer to the
+   * second.
    */
-  | { readonly kind: "user-count"; readonly count: { users: number } }
-  | { readonly kind: "list"; readonly count: { users: number } }
-  | { readonly kind: "lusers"; readonly count: { users: number } }
-  /** MODE on a channel one is not in: its members say whether it exists. */
+  | { readonly kind: "user-count"; readonly count: UserCount }
+  | { readonly kind: "list"; readonly count: UserCount }
+  | { readonly kind: "lusers"; readonly count: UserCount }
+  /** MODE on a channel (a room): its members say whether it exists, and whether it is secret. */
   | { readonly kind: "channel-modes"; readonly channel: string }
+  /** A change to a channel's modes (`nick`: the one MODE +o or -o names): the MODE line comes as an event; only a refusal is answered. */
+  | { readonly kind: "mode-change"; readonly channel: string; readonly nick?: string }
   | { readonly kind: "quit"; readonly message: string }
   /** AWAY: `away`, whether it marks the user away (or back). */
   | { readonly kind: "away"; readonly away: boolean }
@@ -59,8 +69,14 @@ export interface IrcCommandContext {
   readonly syntax: CommandSyntax;
   /** The software's name and version, for VERSION. */
   readonly version: string;
-  /** User mode `i`, as the client set it (MODE): kept and said back; it hides nobody, since everyone shares the lobby. */
+  /** Whether the user is in the lobby (it hears everyone: see ConnectionCodec.hearsEveryone); PART and JOIN change it, as their answers are said. */
+  inLobby: boolean;
+  /** User mode `i`, as the client set it (MODE): kept, said back, and told to the core (a WHO by mask hides the user from those who share no channel with it). */
   invisible: boolean;
+  /** User mode `o`: OPER succeeded (and no MODE -o since). */
+  operator: boolean;
+  /** `inLobby` or `invisible` changed: the core is told (`words`: the PART message of one who left the lobby). */
+  modesChanged(words?: string): void;
 }
 
 type Translate = (params: readonly string[], context: IrcCommandContext, command: string) => Step[];
@@ -82,10 +98,12 @@ function isLobby(channel: string, { lines }: IrcCommandContext): boolean {
 
 /** After NICK, USER or CAP END: the login, when registration is ready for it. */
 function register({ registration }: IrcCommandContext): Step[] {
-  const nick = registration.startLogin();
-  if (nick === null) return local();
+  const login = registration.startLogin();
+  if (login === null) return local();
+  const { nick, password } = login;
+  const signIn = password !== undefined;
   // Both at once, so that the welcome comes before the answers to whatever the client sends next.
-  return [core("LOGIN", [nick], { kind: "login", nick }), core("WHO", [], { kind: "welcome" })];
+  return [core("LOGIN", signIn ? [nick, password] : [nick], { kind: "login", nick, signIn }), core("WHO", [WITH_PROFILES], { kind: "welcome" })];
 }
 
 /** Commands a client may send before registration. */
@@ -110,7 +128,12 @@ const BEFORE_REGISTRATION: Readonly<Record<string, Translate>> = {
         return local(lines.numeric("410", `${echo(sub)} :Invalid CAP command`));
     }
   },
-  PASS: (_params, { lines, registration }) => (registration.registered ? local(lines.numeric("462", ":You may not reregister")) : local()),
+  PASS(params, { lines, registration }) {
+    if (registration.stage !== Stage.Open) return local(lines.numeric("462", ":You may not reregister"));
+    if (params[0] === undefined || params[0] === "") return local(lines.numeric("461", "PASS :Not enough parameters"));
+    registration.passGiven(params[0]);
+    return local();
+  },
   NICK(params, context) {
     const nick = params[0];
     const { lines } = context;
@@ -139,7 +162,7 @@ const BEFORE_REGISTRATION: Readonly<Record<string, Translate>> = {
   QUIT: (params) => [core("QUIT", [params[0] ?? ""], { kind: "quit", message: params[0] ?? "" })],
 };
 
-/** PRIVMSG and NOTICE: to the lobby (everyone), a channel (a room), or a nick (a DM). */
+/** PRIVMSG and NOTICE: to the lobby (everyone), a channel (a room), or a nick (a DM); to a channel only from within it. */
 function message(notice: boolean): Translate {
   return (params, context) => {
     const { lines, channels } = context;
@@ -155,7 +178,7 @@ function message(notice: boolean): Translate {
     if (target.includes(",")) return local(lines.numeric("407", `${echo(target)} :Too many recipients`));
     const expectation: Expectation = { kind: "message", target, notice };
     const lobby = isLobby(target, context);
-    if (!lobby && target.startsWith("#") && !channels.has(nameKey(target))) {
+    if (lobby ? !context.inLobby : target.startsWith("#") && !channels.has(nameKey(target))) {
       return notice ? local() : local(lines.numeric("404", `${echo(target)} :Cannot send to channel (not joined)`));
     }
     // A NOTICE is the core's: a message no client answers by itself, shown as a NOTICE to IRC users
@@ -173,15 +196,16 @@ function first(list: string): string {
 
 /** One channel of a JOIN's list, answered on its own: a bad name among them does not stop the others. */
 function joinChannel(channel: string, context: IrcCommandContext): Step[] {
-  if (isLobby(channel, context)) return []; // everyone is in it already
+  if (isLobby(channel, context)) return context.inLobby ? [] : [core("WHO", [WITH_PROFILES], { kind: "lobby-join" })];
   if (!channel.startsWith("#")) return local(context.lines.numeric("403", `${echo(channel)} :No such channel`));
   return [core("JOIN", [channel], { kind: "join", channel }), core("MEMBERS", [channel], { kind: "names", channel: nameKey(channel), afterJoin: true })];
 }
 
 /**
- * WHO: a channel's members (the lobby's: everyone), or the users a mask
- * matches (`*`, `0` or none: everyone), each with its profile (away,
- * realname); WHOX's form (`%<fields>[,<token>]`) too. `WHO <mask> o` asks
+ * WHO: a channel's members (the lobby's: those in it), or the users a mask
+ * matches (`*`, `0` or none: everyone; a mask with a wildcard leaves out
+ * the invisible users who share no channel with the asker), each with its
+ * profile (away, realname); WHOX's form (`%<fields>[,<token>]`) too. `WHO <mask> o` asks
  * for operators: there are none.
  */
 function who(params: readonly string[], context: IrcCommandContext): Step[] {
@@ -200,20 +224,43 @@ function who(params: readonly string[], context: IrcCommandContext): Step[] {
 }
 
 /**
- * MODE on a channel: its modes (`+nt`, those of every channel here), an
- * empty ban list; setting a mode is refused, since nobody is a channel
- * operator. A channel one is not in has modes if it has members.
+ * MODE on a channel. Without a change: its modes (`+nt`, every channel's,
+ * and `s` when it is secret: its members say so, and whether it exists);
+ * `b`, an empty ban list. Changes, letter by letter, in order: `o` makes
+ * the next nick of the parameters a channel operator or not, `s` the
+ * channel secret or not, each a command of the core's, which refuses them
+ * but to an operator (482; 441 for a nick not in the channel); `n` and `t`
+ * are always set; any other letter is 472. Nobody operates the lobby.
  */
-function channelMode(channel: string, change: string | undefined, context: IrcCommandContext): Step[] {
-  const { lines, channels } = context;
+function channelMode(channel: string, [change, ...nicks]: readonly string[], context: IrcCommandContext): Step[] {
+  const { lines } = context;
+  const lobby = isLobby(channel, context);
+  if (change === undefined) return lobby ? local(lines.channelModes(channel, false)) : [core("MEMBERS", [channel], { kind: "channel-modes", channel })];
   if (change === "b" || change === "+b") return local(lines.numeric("368", `${echo(channel)} :End of channel ban list`));
-  if (change !== undefined) return local(lines.numeric("482", `${echo(channel)} :Channel modes cannot be set here`));
-  if (isLobby(channel, context) || channels.has(nameKey(channel))) return local(lines.channelModes(channel));
-  return [core("MEMBERS", [channel], { kind: "channel-modes", channel })];
+  if (lobby) return local(lines.numeric("482", `${echo(channel)} :You're not channel operator`));
+  const steps: Step[] = [];
+  let adding = true;
+  for (const letter of change) {
+    if (letter === "+" || letter === "-") {
+      adding = letter === "+";
+    } else if (letter === "o") {
+      const nick = nicks.shift();
+      if (nick === undefined) steps.push(...local(lines.numeric("461", "MODE :Not enough parameters")));
+      else steps.push(core(adding ? "OP" : "DEOP", [channel, nick], { kind: "mode-change", channel, nick }));
+    } else if (letter === "s") {
+      steps.push(core(adding ? "SECRET" : "PUBLIC", [channel], { kind: "mode-change", channel }));
+    } else if (letter === "n" || letter === "t") {
+      if (!adding) steps.push(...local(lines.notice(`${echo(channel)}: modes n and t are always set here`)));
+    } else {
+      steps.push(...local(lines.numeric("472", `${echo(letter)} :is unknown mode char to me`)));
+    }
+  }
+  return steps.length === 0 ? local() : steps;
 }
 
 /**
- * MODE on oneself: `i` (invisible) is set and unset, and kept; the changes
+ * MODE on oneself: `i` (invisible) is set and unset, kept, and told to the core; `-o` stops
+ * being a server operator (`+o` is ignored: OPER gives it); the changes
  * made are said back as servers say them (`:nick MODE nick :+i`), nothing
  * for a change to what already was, 501 for any other letter.
  */
@@ -223,23 +270,37 @@ function userMode(change: string, context: IrcCommandContext): Step[] {
   let sign = "";
   let made = "";
   let unknown = false;
+  let deoper = false;
+  const wasInvisible = context.invisible;
   for (const letter of change) {
     if (letter === "+" || letter === "-") {
       adding = letter === "+";
+      continue;
+    }
+    if (letter === "o") {
+      // +o is OPER's to give (a client asking for it is ignored, as servers do); -o gives it up.
+      if (adding || !context.operator) continue;
+      context.operator = false;
+      deoper = true;
     } else if (letter !== "i") {
       unknown = true;
+      continue;
     } else if (context.invisible !== adding) {
       context.invisible = adding;
-      const wanted = adding ? "+" : "-";
-      if (sign !== wanted) {
-        sign = wanted;
-        made += sign;
-      }
-      made += letter;
+    } else {
+      continue;
     }
+    const wanted = adding ? "+" : "-";
+    if (sign !== wanted) {
+      sign = wanted;
+      made += sign;
+    }
+    made += letter;
   }
+  if (context.invisible !== wasInvisible) context.modesChanged();
   const said = made === "" ? [] : [`:${lines.nick} MODE ${lines.nick} :${made}`];
-  return local(...said, ...(unknown ? [lines.numeric("501", ":Unknown MODE flag")] : []));
+  const answered = local(...said, ...(unknown ? [lines.numeric("501", ":Unknown MODE flag")] : []));
+  return deoper ? [core("DEOPER", [], { kind: "oper", up: false }), ...answered] : answered;
 }
 
 /** Nicks looked up at most by one USERHOST or ISON (RFC 2812 says five for USERHOST). */
@@ -266,16 +327,19 @@ const AFTER_REGISTRATION: Readonly<Record<string, Translate>> = {
     const list = params[0];
     if (list === undefined || list === "") return local(lines.numeric("461", "PART :Not enough parameters"));
     const channel = first(list);
-    // The lobby is everyone on the server: one leaves it by leaving (QUIT).
-    if (isLobby(channel, context)) return local(lines.notice(`You cannot leave ${channel}: it is everyone on this server. /quit to leave.`));
-    if (!channel.startsWith("#")) return local(lines.numeric("403", `${echo(channel)} :No such channel`));
     const message = params[1] ?? "";
+    if (isLobby(channel, context)) {
+      // Out of the lobby, the user hears only its channels and DMs, until it JOINs the lobby again.
+      if (!context.inLobby) return local(lines.numeric("442", `${echo(channel)} :You're not on that channel`));
+      return [{ command: PING, expectation: { kind: "lobby-part", message } }];
+    }
+    if (!channel.startsWith("#")) return local(lines.numeric("403", `${echo(channel)} :No such channel`));
     return [core("PART", [channel, message], { kind: "part", channel, message })];
   },
   NAMES(params, context) {
     const { lobby } = context.lines.names;
     const channel = first(params[0] ?? lobby);
-    if (isLobby(channel, context)) return [core("WHO", [], { kind: "names", channel: lobby })];
+    if (isLobby(channel, context)) return [core("WHO", [WITH_PROFILES], { kind: "names", channel: lobby })];
     if (!channel.startsWith("#")) return local(context.lines.numeric("366", `${echo(channel)} :End of /NAMES list`));
     return [core("MEMBERS", [channel], { kind: "names", channel })];
   },
@@ -289,8 +353,8 @@ const AFTER_REGISTRATION: Readonly<Record<string, Translate>> = {
     return local(lines.numeric("442", `${echo(channel)} :You're not on that channel`));
   },
   LIST() {
-    const count = { users: 0 };
-    return [core("WHO", [], { kind: "user-count", count }), core("ROOMS", [], { kind: "list", count })];
+    const count = { users: 0, invisible: 0, inLobby: 0 };
+    return [core("WHO", [WITH_PROFILES], { kind: "user-count", count }), core("ROOMS", [], { kind: "list", count })];
   },
   WHO: who,
   WHOIS(params, { lines }) {
@@ -304,10 +368,14 @@ const AFTER_REGISTRATION: Readonly<Record<string, Translate>> = {
     const { lines } = context;
     const [target, change] = params;
     if (target === undefined) return local(lines.numeric("461", "MODE :Not enough parameters"));
-    if (target.startsWith("#")) return channelMode(target, change, context);
+    if (target.startsWith("#")) return channelMode(target, params.slice(1), context);
     if (nameKey(target) !== nameKey(lines.nick)) return local(lines.numeric("502", ":Can't change mode for other users"));
-    if (change === undefined) return local(lines.numeric("221", context.invisible ? "+i" : "+"));
+    if (change === undefined) return local(lines.numeric("221", `+${context.invisible ? "i" : ""}${context.operator ? "o" : ""}`));
     return userMode(change, context);
+  },
+  OPER(params, { lines }) {
+    if (params.length < 2) return local(lines.numeric("461", "OPER :Not enough parameters"));
+    return [core("OPER", [params[0]!, params[1]!], { kind: "oper", up: true })];
   },
   AWAY(params) {
     const message = params[0] ?? "";
@@ -316,8 +384,8 @@ const AFTER_REGISTRATION: Readonly<Record<string, Translate>> = {
   MOTD: (_params, { lines }) => local(lines.numeric("422", ":MOTD File is missing")),
   VERSION: (_params, { lines, version }) => local(lines.numeric("351", `${version} ${lines.names.server} :a chat server for TCP, WebSocket and IRC`)),
   LUSERS() {
-    const count = { users: 0 };
-    return [core("WHO", [], { kind: "user-count", count }), core("ROOMS", [], { kind: "lusers", count })];
+    const count = { users: 0, invisible: 0, inLobby: 0 };
+    return [core("WHO", [WITH_PROFILES], { kind: "user-count", count }), core("ROOMS", [], { kind: "lusers", count })];
   },
 };
 
@@ -332,10 +400,10 @@ function lookup(numeric: "302" | "303"): Translate {
 
 /**
  * Verbs of the core that IRC users reach through IRC's own commands (a
- * PRIVMSG is a MSG or a DM ...), or that have no place on IRC (resuming):
+ * PRIVMSG is a MSG or a DM, a MODE +o an OP ...), or that have no place on IRC (resuming):
  * sent as they are, they are unknown commands, as on any IRC server.
  */
-const NOT_RAW = new Set(["LOGIN", "MSG", "DM", "WHO", "PING", "QUIT", "RESUMABLE", "RESUME", "ROOMS", "MEMBERS"]);
+const NOT_RAW = new Set(["LOGIN", "DEOPER", "MSG", "DM", "WHO", "PING", "QUIT", "RESUMABLE", "RESUME", "ROOMS", "MEMBERS", "OP", "DEOP", "SECRET", "PUBLIC"]);
 
 /**
  * A plugin's own verb, from a registered client: its parameters in the

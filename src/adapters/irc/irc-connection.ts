@@ -24,6 +24,8 @@ export interface IrcSettings extends WelcomeFacts {
   readonly maxLineBytes: number;
   /** The core's clock: the keep-alive's time and timers. */
   readonly clock: ClockPort;
+  /** Whether a user starts in the lobby (--irc-join-lobby). */
+  readonly joinLobby: boolean;
 }
 
 /** What the core's commands and plugins' renderings are, for this door. */
@@ -50,7 +52,9 @@ export class IrcConnection extends SocketConnection implements ConnectionCodec, 
   readonly registration = new Registration();
   readonly lines: IrcLines;
   readonly channels = new Set<string>();
+  inLobby: boolean;
   invisible = false;
+  operator = false;
   history: readonly SaidBefore[] = [];
   /** Commands translated from the client's lines, not yet taken by the core. */
   private readonly ready: Step[] = [];
@@ -77,6 +81,7 @@ export class IrcConnection extends SocketConnection implements ConnectionCodec, 
     private readonly core: IrcCore,
   ) {
     super(socket, remoteAddress, batcher, renderer);
+    this.inLobby = settings.joinLobby;
     this.lines = new IrcLines(settings.names, () => this.registration.nick);
     this.decoder = new LineDecoder(settings.maxLineBytes, true);
     this.keepAlive = new KeepAlive(settings.clock, settings.idleTimeoutMs, () => this.say(`PING :${settings.names.server}`));
@@ -104,6 +109,15 @@ export class IrcConnection extends SocketConnection implements ConnectionCodec, 
 
   epochMs(): number {
     return this.settings.clock.epochMs();
+  }
+
+  /** In the lobby, the user hears everyone: the lobby is IRC's name for it. */
+  get hearsEveryone(): boolean {
+    return this.inLobby;
+  }
+
+  modesChanged(words?: string): void {
+    this.handler?.onModeChange?.(words);
   }
 
   /** IRC sessions are not resumable (RESUMABLE is not offered here). */

@@ -27,6 +27,7 @@ export class Registration {
   private realnameGiven: string | undefined;
   private identGiven: string | undefined;
   private negotiatingCaps = false;
+  private passwordGiven: string | undefined;
 
   get stage(): Stage {
     return this.current;
@@ -75,6 +76,11 @@ export class Registration {
     return this.identGiven;
   }
 
+  /** PASS before registration: the password of the account the nick is (docs/ACCOUNTS.md); the last one given counts. */
+  passGiven(password: string): void {
+    this.passwordGiven = password;
+  }
+
   /** CAP LS or REQ before registration: it waits for CAP END. */
   capsBegin(): void {
     if (this.current !== Stage.Registered) this.negotiatingCaps = true;
@@ -84,15 +90,20 @@ export class Registration {
     this.negotiatingCaps = false;
   }
 
-  /** NICK and USER given, CAP negotiation (if any) over: the login starts, with the nick it is for; null when not ready. */
-  startLogin(): string | null {
+  /**
+   * NICK and USER given, CAP negotiation (if any) over: the login starts,
+   * with the nick it is for and the PASS given, if any; null when not ready.
+   */
+  startLogin(): { readonly nick: string; readonly password: string | undefined } | null {
     if (this.current !== Stage.Open || this.nickname === null || !this.userGiven || this.negotiatingCaps) return null;
     this.current = Stage.LoggingIn;
-    return this.nickname;
+    return { nick: this.nickname, password: this.passwordGiven };
   }
 
+  /** Registered: the password is forgotten (it has done its work). */
   loggedIn(): void {
     this.current = Stage.Registered;
+    this.passwordGiven = undefined;
   }
 
   /** The login was refused: the nick is given up, and registration is open again. */

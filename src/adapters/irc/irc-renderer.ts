@@ -1,4 +1,4 @@
-import { isForEveryone, rendererId, type ChatEvent, type MessageTarget, type Renderer } from "../../core/events";
+import { isForEveryone, rendererId, type ChatEvent, type GroupModeChange, type MessageTarget, type Renderer } from "../../core/events";
 import type { PluginEventRendering } from "../../core/ports/transport.port";
 import { encodeLineAlone, SharedLines } from "../wire/shared-lines";
 import { fitText } from "./irc-message";
@@ -41,11 +41,18 @@ export function renameLine(from: string, to: string, names: IrcNames): string {
   return `:${userPrefix(from, names)} NICK :${to}`;
 }
 
+/** A change to a channel's modes as MODE says it: `+o nick`, `-s` ... */
+export function modeChangeText(change: GroupModeChange): string {
+  const sign = change.on ? "+" : "-";
+  return change.mode === "operator" ? `${sign}o ${change.user}` : `${sign}s`;
+}
+
 /**
  * IRC's rendering of events: a message is a PRIVMSG (to the lobby channel,
- * a room's channel, or the recipient's nick), a login a JOIN of the lobby,
- * a rename a NICK, a departure a QUIT, a room's join or part a JOIN or
- * PART, a notice or a plugin's event a NOTICE from the server. Lines
+ * a room's channel, or the recipient's nick), a login a JOIN of the lobby
+ * (as is coming back to everyone; leaving it a PART), a rename a NICK, a
+ * departure a QUIT, a room's join or part a JOIN or PART, a change to its modes a MODE from the operator who made it, a
+ * notice or a plugin's event a NOTICE from the server. Lines
  * longer than IRC allows become several. What goes to everyone is written into shared slabs, as
  * for the line protocol.
  */
@@ -82,7 +89,12 @@ export class IrcRenderer implements Renderer {
       case "notice":
         return this.notice(event.to, event.text);
       case "login":
-        return [`:${userPrefix(event.user, names)} JOIN ${names.lobby}`];
+        // One who logs in outside the lobby (--irc-join-lobby off, on IRC) is not in it.
+        return event.outside === true ? null : [`:${userPrefix(event.user, names)} JOIN ${names.lobby}`];
+      case "outside": {
+        const head = `:${userPrefix(event.user, names)}`;
+        return [event.outside ? partLine(`${head} PART ${names.lobby}`, event.message) : `${head} JOIN ${names.lobby}`];
+      }
       case "renamed":
         return [renameLine(event.user, event.name, names)];
       case "departure":
@@ -94,6 +106,8 @@ export class IrcRenderer implements Renderer {
         return [`:${userPrefix(event.user, names)} JOIN ${event.group}`];
       case "parted":
         return [partLine(`:${userPrefix(event.user, names)} PART ${event.group}`, event.message)];
+      case "mode":
+        return [`:${userPrefix(event.by, names)} MODE ${event.group} ${modeChangeText(event.change)}`];
       case "plugin": {
         const text = this.plugins.render(event.plugin, event.name, IRC_RENDERINGS, event.data);
         return text === null ? null : this.notice(event.to, text);

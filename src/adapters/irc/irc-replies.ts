@@ -57,8 +57,16 @@ const CHANNEL_ERRORS: Readonly<Record<string, (channel: string) => [string, stri
   "invalid-room": (channel) => ["479", `${echo(channel)} :Illegal channel name`],
   "too-many-rooms": (channel) => ["405", `${echo(channel)} :You have joined too many channels`],
   "rooms-full": (channel) => ["437", `${echo(channel)} :Cannot make a new channel: this server holds as many as it may`],
+  "not-operator": (channel) => ["482", `${echo(channel)} :You're not channel operator`],
   "unknown-command": (channel) => ["403", `${echo(channel)} :No such channel (this server has no rooms)`],
 };
+
+/** Whom a channel's names list (353), and how: its operators as `@nick`, a secret channel with `@` for `=`. */
+export interface ChannelNames {
+  readonly users: readonly string[];
+  readonly operators?: readonly string[] | undefined;
+  readonly secret?: boolean | undefined;
+}
 
 /**
  * The lines of one IRC connection: numerics and notices from the server,
@@ -102,7 +110,7 @@ export class IrcLines {
     return numeric === undefined ? this.notice(`Not sent to ${target}: ${errorText(error)}`) : this.numeric(...numeric(target));
   }
 
-  /** A JOIN's or PART's error: a numeric, or a notice for a code with none. */
+  /** A JOIN's, PART's or channel MODE's error: a numeric, or a notice for a code with none. */
   channelError(channel: string, error: ErrorReply | undefined): string {
     const numeric = error === undefined ? undefined : CHANNEL_ERRORS[error.code];
     if (numeric !== undefined) return this.numeric(...numeric(channel));
@@ -110,25 +118,27 @@ export class IrcLines {
   }
 
   /** A channel's names (353, as many lines as they take), then 366. */
-  names353(channel: string, users: readonly string[]): string[] {
-    const head = `:${this.names.server} 353 ${this.nick} = ${channel} :`;
+  names353(channel: string, { users, operators = [], secret = false }: ChannelNames): string[] {
+    const head = `:${this.names.server} 353 ${this.nick} ${secret ? "@" : "="} ${channel} :`;
+    const marked = new Set(operators);
     const lines: string[] = [];
     let line = "";
     for (const user of users) {
-      if (Buffer.byteLength(head + line + user) + 3 > 512) {
+      const name = marked.has(user) ? `@${user}` : user;
+      if (Buffer.byteLength(head + line + name) + 3 > 512) {
         lines.push(head + line.trimEnd());
         line = "";
       }
-      line += `${user} `;
+      line += `${name} `;
     }
     if (line !== "") lines.push(head + line.trimEnd());
     lines.push(this.numeric("366", `${echo(channel)} :End of /NAMES list`));
     return lines;
   }
 
-  /** A channel's modes: those of every channel here (324). */
-  channelModes(channel: string): string {
-    return this.numeric("324", `${echo(channel)} +nt`);
+  /** A channel's modes (324): those of every channel here, and `s` for a secret one. */
+  channelModes(channel: string, secret: boolean): string {
+    return this.numeric("324", `${echo(channel)} ${secret ? "+nst" : "+nt"}`);
   }
 
   endOfWho(mask: string): string {

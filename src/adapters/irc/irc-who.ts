@@ -1,4 +1,6 @@
+import type { UserProfile } from "../../core/language";
 import type { Profile } from "../../core/ports/profiles.port";
+import { nameKey } from "../../core/text";
 import type { IrcMask } from "./irc-mask";
 import { echo, type IrcLines } from "./irc-replies";
 
@@ -26,10 +28,29 @@ export function whoxOf(param: string | undefined): WhoQuery["whox"] {
   return found === null ? undefined : { fields: found[1]!, token: echo(found[2] ?? "0") };
 }
 
-/** A user a WHO lists, with what it shows of itself (none when the core had no profile for it). */
+/** A user a WHO lists, with what it shows of itself (none when the core had no profile for it), and whether it is an operator of the channel listed. */
 export interface Listed {
   readonly user: string;
-  readonly profile: Profile | null;
+  readonly profile: UserProfile | null;
+  readonly operator: boolean;
+}
+
+/** A mask with a wildcard (`0` is `*`): one that may find users not asked for by name. */
+const WILDCARD = /[*?]|^0$/;
+
+/**
+ * Of the users the core listed for a WHO, those it shows the asker: for
+ * the lobby, those in it (for a room, every member); for a mask with a
+ * wildcard, all but the invisible users who share no channel with the
+ * asker (a room, or the lobby when both are in it) and are not the asker.
+ * A mask without one is a nick: its user is found whatever its modes.
+ */
+export function visibleTo(asker: { readonly lines: IrcLines; readonly inLobby: boolean }, query: WhoQuery, listed: readonly Listed[]): readonly Listed[] {
+  const { lines, inLobby } = asker;
+  if (query.channel === lines.names.lobby) return listed.filter(({ profile }) => profile?.outside !== true);
+  if (query.channel !== "*" || !WILDCARD.test(query.mask)) return listed;
+  const me = nameKey(lines.nick);
+  return listed.filter(({ user, profile }) => profile?.invisible !== true || profile.sharesRoom === true || (inLobby && profile.outside !== true) || nameKey(user) === me);
 }
 
 /** Seconds since the user last spoke (or logged in), as WHOIS's 317 and WHOX's `l` give them. */
@@ -41,7 +62,9 @@ export function idleSeconds(profile: Profile, nowMs: number): number {
  * A WHO's answer: a 352 (or, for WHOX, a 354 of the fields asked for) for
  * each user listed that the mask matches, then 315. The user name is the
  * one its IRC client gave (USER), else its nick; the host the server's
- * name; the flags `H`, or `G` for a user who is away; the hop count 0.
+ * name; the flags `H`, or `G` for a user who is away, then `*` for a
+ * server operator and `@` for an operator of the channel a channel's WHO
+ * lists; the hop count 0.
  */
 export function whoLines(query: WhoQuery, listed: readonly Listed[], lines: IrcLines, nowMs: number): string[] {
   const { matcher, whox } = query;
@@ -49,8 +72,8 @@ export function whoLines(query: WhoQuery, listed: readonly Listed[], lines: IrcL
   const { server } = lines.names;
   // The WHOX fields asked for, in WHOX's order: the same for every user listed.
   const asked = whox === undefined ? [] : [...WHOX_FIELDS].filter((field) => whox.fields.includes(field));
-  const said = shown.map(({ user, profile }) => {
-    const flags = profile?.away === undefined ? "H" : "G";
+  const said = shown.map(({ user, profile, operator }) => {
+    const flags = (profile?.away === undefined ? "H" : "G") + (profile?.operator === true ? "*" : "") + (operator ? "@" : "");
     const realname = profile?.realname ?? user;
     const ident = profile?.ident ?? user;
     if (whox === undefined) return lines.numeric("352", `${query.channel} ${ident} ${server} ${server} ${user} ${flags} :0 ${realname}`);
@@ -66,8 +89,8 @@ export function whoLines(query: WhoQuery, listed: readonly Listed[], lines: IrcL
       f: flags,
       d: "0",
       l: String(profile === null ? 0 : idleSeconds(profile, nowMs)),
-      // No accounts, no channel operator levels.
-      a: "0",
+      // The account it is signed in to ("0": a guest); no channel operator levels.
+      a: profile?.account ?? "0",
       o: "n/a",
       // Last of all, so that it may hold spaces.
       r: `:${realname}`,

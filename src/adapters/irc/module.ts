@@ -11,7 +11,8 @@ export interface IrcConfig {
   /**
    * Serve IRC on this port (`port`), and over TLS with the TLS identity
    * (`tlsPort`). `serverName` is the name in IRC prefixes and numerics;
-   * `lobby` the channel everyone is in.
+   * `lobby` the channel everyone is in; `joinLobby` whether IRC users
+   * start in it (default true: they may PART it, and JOIN it again).
    */
   readonly irc?: {
     readonly port?: number;
@@ -20,6 +21,7 @@ export interface IrcConfig {
     readonly host?: string;
     readonly serverName: string;
     readonly lobby: string;
+    readonly joinLobby?: boolean;
   };
 }
 
@@ -34,6 +36,7 @@ export const IRC_DOOR: DoorModule<IrcConfig> = {
     "irc-tls-port": { describe: "serve IRC over TLS on this port, with --tls-cert and --tls-key (default: off)" },
     "server-name": { describe: "the server's name in IRC prefixes and numerics (default: the host name)" },
     "irc-lobby": { describe: "the IRC channel everyone is in", default: "#lobby" },
+    "irc-join-lobby": { describe: "whether IRC users start in the lobby (on, off); off: they JOIN it if they want it", default: "on" },
   },
   defaults: {},
 
@@ -46,7 +49,9 @@ export const IRC_DOOR: DoorModule<IrcConfig> = {
     if (!SERVER_NAME.test(serverName)) throw new UsageError(`--server-name takes a host name (letters, digits, "." and "-"), got "${serverName}"`);
     const lobby = values["irc-lobby"]!;
     if (!CHANNEL.test(lobby)) throw new UsageError(`--irc-lobby takes a channel name: # then 1 to 32 letters, digits, "_" or "-", got "${lobby}"`);
-    return { irc: { ...(port !== undefined && { port }), ...(tlsPort !== undefined && { tlsPort }), serverName, lobby: nameKey(lobby) } };
+    const joinLobby = values["irc-join-lobby"]!;
+    if (joinLobby !== "on" && joinLobby !== "off") throw new UsageError(`--irc-join-lobby takes on or off, got "${joinLobby}"`);
+    return { irc: { ...(port !== undefined && { port }), ...(tlsPort !== undefined && { tlsPort }), serverName, lobby: nameKey(lobby), joinLobby: joinLobby === "on" } };
   },
 
   open({ irc, host, tls, idleTimeoutMs, maxLineBytes, maxRoomsPerUser }, { logger, clock, identity, version }) {
@@ -54,6 +59,7 @@ export const IRC_DOOR: DoorModule<IrcConfig> = {
     if (irc.tlsPort !== undefined && identity === undefined) throw new ConfigError("IRC over TLS needs the TLS certificate and key");
     const protocol = ircProtocol({
       names: { server: irc.serverName, lobby: irc.lobby },
+      joinLobby: irc.joinLobby ?? true,
       idleTimeoutMs,
       maxLineBytes,
       maxRoomsPerUser,

@@ -1,9 +1,15 @@
-import type { CommandInput, CommandSyntax, ErrorReply, Reply } from "../../core/language";
+import type { CommandInput, CommandSyntax, ErrorReply, Reply, UserProfile } from "../../core/language";
 import type { ConnectionCodec, PluginEventRendering } from "../../core/ports/transport.port";
 import { encodeLine } from "../wire/shared-lines";
 import { readFrame } from "./json-commands";
 import { isoTime, JsonRenderer, pluginFrame } from "./json-renderer";
 import type { ReplyFrame } from "./json-schema";
+
+/** Those of the users listed whose profiles say they are signed in to an account, as a frame's `signedIn`: none when none is. */
+function signedIn(users: readonly string[], profiles: readonly (UserProfile | null)[] | undefined): { signedIn?: string[] } {
+  const signed = users.filter((_, index) => profiles?.[index]?.account !== undefined);
+  return signed.length === 0 ? {} : { signedIn: signed };
+}
 
 /** The JSON API's frame for a reply (docs/API.md). */
 function replyFrame(reply: Reply, plugins: PluginEventRendering): ReplyFrame {
@@ -22,11 +28,18 @@ function replyFrame(reply: Reply, plugins: PluginEventRendering): ReplyFrame {
       return away === undefined ? { type: "sent", id, at: isoTime(at) } : { type: "sent", id, at: isoTime(at), away };
     }
     case "users":
-      return { type: "users", users: [...reply.users] };
+      return { type: "users", users: [...reply.users], ...signedIn(reply.users, reply.profiles) };
     case "rooms":
       return { type: "rooms", rooms: reply.rooms.map(({ name, members }) => ({ name, members })) };
     case "members":
-      return { type: "members", room: reply.room, members: [...reply.members] };
+      return {
+        type: "members",
+        room: reply.room,
+        members: [...reply.members],
+        operators: [...(reply.operators ?? [])],
+        ...signedIn(reply.members, reply.profiles),
+        ...(reply.secret === true && { secret: true as const }),
+      };
     case "history":
       return {
         type: "history",

@@ -2,7 +2,7 @@ import { isUtf8 } from "node:buffer";
 import { Type, type Static, type TObject, type TSchema } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { ValueErrorType, type ValueError } from "@sinclair/typebox/errors";
-import { error, type CommandInput, type CommandSyntax, type ErrorReply } from "../../core/language";
+import { error, WITH_PROFILES, type CommandInput, type CommandSyntax, type ErrorReply } from "../../core/language";
 import { asciiUpperCase, isValidUsername } from "../../core/text";
 import {
   AwayCommand,
@@ -11,14 +11,17 @@ import {
   LoginCommand,
   MembersCommand,
   PartCommand,
+  PasswordCommand,
   PingCommand,
   PluginCommand,
   QuitCommand,
+  RegisterCommand,
   RenameCommand,
   ResumableCommand,
   ResumeCommand,
   RoomsCommand,
   SendCommand,
+  UnregisterCommand,
   WhoCommand,
   WhoisCommand,
 } from "./json-schema";
@@ -40,6 +43,7 @@ const INVALID_UTF8 = Object.freeze(error("invalid-utf8"));
 const INVALID_JSON = Object.freeze(error("invalid-json"));
 const BINARY_FRAME = Object.freeze(error("invalid-frame", ": binary frames are not read; send each JSON object as a text frame"));
 const NO_ROOMS = Object.freeze(error("invalid-frame", "/to/room: this server has no rooms"));
+const NO_ACCOUNTS = Object.freeze(error("invalid-frame", "/password: this server has no accounts"));
 
 /** What every frame has: a type, and maybe an id. */
 const FrameHead = TypeCompiler.Compile(Type.Object({ type: Type.String(), id: Type.Optional(FrameId) }));
@@ -81,8 +85,33 @@ function hasRooms(syntax: CommandSyntax): boolean {
   return syntax.forms("MSG")?.some((form) => form.length === 2 && form[0] === "room") === true;
 }
 
+/** Whether LOGIN takes a password (the accounts plugin's form): without it, a password would be dropped and its name logged in as a guest's. */
+function hasAccounts(syntax: CommandSyntax): boolean {
+  return syntax.forms("LOGIN")?.some((form) => form.length === 2 && form[1] === "password") === true;
+}
+
 /** The verbs with frames of their own: a `command` frame may not name them. */
-const RESERVED_VERBS = new Set(["LOGIN", "NICK", "MSG", "DM", "WHO", "WHOIS", "JOIN", "PART", "ROOMS", "MEMBERS", "PING", "QUIT", "AWAY", "NOTICE", "RESUMABLE", "RESUME"]);
+const RESERVED_VERBS = new Set([
+  "LOGIN",
+  "REGISTER",
+  "PASSWORD",
+  "UNREGISTER",
+  "NICK",
+  "MSG",
+  "DM",
+  "WHO",
+  "WHOIS",
+  "JOIN",
+  "PART",
+  "ROOMS",
+  "MEMBERS",
+  "PING",
+  "QUIT",
+  "AWAY",
+  "NOTICE",
+  "RESUMABLE",
+  "RESUME",
+]);
 
 /**
  * A plugin's verb: its parameters as given, into the command's own form;
@@ -101,7 +130,13 @@ function pluginCommand({ verb, params = [] }: PluginCommand, syntax: CommandSynt
 
 /** Each type of frame, and the core's command it is. */
 const READERS = new Map<string, Reader>([
-  reader(LoginCommand, ({ name }) => command("LOGIN", name)),
+  reader(LoginCommand, ({ name, password }, syntax) => {
+    if (password === undefined) return command("LOGIN", name);
+    return hasAccounts(syntax) ? command("LOGIN", name, password) : NO_ACCOUNTS;
+  }),
+  reader(RegisterCommand, ({ name, password }) => command("REGISTER", name, password)),
+  reader(PasswordCommand, ({ password, newPassword }) => command("PASSWORD", password, newPassword)),
+  reader(UnregisterCommand, ({ password }) => command("UNREGISTER", password)),
   reader(RenameCommand, ({ name }) => command("NICK", name)),
   reader(SendCommand, ({ text, to, notice }, syntax) => {
     if (notice === true) {
@@ -115,12 +150,13 @@ const READERS = new Map<string, Reader>([
     if ("user" in to) return command("DM", to.user, text);
     return hasRooms(syntax) ? command("MSG", to.room, text) : NO_ROOMS;
   }),
-  reader(WhoCommand, () => command("WHO")),
+  // With profiles, for who is signed in (the answer's `signedIn`).
+  reader(WhoCommand, () => command("WHO", WITH_PROFILES)),
   reader(WhoisCommand, ({ names }) => command("WHOIS", names.join(" "))),
   reader(JoinCommand, ({ room }) => command("JOIN", room)),
   reader(PartCommand, ({ room, message }) => command("PART", room, message ?? "")),
   reader(RoomsCommand, () => command("ROOMS")),
-  reader(MembersCommand, ({ room }) => command("MEMBERS", room)),
+  reader(MembersCommand, ({ room }) => command("MEMBERS", room, WITH_PROFILES)),
   reader(PingCommand, () => command("PING")),
   reader(QuitCommand, ({ message }) => command("QUIT", message ?? "")),
   reader(AwayCommand, ({ message }) => command("AWAY", message ?? "")),

@@ -28,8 +28,8 @@ class JsonDoor {
 export class JsonConnection extends WebSocketConnectionBase {
   readonly codec: JsonInput;
 
-  constructor({ ws, socket, remoteAddress, batcher }: OpenedWebSocket, door: JsonDoor) {
-    super(ws, socket, remoteAddress, batcher, door.frames, door.renderer);
+  constructor({ ws, socket, remoteAddress, batcher, account }: OpenedWebSocket, door: JsonDoor) {
+    super(ws, socket, remoteAddress, batcher, door.frames, door.renderer, account);
     this.codec = door.codec.input();
   }
 

@@ -35,12 +35,16 @@ function framesOf(event: ChatEvent, plugins: PluginEventRendering): EventFrame[]
       return [{ type: "arrived", id, at, user: event.user }];
     case "renamed":
       return [{ type: "renamed", id, at, user: event.user, name: event.name }];
+    case "outside":
+      return []; // the API shows no place for everyone, that users leave or come back to
     case "departure":
       return event.users.map(({ username, reason, message }) => ({ type: "left", id, at, user: username, reason, ...(message !== undefined && { message }) }));
     case "joined":
       return [{ type: "joined", id, at, user: event.user, room: event.group }];
     case "parted":
       return [{ type: "parted", id, at, user: event.user, room: event.group, ...(event.message !== undefined && { message: event.message }) }];
+    case "mode":
+      return [{ type: "mode", id, at, by: event.by, room: event.group, ...event.change }];
     case "plugin": {
       const { type, plugin, name, data, text } = pluginFrame(event.plugin, event.name, event.data, plugins);
       return [{ type, id, at, plugin, name, to: targetOf(event.to), data, text }];

@@ -58,8 +58,33 @@ const PluginData = Type.Record(Type.String(), Type.Union([Type.String(), Type.Nu
 
 // Frames from the client.
 
-export const LoginCommand = command("login", { name: Type.String() }, "Log in under this name.");
+export const LoginCommand = command(
+  "login",
+  { name: Type.String(), password: Type.Optional(Type.String()) },
+  "Log in under this name; with `password`, sign in to its account (the accounts plugin). On a connection whose request carried a browser's sign-in cookie, the account's name alone signs in to it.",
+);
 export type LoginCommand = Static<typeof LoginCommand>;
+
+export const RegisterCommand = command(
+  "register",
+  { name: Type.String(), password: Type.String() },
+  "Register this name with this password and sign in to it (the accounts plugin); logged in as a guest, the name one goes by.",
+);
+export type RegisterCommand = Static<typeof RegisterCommand>;
+
+export const PasswordCommand = command(
+  "password",
+  { password: Type.String(), newPassword: Type.String() },
+  "Change the password of the account one is signed in to (`password`: the one it has now); the session goes on, its resume token is void.",
+);
+export type PasswordCommand = Static<typeof PasswordCommand>;
+
+export const UnregisterCommand = command(
+  "unregister",
+  { password: Type.String() },
+  "Delete the account one is signed in to; one goes on as a guest under its name, which is free once one leaves.",
+);
+export type UnregisterCommand = Static<typeof UnregisterCommand>;
 
 export const RenameCommand = command("rename", { name: Type.String() }, "Go by this name from now on (the rules of login's), keeping one's rooms; everyone else is told (renamed).");
 export type RenameCommand = Static<typeof RenameCommand>;
@@ -129,6 +154,9 @@ export type PluginCommand = Static<typeof PluginCommand>;
 
 export const ClientFrame = Type.Union([
   LoginCommand,
+  RegisterCommand,
+  PasswordCommand,
+  UnregisterCommand,
   RenameCommand,
   SendCommand,
   WhoCommand,
@@ -168,7 +196,14 @@ export type SentReply = Static<typeof SentReply>;
 export const PongReply = reply("pong", {}, "The answer to ping.");
 export type PongReply = Static<typeof PongReply>;
 
-export const UsersReply = reply("users", { users: Type.Array(Type.String()) }, "Users online (who: all of them; whois: those asked about), in login order.");
+/** Those of the users listed who are signed in to an account; absent when none is. */
+const SignedIn = Type.Optional(Type.Array(Type.String()));
+
+export const UsersReply = reply(
+  "users",
+  { users: Type.Array(Type.String()), signedIn: SignedIn },
+  "Users online (who: all of them; whois: those asked about), in login order; `signedIn`: those of them signed in to an account, when any is (the others are guests).",
+);
 export type UsersReply = Static<typeof UsersReply>;
 
 export const RoomsReply = reply(
@@ -178,7 +213,17 @@ export const RoomsReply = reply(
 );
 export type RoomsReply = Static<typeof RoomsReply>;
 
-export const MembersReply = reply("members", { room: Type.String(), members: Type.Array(Type.String()) }, "A room's members.");
+export const MembersReply = reply(
+  "members",
+  {
+    room: Type.String(),
+    members: Type.Array(Type.String()),
+    operators: Type.Array(Type.String()),
+    signedIn: SignedIn,
+    secret: Type.Optional(Type.Literal(true)),
+  },
+  "A room's members (none for a secret room one is not in), those of them who are its operators, those signed in to an account (when any is), and `secret` when it is listed to its members only.",
+);
 export type MembersReply = Static<typeof MembersReply>;
 
 export const HistoryReply = reply(
@@ -260,7 +305,7 @@ export type RenamedEvent = Static<typeof RenamedEvent>;
 export const LeftEvent = event(
   "left",
   { user: Type.String(), reason: Type.String(), message: Type.Optional(Type.String()) },
-  "A user left: quit, idle, client-closed, error, send-queue, shutdown, evicted, or left (on another node of a cluster); `message`: its words on leaving (a quit's message), if any.",
+  "A user left: quit, idle, client-closed, error, send-queue, shutdown, evicted, signed-out (its account signed out everywhere), or left (on another node of a cluster); `message`: its words on leaving (a quit's message), if any.",
 );
 export type LeftEvent = Static<typeof LeftEvent>;
 
@@ -274,6 +319,19 @@ export const PartedEvent = event(
 );
 export type PartedEvent = Static<typeof PartedEvent>;
 
+export const ModeEvent = event(
+  "mode",
+  {
+    by: Type.String(),
+    room: Type.String(),
+    mode: Type.Union([Type.Literal("operator"), Type.Literal("secret")]),
+    user: Type.Optional(Type.String()),
+    on: Type.Boolean(),
+  },
+  "One of a room's operators (`by`) changed its modes: made `user` an operator of it (`on`) or no longer (mode operator), or made it secret, listed to its members only, or no longer (mode secret).",
+);
+export type ModeEvent = Static<typeof ModeEvent>;
+
 export const PluginEvent = event(
   "plugin",
   { plugin: Type.String(), name: Type.String(), to: Target, data: PluginData, text: Type.Union([Type.String(), Type.Null()]) },
@@ -281,7 +339,7 @@ export const PluginEvent = event(
 );
 export type PluginEvent = Static<typeof PluginEvent>;
 
-export const EventFrame = Type.Union([MessageEvent, NoticeEvent, ArrivedEvent, RenamedEvent, LeftEvent, JoinedEvent, PartedEvent, PluginEvent]);
+export const EventFrame = Type.Union([MessageEvent, NoticeEvent, ArrivedEvent, RenamedEvent, LeftEvent, JoinedEvent, PartedEvent, ModeEvent, PluginEvent]);
 export type EventFrame = Static<typeof EventFrame>;
 
 export const ServerFrame = Type.Union([ReplyFrame, EventFrame]);

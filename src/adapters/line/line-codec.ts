@@ -1,4 +1,4 @@
-import { type CommandInput, type CommandSyntax, error, type ErrorReply, type Reply } from "../../core/language";
+import { type CommandInput, type CommandSyntax, error, type ErrorReply, type Reply, type UserProfile } from "../../core/language";
 import type { Renderer } from "../../core/events";
 import type { ConnectionAcceptor, ConnectionCodec, PluginEventRendering, Refusal } from "../../core/ports/transport.port";
 import { stripControlCharacters } from "../../core/text";
@@ -8,11 +8,16 @@ import { LINE_RENDERINGS, LineRenderer } from "./line-renderer";
 import { echoWord, refusalLine, splitFirstWord, unescapeEveryoneText } from "./line-text";
 
 /** Errors whose subject is a word the client sent (a verb, a name), echoed back with care (echoWord). */
-const ECHOED = new Set(["unknown-command", "user-not-found"]);
+const ECHOED = new Set(["unknown-command", "user-not-found", "user-not-in-room"]);
 
 /** A list's lines, then the line that ends it. */
 function listed(lines: readonly string[], end: string): string {
   return lines.length === 0 ? end : `${lines.join("\n")}\n${end}`;
+}
+
+/** A listed user's line (`USER` or `MEMBER`), with the account it is signed in to (`*`: a guest) when the command asked for profiles. */
+function userLine(word: string, user: string, profiles: readonly (UserProfile | null)[] | undefined, index: number): string {
+  return profiles === undefined ? `${word} ${user}` : `${word} ${user} ${profiles[index]?.account ?? "*"}`;
 }
 
 /** The line protocol's words for a reply (several lines joined by LF), or null for none. */
@@ -30,11 +35,11 @@ function replyText(reply: Reply, plugins: PluginEventRendering): string | null {
     case "sent":
       return null; // the line protocol answers a message nothing (no echo, no id)
     case "users":
-      return listed(reply.users.map((user) => `USER ${user}`), "END WHO");
+      return listed(reply.users.map((user, index) => userLine("USER", user, reply.profiles, index)), "END WHO");
     case "rooms":
       return listed(reply.rooms.map(({ name, members }) => `ROOM ${name} ${members}`), "END ROOMS");
     case "members":
-      return listed(reply.members.map((member) => `MEMBER ${member}`), "END MEMBERS");
+      return listed(reply.members.map((member, index) => userLine("MEMBER", member, reply.profiles, index)), "END MEMBERS");
     case "history":
       return listed(reply.messages.map(({ from, text }) => `HISTORY ${from} ${text}`), "END HISTORY");
     case "token":
@@ -104,8 +109,9 @@ const NOTHING: CommandInput = Object.freeze({ verb: "", params: Object.freeze([]
  * commands: `VERB` and what follows it,
  * split into the command's parameters (CommandSyntax): each a word but the
  * last, which takes the rest of the line as it was sent. Of a verb's forms,
- * the first whose `room` parameters are words starting with `#` is taken,
- * else the command's own. A leading `text` parameter loses the escape of a
+ * the first whose `room` parameters are words starting with `#` (a form
+ * without one: with a word for each parameter) is taken, else the
+ * command's own. A leading `text` parameter loses the escape of a
  * message to everyone (`\#...`: see unescapeEveryoneText).
  */
 export class LineInput implements ConnectionCodec {
@@ -155,8 +161,14 @@ export class LineInput implements ConnectionCodec {
   }
 }
 
-/** Whether the words a form was given fit it: each of its `room` parameters a word starting with `#`. */
+/**
+ * Whether the words a form was given fit it: each of its `room` parameters
+ * a word starting with `#`; a form with no `room` parameter, a word for
+ * each parameter (`LOGIN <username> <password>` is not taken for `LOGIN
+ * alice`).
+ */
 function fits(names: readonly string[], params: readonly string[]): boolean {
+  if (!names.includes("room")) return params.every((param) => param !== "");
   for (let index = 0; index < names.length; index++) if (names[index] === "room" && !params[index]!.startsWith("#")) return false;
   return true;
 }

@@ -19,6 +19,8 @@ function lineOf(event: ChatEvent, plugins: PluginEventRendering): string | null 
       return event.text;
     case "login":
       return null; // the line protocol announces no logins
+    case "outside":
+      return null; // nor anyone's leaving everyone: every line-protocol user is in it
     case "renamed":
       return `INFO ${event.user} is now ${event.name}`;
     case "departure":
@@ -27,6 +29,8 @@ function lineOf(event: ChatEvent, plugins: PluginEventRendering): string | null 
       return `INFO ${event.user} joined ${event.group}`;
     case "parted":
       return `INFO ${event.user} left ${event.group}`;
+    case "mode":
+      return null; // the line protocol shows no room's operators or modes
     case "plugin":
       return plugins.render(event.plugin, event.name, LINE_RENDERINGS, event.data);
   }

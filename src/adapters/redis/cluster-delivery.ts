@@ -1,6 +1,6 @@
 import type { EventStamps } from "../../core/event-ids";
-import { Outgoing, type ChatEvent, type Departed } from "../../core/events";
-import type { DeliveryPort, GroupInfo, Recipient } from "../../core/ports/delivery.port";
+import { Outgoing, type ChatEvent, type Departed, type GroupModeChange } from "../../core/events";
+import type { DeliveryPort, GroupInfo, GroupRoster, Membership, ModeResult, Recipient } from "../../core/ports/delivery.port";
 import type { LoggerPort } from "../../core/ports/logger.port";
 import { nameKey } from "../../core/text";
 import type { InProcessDelivery } from "../in-process/in-process-delivery";
@@ -26,8 +26,9 @@ export interface DeliveryHost {
  * the process (`local`); those for other nodes go on the bus, as JSON,
  * after local delivery (so that this node's users have them either way),
  * and the other processes' entries read from it are delivered here. Groups
- * are kept in the registry (one script each to join and to leave), and on
- * this node for its users. While a session is on its way here, every event
+ * are kept in the registry (one script each to join, to leave and to change
+ * modes), and on this node for its users; their operators and modes in the
+ * registry only. While a session is on its way here, every event
  * going by is shown to the moves (see ClusterMoves).
  */
 export class ClusterDelivery implements DeliveryPort, StreamConsumer {
@@ -107,12 +108,24 @@ export class ClusterDelivery implements DeliveryPort, StreamConsumer {
     return left === 1;
   }
 
+  async changeMode(group: string, by: string, change: GroupModeChange): Promise<ModeResult> {
+    const { host } = this;
+    const user = change.mode === "operator" ? change.user : "";
+    const [status, name] = await host.call(() => host.redis.chatChangeMode(host.prefix, nameKey(group), by, change.mode, change.on ? "1" : "0", user));
+    if (status !== 1) return { status: status === 0 ? "unchanged" : status === -1 ? "not-operator" : "not-member" };
+    return { status: "changed", change: change.mode === "operator" ? { ...change, user: name } : change };
+  }
+
   isInGroup(group: string, username: string): boolean {
     return this.local.isInGroup(group, username);
   }
 
   groupsOf(username: string): number {
     return this.local.groupsOf(username);
+  }
+
+  groupNamesHere(username: string): readonly string[] {
+    return this.local.groupNamesHere(username);
   }
 
   groupsHere(): number {
@@ -128,33 +141,53 @@ export class ClusterDelivery implements DeliveryPort, StreamConsumer {
     this.publish(GROUP, nameKey(group), event);
   }
 
-  members(group: string): Promise<readonly string[]> {
+  /** One transaction: the members, the operators and the mode, as they were at one instant. */
+  async roster(group: string): Promise<GroupRoster> {
     const { host } = this;
-    return host.call(() => host.redis.smembers(`${host.prefix}group:${nameKey(group)}`));
+    const key = nameKey(group);
+    const read = host.redis.multi().smembers(`${host.prefix}group:${key}`).smembers(`${host.prefix}group-ops:${key}`).sismember(`${host.prefix}secret-groups`, key);
+    const [members, operators, secret] = resultsOf(await host.call(() => read.exec()));
+    return { members: members as string[], operators: operators as string[], secret: secret === 1 };
   }
 
-  /** A user of this node's from memory; another's from the registry (its `user-groups` set, shown by `group-names`). */
-  async groupNamesOf(username: string): Promise<readonly string[]> {
-    if (this.local.recipient(username) !== undefined) return this.local.groupNamesOf(username);
+  /**
+   * From the registry, for a user of any node: its `user-groups` set,
+   * shown by `group-names`, with the groups' operators and modes. `username`
+   * as the registry shows it (as WHO and WHOIS give it).
+   */
+  async membershipsOf(username: string): Promise<readonly Membership[]> {
     const { host } = this;
-    const keys = await host.call(() => host.redis.smembers(`${host.prefix}user-groups:${nameKey(username)}`));
+    const { prefix } = host;
+    const keys = await host.call(() => host.redis.smembers(`${prefix}user-groups:${nameKey(username)}`));
     if (keys.length === 0) return [];
-    const shown = await host.call(() => host.redis.hmget(`${host.prefix}group-names`, ...keys));
-    return shown.filter((name): name is string => name !== null);
+    // One round trip (SMISMEMBER would need Redis 6.2): the names, then each group's operator and secret flags.
+    const read = host.redis.multi().hmget(`${prefix}group-names`, ...keys);
+    for (const key of keys) read.sismember(`${prefix}group-ops:${key}`, username).sismember(`${prefix}secret-groups`, key);
+    const [shown, ...flags] = resultsOf(await host.call(() => read.exec()));
+    return keys.flatMap((_, i) => {
+      const group = (shown as (string | null)[])[i];
+      return group === null || group === undefined ? [] : [{ group, operator: flags[2 * i] === 1, secret: flags[2 * i + 1] === 1 }];
+    });
   }
 
   async groups(): Promise<readonly GroupInfo[]> {
     const { host } = this;
-    const shown = await host.call(() => host.redis.hgetall(`${host.prefix}group-names`));
+    const [shown, secrets] = await host.call(() => Promise.all([host.redis.hgetall(`${host.prefix}group-names`), host.redis.smembers(`${host.prefix}secret-groups`)]));
     const keys = Object.keys(shown);
+    const secret = new Set(secrets);
     const counts = await host.call(() => Promise.all(keys.map((key) => host.redis.scard(`${host.prefix}group:${key}`))));
     return keys
-      .map((key, i) => ({ name: shown[key]!, members: counts[i]! }))
+      .map((key, i) => ({ name: shown[key]!, members: counts[i]!, secret: secret.has(key) }))
       .filter(({ members }) => members > 0)
       .sort((a, b) => (nameKey(a.name) < nameKey(b.name) ? -1 : 1));
   }
 
-  /** Puts this node's users back in their groups in the registry, as the node rejoins (Redis may have restarted empty). */
+  /**
+   * Puts this node's users back in their groups in the registry, as the
+   * node rejoins (Redis may have restarted empty): a group made again so is
+   * run by its first member put back, as any new group is; what operators
+   * and modes it had are not known here.
+   */
   async restoreGroups(): Promise<void> {
     const { host } = this;
     for (const [group, name] of this.local.memberships()) {
@@ -164,7 +197,8 @@ export class ClusterDelivery implements DeliveryPort, StreamConsumer {
 
   /**
    * One entry of another process (StreamConsumer); returns the bytes
-   * delivered. Departures come from the registry's scripts, with a name only.
+   * delivered. Departures come from the registry's scripts, with a name,
+   * the user's words on leaving, and its groups.
    */
   take(entry: StreamEntry): number {
     const { kind, target, payload } = entry;
@@ -181,7 +215,9 @@ export class ClusterDelivery implements DeliveryPort, StreamConsumer {
       // node was away, before it took the name back): nobody left.
       if (!this.presence.holds(target)) {
         const message = payload.toString("utf8");
-        this.departing.push(message === "" ? { username: target, reason: "left" } : { username: target, reason: "left", message });
+        // The groups it was in, from the script that freed the name: its room-mates outside everyone are told too.
+        const rooms = entry.groups === undefined || entry.groups.length === 0 ? [] : (JSON.parse(entry.groups.toString("utf8")) as string[]);
+        this.departing.push(message === "" ? { username: target, reason: "left", rooms } : { username: target, reason: "left", message, rooms });
       }
       return 0;
     }
@@ -214,4 +250,13 @@ export class ClusterDelivery implements DeliveryPort, StreamConsumer {
     if (this.moves.watching) this.moves.passed(null, this.host.token, kind, target, event);
     this.host.send(kind, target, JSON.stringify(event.event));
   }
+}
+
+/** The results of a transaction's commands (ioredis gives each with its error: the first one is thrown). */
+function resultsOf(replies: [Error | null, unknown][] | null): unknown[] {
+  if (replies === null) throw new Error("a transaction was aborted");
+  return replies.map(([error, result]) => {
+    if (error !== null) throw error;
+    return result;
+  });
 }

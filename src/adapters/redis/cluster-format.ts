@@ -6,13 +6,17 @@ import type { ScriptedRedis } from "./scripts";
  * never run together (there is no rolling upgrade: see docs/CLUSTER.md).
  * Raise it with any change a node of the version before would misread.
  *
+ * 4 (#20): rooms' operators and modes, a kind of event on the bus (`mode`)
+ * that a node of format 3 cannot render; a departure on the bus names the
+ * groups its user was in (`g`), and a rename carries them, without which a
+ * node would not tell its users outside everyone of their room-mates'.
  * 3 (#20): renames, a kind of event on the bus (`renamed`) that a node of
  * format 2 cannot render.
  * 2 (#19): the events on the bus carry their message id and the time they
  * were accepted, and the history keeps them.
  * 1: the versions before, which record no format.
  */
-export const CLUSTER_FORMAT = "3";
+export const CLUSTER_FORMAT = "4";
 
 /** The format of a cluster whose running nodes record none: theirs. */
 const UNRECORDED_FORMAT = "1";

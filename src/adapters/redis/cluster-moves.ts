@@ -257,7 +257,7 @@ export class ClusterMoves implements SessionMovesPort {
       // bus), and this node's users are told here.
       this.presence.moveIn(username, answer.seq ?? 0);
       this.presence.release(username);
-      this.local.announceDepartures(this.stamps.event({ type: "departure", users: [{ username, reason: "left" }] }));
+      this.local.announceDepartures(this.stamps.event({ type: "departure", users: [{ username, reason: "left", rooms: answer.groups ?? [] }] }));
       return;
     }
     const { local, presence } = this;
@@ -274,6 +274,9 @@ export class ClusterMoves implements SessionMovesPort {
  * What a session moving here missed between the request and the answer:
  * this node's events from the request on, and the bus's entries after the
  * request but the holder's (its session had those), that were for it.
+ * Everything to everyone was: a session that resumes hears everyone (only
+ * the line protocol's and the JSON API's resume, and their users are
+ * always in the lobby; see Recipient.hearsEveryone).
  */
 function missedBy(window: readonly Passed[], holder: string, answer: Answer, stamps: EventStamps): Outgoing[] {
   const user = nameKey(answer.username!);

@@ -10,6 +10,8 @@ export interface StreamEntry {
   readonly kind: string;
   readonly target: string;
   readonly payload: Buffer;
+  /** A departure's: the groups its user was in, as a JSON list of their keys (empty for none). */
+  readonly groups?: Buffer;
 }
 
 /** Kinds of entries: an event for everyone, for a group, for one user; a login; a departure (written by the registry's scripts). */
@@ -116,13 +118,14 @@ export class ClusterStream {
           let delivered = 0;
           for (const [id, fields] of entries) {
             this.lastId = id.toString();
-            // Fields as written: o, k, t, l.
+            // Fields as written: o, k, t, l, and a departure's g.
             const entry: StreamEntry = {
               id: this.lastId,
               origin: fields[1]!.toString(),
               kind: fields[3]!.toString(),
               target: fields[5]!.toString(),
               payload: fields[7]!,
+              groups: fields[9],
             };
             if (entry.origin === origin) continue; // this node's own users had it when it was sent
             delivered += consumer.take(entry);

@@ -1,7 +1,9 @@
 /**
  * A Redis URL carries a password (`redis://user:password@host`, or a
- * `password` parameter, which ioredis reads too). None of it may reach a log
- * line, an error message or stderr: these are what may be printed instead.
+ * `password` parameter, which ioredis reads too), and so does a PostgreSQL
+ * one (`postgres://user:password@host/db`, the same parameter for pg). None
+ * of it may reach a log line, an error message or stderr: these are what
+ * may be printed instead.
  */
 
 const HIDDEN = "***";
@@ -32,8 +34,8 @@ export function redactUrl(text: string): string {
 
 /**
  * A function that takes the URL's secrets out of a text (an error message
- * from the Redis client, say): the password, raw or decoded, and the URL
- * itself, shown redacted.
+ * from the Redis or PostgreSQL client, say): the password, raw or
+ * decoded, and the URL itself, shown redacted.
  */
 export function secretScrubber(text: string): (message: string) => string {
   const secrets = new Set<string>();

@@ -24,7 +24,12 @@ import type Redis from "ioredis";
  *   login-seq            that sequence
  *   user-groups:<lower>  set of the groups a user is in
  *   group:<key>          set of a group's members
+ *   group-ops:<key>      set of those of a group's members who are its
+ *                        operators (its first member is); left, freed and
+ *                        moved with the membership
  *   group-names          hash: group key -> name as shown
+ *   secret-groups        set of the keys of the groups that are secret
+ *                        (listed to their members only); gone with the group
  *
  * One Redis, not Redis Cluster: the scripts touch keys they compute.
  *
@@ -34,7 +39,8 @@ import type Redis from "ioredis";
  * take names in that node's name.
  *
  * A departure is written to the bus in the same script that frees the name
- * (an entry of kind "D" naming the user), so that a name is never freed
+ * (an entry of kind "D" naming the user, with its words on leaving and the
+ * groups it was in), so that a name is never freed
  * without everyone being told, even if the node that frees it dies right
  * after. Its origin is the process that freed it (which told its own users
  * already), or "" when a node is reaped (nobody has told anyone yet).
@@ -55,6 +61,7 @@ export interface ScriptCommands {
   chatRename(prefix: string, node: string, token: string, from: string, to: string, maxlen: string, payload: string): Promise<number>;
   chatJoinGroup(prefix: string, group: string, shown: string, name: string): Promise<number>;
   chatLeaveGroup(prefix: string, group: string, name: string): Promise<number>;
+  chatChangeMode(prefix: string, group: string, by: string, mode: string, on: "1" | "0", user: string): Promise<[number, string]>;
   chatHandOver(prefix: string, node: string, token: string, name: string, to: string, maxlen: string, target: string, payload: string): Promise<number>;
   chatProcessAlive(prefix: string, token: string, spanMs: number): Promise<number>;
 }
@@ -68,8 +75,25 @@ local function holds_claim(prefix, node, token)
 end
 `;
 
+/**
+ * Takes a member out of a group, and out of its operators; an empty group
+ * goes, with its name and its modes. Returns 1 if it was a member.
+ */
+const DROP_MEMBER = `
+local function drop_member(prefix, group, name)
+  local members = prefix .. 'group:' .. group
+  local was = redis.call('SREM', members, name)
+  redis.call('SREM', prefix .. 'group-ops:' .. group, name)
+  if redis.call('SCARD', members) == 0 then
+    redis.call('HDEL', prefix .. 'group-names', group)
+    redis.call('SREM', prefix .. 'secret-groups', group)
+  end
+  return was
+end
+`;
+
 /** Removes a user from the registry, groups included, and announces it (with its words on leaving, if any). */
-const FORGET_USER = `
+const FORGET_USER = `${DROP_MEMBER}
 local function forget_user(prefix, node, given, maxlen, origin, words)
   local lower = string.lower(given)
   -- As the registry shows it: a rename may have changed its letter case since the node asked.
@@ -80,13 +104,12 @@ local function forget_user(prefix, node, given, maxlen, origin, words)
   redis.call('ZREM', prefix .. 'logins', name)
   redis.call('SREM', prefix .. 'node-users:' .. node, name)
   local memberships = prefix .. 'user-groups:' .. lower
-  for _, group in ipairs(redis.call('SMEMBERS', memberships)) do
-    local members = prefix .. 'group:' .. group
-    redis.call('SREM', members, name)
-    if redis.call('SCARD', members) == 0 then redis.call('HDEL', prefix .. 'group-names', group) end
-  end
+  local groups = redis.call('SMEMBERS', memberships)
+  for _, group in ipairs(groups) do drop_member(prefix, group, name) end
   redis.call('DEL', memberships)
-  redis.call('XADD', prefix .. 'bus', 'MAXLEN', '~', maxlen, '*', 'o', origin, 'k', 'D', 't', name, 'l', words or '')
+  -- Its groups (g), for its room-mates outside everyone: a JSON list (cjson writes an empty table as {}).
+  local listed = #groups == 0 and '' or cjson.encode(groups)
+  redis.call('XADD', prefix .. 'bus', 'MAXLEN', '~', maxlen, '*', 'o', origin, 'k', 'D', 't', name, 'l', words or '', 'g', listed)
 end
 
 local function forget_node_users(prefix, node, maxlen)
@@ -252,7 +275,7 @@ return 1
  * claimed (if nobody else holds it, case ignored: it may be the old one in
  * other letter cases), the old one freed, and everything under the old name
  * moves to the new one: the node's users, the login order (the old name's
- * place), the user's groups, its profile. The rename is announced on the bus in the same
+ * place), the user's groups and its operator status in them, its profile. The rename is announced on the bus in the same
  * step, as an event for everyone (kind "B", the payload the event's JSON,
  * from this process, whose users are told by it), so that no name changes
  * without everyone being told: no departure is announced for the old name.
@@ -281,6 +304,8 @@ local groups = redis.call('SMEMBERS', prefix .. 'user-groups:' .. old)
 for _, group in ipairs(groups) do
   redis.call('SREM', prefix .. 'group:' .. group, from)
   redis.call('SADD', prefix .. 'group:' .. group, to)
+  local ops = prefix .. 'group-ops:' .. group
+  if redis.call('SREM', ops, from) == 1 then redis.call('SADD', ops, to) end
 end
 if new ~= old and #groups > 0 then redis.call('RENAME', prefix .. 'user-groups:' .. old, prefix .. 'user-groups:' .. new) end
 local profile = redis.call('HGET', prefix .. 'profiles', old)
@@ -292,23 +317,51 @@ redis.call('XADD', prefix .. 'bus', 'MAXLEN', '~', maxlen, '*', 'o', token, 'k',
 return seq
 `;
 
-/** Adds a member to a group. ARGV: prefix, group key, group name, member. Returns 1 if added. */
+/**
+ * Adds a member to a group; the member that makes it (its first) is its
+ * operator. ARGV: prefix, group key, group name, member. Returns 1 if added.
+ */
 export const JOIN_GROUP = `
 local prefix, group, shown, name = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-if redis.call('SADD', prefix .. 'group:' .. group, name) == 0 then return 0 end
+local members = prefix .. 'group:' .. group
+if redis.call('SADD', members, name) == 0 then return 0 end
+if redis.call('SCARD', members) == 1 then redis.call('SADD', prefix .. 'group-ops:' .. group, name) end
 redis.call('HSETNX', prefix .. 'group-names', group, shown)
 redis.call('SADD', prefix .. 'user-groups:' .. string.lower(name), group)
 return 1
 `;
 
-/** Takes a member out of a group. ARGV: prefix, group key, member. Returns 1 if it was in. */
-export const LEAVE_GROUP = `
+/** Takes a member out of a group, and out of its operators. ARGV: prefix, group key, member. Returns 1 if it was in. */
+export const LEAVE_GROUP = `${DROP_MEMBER}
 local prefix, group, name = ARGV[1], ARGV[2], ARGV[3]
-local members = prefix .. 'group:' .. group
-if redis.call('SREM', members, name) == 0 then return 0 end
-if redis.call('SCARD', members) == 0 then redis.call('HDEL', prefix .. 'group-names', group) end
+if drop_member(prefix, group, name) == 0 then return 0 end
 redis.call('SREM', prefix .. 'user-groups:' .. string.lower(name), group)
 return 1
+`;
+
+/**
+ * Changes a group's modes on behalf of `by`, if it is one of the group's
+ * operators, checked in the same step. ARGV: prefix, group key, by (as the
+ * registry shows it), mode ("operator" or "secret"), "1" to set it or "0"
+ * to unset it, the user to make an operator or not (any letter case).
+ * Returns {status, user}: status 1 if changed, 0 if it was so already, -1
+ * if `by` is not an operator (or the group has no members), -2 if the user
+ * is not a member; user as the registry shows it ("" for "secret").
+ */
+export const CHANGE_MODE = `
+local prefix, group, by, mode, on, user = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1', ARGV[6]
+local ops = prefix .. 'group-ops:' .. group
+if redis.call('SISMEMBER', ops, by) == 0 then return {-1, ''} end
+local set, member, name = ops, nil, ''
+if mode == 'secret' then
+  set, member = prefix .. 'secret-groups', group
+else
+  name = redis.call('HGET', prefix .. 'shown', string.lower(user))
+  if not name or redis.call('SISMEMBER', prefix .. 'group:' .. group, name) == 0 then return {-2, ''} end
+  member = name
+end
+if on then return {redis.call('SADD', set, member), name} end
+return {redis.call('SREM', set, member), name}
 `;
 
 /**
@@ -362,6 +415,7 @@ const SCRIPTS: Record<keyof ScriptCommands, string> = {
   chatRename: RENAME,
   chatJoinGroup: JOIN_GROUP,
   chatLeaveGroup: LEAVE_GROUP,
+  chatChangeMode: CHANGE_MODE,
   chatHandOver: HAND_OVER,
   chatProcessAlive: PROCESS_ALIVE,
 };

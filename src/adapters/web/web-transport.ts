@@ -1,6 +1,7 @@
-import http, { type IncomingMessage } from "node:http";
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { isIP, type Socket } from "node:net";
-import type { SecureContext } from "node:tls";
+import { TLSSocket, type SecureContext } from "node:tls";
+import type { Origin } from "../../core/ports/accounts.port";
 import { WebSocketServer } from "ws";
 import type { ClockPort, Timer } from "../../core/ports/clock.port";
 import type { LoggerPort } from "../../core/ports/logger.port";
@@ -11,6 +12,7 @@ import { peerAddress, TcpListener } from "../socket/listen";
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, TlsHandshakes, secureContext, type TlsIdentity } from "../socket/secure-accept";
 import { WriteBatcher } from "../socket/write-batcher";
 import { StaticFiles } from "./static-files";
+import { AUTH_PREFIX, AuthEndpoints, signInToken } from "./auth-endpoints";
 import { FrameRenderer, TextFrames } from "../websocket/text-frames";
 import type { WebSocketDoor } from "../websocket/websocket-door";
 import { WebSocketConnection } from "./ws-connection";
@@ -55,6 +57,11 @@ const HTTP_LIFETIME_MS = 30_000;
 /** Frames past a line's worth are not read at all: the connection is closed (1009). */
 const FRAME_SLACK_BYTES = 1024;
 
+/** A request's path, without its query. */
+function pathOf(request: IncomingMessage): string {
+  return (request.url ?? "").split("?")[0]!;
+}
+
 function refuseHttp(socket: Socket, status: string, body: string): void {
   socket.on("error", () => undefined);
   socket.end(`HTTP/1.1 ${status}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
@@ -62,9 +69,11 @@ function refuseHttp(socket: Socket, status: string, body: string): void {
 }
 
 /**
- * The web door: one HTTP(S) server that serves the web client at `/` and
- * takes WebSocket connections at `/ws`, speaking the line protocol one text
- * frame per line, and at the paths of the other `doors` given. Every TCP
+ * The web door: one HTTP(S) server that serves the web client at `/`,
+ * browsers' sign-ins under `/auth/` (AuthEndpoints), and takes WebSocket
+ * connections at `/ws`, speaking the line protocol one text frame per
+ * line, and at the paths of the other `doors` given; one whose request
+ * carries a sign-in cookie opens signed in to its account. Every TCP
  * connection to it, a page's or a WebSocket's, counts against the core's
  * connection limits from its accept, as the TCP transport's do; one over a
  * limit is answered 503 (TLS: closed).
@@ -87,6 +96,8 @@ export class WebTransport implements TransportPort {
   private codec: LineCodec | null = null;
   private context: SecureContext | null;
   private files: StaticFiles | null = null;
+  /** Browsers' sign-ins; made when listening, over the core's. */
+  private auth: AuthEndpoints | null = null;
   private readonly handshakes: TlsHandshakes;
   private readonly origins: ReadonlySet<string>;
   private readonly trustedProxies: ReadonlySet<string>;
@@ -102,7 +113,7 @@ export class WebTransport implements TransportPort {
     this.batcher = new WriteBatcher(options.clock);
     this.origins = new Set(options.origins ?? []);
     this.trustedProxies = new Set(options.trustedProxies ?? []);
-    this.http = http.createServer((request, response) => this.files!.serve(request, response));
+    this.http = http.createServer((request, response) => this.serve(request, response));
     this.sockets = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -121,6 +132,7 @@ export class WebTransport implements TransportPort {
 
   async listen(acceptor: ConnectionAcceptor): Promise<ListeningAddress> {
     this.files = await StaticFiles.load(this.options.clientDirectory);
+    this.auth = new AuthEndpoints(acceptor.browserSignIns, this.logger);
     this.codec = lineCodecOf(acceptor);
     this.renderer = new FrameRenderer(this.codec.renderer, this.frames);
     this.http.on("upgrade", (request: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(request, socket, head, acceptor));
@@ -171,10 +183,30 @@ export class WebTransport implements TransportPort {
     );
   }
 
+  /** A request of a page's connection: a sign-in's (AUTH_PREFIX), or one of the web client's files. */
+  private serve(request: IncomingMessage, response: ServerResponse): void {
+    if (!pathOf(request).startsWith(AUTH_PREFIX)) return this.files!.serve(request, response);
+    this.auth!.serve(request, response, { origin: this.requesterOf(request), crossSite: !this.originAllowed(request) });
+  }
+
+  /**
+   * Where a request comes from, as the account rules ask: its client's
+   * address (behind a listed proxy, the one it names), and whether its
+   * client's connection is encrypted: TLS to this port, or, from a listed
+   * proxy, `X-Forwarded-Proto: https` (the proxy took TLS off).
+   */
+  private requesterOf(request: IncomingMessage): Origin {
+    const socket = request.socket as AdmittedSocket;
+    const peer = socket[ADMISSION]!.address;
+    if (!this.trustedProxies.has(peer)) return { remoteAddress: peer, secure: socket instanceof TLSSocket };
+    const proto = request.headers["x-forwarded-proto"];
+    return { remoteAddress: this.forwardedClient(request) ?? peer, secure: socket instanceof TLSSocket || proto === "https" };
+  }
+
   private upgrade(request: IncomingMessage, socket: AdmittedSocket, head: Buffer, acceptor: ConnectionAcceptor): void {
     const admission = socket[ADMISSION]!;
     socket.on("error", () => undefined);
-    const path = (request.url ?? "").split("?")[0]!;
+    const path = pathOf(request);
     // null: the line protocol's own `/ws`.
     const door = path === "/ws" ? null : this.options.doors?.get(path);
     if (door === undefined) return refuseHttp(socket, "404 Not Found", "not found: WebSocket connections go to /ws\n");
@@ -194,15 +226,24 @@ export class WebTransport implements TransportPort {
       admission.address = client;
       admission.perAddress = true;
     }
-    this.sockets.handleUpgrade(request, socket, head, (ws) => {
-      admission.opened = true;
-      admission.deadline.cancel();
-      const connection =
-        door === null
-          ? new WebSocketConnection(ws, socket, admission.address, this.batcher, this.frames, this.renderer!, this.codec!)
-          : door({ ws, socket, remoteAddress: admission.address, batcher: this.batcher }, acceptor);
-      connection.attach(acceptor.open(connection));
-    });
+    const open = (account: string | undefined): void =>
+      this.sockets.handleUpgrade(request, socket, head, (ws) => {
+        admission.opened = true;
+        admission.deadline.cancel();
+        const opened = { ws, socket, remoteAddress: admission.address, batcher: this.batcher, account };
+        const connection = door === null ? new WebSocketConnection(opened, this.frames, this.renderer!, this.codec!) : door(opened, acceptor);
+        connection.attach(acceptor.open(connection));
+      });
+    // A browser's sign-in cookie: the connection opens signed in to its account, if it signs in to one (the store is asked only then).
+    const token = signInToken(request);
+    if (token === undefined) return open(undefined);
+    acceptor.browserSignIns.accountOf(token).then(
+      (account) => open(account ?? undefined),
+      (error: unknown) => {
+        this.logger.error({ remote: admission.address, err: error }, "reading a sign-in cookie failed");
+        open(undefined);
+      },
+    );
   }
 
   /** The page's own origin (the host it asked for), a listed one, or none at all (not a browser). */

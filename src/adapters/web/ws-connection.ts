@@ -1,10 +1,8 @@
-import type { Socket } from "node:net";
-import type { WebSocket } from "ws";
 import type { Renderer } from "../../core/events";
 import type { LineCodec, LineInput } from "../line/line-codec";
-import type { WriteBatcher } from "../socket/write-batcher";
 import type { TextFrames } from "../websocket/text-frames";
 import { WebSocketConnectionBase } from "../websocket/websocket-connection";
+import type { OpenedWebSocket } from "../websocket/websocket-door";
 
 const LF = Buffer.from("\n");
 const UNSUPPORTED_DATA = 1003;
@@ -13,8 +11,8 @@ const UNSUPPORTED_DATA = 1003;
 export class WebSocketConnection extends WebSocketConnectionBase {
   readonly codec: LineInput;
 
-  constructor(ws: WebSocket, socket: Socket, remoteAddress: string, batcher: WriteBatcher, frames: TextFrames, renderer: Renderer, lines: LineCodec) {
-    super(ws, socket, remoteAddress, batcher, frames, renderer);
+  constructor({ ws, socket, remoteAddress, batcher, account }: OpenedWebSocket, frames: TextFrames, renderer: Renderer, lines: LineCodec) {
+    super(ws, socket, remoteAddress, batcher, frames, renderer, account);
     // Its replies are lines, framed as they are sent (`send`); so is a replay, which may come from a TCP session.
     this.codec = lines.input();
   }

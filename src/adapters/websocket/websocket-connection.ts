@@ -49,6 +49,7 @@ export abstract class WebSocketConnectionBase extends SocketOutput implements Co
     batcher: WriteBatcher,
     private readonly frames: TextFrames,
     readonly renderer: Renderer,
+    readonly account: string | undefined,
   ) {
     super(socket, batcher);
   }

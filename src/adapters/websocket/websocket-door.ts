@@ -11,6 +11,8 @@ export interface OpenedWebSocket {
   /** The client's address, as the limits count it (behind a trusted proxy, the one it names). */
   readonly remoteAddress: string;
   readonly batcher: WriteBatcher;
+  /** The account the request's sign-in cookie signs in to (see Connection.account), if any. */
+  readonly account: string | undefined;
 }
 
 /** A door on the web port: its connection over a WebSocket opened at its path, for the core (`acceptor`) to take over once attached. */

@@ -14,6 +14,14 @@ export interface Profile {
   readonly ident?: string;
   /** Its away message, while it is away. */
   readonly away?: string;
+  /** It does not hear what goes to everyone (an IRC user out of the lobby: see Recipient.hearsEveryone), so it is not counted among those who do. */
+  readonly outside?: true;
+  /** It is listed by pattern only to those who share a group with it (IRC's user mode `i`: WHO by mask), and counted as invisible. */
+  readonly invisible?: true;
+  /** The account it is signed in to (its name as registered); none for a guest. */
+  readonly account?: string;
+  /** It is a server operator (IRC's OPER, by an account whose role is `operator`). */
+  readonly operator?: true;
   /** When it last sent a message (epoch milliseconds), as far as the registry was told: see ProfilesPort.spoke. */
   readonly spoke?: number;
 }

@@ -1,6 +1,7 @@
 import type { CommandInput, CommandSyntax } from "../language";
 import type { PluginEventData, Renderer } from "../events";
 import type { ErrorReply, Farewell, Reply } from "../language";
+import type { BrowserSignInsPort } from "./accounts.port";
 
 /**
  * The text of a plugin's own event or reply kind for a door: `keys` are the
@@ -37,6 +38,15 @@ export interface ConnectionCodec {
   /** The user name the client gave (IRC's USER, the "ident"), once it said; the other doors have none. */
   readonly ident?: string;
   /**
+   * Whether its user hears what goes to everyone (see
+   * Recipient.hearsEveryone): absent, always (every door but IRC, whose
+   * user may be out of the lobby). Read at login, and again when the door
+   * says it changed (ConnectionHandler.onModeChange).
+   */
+  readonly hearsEveryone?: boolean;
+  /** Whether its user is invisible (see Profile.invisible: IRC's user mode `i`); absent, never. Read as `hearsEveryone` is. */
+  readonly invisible?: boolean;
+  /**
    * The protocol this door speaks ("line", "json" ...), as the door names
    * it: a session resumes only on a connection of the protocol it was made
    * on, where its client counts what it received as that protocol does.
@@ -66,6 +76,12 @@ export interface Connection {
   readonly remoteAddress: string;
   /** Whether the connection is encrypted (TLS): others may be shown it (IRC's WHOIS). */
   readonly secure: boolean;
+  /**
+   * The account its door signed it in to before it opened (the web port:
+   * a browser's sign-in cookie on the WebSocket's request), by its name as
+   * registered: a login under that name signs in to it (see Room.login).
+   */
+  readonly account?: string;
   /** Between the door's protocol and the core's language, for this connection. */
   readonly codec: ConnectionCodec;
   /**
@@ -109,6 +125,15 @@ export interface ConnectionHandler {
   onEnd(): void;
   /** The connection is gone, for whatever reason. Called exactly once. */
   onClose(error?: Error): void;
+  /**
+   * The codec's `hearsEveryone` or `invisible` changed, for a logged-in
+   * user: the core records it where others see it, and a user who left
+   * everyone or came back is shown so to those who hear everyone, with
+   * `words`, its words on leaving (IRC's PART message), if any. A handler
+   * that never logs a user in (one that turns the connection away) need not
+   * have it.
+   */
+  onModeChange?(words?: string): void;
 }
 
 /**
@@ -130,6 +155,8 @@ export interface ConnectionAcceptor {
   readonly syntax: CommandSyntax;
   /** The longest line a client may send (bytes), for a door that reads lines. */
   readonly maxLineBytes: number;
+  /** Browsers' sign-ins to accounts, for a door that serves a web client (its cookies, and Connection.account). */
+  readonly browserSignIns: BrowserSignInsPort;
   /**
    * A peer connected: counts it, by its address, against the connection
    * limits; null if admitted, else why not. An admitted connection is then

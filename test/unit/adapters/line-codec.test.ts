@@ -54,6 +54,14 @@ describe("the line codec, reading", () => {
     expect(commandsOf(`${line}\n`)).toEqual([{ verb: "MSG", params }]);
   });
 
+  it.each([
+    ["LOGIN alice", { verb: "LOGIN", params: ["alice"] }],
+    ["LOGIN alice open sesame", { verb: "LOGIN", params: ["alice", "open sesame"] }],
+    ["LOGIN alice ", { verb: "LOGIN", params: ["alice"] }],
+  ])("takes %j in a form without rooms only when it has a word for each parameter (the accounts plugin's LOGIN)", (line, command) => {
+    expect(commandsOf(`${line}\n`, { ...FORMS, LOGIN: [["username", "password"], ["username"]] })).toEqual([command]);
+  });
+
   it("without a form for rooms, says a message starting with # to everyone, unescaped", () => {
     const forms = { ...FORMS, MSG: [["text"]] };
     expect(commandsOf("MSG #1 priority\nMSG \\#1 priority\n", forms)).toEqual([

@@ -38,7 +38,7 @@ describe("loading plugins", () => {
   });
 
   it.each<[string, PluginSpec[], string]>([
-    ["an unknown name", [{ name: "nope" }], 'plugin "nope": no such plugin: not a built-in one (login, msg, who, dm, ping, quit, rooms, history, resume, rename), nor a package installed in ' + process.cwd()],
+    ["an unknown name", [{ name: "nope" }], 'plugin "nope": no such plugin: not a built-in one (login, msg, who, dm, ping, quit, rooms, history, resume, rename, accounts), nor a package installed in ' + process.cwd()],
     ["a missing export", [{ name: "./x.js", plugin: null }], 'plugin "./x.js": does not export a plugin object'],
     ["a plugin without a name", [{ name: "./x.js", plugin: { register() {} } }], 'plugin "./x.js": has no name'],
     ["a plugin without register", [{ name: "x", plugin: { name: "x" } }], 'plugin "x": has no register function'],

@@ -58,6 +58,7 @@ describe("the room with a presence registry that answers late", () => {
     expect(await presence.list()).toEqual([]);
     const again = server.connect();
     again.send("LOGIN alice");
+    await settle();
     presence.answerAll();
     expect(await linesOf(again)).toEqual(["OK"]);
     expect(server.logger.find("login")).toHaveLength(1);

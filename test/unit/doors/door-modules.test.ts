@@ -105,10 +105,10 @@ describe("the IRC door", () => {
     expect(opened(IRC, {}, false)).toBeNull();
   });
 
-  it("reads its ports, the server's name and the lobby (lower case)", () => {
-    expect(configure(IRC, { "irc-port": "6667", "server-name": "chat.test" })).toEqual({ irc: { port: 6667, serverName: "chat.test", lobby: "#lobby" } });
-    expect(configure(IRC, { "irc-tls-port": "6697", "server-name": "chat.test", "irc-lobby": "#Hall" }, { tls: true })).toEqual({
-      irc: { tlsPort: 6697, serverName: "chat.test", lobby: "#hall" },
+  it("reads its ports, the server's name, the lobby (lower case) and whether IRC users start in it (by default they do)", () => {
+    expect(configure(IRC, { "irc-port": "6667", "server-name": "chat.test" })).toEqual({ irc: { port: 6667, serverName: "chat.test", lobby: "#lobby", joinLobby: true } });
+    expect(configure(IRC, { "irc-tls-port": "6697", "server-name": "chat.test", "irc-lobby": "#Hall", "irc-join-lobby": "off" }, { tls: true })).toEqual({
+      irc: { tlsPort: 6697, serverName: "chat.test", lobby: "#hall", joinLobby: false },
     });
   });
 
@@ -117,6 +117,7 @@ describe("the IRC door", () => {
     [{ "irc-tls-port": "6697" }, "--irc-tls-port needs --tls-cert and --tls-key"],
     [{ "irc-port": "6667", "server-name": "chat_test" }, '--server-name takes a host name (letters, digits, "." and "-"), got "chat_test"'],
     [{ "irc-port": "6667", "irc-lobby": "lobby" }, '--irc-lobby takes a channel name: # then 1 to 32 letters, digits, "_" or "-", got "lobby"'],
+    [{ "irc-port": "6667", "irc-join-lobby": "no" }, '--irc-join-lobby takes on or off, got "no"'],
   ])("refuses %j", (given, message) => {
     expect(usageError(() => configure(IRC, given))).toBe(message);
   });

@@ -24,7 +24,6 @@ describe("LOGIN", () => {
     ["LOGIN", "empty"],
     ["LOGIN -dash", "starts with -"],
     ["LOGIN .dot", "starts with ."],
-    ["LOGIN two words", "has a space"],
     ["LOGIN caf\u00e9", "is not ASCII"],
     ["LOGIN a/b", "has a slash"],
     [`LOGIN ${"x".repeat(33)}`, "is 33 characters"],
@@ -33,6 +32,18 @@ describe("LOGIN", () => {
     const client = server.connect();
     client.send(line);
     expect(await linesOf(client)).toEqual(["ERR invalid-username"]);
+  });
+
+  it("refuses a name with a space; with the accounts plugin, two words are a name and a password, taken only where passwords are safe", async () => {
+    const bare = await startTestServer({ plugins: ["login"] });
+    const client = bare.connect();
+    client.send("LOGIN two words");
+    expect(await linesOf(client)).toEqual(["ERR invalid-username"]);
+    // The test kit's connections are no loopback and no TLS.
+    const server = await startTestServer();
+    const other = server.connect();
+    other.send("LOGIN two words");
+    expect(await linesOf(other)).toEqual(["ERR password-needs-tls"]);
   });
 
   it("accepts a 32-character name of every allowed character", async () => {

@@ -28,7 +28,10 @@ describe("the web client's reading of the protocol", () => {
     ["ERR send-queue-exceeded", { kind: "ended", code: "send-queue-exceeded", subject: "" }],
     ["MSG alice hi  there", { kind: "message", from: "alice", text: "hi  there" }],
     ["DM bob <b>x</b>", { kind: "dm", from: "bob", text: "<b>x</b>" }],
-    ["USER carol", { kind: "user", name: "carol" }],
+    ["USER carol", { kind: "user", name: "carol", account: null }],
+    ["USER carol *", { kind: "user", name: "carol", account: null }],
+    ["USER Carol Carol", { kind: "user", name: "Carol", account: "Carol" }],
+    ["ERR signed-out", { kind: "ended", code: "signed-out", subject: "" }],
     ["END WHO", { kind: "users-end" }],
     ["ROOM #dev 3", { kind: "room", name: "#dev", members: 3 }],
     ["INFO carol disconnected", { kind: "left", user: "carol" }],
@@ -60,6 +63,19 @@ describe("the web client's model", () => {
     expect(chat.me).toBe("alice");
     expect([...chat.users.values()]).toEqual(["alice", "carol"]);
     expect(texts(chat, LOBBY)).toEqual(["carol: hi", "bob left"]);
+  });
+
+  it("marks who is signed in from WHO profiles, until the next list or until they leave", () => {
+    const chat = model(["OK", "USER alice alice", "USER bob *", "USER Carol Carol", "END WHO", "INFO Carol disconnected"], (c) =>
+      c.pending.push({ verb: "LOGIN", subject: "alice" }, { verb: "WHO" }),
+    );
+    expect([...chat.users.values()].map((user) => [user, chat.isSignedIn(user)])).toEqual([
+      ["alice", true],
+      ["bob", false],
+    ]);
+    chat.pending.push({ verb: "WHO" });
+    for (const line of ["USER alice *", "END WHO"]) chat.apply(parseLine(line), now);
+    expect(chat.isSignedIn("ALICE")).toBe(false);
   });
 
   it("says why a login was refused, in words", () => {

@@ -8,9 +8,11 @@ const FORMS: Record<string, (readonly string[])[]> = {
   POLL: [["question", "choices"]],
   RESUMABLE: [[]],
   LOGIN: [["username"]],
+  OP: [["room", "user"]],
 };
 
-function registered(nick = "ivy"): IrcCommandContext {
+/** A registered user's context (in the lobby, unless `inLobby` is false); `changed` records what it tells the core of its modes. */
+function registered(nick = "ivy", inLobby = true, changed: (string | undefined)[] = []): IrcCommandContext {
   const registration = new Registration();
   registration.nickGiven(nick);
   registration.userGivenNow(nick, nick);
@@ -22,7 +24,10 @@ function registered(nick = "ivy"): IrcCommandContext {
     channels: new Set(["#dev"]),
     syntax: { forms: (verb) => FORMS[verb] },
     version: "chat-server-0",
+    inLobby,
     invisible: false,
+    operator: false,
+    modesChanged: (words) => changed.push(words),
   };
 }
 
@@ -61,11 +66,29 @@ describe("the table from IRC's commands to the core's", () => {
     ["WHO #dev", [{ verb: "MEMBERS", params: ["#dev", "profiles"], for: "who" }]],
     ["WHO b* %tnf,42", [{ verb: "WHO", params: ["profiles"], for: "who" }]],
     ["WHO * o", [{ local: [":chat.test 315 ivy * :End of /WHO list"] }]],
-    ["LIST", [{ verb: "WHO", params: [], for: "user-count" }, { verb: "ROOMS", params: [], for: "list" }]],
-    ["LUSERS", [{ verb: "WHO", params: [], for: "user-count" }, { verb: "ROOMS", params: [], for: "lusers" }]],
-    ["MODE #Dev", [{ local: [":chat.test 324 ivy #Dev +nt"] }]],
+    ["LIST", [{ verb: "WHO", params: ["profiles"], for: "user-count" }, { verb: "ROOMS", params: [], for: "list" }]],
+    ["LUSERS", [{ verb: "WHO", params: ["profiles"], for: "user-count" }, { verb: "ROOMS", params: [], for: "lusers" }]],
+    ["NAMES #lobby", [{ verb: "WHO", params: ["profiles"], for: "names" }]],
+    ["PART #lobby :off to work", [{ verb: "PING", params: [], for: "lobby-part" }]],
+    // A room's modes are its members' to say (whether it exists, whether it is secret), joined or not.
+    ["MODE #Dev", [{ verb: "MEMBERS", params: ["#Dev"], for: "channel-modes" }]],
     ["MODE #other", [{ verb: "MEMBERS", params: ["#other"], for: "channel-modes" }]],
-    ["MODE #dev +k key", [{ local: [":chat.test 482 ivy #dev :Channel modes cannot be set here"] }]],
+    ["MODE #lobby", [{ local: [":chat.test 324 ivy #lobby +nt"] }]],
+    ["MODE #lobby +s", [{ local: [":chat.test 482 ivy #lobby :You're not channel operator"] }]],
+    ["MODE #dev +k key", [{ local: [":chat.test 472 ivy k :is unknown mode char to me"] }]],
+    // Letter by letter, each `o` taking the next nick: each change the core's to make or refuse.
+    [
+      "MODE #dev +so-o bob amy",
+      [
+        { verb: "SECRET", params: ["#dev"], for: "mode-change" },
+        { verb: "OP", params: ["#dev", "bob"], for: "mode-change" },
+        { verb: "DEOP", params: ["#dev", "amy"], for: "mode-change" },
+      ],
+    ],
+    ["MODE #dev -s+o", [{ verb: "PUBLIC", params: ["#dev"], for: "mode-change" }, { local: [":chat.test 461 ivy MODE :Not enough parameters"] }]],
+    ["MODE #dev +nt", [{ local: [] }]],
+    // The core's verb sent raw: IRC reaches it through MODE.
+    ["OP #dev bob", [{ local: [":chat.test 421 ivy OP :Unknown command"] }]],
     ["MODE ivy", [{ local: [":chat.test 221 ivy +"] }]],
     ["MODE ivy -i", [{ local: [] }]],
     ["MODE ivy +iw", [{ local: [":ivy MODE ivy :+i", ":chat.test 501 ivy :Unknown MODE flag"] }]],
@@ -95,11 +118,39 @@ describe("the table from IRC's commands to the core's", () => {
     expect(steps("USER ivy 0 * :Ivy", early)).toEqual([{ local: [] }]);
     expect(steps("CAP END", early)).toEqual([
       { verb: "LOGIN", params: ["ivy"], for: "login" },
-      { verb: "WHO", params: [], for: "welcome" },
+      { verb: "WHO", params: ["profiles"], for: "welcome" },
     ]);
     // After the login, in the core's order: a rename.
     expect(steps("NICK other", early)).toEqual([{ verb: "NICK", params: ["other"], for: "rename" }]);
     registration.loginRefused();
     expect(steps("NICK al!ce", early)).toEqual([{ local: [":chat.test 432 * al!ce :Erroneous nickname"] }]);
+  });
+
+  it("takes a user out of the lobby only by PART, and back only by JOIN, each once; out of it, the lobby is a channel it is not in", () => {
+    const outside = registered("ivy", false);
+    expect(steps("JOIN #dev,#LOBBY", outside)).toEqual([
+      { verb: "JOIN", params: ["#dev"], for: "join" },
+      { verb: "MEMBERS", params: ["#dev"], for: "names" },
+      { verb: "WHO", params: ["profiles"], for: "lobby-join" },
+    ]);
+    expect(steps("PART #lobby", outside)).toEqual([{ local: [":chat.test 442 ivy #lobby :You're not on that channel"] }]);
+    expect(steps("PRIVMSG #lobby :anyone?", outside)).toEqual([{ local: [":chat.test 404 ivy #lobby :Cannot send to channel (not joined)"] }]);
+    expect(steps("NOTICE #lobby :anyone?", outside)).toEqual([{ local: [] }]);
+    // A DM and its rooms are as ever.
+    expect(steps("PRIVMSG bob :hi", outside)).toEqual([{ verb: "DM", params: ["bob", "hi"], for: "message" }]);
+    expect(steps("PRIVMSG #dev :hi", outside)).toEqual([{ verb: "MSG", params: ["#dev", "hi"], for: "message" }]);
+  });
+
+  it("tells the core of MODE +i and -i when they change something, once a line, and not otherwise", () => {
+    const changed: (string | undefined)[] = [];
+    const context = registered("ivy", true, changed);
+    expect(steps("MODE ivy +i", context)).toEqual([{ local: [":ivy MODE ivy :+i"] }]);
+    expect(context.invisible).toBe(true);
+    expect(changed).toEqual([undefined]);
+    expect(steps("MODE ivy +i", context)).toEqual([{ local: [] }]);
+    expect(steps("MODE ivy -i+i", context)).toEqual([{ local: [":ivy MODE ivy :-i+i"] }]);
+    expect(changed).toEqual([undefined]);
+    expect(steps("MODE ivy -i", context)).toEqual([{ local: [":ivy MODE ivy :-i"] }]);
+    expect(changed).toEqual([undefined, undefined]);
   });
 });
