@@ -86,6 +86,15 @@ describe("channel operators and the secret mode (issue #20)", () => {
 
     await expectAnswers(ivy, [
       ["NAMES #dev", [":chat.test 353 ivy @ #dev :@ivy @max bob jay", ":chat.test 366 ivy #dev :End of /NAMES list"]],
+      // Several channels: each one's names, none for one that does not exist, then one 366 for the list as given.
+      [
+        "NAMES #dev,#nowhere,nonsense,#lobby",
+        [
+          ":chat.test 353 ivy @ #dev :@ivy @max bob jay",
+          ":chat.test 353 ivy = #lobby :ivy max bob jay",
+          ":chat.test 366 ivy #dev,#nowhere,nonsense,#lobby :End of /NAMES list",
+        ],
+      ],
       [
         "WHO #dev",
         [

@@ -38,7 +38,7 @@ describe("the IRC door", () => {
       ":chat.test 366",
     ]);
     expect(burst.find((line) => / 005 /.test(line))).toBe(
-      ":chat.test 005 alice CASEMAPPING=ascii CHANTYPES=# PREFIX=(o)@ CHANMODES=,,,nst NICKLEN=32 CHANNELLEN=33 TOPICLEN=0 NETWORK=chat.test TARGMAX=JOIN:,NAMES:1,PRIVMSG:1,NOTICE:1 CHANLIMIT=#:100 USERLEN=10 UTF8ONLY WHOX :are supported by this server",
+      ":chat.test 005 alice CASEMAPPING=ascii CHANTYPES=# PREFIX=(o)@ CHANMODES=,,,nst NICKLEN=32 CHANNELLEN=33 TOPICLEN=0 NETWORK=chat.test TARGMAX=JOIN:,NAMES:5,PRIVMSG:1,NOTICE:1 CHANLIMIT=#:100 USERLEN=10 UTF8ONLY WHOX :are supported by this server",
     );
     expect(burst.filter((line) => / 2[56]\d /.test(line))).toEqual([
       ":chat.test 251 alice :There are 2 users and 0 invisible on 1 servers",

@@ -193,8 +193,8 @@ export function answer(expectation: Expectation, replies: readonly Reply[], cont
       return [partLine(`:${lines.prefix()} PART ${lines.names.lobby}`, expectation.message)];
     case "names":
       if (expectation.afterJoin && !channels.has(expectation.channel)) return [];
-      if (expectation.channel === lines.names.lobby) return lines.names353(expectation.channel, { users: censusIn(replies).lobby });
-      return lines.names353(expectation.channel, userListIn(replies));
+      if (expectation.channel === lines.names.lobby) return lines.names353(expectation.channel, { users: censusIn(replies).lobby }, expectation.end);
+      return lines.names353(expectation.channel, userListIn(replies), expectation.end);
     case "who":
       return whoLines(expectation.query, visibleTo(context, expectation.query, listedIn(replies)), lines, context.epochMs());
     case "whois": {

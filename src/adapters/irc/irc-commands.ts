@@ -5,7 +5,7 @@ import { whoxOf, type WhoQuery } from "./irc-who";
 import type { IrcMessage } from "./irc-message";
 import { Stage, type Registration } from "./irc-registration";
 import { echo, type IrcLines } from "./irc-replies";
-import { LOBBY_TOPIC, type UserCount } from "./irc-welcome";
+import { LOBBY_TOPIC, MAX_NAMES, type UserCount } from "./irc-welcome";
 
 /** What a command given to the core is for, and how its answers become IRC (see IrcAnswers). */
 export type Expectation =
@@ -32,7 +32,8 @@ export type Expectation =
   /** PART of the lobby (the core sees a PING): out of it from the answer on. */
   | { readonly kind: "lobby-part"; readonly message: string }
   /** `afterJoin`: sent with a JOIN, and answered only if the JOIN was. */
-  | { readonly kind: "names"; readonly channel: string; readonly afterJoin?: boolean }
+  /** `end`: what the 366 that ends the answer names (a NAMES's whole list, as given), or null for no 366 (a channel of a list but the last). */
+  | { readonly kind: "names"; readonly channel: string; readonly afterJoin?: boolean; readonly end?: string | null }
   | { readonly kind: "who"; readonly query: WhoQuery }
   | { readonly kind: "whois"; readonly nick: string }
   | { readonly kind: "userhost"; readonly numeric: "302" | "303" }
@@ -194,6 +195,14 @@ function first(list: string): string {
   return list.split(",")[0]!;
 }
 
+/** A channel's names for NAMES (none for a name that is no channel's), ended by a 366 naming `end` unless it is null. */
+function namesOf(channel: string, end: string | null, context: IrcCommandContext): Step[] {
+  const { lobby } = context.lines.names;
+  if (isLobby(channel, context)) return [core("WHO", [WITH_PROFILES], { kind: "names", channel: lobby, end })];
+  if (channel.startsWith("#")) return [core("MEMBERS", [channel], { kind: "names", channel, end })];
+  return end === null ? [] : local(context.lines.numeric("366", `${echo(end)} :End of /NAMES list`));
+}
+
 /** One channel of a JOIN's list, answered on its own: a bad name among them does not stop the others. */
 function joinChannel(channel: string, context: IrcCommandContext): Step[] {
   if (isLobby(channel, context)) return context.inLobby ? [] : [core("WHO", [WITH_PROFILES], { kind: "lobby-join" })];
@@ -337,11 +346,11 @@ const AFTER_REGISTRATION: Readonly<Record<string, Translate>> = {
     return [core("PART", [channel, message], { kind: "part", channel, message })];
   },
   NAMES(params, context) {
-    const { lobby } = context.lines.names;
-    const channel = first(params[0] ?? lobby);
-    if (isLobby(channel, context)) return [core("WHO", [WITH_PROFILES], { kind: "names", channel: lobby })];
-    if (!channel.startsWith("#")) return local(context.lines.numeric("366", `${echo(channel)} :End of /NAMES list`));
-    return [core("MEMBERS", [channel], { kind: "names", channel })];
+    const asked = params[0] ?? context.lines.names.lobby;
+    const channels = asked.split(",").filter((channel) => channel !== "").slice(0, MAX_NAMES);
+    if (channels.length === 0) return local(context.lines.numeric("366", `${echo(asked)} :End of /NAMES list`));
+    // Each channel's names, then one 366 for the list as it was given (RFC 2812).
+    return channels.flatMap((channel, index) => namesOf(channel, index === channels.length - 1 ? asked : null, context));
   },
   TOPIC(params, context) {
     const { lines, channels } = context;

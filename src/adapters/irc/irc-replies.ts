@@ -117,8 +117,8 @@ export class IrcLines {
     return this.notice(`${channel}: ${error === undefined ? "no answer" : errorText(error)}`);
   }
 
-  /** A channel's names (353, as many lines as they take), then 366. */
-  names353(channel: string, { users, operators = [], secret = false }: ChannelNames): string[] {
+  /** A channel's names (353, as many lines as they take), then 366 naming `end` (the channel, or a NAMES's list), unless it is null. */
+  names353(channel: string, { users, operators = [], secret = false }: ChannelNames, end: string | null = channel): string[] {
     const head = `:${this.names.server} 353 ${this.nick} ${secret ? "@" : "="} ${channel} :`;
     const marked = new Set(operators);
     const lines: string[] = [];
@@ -132,7 +132,7 @@ export class IrcLines {
       line += `${name} `;
     }
     if (line !== "") lines.push(head + line.trimEnd());
-    lines.push(this.numeric("366", `${echo(channel)} :End of /NAMES list`));
+    if (end !== null) lines.push(this.numeric("366", `${echo(end)} :End of /NAMES list`));
     return lines;
   }
 

@@ -4,6 +4,9 @@ import { USERLEN } from "./irc-registration";
 import { userPrefix } from "./irc-renderer";
 import type { IrcLines } from "./irc-replies";
 
+/** Channels one NAMES answers at most (ISUPPORT's TARGMAX). */
+export const MAX_NAMES = 5;
+
 /** The lobby's topic, in the welcome, LIST and TOPIC. */
 export const LOBBY_TOPIC = "Everyone on this server, whatever they connect with";
 
@@ -44,7 +47,7 @@ export function welcomeLines(lines: IrcLines, facts: WelcomeFacts, count: UserCo
     lines.numeric("004", `${server} ${facts.version} i nost o`),
     lines.numeric(
       "005",
-      `CASEMAPPING=ascii CHANTYPES=# PREFIX=(o)@ CHANMODES=,,,nst NICKLEN=32 CHANNELLEN=33 TOPICLEN=0 NETWORK=${server} TARGMAX=JOIN:,NAMES:1,PRIVMSG:1,NOTICE:1 CHANLIMIT=#:${facts.maxRoomsPerUser || ""} USERLEN=${USERLEN} UTF8ONLY WHOX :are supported by this server`,
+      `CASEMAPPING=ascii CHANTYPES=# PREFIX=(o)@ CHANMODES=,,,nst NICKLEN=32 CHANNELLEN=33 TOPICLEN=0 NETWORK=${server} TARGMAX=JOIN:,NAMES:${MAX_NAMES},PRIVMSG:1,NOTICE:1 CHANLIMIT=#:${facts.maxRoomsPerUser || ""} USERLEN=${USERLEN} UTF8ONLY WHOX :are supported by this server`,
     ),
     ...luserLines(lines, count),
     lines.numeric("422", ":MOTD File is missing"),
