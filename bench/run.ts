@@ -691,32 +691,44 @@ async function clusterFleet(pinning: Pinning): Promise<Fleet> {
   };
 }
 
-/** Accounts the sign-in scenario registers, and signs in to in turn (one at a time each: a name has one session). */
-const BENCH_ACCOUNTS = 64;
+/** Accounts the sign-in scenario signs in to in turn while measuring a sign-in's cost (one at a time each: a name has one session). */
+const TURN_ACCOUNTS = 64;
+/** Accounts that arrive during the fan-out runs, each once, and stay. */
+const ARRIVING_ACCOUNTS = 600;
 
-/** One line's answer on a fresh TCP connection: connects, sends `line`, reads the first line back, says QUIT and waits for the close. */
-async function answerOf(port: number, line: string): Promise<string> {
+/** A line's answer on a fresh TCP connection: connects, sends `line`, resolves with the client and the first line back. */
+async function answered(port: number, line: string): Promise<{ client: LineClient; answer: string }> {
   const client = await LineClient.connect(port);
   const answer = await new Promise<string>((resolve) => {
     client.onLine = resolve;
     client.onClose = () => resolve("closed");
     client.send(line);
   });
-  await new Promise<void>((resolve) => {
+  client.onLine = () => undefined;
+  return { client, answer };
+}
+
+/** Says QUIT and waits for the server to close the connection. */
+function quit(client: LineClient): Promise<void> {
+  return new Promise<void>((resolve) => {
     client.onClose = resolve;
     if (client.closed) resolve();
     else client.send("QUIT");
   });
-  return answer;
 }
 
 /**
- * Password sign-ins (`LOGIN acct<i> <password>`, then QUIT) at `perSecond`
- * (or as fast as `inFlight` connections at once allow, for Infinity), each
- * account signed in by one connection at a time.
+ * Password sign-ins (`LOGIN <account> <password>`) at `perSecond` (or, for
+ * Infinity, as fast as `inFlight` connections at once allow). `turns`: the
+ * TURN_ACCOUNTS accounts, each signed in by one connection at a time, which
+ * QUITs once answered; else the arriving accounts, each once, staying
+ * online (an arrival costs the others nothing on the line protocol, which
+ * announces no logins) until `close`.
  */
-function signInLoad(port: number, perSecond: number, inFlight: number): { start(): void; stop(): Promise<string> } {
-  const free = Array.from({ length: BENCH_ACCOUNTS }, (_, i) => i);
+function signInLoad(port: number, perSecond: number, inFlight: number, turns: boolean): { start(): void; stop(): Promise<string>; close(): void } {
+  const free = Array.from({ length: turns ? TURN_ACCOUNTS : ARRIVING_ACCOUNTS }, (_, i) => i);
+  const account = (index: number): string => (turns ? `acct${index} password-${index}` : `arriving${index} password-${index}`);
+  const online: LineClient[] = [];
   let running = 0;
   let done = 0;
   let refused = 0;
@@ -726,22 +738,24 @@ function signInLoad(port: number, perSecond: number, inFlight: number): { start(
   const latency = new LatencyHistogram();
   const pending = new Set<Promise<void>>();
   const one = (): void => {
-    const index = free.shift();
-    if (index === undefined || running >= inFlight) {
-      if (index !== undefined) free.unshift(index);
-      return;
-    }
+    if (running >= inFlight || free.length === 0) return;
+    const index = free.shift()!;
     running++;
     const sentUs = nowUs();
-    const work = answerOf(port, `LOGIN acct${index} password-${index}`).then((answer) => {
+    const work = answered(port, `LOGIN ${account(index)}`).then(async ({ client, answer }) => {
       if (answer === "OK") {
         done++;
         latency.record(nowUs() - sentUs);
       } else {
         refused++;
       }
+      if (turns) {
+        await quit(client);
+        free.push(index);
+      } else {
+        online.push(client);
+      }
       running--;
-      free.push(index);
       pending.delete(work);
       if (!stopped && !Number.isFinite(perSecond)) one();
     });
@@ -760,14 +774,17 @@ function signInLoad(port: number, perSecond: number, inFlight: number): { start(
       await Promise.all(pending);
       return `${done} password sign-ins in ${seconds.toFixed(1)} s (${(done / seconds).toFixed(1)}/s), ${refused} refused; sign-in latency ${latency.summary()}`;
     },
+    close() {
+      for (const client of online.splice(0)) client.close();
+    },
   };
 }
 
 /**
  * Accounts: what a password sign-in costs the server (CPU, hashing
- * included: argon2 runs on the server's thread pool), the most it
- * sustains, and fan-out latency for 1000 readers quiet, with sign-ins at
- * 10 a second, and at half the most, in one run.
+ * included: argon2 runs on the server's thread pool, on the server's core
+ * here), the most it sustains, and fan-out latency for 1000 readers quiet,
+ * with sign-ins arriving at 10 a second, and at half the most, in one run.
  */
 async function signIns(pinning: Pinning): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), "bench-accounts-"));
@@ -775,20 +792,28 @@ async function signIns(pinning: Pinning): Promise<void> {
   try {
     const setup = await startServer(pinning, args, false, "tcp");
     const port = setup.clientPort;
-    const registered = await Promise.all(Array.from({ length: BENCH_ACCOUNTS }, (_, i) => answerOf(port, `REGISTER acct${i} password-${i}`)));
-    if (registered.some((answer) => answer !== "OK")) throw new Error(`REGISTER: ${registered.find((answer) => answer !== "OK")}`);
+    const names = [
+      ...Array.from({ length: TURN_ACCOUNTS }, (_, i) => `acct${i} password-${i}`),
+      ...Array.from({ length: ARRIVING_ACCOUNTS }, (_, i) => `arriving${i} password-${i}`),
+    ];
+    for (let at = 0; at < names.length; at += 32) {
+      const answers = await Promise.all(names.slice(at, at + 32).map((name) => answered(port, `REGISTER ${name}`)));
+      await Promise.all(answers.map(({ client }) => quit(client)));
+      const wrong = answers.find(({ answer }) => answer !== "OK");
+      if (wrong !== undefined) throw new Error(`REGISTER: ${wrong.answer}`);
+    }
 
-    console.log(`\n== signins: ${BENCH_ACCOUNTS} accounts, argon2id m=19 MiB t=2 p=1, 2 hashes at once`);
+    console.log(`\n== signins: argon2id m=19 MiB t=2 p=1, 2 hashes at once; the server on one core`);
     const before = setup.process.usage();
-    const serial = signInLoad(port, Infinity, 1);
+    const serial = signInLoad(port, Infinity, 1, true);
     serial.start();
     await sleep(5000);
     const serialSaid = await serial.stop();
     const serialDone = Number(serialSaid.split(" ")[0]);
     const cpu = setup.process.usage().cpuSeconds - before.cpuSeconds;
     console.log(`  one at a time: ${serialSaid}`);
-    console.log(`  server CPU a sign-in (connect, LOGIN, QUIT; hash included): ${((1000 * cpu) / serialDone).toFixed(1)} ms`);
-    const flat = signInLoad(port, Infinity, 32);
+    console.log(`  server CPU a sign-in (connect, LOGIN with a password, QUIT; hash included): ${((1000 * cpu) / serialDone).toFixed(1)} ms`);
+    const flat = signInLoad(port, Infinity, 32, true);
     flat.start();
     await sleep(5000);
     const flatSaid = await flat.stop();
@@ -799,8 +824,12 @@ async function signIns(pinning: Pinning): Promise<void> {
     const run = { clients: numberFlag("clients", 1000), senders: numberFlag("senders", 10), rate: numberFlag("rate", 1000), durationS: numberFlag("duration", 10) };
     for (const [label, perSecond] of [["quiet", 0], ["10 sign-ins a second", 10], [`half the most, ${(most / 2).toFixed(0)} sign-ins a second`, most / 2]] as const) {
       const server = await startServer(pinning, args, false, "tcp");
-      const alongside = perSecond === 0 ? undefined : signInLoad(server.clientPort, perSecond, 32);
-      await chat(`signins: fanout, ${label}`, { ...run, ...(alongside !== undefined && { alongside }) }, fleetOf(server));
+      const alongside = perSecond === 0 ? undefined : signInLoad(server.clientPort, perSecond, 32, false);
+      try {
+        await chat(`signins: fanout, ${label}`, { ...run, ...(alongside !== undefined && { alongside }) }, fleetOf(server));
+      } finally {
+        alongside?.close();
+      }
     }
   } finally {
     rmSync(dataDir, { recursive: true, force: true });

@@ -90,10 +90,11 @@ export async function accountsCommand(argv: readonly string[], io: { stdout: Nod
   const { work, dataDir, database } = chosen as { readonly work: Work; readonly dataDir: string; readonly database: string };
   const logger = PinoLogger.create({ level: "silent" });
   const store = await openStore(parseDatabase(database), dataDir, logger);
+  const passwords = new Argon2Passwords(1);
   try {
-    const accounts = new Accounts(store, new Argon2Passwords(), DEFAULT_CORE_SETTINGS, new SystemClock(), logger);
-    await work(store, accounts);
+    await work(store, new Accounts(store, passwords, DEFAULT_CORE_SETTINGS, new SystemClock(), logger));
   } finally {
+    await passwords.close();
     await store.close();
   }
 }

@@ -178,7 +178,8 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
   container.register(TOKENS.Moves, { useValue: cluster?.moves ?? NO_MOVES });
   const ownStore = overrides.store === undefined ? await openStore(settings, logger) : null;
   container.register(TOKENS.Store, { useValue: overrides.store ?? ownStore! });
-  container.register(TOKENS.Passwords, { useValue: overrides.passwords ?? new Argon2Passwords() });
+  const ownPasswords = overrides.passwords === undefined ? new Argon2Passwords(settings.hashesAtOnce) : null;
+  container.register(TOKENS.Passwords, { useValue: overrides.passwords ?? ownPasswords! });
 
   const { tls } = settings;
   const identity = tls === undefined ? undefined : readIdentity(tls);
@@ -207,6 +208,7 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
     // The plugins registered before the failure may have started timers or opened files; the store is open.
     await lifecycle.close();
     await ownStore?.close();
+    await ownPasswords?.close();
     throw error;
   }
   const server = container.resolve(ChatServer);
@@ -230,6 +232,7 @@ export async function build(config: Partial<ServerConfig> = {}, overrides: Adapt
     await lifecycle.close();
     await cluster?.stop();
     await ownStore?.close();
+    await ownPasswords?.close();
     await metricsServer?.close();
     await container.dispose();
   };

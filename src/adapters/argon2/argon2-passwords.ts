@@ -1,27 +1,127 @@
-import { hash, verify } from "@node-rs/argon2";
+import { Worker } from "node:worker_threads";
 import type { PasswordsPort } from "../../core/ports/store.port";
 
 /**
- * argon2id with OWASP's first recommended setting (19 MiB of memory, 2
- * passes, 1 lane): about 25 ms of one core a hash on this project's
- * benchmark machine (docs/ACCOUNTS.md). The work runs on libuv's thread
- * pool, off the event loop; how many run at once is the core's to bound
- * (Accounts). A hash records its parameters, so raising them later still
- * verifies the old hashes.
+ * argon2id with OWASP's first recommended setting: 19 MiB of memory, 2
+ * passes, 1 lane (a 16-byte salt, a 32-byte hash, in the PHC string that
+ * records them, so that raising them later still verifies the old
+ * hashes). About 14 ms of one core a hash on this project's benchmark
+ * machine (docs/ACCOUNTS.md).
  */
 export const ARGON2_PARAMETERS = Object.freeze({ algorithm: 2 /* Argon2id */, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
 
+/**
+ * A hashing thread: it takes one job at a time, and runs at a lower CPU
+ * priority than the event loop (nice 10, on Linux, where a thread has its
+ * own): on a core they share, the chat gets about nine tenths of it while
+ * sign-ins wait their turn, and sign-ins still go on (at nice 19 they got
+ * so little of a busy core that a sign-in took 7 s; docs/BENCHMARKS.md).
+ */
+const WORKER = `
+const { parentPort } = require("node:worker_threads");
+const { readlinkSync } = require("node:fs");
+const { setPriority } = require("node:os");
+const argon2 = require(${JSON.stringify(require.resolve("@node-rs/argon2"))});
+try {
+  setPriority(Number(readlinkSync("/proc/thread-self").split("/").pop()), 10);
+} catch {
+  // Not Linux: the thread keeps the process's priority.
+}
+parentPort.on("message", ({ id, password, hash, options }) => {
+  try {
+    parentPort.postMessage({ id, result: hash === undefined ? argon2.hashSync(password, options) : argon2.verifySync(hash, password) });
+  } catch (error) {
+    // A hash this library cannot read (a damaged row) matches no password.
+    parentPort.postMessage(hash === undefined ? { id, error: String(error) } : { id, result: false });
+  }
+});
+`;
+
+interface Job {
+  readonly id: number;
+  readonly password: string;
+  readonly hash?: string;
+  readonly options?: typeof ARGON2_PARAMETERS;
+}
+
+interface Outcome {
+  readonly id: number;
+  readonly result?: string | boolean;
+  readonly error?: string;
+}
+
+/**
+ * Hashes and checks passwords on threads of its own (not libuv's pool,
+ * which file and DNS work share), `threads` of them, off the event loop
+ * and below it in priority. How many run at once is the
+ * core's to bound (Accounts); jobs beyond the threads wait here in order.
+ */
 export class Argon2Passwords implements PasswordsPort {
-  hash(password: string): Promise<string> {
-    return hash(password, ARGON2_PARAMETERS);
+  private readonly idle: Worker[] = [];
+  private readonly all: Worker[] = [];
+  /** Jobs waiting for a thread, in order. */
+  private readonly waiting: { job: Job; settle: (outcome: Outcome) => void }[] = [];
+  /** What each busy thread is doing, and whom to tell. */
+  private readonly busy = new Map<Worker, { readonly id: number; readonly settle: (outcome: Outcome) => void }>();
+  private jobs = 0;
+
+  /** `threads`: at most so many, each started when first needed (a server nobody signs in to starts none). */
+  constructor(private readonly threads: number) {}
+
+  async hash(password: string): Promise<string> {
+    const { result, error } = await this.run({ id: this.jobs++, password, options: ARGON2_PARAMETERS });
+    if (error !== undefined) throw new Error(`hashing failed: ${error}`);
+    return result as string;
   }
 
-  async verify(hashed: string, password: string): Promise<boolean> {
-    try {
-      return await verify(hashed, password);
-    } catch {
-      // Not a hash this library reads (a damaged row): it matches no password.
-      return false;
+  async verify(hash: string, password: string): Promise<boolean> {
+    return (await this.run({ id: this.jobs++, password, hash })).result === true;
+  }
+
+  /** Ends the threads. */
+  async close(): Promise<void> {
+    await Promise.all(this.all.map((worker) => worker.terminate()));
+  }
+
+  private run(job: Job): Promise<Outcome> {
+    return new Promise((settle) => {
+      const worker = this.idle.pop() ?? (this.all.length < this.threads ? this.newThread() : undefined);
+      if (worker === undefined) this.waiting.push({ job, settle });
+      else this.start(worker, job, settle);
+    });
+  }
+
+  private newThread(): Worker {
+    const worker = new Worker(WORKER, { eval: true });
+    // An idle thread keeps no process alive; a busy one does (see start).
+    worker.unref();
+    worker.on("message", (outcome: Outcome) => this.done(worker, outcome));
+    // A thread that died (out of memory) fails its job, and takes no more.
+    worker.on("error", (error) => {
+      const job = this.busy.get(worker);
+      this.busy.delete(worker);
+      job?.settle({ id: job.id, error: String(error) });
+    });
+    this.all.push(worker);
+    return worker;
+  }
+
+  private start(worker: Worker, job: Job, settle: (outcome: Outcome) => void): void {
+    this.busy.set(worker, { id: job.id, settle });
+    worker.ref();
+    worker.postMessage(job);
+  }
+
+  private done(worker: Worker, outcome: Outcome): void {
+    const { settle } = this.busy.get(worker)!;
+    this.busy.delete(worker);
+    const next = this.waiting.shift();
+    if (next === undefined) {
+      worker.unref();
+      this.idle.push(worker);
+    } else {
+      this.start(worker, next.job, next.settle);
     }
+    settle(outcome);
   }
 }
