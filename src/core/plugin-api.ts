@@ -98,7 +98,7 @@ export interface AccountsApi {
   signIn(session: SessionHandle, name: string, password: string): Promise<AccountResult>;
   /** Changes the password of the account the session is signed in to; its resume token is void. */
   changePassword(session: SessionHandle, oldPassword: string, newPassword: string): Promise<AccountResult>;
-  /** Deletes the account the session is signed in to; the session goes on as a guest. */
+  /** Deletes the account the session is signed in to, and ends its other sessions (the caller ends the session that asked). */
   delete(session: SessionHandle, password: string): Promise<AccountResult>;
   /** Makes the session's user a server operator (IRC's OPER), by an operator's account. */
   operate(session: SessionHandle, name: string, password: string): Promise<AccountResult>;

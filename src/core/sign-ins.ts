@@ -61,7 +61,12 @@ export class SignIns implements AccountsApi {
     return "ok";
   }
 
-  /** Deletes the account the session is signed in to: its name is free; the session goes on as a guest under it until it leaves. */
+  /**
+   * Deletes the account the session is signed in to: its name is free. Its
+   * other sessions on this node end (`signed-out`), and its browsers'
+   * sign-ins go with it; the session that deleted it is answered, then ends
+   * too (the accounts plugin ends it).
+   */
   async delete(session: SessionHandle, password: string): Promise<AccountResult> {
     const name = this.room.accountOf(session);
     if (name === null) return "not-signed-in";
@@ -69,6 +74,7 @@ export class SignIns implements AccountsApi {
     if (typeof account === "string") return account;
     this.room.voidResumeToken(session);
     this.room.setAccount(session, null);
+    this.room.signOut(account.name);
     return "ok";
   }
 

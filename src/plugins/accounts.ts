@@ -1,5 +1,5 @@
 import { definePlugin, type AccountResult } from "../core/plugin-api";
-import { error, OK, type Reply } from "../core/language";
+import { BYE, error, OK, type Reply } from "../core/language";
 
 function answer(result: AccountResult): Reply {
   return result === "ok" ? OK : error(result);
@@ -9,7 +9,7 @@ function answer(result: AccountResult): Reply {
  * Accounts on every door (docs/ACCOUNTS.md): `LOGIN <name> <password>`
  * signs in to an account (the one-word LOGIN stays a guest's), `REGISTER
  * <name> <password>` makes one and signs in, `PASSWORD <old> <new>`
- * changes the password, `UNREGISTER <password>` deletes the account, and
+ * changes the password, `UNREGISTER <password>` deletes the account (and ends its sessions), and
  * `OPER <name> <password>` makes a server operator of the user, by an
  * operator's account (`DEOPER` undoes it). Each is answered `ok` or an error.
  */
@@ -44,7 +44,10 @@ export const accountsPlugin = definePlugin({
       verb: "UNREGISTER",
       params: ["password"],
       async handle({ session, params: [password] }) {
-        session.reply(answer(await accounts.delete(session, password!)));
+        const result = await accounts.delete(session, password!);
+        session.reply(answer(result));
+        // Deleting an account ends its sessions, this one too: its name is free at once.
+        if (result === "ok") session.end("account-deleted", BYE);
       },
     });
     commands.add({

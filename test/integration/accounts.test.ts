@@ -77,7 +77,7 @@ describe("accounts on the line protocol", () => {
     expect(await again.readLine()).toBe("OK");
   });
 
-  it("PASSWORD checks the old one and voids the session's resume token; UNREGISTER frees the name", async () => {
+  it("PASSWORD checks the old one and voids the session's resume token; UNREGISTER ends the session and frees the name", async () => {
     server = await startTcpServer({ rateLimitPerSecond: 0 });
     const alice = await TcpClient.connect(server.port);
     alice.send("REGISTER alice first");
@@ -101,12 +101,32 @@ describe("accounts on the line protocol", () => {
     again.send("UNREGISTER first");
     expect(await again.readLine()).toBe("ERR bad-credentials");
     again.send("UNREGISTER second");
-    expect(await again.readLine()).toBe("OK");
-    again.send("NICK alicia");
-    expect(await again.readLine()).toBe("OK");
+    expect(await again.readUntilClosed()).toEqual(["OK", "INFO bye"]);
     const guest = await TcpClient.connect(server.port);
     guest.send("LOGIN alice");
     expect(await guest.readLine()).toBe("OK");
+  });
+
+  it("writes no password to the log, whatever the outcome, and logs a failed sign-in by account and address", async () => {
+    server = await startTcpServer({ rateLimitPerSecond: 0 });
+    const alice = await TcpClient.connect(server.port);
+    for (const [line, answer] of [
+      ["REGISTER alice secret-one", "OK"],
+      ["PASSWORD secret-wrong secret-two", "ERR bad-credentials"],
+      ["PASSWORD secret-one secret-two", "OK"],
+    ]) {
+      alice.send(line!);
+      expect(await alice.readLine()).toBe(answer);
+    }
+    const other = await TcpClient.connect(server.port);
+    other.send("LOGIN alice secret-three");
+    expect(await other.readLine()).toBe("ERR bad-credentials");
+    const logged = JSON.stringify(server.logger.entries);
+    expect(logged).not.toMatch(/secret-/);
+    expect(server.logger.find("sign-in failed").map(({ context }) => context)).toEqual([
+      { account: "alice", address: "127.0.0.1" },
+      { account: "alice", address: "127.0.0.1" },
+    ]);
   });
 
   it("with guests off, only accounts log in; with registration closed, REGISTER is refused", async () => {
