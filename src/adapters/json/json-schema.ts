@@ -82,7 +82,7 @@ export type PasswordCommand = Static<typeof PasswordCommand>;
 export const UnregisterCommand = command(
   "unregister",
   { password: Type.String() },
-  "Delete the account one is signed in to; one goes on as a guest under its name, which is free once one leaves.",
+  "Delete the account one is signed in to: its name is free, and its sessions end, this one once answered (ok, then bye).",
 );
 export type UnregisterCommand = Static<typeof UnregisterCommand>;
 
