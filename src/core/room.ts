@@ -72,6 +72,7 @@ export class Room implements RoomApi {
     private readonly accounts: Accounts,
   ) {
     metrics.countRooms(() => delivery.groupsHere());
+    delivery.onSignOut(this.endSessionsOf);
     this.stamps = new EventStamps(clock);
   }
 
@@ -180,17 +181,22 @@ export class Room implements RoomApi {
    * The account is signed out everywhere: this node's sessions signed in
    * to it end, told `signed-out` (those waiting for a resume too: their
    * tokens no longer work), and so do its connections whose door signed
-   * them in to it and that have not logged in yet. A session on another
-   * node of a cluster goes on (docs/ACCOUNTS.md).
+   * them in to it and that have not logged in yet; and so on every node
+   * of a cluster, as each reads it on the bus (docs/ACCOUNTS.md).
    */
   signOut(account: string): void {
+    this.delivery.signOut(account);
+  }
+
+  /** This node's part of signing an account out everywhere (see signOut). */
+  private readonly endSessionsOf = (account: string): void => {
     const key = nameKey(account);
     const isAccount = (name: string | null | undefined): boolean => name !== null && name !== undefined && nameKey(name) === key;
     for (const member of [...this.connections.values()]) {
       if (isAccount(member.account) || (member.username === null && isAccount(member.doorAccount))) member.end("signed-out", SIGNED_OUT);
     }
     this.resumption.expireWhere((member) => isAccount(member.account));
-  }
+  };
 
   /** The session's user is a server operator (OPER), or not any more: what others see says so. */
   setOperator(handle: SessionHandle, operator: boolean): void {

@@ -288,7 +288,7 @@ describeCluster("a cluster of servers through Redis", () => {
   }, SLOW_TEST_MS);
 
   it.each([
-    ["of a later format", "5", "5"],
+    ["of a later format", "6", "6"],
     ["of the versions that record none (format 1)", null, "1"],
   ])("refuses to start a node in a cluster whose running nodes are %s, and changes nothing", async (_, recorded, named) => {
     await startNode("a");
@@ -300,7 +300,7 @@ describeCluster("a cluster of servers through Redis", () => {
       const exit = await CliProcess.run(["--port", "0", "--redis", cluster.redis.url, "--redis-lease", LEASE_SECONDS, "--node-id", "b", "--database", "none"]);
       expect(exit.code).toBe(1);
       expect(exit.stderr).toBe(
-        `chat-server: the cluster in Redis is of format ${named} and this node of format 4: nodes of different formats cannot run together. Stop all nodes, then start the new version\n`,
+        `chat-server: the cluster in Redis is of format ${named} and this node of format 5: nodes of different formats cannot run together. Stop all nodes, then start the new version\n`,
       );
       expect(await admin.get("chat:format")).toBe(recorded);
       expect(await admin.smembers("chat:nodes")).toEqual(["a"]);
@@ -316,16 +316,16 @@ describeCluster("a cluster of servers through Redis", () => {
     try {
       await admin.flushall(); // Redis lost everything: the nodes rejoin, and record their format again
       await Promise.all([a.node.waitForLog("back in the cluster"), b.node.waitForLog("back in the cluster")]);
-      expect(await admin.get("chat:format")).toBe("4");
-      // Node a's claim lapses while a node of format 5 (x) runs: a must not rejoin among them.
-      await admin.multi().del("chat:node:a").set("chat:format", "5").sadd("chat:nodes", "x").set("chat:node:x", "token-x", "PX", 60_000).exec();
+      expect(await admin.get("chat:format")).toBe("5");
+      // Node a's claim lapses while a node of format 6 (x) runs: a must not rejoin among them.
+      await admin.multi().del("chat:node:a").set("chat:format", "6").sadd("chat:nodes", "x").set("chat:node:x", "token-x", "PX", 60_000).exec();
       expect(
         await a.node.waitForLog(
           "the cluster's running nodes are of another format: this node no longer acts for the cluster and serves its users alone; stop all nodes, then start the new version",
           { node: "a" },
         ),
       ).toMatchObject({
-        err: "the cluster in Redis is of format 5 and this node of format 4: nodes of different formats cannot run together. Stop all nodes, then start the new version",
+        err: "the cluster in Redis is of format 6 and this node of format 5: nodes of different formats cannot run together. Stop all nodes, then start the new version",
       });
       alice.send("MSG anyone there?");
       expect(await alice.readLine()).toBe("ERR cluster-unavailable");

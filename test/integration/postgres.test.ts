@@ -62,6 +62,24 @@ describePostgres("accounts in PostgreSQL", () => {
       bob.send("WHO");
       expect((await bob.readLines(3)).sort()).toEqual(["END WHO", "USER alice", "USER bob"]);
     }, SLOW_TEST_MS);
+
+    it("signing out everywhere from a browser on one node ends the account's session on the other", async () => {
+      const database = ["--database", postgres.database()];
+      const [a, b] = await Promise.all([cluster.start("a", ...database), cluster.start("b", ...database, "--web-port", "0", "--web-host", "127.0.0.1")]);
+      const alice = await TcpClient.connect(a.port);
+      alice.send("REGISTER alice pw");
+      expect(await alice.readLine()).toBe("OK");
+      const bob = await TcpClient.login(b.port, "bob");
+      const web = `http://127.0.0.1:${await b.node.port("web")}`;
+      const post = (path: string, body: unknown, cookie?: string): Promise<Response> =>
+        fetch(`${web}${path}`, { method: "POST", headers: { "content-type": "application/json", ...(cookie !== undefined && { cookie }) }, body: JSON.stringify(body) });
+      const signedIn = await post("/auth/signin", { name: "alice", password: "pw" });
+      expect(signedIn.status).toBe(200);
+      const cookie = signedIn.headers.get("set-cookie")!.split(";")[0]!;
+      expect((await post("/auth/signout-everywhere", {}, cookie)).status).toBe(200);
+      expect(await alice.readUntilClosed()).toEqual(["ERR signed-out"]);
+      expect(await bob.readLine()).toBe("INFO alice disconnected");
+    }, SLOW_TEST_MS);
   });
 });
 

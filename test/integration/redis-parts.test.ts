@@ -233,7 +233,7 @@ describeRedis("the Redis adapter's parts", () => {
 
   describe("the cluster's format (checkFormat, as a node joins or rejoins)", () => {
     it.each([
-      ["of a later format", "5", "5"],
+      ["of a later format", "6", "6"],
       ["of the versions that record none", null, "1"],
     ])("is refused, naming both formats, while nodes %s run; and left as it is", async (_, recorded, named) => {
       const redis = connect();
@@ -243,7 +243,7 @@ describeRedis("the Redis adapter's parts", () => {
       const refusal: unknown = await checkFormat(redis, PREFIX).catch((error: unknown) => error);
       expect(refusal).toBeInstanceOf(ClusterFormatError);
       expect((refusal as Error).message).toBe(
-        `the cluster in Redis is of format ${named} and this node of format 4: nodes of different formats cannot run together. Stop all nodes, then start the new version`,
+        `the cluster in Redis is of format ${named} and this node of format 5: nodes of different formats cannot run together. Stop all nodes, then start the new version`,
       );
       expect(await redis.get(`${PREFIX}format`)).toBe(recorded);
     });
@@ -259,7 +259,7 @@ describeRedis("the Redis adapter's parts", () => {
       await redis.sadd(`${PREFIX}nodes`, "x"); // its claim ran out: it was killed, a lease ago or more
       await redis.set(`${PREFIX}name:alice`, "x");
       await checkFormat(redis, PREFIX);
-      expect(await redis.get(`${PREFIX}format`)).toBe("4");
+      expect(await redis.get(`${PREFIX}format`)).toBe("5");
     });
   });
 

@@ -29,10 +29,20 @@ export class InProcessDelivery implements DeliveryPort {
   private readonly byName = new Map<string, Recipient>();
   /** Those who want to hear of logins (IRC users, say): most do not, and a login costs nothing for them. */
   private readonly loginWatchers = new Set<Recipient>();
+  /** Who ends this node's sessions of an account signed out everywhere. */
+  private signOutListener: (account: string) => void = () => undefined;
   /** Groups by name key. */
   private readonly groupsByKey = new Map<string, Group>();
   /** The keys of the groups each user is in, by username key: leaving touches only the user's own groups. */
   private readonly groupsByMember = new Map<string, Set<string>>();
+
+  signOut(account: string): void {
+    this.signOutListener(account);
+  }
+
+  onSignOut(listener: (account: string) => void): void {
+    this.signOutListener = listener;
+  }
 
   /** Attaching a second recipient under a name (a resumed session) takes the first one's place, in its groups too. */
   attach(username: string, recipient: Recipient): void {

@@ -6,7 +6,7 @@ import { nameKey } from "../../core/text";
 import type { InProcessDelivery } from "../in-process/in-process-delivery";
 import { ANSWER, REQUEST, type ClusterMoves } from "./cluster-moves";
 import type { ClusterPresence } from "./cluster-presence";
-import { DEPARTURE, EVERYONE, GROUP, LOCAL_DEPARTURES, LOGIN, USER, type StreamConsumer, type StreamEntry } from "./cluster-stream";
+import { DEPARTURE, EVERYONE, GROUP, LOCAL_DEPARTURES, LOGIN, SIGN_OUT, type StreamConsumer, type StreamEntry, USER } from "./cluster-stream";
 import type { ScriptedRedis } from "./scripts";
 
 /** What delivery needs of the node: its Redis, for the groups and the names, and the bus. */
@@ -195,6 +195,16 @@ export class ClusterDelivery implements DeliveryPort, StreamConsumer {
     }
   }
 
+  /** This node's sessions of the account end now; the other nodes' when they read it on the bus. */
+  signOut(account: string): void {
+    this.local.signOut(account);
+    this.host.send(SIGN_OUT, nameKey(account), "");
+  }
+
+  onSignOut(listener: (account: string) => void): void {
+    this.local.onSignOut(listener);
+  }
+
   /**
    * One entry of another process (StreamConsumer); returns the bytes
    * delivered. Departures come from the registry's scripts, with a name,
@@ -207,6 +217,10 @@ export class ClusterDelivery implements DeliveryPort, StreamConsumer {
       // a session given up here had, and not of what one moving here missed.
       this.flush();
       if (target === this.host.token) this.moves.take(entry);
+      return 0;
+    }
+    if (kind === SIGN_OUT) {
+      this.local.signOut(target);
       return 0;
     }
     if (kind === DEPARTURE) {

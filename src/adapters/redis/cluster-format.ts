@@ -6,6 +6,9 @@ import type { ScriptedRedis } from "./scripts";
  * never run together (there is no rolling upgrade: see docs/CLUSTER.md).
  * Raise it with any change a node of the version before would misread.
  *
+ * 5 (#21): an account signed out everywhere, a kind of entry on the bus
+ * (`S`) that a node of format 4 would not act on: its sessions there would
+ * go on.
  * 4 (#20): rooms' operators and modes, a kind of event on the bus (`mode`)
  * that a node of format 3 cannot render; a departure on the bus names the
  * groups its user was in (`g`), and a rename carries them, without which a
@@ -16,7 +19,7 @@ import type { ScriptedRedis } from "./scripts";
  * were accepted, and the history keeps them.
  * 1: the versions before, which record no format.
  */
-export const CLUSTER_FORMAT = "4";
+export const CLUSTER_FORMAT = "5";
 
 /** The format of a cluster whose running nodes record none: theirs. */
 const UNRECORDED_FORMAT = "1";

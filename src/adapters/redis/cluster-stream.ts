@@ -20,6 +20,8 @@ export const GROUP = "G";
 export const USER = "U";
 export const LOGIN = "L";
 export const DEPARTURE = "D";
+/** An account signed out everywhere (its target): every node ends its sessions of it. */
+export const SIGN_OUT = "S";
 /** Not on the bus: this node's own departures, as a session moving here is told them (see ClusterMoves). */
 export const LOCAL_DEPARTURES = "d";
 

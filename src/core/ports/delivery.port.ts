@@ -78,6 +78,10 @@ export interface DeliveryPort {
   broadcast(event: Outgoing, except?: Recipient): void;
   /** A user logged in: tells those who want to know and hear everyone (every node's), but `except`. */
   announceLogin(event: Outgoing, except?: Recipient): void;
+  /** The account is signed out everywhere: every node's listener (onSignOut) is told, this one's at once. */
+  signOut(account: string): void;
+  /** Who ends a node's sessions of an account signed out everywhere (the room). */
+  onSignOut(listener: (account: string) => void): void;
   /**
    * Tells this node's users that users left (a departure event). The other
    * nodes learn it from the presence registry, when the names are released.
