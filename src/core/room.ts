@@ -13,7 +13,7 @@ import type {
 } from "./plugin-api";
 import { RoomLimitError } from "./errors";
 import { Accounts, type Origin } from "./accounts";
-import { Outgoing, type Departed, type GroupModeChange, type PluginEventData } from "./events";
+import { Outgoing, type Departed, type EventBody, type GroupModeChange, type PluginEventData } from "./events";
 import { EventStamps } from "./event-ids";
 import type { ClockPort } from "./ports/clock.port";
 import type { Member } from "./member";
@@ -142,7 +142,12 @@ export class Room implements RoomApi {
     });
     this.logger.info(account === null ? { conn: session.id, user: username } : { conn: session.id, user: username, account }, "login");
     this.metrics.userLoggedIn();
-    const login = session.hearsEveryone ? { type: "login", user: username } as const : { type: "login", user: username, outside: true } as const;
+    const login: EventBody = {
+      type: "login",
+      user: username,
+      ...(account !== null && { signedIn: true as const }),
+      ...(!session.hearsEveryone && { outside: true as const }),
+    };
     this.delivery.announceLogin(this.stamps.event(login), session);
     return "ok";
   }

@@ -239,14 +239,22 @@ describe("accounts on the JSON API", () => {
     expect(await again.readLine()).toBe('{"type":"bye","for":"u2"}');
   });
 
-  it("says who is signed in where it lists users: who, whois, members", async () => {
+  it("says who is signed in where it lists users: who, whois, members, and arrived", async () => {
     server = await startWebServer(config());
     const port = server.webPort;
     const alice = await connectJson(port);
     sendFrame(alice, { type: "register", name: "alice", password: "pw" });
     expect(await alice.readLine()).toBe('{"type":"ok"}');
     const bob = await loginJson(port, "bob");
-    expect(await nextFrame(alice)).toMatchObject({ type: "arrived", user: "bob" });
+    expect(await nextFrame(alice)).toEqual({ type: "arrived", id: expect.any(String), at: expect.any(String), user: "bob" });
+    const carol = await connectJson(port);
+    sendFrame(carol, { type: "register", name: "carol", password: "pw" });
+    expect(await carol.readLine()).toBe('{"type":"ok"}');
+    expect(await nextFrame(alice)).toEqual({ type: "arrived", id: expect.any(String), at: expect.any(String), user: "carol", signedIn: true });
+    expect(await nextFrame(bob)).toEqual({ type: "arrived", id: expect.any(String), at: expect.any(String), user: "carol", signedIn: true });
+    sendFrame(carol, { type: "quit" });
+    expect(await nextFrame(alice)).toMatchObject({ type: "left", user: "carol" });
+    expect(await nextFrame(bob)).toMatchObject({ type: "left", user: "carol" });
     for (const client of [alice, bob]) {
       sendFrame(client, { type: "join", room: "#dev" });
       expect(await nextFrame(client)).toEqual({ type: "ok" });

@@ -32,7 +32,7 @@ function framesOf(event: ChatEvent, plugins: PluginEventRendering): EventFrame[]
     case "notice":
       return [{ type: "notice", id, at, to: targetOf(event.to), text: event.text }];
     case "login":
-      return [{ type: "arrived", id, at, user: event.user }];
+      return [{ type: "arrived", id, at, user: event.user, ...(event.signedIn === true && { signedIn: true }) }];
     case "renamed":
       return [{ type: "renamed", id, at, user: event.user, name: event.name }];
     case "outside":

@@ -296,7 +296,11 @@ export type MessageEvent = Static<typeof MessageEvent>;
 export const NoticeEvent = event("notice", { to: Target, text: Type.String() }, "A line from the server (a plugin's), not a user's message.");
 export type NoticeEvent = Static<typeof NoticeEvent>;
 
-export const ArrivedEvent = event("arrived", { user: Type.String() }, "A user logged in.");
+export const ArrivedEvent = event(
+  "arrived",
+  { user: Type.String(), signedIn: Type.Optional(Type.Literal(true)) },
+  "A user logged in; `signedIn`: to its account (without it, a guest).",
+);
 export type ArrivedEvent = Static<typeof ArrivedEvent>;
 
 export const RenamedEvent = event("renamed", { user: Type.String(), name: Type.String() }, "A user goes by another name from now on: `user` was its name, `name` is.");
