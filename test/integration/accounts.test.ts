@@ -129,6 +129,36 @@ describe("accounts on the line protocol", () => {
     ]);
   });
 
+  it("answers bad input with a clear error and nothing else: no name, no password, an oversize or non-UTF-8 one, PASSWORD and UNREGISTER of a guest", async () => {
+    server = await startTcpServer({ rateLimitPerSecond: 0 });
+    const client = await TcpClient.connect(server.port);
+    const answers: [string | Buffer, string][] = [
+      ["REGISTER", "ERR invalid-username"],
+      ["REGISTER alice", "ERR invalid-password"],
+      [`REGISTER alice ${"x".repeat(257)}`, "ERR invalid-password"],
+      [Buffer.concat([Buffer.from("REGISTER alice "), Buffer.from([0xff, 0xfe])]), "ERR invalid-utf8"],
+      ["PASSWORD a b", "ERR must-login-first"],
+    ];
+    for (const [line, answer] of answers) {
+      if (typeof line === "string") client.send(line);
+      else client.write(Buffer.concat([line, Buffer.from("\n")]));
+      expect(await client.readLine()).toBe(answer);
+    }
+    client.send("LOGIN bob");
+    expect(await client.readLine()).toBe("OK");
+    for (const [line, answer] of [
+      ["PASSWORD a b", "ERR not-signed-in"],
+      ["UNREGISTER a", "ERR not-signed-in"],
+      ["REGISTER bob", "ERR invalid-password"],
+    ]) {
+      client.send(line!);
+      expect(await client.readLine()).toBe(answer);
+    }
+    // Nothing was registered by any of it.
+    expect(await server.app.container.resolve(Accounts).isRegistered("alice")).toBe(false);
+    expect(await server.app.container.resolve(Accounts).isRegistered("bob")).toBe(false);
+  });
+
   it("with guests off, only accounts log in; with registration closed, REGISTER is refused", async () => {
     server = await startTcpServer({ rateLimitPerSecond: 0, guests: false, registration: "closed" });
     const bob = await TcpClient.connect(server.port);
