@@ -159,7 +159,7 @@ export class Room implements RoomApi {
    * on leaving).
    */
   modeChanged(session: Member, words: string | undefined): void {
-    const { outside: was, invisible: _, ...rest } = session.profile ?? { since: this.clock.epochMs(), secure: session.secure };
+    const { outside: was, invisible: _, ...rest } = this.profileOf(session);
     const modes = modesOf(session);
     this.describe(session, { ...rest, ...modes });
     const outside = modes.outside === true;
@@ -178,7 +178,7 @@ export class Room implements RoomApi {
   setAccount(handle: SessionHandle, account: string | null): void {
     const session = this.loggedIn(handle);
     session.account = account;
-    const { account: _, operator: __, ...rest } = session.profile ?? { since: this.clock.epochMs(), secure: session.secure };
+    const { account: _, operator: __, ...rest } = this.profileOf(session);
     this.describe(session, account === null ? rest : { ...rest, account });
   }
 
@@ -206,7 +206,7 @@ export class Room implements RoomApi {
   /** The session's user is a server operator (OPER), or not any more: what others see says so. */
   setOperator(handle: SessionHandle, operator: boolean): void {
     const session = this.loggedIn(handle);
-    const { operator: _, ...rest } = session.profile ?? { since: this.clock.epochMs(), secure: session.secure };
+    const { operator: _, ...rest } = this.profileOf(session);
     this.describe(session, operator ? { ...rest, operator } : rest);
   }
 
@@ -504,7 +504,7 @@ export class Room implements RoomApi {
 
   setAway(handle: SessionHandle, message: string | null): void {
     const session = this.loggedIn(handle);
-    const { away: _, ...present } = session.profile ?? { since: this.clock.epochMs(), secure: session.secure };
+    const { away: _, ...present } = this.profileOf(session);
     this.describe(session, message === null || message === "" ? present : { ...present, away: message });
   }
 
@@ -524,6 +524,11 @@ export class Room implements RoomApi {
     } catch {
       return undefined;
     }
+  }
+
+  /** What others see of a user of this node as the room last recorded it (from now, when it recorded nothing yet): a change starts from it. */
+  private profileOf(session: Member): Profile {
+    return session.profile ?? { since: this.clock.epochMs(), secure: session.secure };
   }
 
   /** Records what others see of a user of this node: on its session, and where every node sees it. */
