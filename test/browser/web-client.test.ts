@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import type { ServerConfig } from "../../src/composition-root";
 import { CliProcess } from "../support/cli-process";
-import { describeBrowser, duplicateTab, launchBrowser, logIn, logLines, openChat, pageErrors, say } from "../support/browser";
+import { browserPerFile, describeBrowser, duplicateTab, launchBrowser, logIn, logLines, openChat, pageErrors, say } from "../support/browser";
 import { RedisServer, redisServerInstalled } from "../../src/testing/redis-server";
 import { TcpClient } from "../support/tcp-client";
 import { TcpProxy } from "../support/tcp-proxy";
@@ -18,26 +18,17 @@ const SCREENSHOT = join(__dirname, "..", "..", "docs", "images", "web-client.png
 const WITH_ROOMS = ["login", "msg", "who", "dm", "ping", "quit", "rooms"].map((name) => ({ name }));
 
 describeBrowser("the web client, in Chromium", () => {
-  let browser: Browser;
+  const { browser, pages } = browserPerFile();
   let server: RunningServer;
-  const pages: Page[] = [];
   const proxies: TcpProxy[] = [];
 
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(() => browser.close());
   afterEach(async () => {
-    for (const page of pages.splice(0)) {
-      expect(pageErrors(page)).toEqual([]);
-      await page.context().close();
-    }
     for (const proxy of proxies.splice(0)) await proxy.close();
     await server?.app.stop({ graceMs: 100 });
   });
 
   async function open(options: { query?: string; width?: number } = {}): Promise<Page> {
-    const page = await openChat(browser, server.webPort, options);
+    const page = await openChat(browser(), server.webPort, options);
     pages.push(page);
     return page;
   }
@@ -47,7 +38,7 @@ describeBrowser("the web client, in Chromium", () => {
     server = await startWebServer(config);
     const proxy = await TcpProxy.start(server.webPort);
     proxies.push(proxy);
-    const page = await openChat(browser, proxy.port);
+    const page = await openChat(browser(), proxy.port);
     pages.push(page);
     await logIn(page, "alice");
     await server.logger.waitFor("resumable");

@@ -1,5 +1,5 @@
-import type { Browser, Page } from "playwright-core";
-import { describeBrowser, launchBrowser, openChat, pageErrors } from "../support/browser";
+import type { Page } from "playwright-core";
+import { browserPerFile, describeBrowser, openChat } from "../support/browser";
 import { TcpClient } from "../support/tcp-client";
 import { startWebServer, type RunningServer } from "../support/tcp-server";
 
@@ -18,25 +18,16 @@ function users(page: Page): Promise<string[]> {
 }
 
 describeBrowser("signing in to an account in the web client, in Chromium", () => {
-  let browser: Browser;
+  const { browser, pages } = browserPerFile();
   let server: RunningServer;
-  const pages: Page[] = [];
 
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(() => browser.close());
   afterEach(async () => {
-    for (const page of pages.splice(0)) {
-      expect(pageErrors(page)).toEqual([]);
-      await page.context().close();
-    }
     await server?.app.stop({ graceMs: 100 });
   });
 
   /** A page in a browser of its own (its own cookies). */
   async function open(): Promise<Page> {
-    const page = await openChat(browser, server.webPort, { query: "?who=1" });
+    const page = await openChat(browser(), server.webPort, { query: "?who=1" });
     pages.push(page);
     return page;
   }

@@ -89,3 +89,24 @@ export function logLines(page: Page): Promise<string[]> {
 export function pageErrors(page: Page): string[] {
   return (page as Page & { errors: string[] }).errors;
 }
+
+/**
+ * The browser a describe block's tests share, and the pages they open:
+ * after each test, every page is checked for script errors (none) and
+ * closed with its context.
+ */
+export function browserPerFile(): { browser(): Browser; readonly pages: Page[] } {
+  let browser: Browser;
+  const pages: Page[] = [];
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(() => browser.close());
+  afterEach(async () => {
+    for (const page of pages.splice(0)) {
+      expect(pageErrors(page)).toEqual([]);
+      await page.context().close();
+    }
+  });
+  return { browser: () => browser, pages };
+}
