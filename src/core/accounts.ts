@@ -1,5 +1,6 @@
 import { inject, injectable } from "tsyringe";
 import { addressGroup } from "./connection-limits";
+import { StoreUnavailableError } from "./errors";
 import type { AccountRefusal, Origin } from "./ports/accounts.port";
 import type { ClockPort } from "./ports/clock.port";
 import type { LoggerPort } from "./ports/logger.port";
@@ -102,7 +103,7 @@ export class Accounts {
   /** Whether `name` is an account's, so that no guest may take it. */
   async isRegistered(name: string): Promise<boolean> {
     const { accounts } = this.store;
-    return accounts !== null && (await accounts.find(name)) !== null;
+    return accounts !== null && (await stored(accounts.find(name))) !== null;
   }
 
   /** Registers `name` with `password` (a user's REGISTER: refused while registration is closed). */
@@ -125,7 +126,7 @@ export class Accounts {
     const passwordHash = await this.turns.run(() => this.passwords.hash(password));
     if (passwordHash === null) return "busy";
     const account: StoredAccount = { name, role, passwordHash, createdAt: this.clock.epochMs(), generation: 0 };
-    if (!(await accounts.create(account))) return "username-taken";
+    if (!(await stored(accounts.create(account)))) return "username-taken";
     this.logger.info({ account: name, role }, "account registered");
     return { name, role, createdAt: account.createdAt };
   }
@@ -146,7 +147,7 @@ export class Accounts {
     const addressKey = addressGroup(origin.remoteAddress, this.settings.exemptLoopback);
     if (this.failuresByAccount.waitMs(accountKey, now) > 0) return "too-many-attempts";
     if (addressKey !== null && this.failuresByAddress.waitMs(addressKey, now) > 0) return "too-many-attempts";
-    const account = await accounts.find(name);
+    const account = await stored(accounts.find(name));
     const hash = account?.passwordHash ?? (await this.dummy());
     const matches = await this.turns.run(() => this.passwords.verify(hash, password));
     if (matches === null) return "busy";
@@ -174,14 +175,15 @@ export class Accounts {
   async resetPassword(name: string, password: string): Promise<StoredAccount | AccountRefusal | null> {
     const refused = checkPassword(password);
     if (refused !== null) return refused;
-    const account = (await this.store.accounts?.find(name)) ?? null;
+    const found = this.store.accounts?.find(name);
+    const account = found === undefined ? null : await stored(found);
     return account === null ? null : this.setPassword(account, password);
   }
 
   private async setPassword(account: StoredAccount, password: string): Promise<StoredAccount | AccountRefusal> {
     const passwordHash = await this.turns.run(() => this.passwords.hash(password));
     if (passwordHash === null) return "busy";
-    const generation = await this.store.accounts!.setPassword(account.name, passwordHash);
+    const generation = await stored(this.store.accounts!.setPassword(account.name, passwordHash));
     // Deleted meanwhile: as a wrong password would be.
     if (generation === null) return "bad-credentials";
     this.logger.info({ account: account.name }, "password changed");
@@ -192,7 +194,7 @@ export class Accounts {
   async remove(name: string, password: string, origin: Origin): Promise<Account | AccountRefusal> {
     const account = await this.verify(name, password, origin);
     if (typeof account === "string") return account;
-    if (!(await this.store.accounts!.delete(account.name))) return "bad-credentials";
+    if (!(await stored(this.store.accounts!.delete(account.name)))) return "bad-credentials";
     this.logger.info({ account: account.name }, "account deleted");
     return account;
   }
@@ -212,6 +214,13 @@ export class Accounts {
     this.dummyHash ??= this.passwords.hash(`no account ${Math.random()}`);
     return this.dummyHash;
   }
+}
+
+/** What the store answers; its failure (the database away) as a StoreUnavailableError, which the client is told as `accounts-unavailable`. */
+function stored<T>(answer: Promise<T>): Promise<T> {
+  return answer.catch((error: unknown) => {
+    throw new StoreUnavailableError((error as Error)?.message ?? String(error), { cause: error });
+  });
 }
 
 function checkName(name: string): AccountRefusal | null {

@@ -1,5 +1,5 @@
 import { inject, injectable } from "tsyringe";
-import { PluginError, RoomLimitError, UnavailableError } from "./errors";
+import { PluginError, RoomLimitError, StoreUnavailableError, UnavailableError } from "./errors";
 import type { Command, CommandContext, CommandExtension, SessionHandle } from "./plugin-api";
 import { error, type CommandInput, type CommandSyntax } from "./language";
 import type { ClockPort } from "./ports/clock.port";
@@ -62,6 +62,7 @@ const LEGACY_PARAMS: readonly string[] = Object.freeze(["args"]);
 const MUST_LOGIN_FIRST = Object.freeze(error("must-login-first"));
 const INTERNAL_ERROR = Object.freeze(error("internal-error"));
 const CLUSTER_UNAVAILABLE = Object.freeze(error("cluster-unavailable"));
+const ACCOUNTS_UNAVAILABLE = Object.freeze(error("accounts-unavailable"));
 
 /** What a command's handler is given. */
 class Context implements CommandContext {
@@ -254,6 +255,11 @@ export class CommandDispatcher implements CommandSyntax {
     if (failure instanceof UnavailableError) {
       this.logger.warn({ plugin, verb, conn: session.id, user: session.username, reason: failure.message }, "cluster unavailable");
       session.reply(CLUSTER_UNAVAILABLE);
+      return;
+    }
+    if (failure instanceof StoreUnavailableError) {
+      this.logger.warn({ plugin, verb, conn: session.id, user: session.username, reason: failure.message }, "database unavailable");
+      session.reply(ACCOUNTS_UNAVAILABLE);
       return;
     }
     this.logger.error({ plugin, verb, conn: session.id, user: session.username, err: failure }, "command failed");

@@ -19,6 +19,15 @@ export class UnavailableError extends Error {
   override readonly name = "UnavailableError";
 }
 
+/**
+ * The server's database (accounts) cannot answer. The client is answered
+ * `accounts-unavailable`; the users online stay, and what needs no
+ * database goes on.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = "StoreUnavailableError";
+}
+
 /** Why a room could not be joined: the error code the client is answered, about the room. */
 export type RoomLimit = "too-many-rooms" | "rooms-full";
 

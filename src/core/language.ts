@@ -60,6 +60,7 @@ export const ERROR_CODES = [
   "not-an-operator",
   "no-accounts",
   "busy",
+  "accounts-unavailable",
   "signed-out",
   // NICK
   "signed-in",

@@ -1,5 +1,6 @@
 import { Accounts } from "../../src/core/accounts";
-import type { Role } from "../../src/core/ports/store.port";
+import { SqliteStore } from "../../src/adapters/sqlite/sqlite-store";
+import type { Role, StorePort } from "../../src/core/ports/store.port";
 import { IrcClient } from "../support/irc-client";
 import { rawIrc } from "../support/raw-irc";
 import { TcpClient } from "../support/tcp-client";
@@ -157,6 +158,45 @@ describe("accounts on the line protocol", () => {
     // Nothing was registered by any of it.
     expect(await server.app.container.resolve(Accounts).isRegistered("alice")).toBe(false);
     expect(await server.app.container.resolve(Accounts).isRegistered("bob")).toBe(false);
+  });
+
+  it("while the database cannot answer, says accounts-unavailable to logins and account commands; the users online go on", async () => {
+    const store = SqliteStore.inMemory();
+    let away = false;
+    const accounts = store.accounts!;
+    const failing: StorePort = {
+      ...store,
+      close: () => store.close(),
+      accounts: {
+        ...accounts,
+        find: (name) => (away ? Promise.reject(new Error("connect ECONNREFUSED 10.0.0.6:5432")) : accounts.find(name)),
+        create: (account) => (away ? Promise.reject(new Error("connect ECONNREFUSED 10.0.0.6:5432")) : accounts.create(account)),
+      },
+    };
+    server = await startTcpServer({ rateLimitPerSecond: 0 }, { store: failing });
+    const bob = await TcpClient.login(server.port, "bob");
+    away = true;
+    const alice = await TcpClient.connect(server.port);
+    for (const [line, answer] of [
+      ["LOGIN alice", "ERR accounts-unavailable"],
+      ["LOGIN alice sesame", "ERR accounts-unavailable"],
+      ["REGISTER alice sesame", "ERR accounts-unavailable"],
+    ]) {
+      alice.send(line!);
+      expect(await alice.readLine()).toBe(answer);
+    }
+    bob.send("MSG still here");
+    bob.send("PING");
+    expect(await bob.readLine()).toBe("PONG");
+    expect(server.logger.find("database unavailable").map(({ context }) => context.reason)).toEqual([
+      "connect ECONNREFUSED 10.0.0.6:5432",
+      "connect ECONNREFUSED 10.0.0.6:5432",
+      "connect ECONNREFUSED 10.0.0.6:5432",
+    ]);
+    away = false;
+    alice.send("LOGIN alice");
+    expect(await alice.readLine()).toBe("OK");
+    await store.close();
   });
 
   it("with guests off, only accounts log in; with registration closed, REGISTER is refused", async () => {

@@ -12,12 +12,12 @@ export interface RunningServer {
 }
 
 /** The adapters a test may give the server instead of the real ones. */
-export type TestOverrides = Pick<AdapterOverrides, "clock" | "presence" | "profiles">;
+export type TestOverrides = Pick<AdapterOverrides, "clock" | "presence" | "profiles" | "store">;
 
 /** The real server and real TCP on 127.0.0.1, on ports the OS picks; the real clock and registry of names unless `clock` or `presence` is given. */
-export async function startTcpServer(config: Partial<ServerConfig> = {}, { clock, presence, profiles }: TestOverrides = {}): Promise<RunningServer> {
+export async function startTcpServer(config: Partial<ServerConfig> = {}, { clock, presence, profiles, store }: TestOverrides = {}): Promise<RunningServer> {
   const logger = new RecordingLogger();
-  const app = await build({ port: 0, host: "127.0.0.1", ...config }, { logger, clock, presence, profiles });
+  const app = await build({ port: 0, host: "127.0.0.1", ...config }, { logger, clock, presence, profiles, store });
   const addresses = await app.start();
   // "web" or, over TLS, "web-tls"; "irc" before "irc-tls".
   const portOf = (transport: string): number =>
