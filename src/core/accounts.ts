@@ -107,7 +107,7 @@ export class Accounts {
   }
 
   /** Registers `name` with `password` (a user's REGISTER: refused while registration is closed). */
-  async register(name: string, password: string, origin: Origin): Promise<Account | AccountRefusal> {
+  async register(name: string, password: string, origin: Origin): Promise<StoredAccount | AccountRefusal> {
     if (this.store.accounts === null) return "no-accounts";
     if (this.settings.registration === "closed") return "registration-closed";
     const refused = this.checkCredentials(name, password, origin);
@@ -118,7 +118,7 @@ export class Accounts {
   }
 
   /** Registers an account with its role, as the operator does (the CLI): no rules but the name's and the password's. */
-  async create(name: string, password: string, role: Role): Promise<Account | AccountRefusal> {
+  async create(name: string, password: string, role: Role): Promise<StoredAccount | AccountRefusal> {
     const { accounts } = this.store;
     if (accounts === null) return "no-accounts";
     const refused = checkName(name) ?? checkPassword(password);
@@ -128,7 +128,7 @@ export class Accounts {
     const account: StoredAccount = { name, role, passwordHash, createdAt: this.clock.epochMs(), generation: 0 };
     if (!(await stored(accounts.create(account)))) return "username-taken";
     this.logger.info({ account: name, role }, "account registered");
-    return { name, role, createdAt: account.createdAt };
+    return account;
   }
 
   /**

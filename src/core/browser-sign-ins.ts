@@ -47,10 +47,7 @@ export class BrowserSignIns implements BrowserSignInsPort {
   /** Registers `name` with `password` (a user's registration, under its rules) and signs the browser in to it. */
   async register(name: string, password: string, origin: Origin): Promise<BrowserSession | BrowserRefusal> {
     const made = await this.accounts.register(name, password, origin);
-    if (typeof made === "string") return made;
-    // Its generation, as the store has it.
-    const account = await this.store.accounts!.find(made.name);
-    return account === null ? "bad-credentials" : this.issue(account);
+    return typeof made === "string" ? made : this.issue(made);
   }
 
   /** The account the token signs in to; null for a token that signs in to none (unknown, void, expired). */

@@ -53,8 +53,11 @@ export type EventBody =
     }
   /** A line from the server (a plugin's notice), not a user's message. */
   | { readonly type: "notice"; readonly to: MessageTarget; readonly text: string }
-  /** A user logged in; `outside`: it does not hear what goes to everyone (see Recipient.hearsEveryone), so a door that shows everyone as a place (IRC's lobby) does not show it there. */
-  /** `signedIn`: the user is signed in to its account (not a guest); `outside`: see Recipient.hearsEveryone. */
+  /**
+   * A user logged in; `signedIn`: to its account (not a guest); `outside`: it
+   * does not hear what goes to everyone (see Recipient.hearsEveryone), so a
+   * door that shows everyone as a place (IRC's lobby) does not show it there.
+   */
   | { readonly type: "login"; readonly user: string; readonly signedIn?: true; readonly outside?: true }
   /** A user goes by another name from now on (`name`); it was `user`. `rooms`: its groups, as for Departed. */
   | { readonly type: "renamed"; readonly user: string; readonly name: string; readonly rooms?: readonly string[] }

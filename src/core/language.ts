@@ -186,6 +186,11 @@ export function error(code: ErrorCode, subject?: string): ErrorReply {
 }
 
 export const OK: Reply = Object.freeze({ kind: "ok" });
+
+/** The reply to an outcome that is "ok" or an error code (a login's, a rename's, an account's command's). */
+export function outcomeReply(outcome: "ok" | ErrorCode): Reply {
+  return outcome === "ok" ? OK : error(outcome);
+}
 export const PONG: Reply = Object.freeze({ kind: "pong" });
 export const BYE: Farewell = Object.freeze({ kind: "bye" });
 export const SERVER_SHUTDOWN: Farewell = Object.freeze({ kind: "server-shutdown" });

@@ -25,7 +25,7 @@ import type { LoggerPort } from "./ports/logger.port";
 import type { MetricsPort } from "./ports/metrics.port";
 import type { PresencePort } from "./ports/presence.port";
 import type { Profile, ProfilesPort } from "./ports/profiles.port";
-import { isValidUsername, nameKey, relayableText } from "./text";
+import { isValidUsername, nameKey, relayableText, sameName } from "./text";
 import { error, type Farewell } from "./language";
 import type { CoreSettings } from "./settings";
 import { TOKENS } from "./tokens";
@@ -96,7 +96,7 @@ export class Room implements RoomApi {
     if (session.username !== null) return "already-logged-in";
     if (!isValidUsername(username)) return "invalid-username";
     const { doorAccount } = session;
-    if (doorAccount !== undefined && nameKey(doorAccount) === nameKey(username)) return this.enter(session, doorAccount, doorAccount);
+    if (doorAccount !== undefined && sameName(doorAccount, username)) return this.enter(session, doorAccount, doorAccount);
     if (!this.accounts.guestsAllowed) return "guests-not-allowed";
     if (await this.accounts.isRegistered(username)) return "username-registered";
     return this.enter(session, username, null);

@@ -2,7 +2,7 @@ import { injectable } from "tsyringe";
 import { Accounts } from "./accounts";
 import type { AccountsApi, AccountResult, SessionHandle } from "./plugin-api";
 import { Room } from "./room";
-import { nameKey } from "./text";
+import { sameName } from "./text";
 
 /**
  * Sessions and accounts (the plugins' AccountsApi): signing a session in
@@ -94,8 +94,4 @@ export class SignIns implements AccountsApi {
   accountOf(session: SessionHandle): string | null {
     return this.room.accountOf(session);
   }
-}
-
-function sameName(a: string, b: string): boolean {
-  return nameKey(a) === nameKey(b);
 }

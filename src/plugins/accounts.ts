@@ -1,9 +1,5 @@
-import { definePlugin, type AccountResult } from "../core/plugin-api";
-import { BYE, error, OK, type Reply } from "../core/language";
-
-function answer(result: AccountResult): Reply {
-  return result === "ok" ? OK : error(result);
-}
+import { definePlugin } from "../core/plugin-api";
+import { BYE, OK, outcomeReply } from "../core/language";
 
 /**
  * Accounts on every door (docs/ACCOUNTS.md): `LOGIN <name> <password>`
@@ -21,7 +17,7 @@ export const accountsPlugin = definePlugin({
       "LOGIN",
       async ({ session, params }, next) => {
         if (params.length < 2) return next();
-        session.reply(answer(await accounts.signIn(session, params[0]!, params[1]!)));
+        session.reply(outcomeReply(await accounts.signIn(session, params[0]!, params[1]!)));
       },
       ["username", "password"],
     );
@@ -30,14 +26,14 @@ export const accountsPlugin = definePlugin({
       params: ["username", "password"],
       requiresLogin: false,
       async handle({ session, params: [name, password] }) {
-        session.reply(answer(await accounts.register(session, name!, password!)));
+        session.reply(outcomeReply(await accounts.register(session, name!, password!)));
       },
     });
     commands.add({
       verb: "PASSWORD",
       params: ["old", "new"],
       async handle({ session, params: [oldPassword, newPassword] }) {
-        session.reply(answer(await accounts.changePassword(session, oldPassword!, newPassword!)));
+        session.reply(outcomeReply(await accounts.changePassword(session, oldPassword!, newPassword!)));
       },
     });
     commands.add({
@@ -45,7 +41,7 @@ export const accountsPlugin = definePlugin({
       params: ["password"],
       async handle({ session, params: [password] }) {
         const result = await accounts.delete(session, password!);
-        session.reply(answer(result));
+        session.reply(outcomeReply(result));
         // Deleting an account ends its sessions, this one too: its name is free at once.
         if (result === "ok") session.end("account-deleted", BYE);
       },
@@ -61,7 +57,7 @@ export const accountsPlugin = definePlugin({
       verb: "OPER",
       params: ["username", "password"],
       async handle({ session, params: [name, password] }) {
-        session.reply(answer(await accounts.operate(session, name!, password!)));
+        session.reply(outcomeReply(await accounts.operate(session, name!, password!)));
       },
     });
   },

@@ -1,5 +1,5 @@
 import { definePlugin } from "../core/plugin-api";
-import { error, OK } from "../core/language";
+import { outcomeReply } from "../core/language";
 
 /** `LOGIN <username>`: claims a name; answered `ok`, or an error with the reason. */
 export const loginPlugin = definePlugin({
@@ -11,7 +11,7 @@ export const loginPlugin = definePlugin({
       requiresLogin: false,
       async handle({ session, params: [username] }) {
         const result = await room.login(session, username!);
-        session.reply(result === "ok" ? OK : error(result));
+        session.reply(outcomeReply(result));
       },
     });
   },

@@ -1,5 +1,5 @@
 import { definePlugin } from "../core/plugin-api";
-import { error, OK } from "../core/language";
+import { outcomeReply } from "../core/language";
 
 /**
  * `NICK <username>`: the user goes by another name from now on, claimed as
@@ -15,7 +15,7 @@ export const renamePlugin = definePlugin({
       params: ["username"],
       async handle({ session, params: [username] }) {
         const result = await room.rename(session, username!);
-        session.reply(result === "ok" ? OK : error(result));
+        session.reply(outcomeReply(result));
       },
     });
   },

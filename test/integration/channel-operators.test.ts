@@ -51,8 +51,6 @@ describe("channel operators and the secret mode (issue #20)", () => {
   it("makes a channel's maker its operator (@ in NAMES and WHO), who makes others operators and the channel secret; everyone else is refused", async () => {
     server = await start();
     const ivy = await IrcClient.register(server.ircPort, "ivy");
-    expect(ivy.lines).toContainEqual(expect.stringMatching(/ 005 ivy .*PREFIX=\(o\)@ CHANMODES=,,,nst /));
-    expect(ivy.lines).toContainEqual(expect.stringMatching(/^:chat\.test 004 ivy chat\.test chat-server-\S+ i nost o$/));
     expect(await answer(ivy, "JOIN #Dev")).toEqual([":ivy!ivy@chat.test JOIN #dev", ":chat.test 353 ivy = #dev :@ivy", ":chat.test 366 ivy #dev :End of /NAMES list"]);
     const max = await IrcClient.register(server.ircPort, "max");
     expect(await answer(max, "JOIN #dev")).toEqual([":max!max@chat.test JOIN #dev", ":chat.test 353 max = #dev :@ivy max", ":chat.test 366 max #dev :End of /NAMES list"]);

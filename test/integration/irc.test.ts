@@ -37,6 +37,9 @@ describe("the IRC door", () => {
       ":chat.test 353",
       ":chat.test 366",
     ]);
+    const { version } = require("../../package.json") as { version: string };
+    // User mode i; channel modes n, o, s, t (the channel operators' modes: see channel-operators.test.ts).
+    expect(burst.find((line) => / 004 /.test(line))).toBe(`:chat.test 004 alice chat.test chat-server-${version} i nost o`);
     expect(burst.find((line) => / 005 /.test(line))).toBe(
       ":chat.test 005 alice CASEMAPPING=ascii CHANTYPES=# PREFIX=(o)@ CHANMODES=,,,nst NICKLEN=32 CHANNELLEN=33 TOPICLEN=0 NETWORK=chat.test TARGMAX=JOIN:,NAMES:5,PRIVMSG:1,NOTICE:1 CHANLIMIT=#:100 USERLEN=10 UTF8ONLY WHOX :are supported by this server",
     );

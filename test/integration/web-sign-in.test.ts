@@ -253,8 +253,9 @@ describe("accounts on the JSON API", () => {
     expect(await nextFrame(alice)).toEqual({ type: "arrived", id: expect.any(String), at: expect.any(String), user: "carol", signedIn: true });
     expect(await nextFrame(bob)).toEqual({ type: "arrived", id: expect.any(String), at: expect.any(String), user: "carol", signedIn: true });
     sendFrame(carol, { type: "quit" });
-    expect(await nextFrame(alice)).toMatchObject({ type: "left", user: "carol" });
-    expect(await nextFrame(bob)).toMatchObject({ type: "left", user: "carol" });
+    const left = { type: "left", id: expect.any(String), at: expect.any(String), user: "carol", reason: "quit" };
+    expect(await nextFrame(alice)).toEqual(left);
+    expect(await nextFrame(bob)).toEqual(left);
     for (const client of [alice, bob]) {
       sendFrame(client, { type: "join", room: "#dev" });
       expect(await nextFrame(client)).toEqual({ type: "ok" });

@@ -27,55 +27,54 @@ try {
 } catch {
   // Not Linux: the thread keeps the process's priority.
 }
-parentPort.on("message", ({ id, password, hash, options }) => {
+parentPort.on("message", ({ password, hash, options }) => {
   try {
-    parentPort.postMessage({ id, result: hash === undefined ? argon2.hashSync(password, options) : argon2.verifySync(hash, password) });
+    parentPort.postMessage({ result: hash === undefined ? argon2.hashSync(password, options) : argon2.verifySync(hash, password) });
   } catch (error) {
     // A hash this library cannot read (a damaged row) matches no password.
-    parentPort.postMessage(hash === undefined ? { id, error: String(error) } : { id, result: false });
+    parentPort.postMessage(hash === undefined ? { error: String(error) } : { result: false });
   }
 });
 `;
 
 interface Job {
-  readonly id: number;
   readonly password: string;
   readonly hash?: string;
   readonly options?: typeof ARGON2_PARAMETERS;
 }
 
 interface Outcome {
-  readonly id: number;
   readonly result?: string | boolean;
   readonly error?: string;
 }
 
+type Settle = (outcome: Outcome) => void;
+
 /**
  * Hashes and checks passwords on threads of its own (not libuv's pool,
  * which file and DNS work share), `threads` of them, off the event loop
- * and below it in priority. How many run at once is the
- * core's to bound (Accounts); jobs beyond the threads wait here in order.
+ * and below it in priority. How many run at once is the core's to bound
+ * (Accounts); jobs beyond the threads wait here in order.
  */
 export class Argon2Passwords implements PasswordsPort {
   private readonly idle: Worker[] = [];
   private readonly all: Worker[] = [];
   /** Jobs waiting for a thread, in order. */
-  private readonly waiting: { job: Job; settle: (outcome: Outcome) => void }[] = [];
-  /** What each busy thread is doing, and whom to tell. */
-  private readonly busy = new Map<Worker, { readonly id: number; readonly settle: (outcome: Outcome) => void }>();
-  private jobs = 0;
+  private readonly waiting: { readonly job: Job; readonly settle: Settle }[] = [];
+  /** Whom each busy thread answers. */
+  private readonly busy = new Map<Worker, Settle>();
 
   /** `threads`: at most so many, each started when first needed (a server nobody signs in to starts none). */
   constructor(private readonly threads: number) {}
 
   async hash(password: string): Promise<string> {
-    const { result, error } = await this.run({ id: this.jobs++, password, options: ARGON2_PARAMETERS });
+    const { result, error } = await this.run({ password, options: ARGON2_PARAMETERS });
     if (error !== undefined) throw new Error(`hashing failed: ${error}`);
     return result as string;
   }
 
   async verify(hash: string, password: string): Promise<boolean> {
-    return (await this.run({ id: this.jobs++, password, hash })).result === true;
+    return (await this.run({ password, hash })).result === true;
   }
 
   /** Ends the threads. */
@@ -96,32 +95,39 @@ export class Argon2Passwords implements PasswordsPort {
     // An idle thread keeps no process alive; a busy one does (see start).
     worker.unref();
     worker.on("message", (outcome: Outcome) => this.done(worker, outcome));
-    // A thread that died (out of memory) fails its job, and takes no more.
+    // A thread that died (out of memory) fails its job and is gone: a new one takes the next job waiting.
     worker.on("error", (error) => {
-      const job = this.busy.get(worker);
+      const settle = this.busy.get(worker);
       this.busy.delete(worker);
-      job?.settle({ id: job.id, error: String(error) });
+      this.all.splice(this.all.indexOf(worker), 1);
+      this.takeNext(null);
+      settle?.({ error: String(error) });
     });
     this.all.push(worker);
     return worker;
   }
 
-  private start(worker: Worker, job: Job, settle: (outcome: Outcome) => void): void {
-    this.busy.set(worker, { id: job.id, settle });
+  private start(worker: Worker, job: Job, settle: Settle): void {
+    this.busy.set(worker, settle);
     worker.ref();
     worker.postMessage(job);
   }
 
   private done(worker: Worker, outcome: Outcome): void {
-    const { settle } = this.busy.get(worker)!;
+    const settle = this.busy.get(worker)!;
     this.busy.delete(worker);
+    this.takeNext(worker);
+    settle(outcome);
+  }
+
+  /** The next job waiting goes to `worker` (null: a new thread); without one, the worker rests. */
+  private takeNext(worker: Worker | null): void {
     const next = this.waiting.shift();
-    if (next === undefined) {
+    if (next !== undefined) {
+      this.start(worker ?? this.newThread(), next.job, next.settle);
+    } else if (worker !== null) {
       worker.unref();
       this.idle.push(worker);
-    } else {
-      this.start(worker, next.job, next.settle);
     }
-    settle(outcome);
   }
 }

@@ -70,11 +70,23 @@ export class InProcessDelivery implements DeliveryPort {
   }
 
   broadcast(event: Outgoing, except?: Recipient): void {
+    const { type } = event.event;
+    if (type === "renamed" || type === "departure") return this.broadcastAbout(event, except);
     for (const recipient of this.byName.values()) {
       if (recipient !== except && recipient.hearsEveryone) recipient.deliver(event);
     }
-    const { type } = event.event;
-    if (type === "renamed" || type === "departure") this.tellOutsiders(event, except);
+  }
+
+  /** A rename or departure: to everyone who hears everyone, and to those who do not as tellOutsiders says; one pass over the users. */
+  private broadcastAbout(event: Outgoing, except: Recipient | undefined): void {
+    let outsiders: [string, Recipient][] | null = null;
+    for (const entry of this.byName) {
+      const recipient = entry[1];
+      if (recipient === except) continue;
+      if (recipient.hearsEveryone) recipient.deliver(event);
+      else (outsiders ??= []).push(entry);
+    }
+    if (outsiders !== null) this.tellOutsiders(event, outsiders);
   }
 
   announceLogin(event: Outgoing, except?: Recipient): void {
@@ -84,13 +96,13 @@ export class InProcessDelivery implements DeliveryPort {
   }
 
   /**
-   * A rename or departure, to those here who do not hear everyone (see
-   * Recipient.hearsEveryone) and share a group with its users: of a
+   * A rename or departure, to `outsiders` (those here who do not hear
+   * everyone: see Recipient.hearsEveryone) who share a group with its users: of a
    * departure of several, only those users, in an event of their own (the
    * others share one rendering). Found from each one's own groups, so that
    * a mass departure costs in proportion to the users and their groups.
    */
-  private tellOutsiders(outgoing: Outgoing, except: Recipient | undefined): void {
+  private tellOutsiders(outgoing: Outgoing, outsiders: readonly (readonly [string, Recipient])[]): void {
     const { event } = outgoing;
     const gone: readonly { readonly rooms?: readonly string[] }[] = event.type === "departure" ? event.users : event.type === "renamed" ? [event] : [];
     // Which of them each group had, by group key.
@@ -104,8 +116,7 @@ export class InProcessDelivery implements DeliveryPort {
       }
     });
     if (inGroup.size === 0) return;
-    for (const [member, recipient] of this.byName) {
-      if (recipient.hearsEveryone || recipient === except) continue;
+    for (const [member, recipient] of outsiders) {
       const shared = new Set<number>();
       for (const groupKey of this.groupsByMember.get(member) ?? []) for (const at of inGroup.get(groupKey) ?? []) shared.add(at);
       if (shared.size === 0) continue;

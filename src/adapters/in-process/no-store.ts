@@ -5,6 +5,5 @@ export const NO_STORE: StorePort = Object.freeze({
   accounts: null,
   browserSignIns: null,
   description: "none",
-  shared: true,
   close: () => Promise.resolve(),
 });

@@ -261,10 +261,26 @@ function operated(up: boolean, replies: readonly Reply[], context: AnswerContext
     return [lines.numeric("381", ":You are now an IRC operator"), `:${lines.nick} MODE ${lines.nick} :+o`];
   }
   const code = first?.kind === "error" ? first.code : "no answer";
-  if (code === "bad-credentials" || code === "invalid-password" || code === "invalid-username") return [lines.numeric("464", ":Password incorrect")];
+  if (WRONG_PASSWORD.has(code) || code === "invalid-username") return [lines.numeric("464", ":Password incorrect")];
   if (code === "not-an-operator") return [lines.numeric("491", ":No O-lines for your host")];
   return [lines.numeric("491", ":No O-lines for your host"), lines.notice(SIGN_IN_NOTICES[code] ?? `OPER: ${code}`)];
 }
+
+/** The numeric a nick is refused with (433 taken or registered, 432 not allowed), to `target` (the nick, or `*` before registration); undefined for another refusal. */
+function nickRefusal(code: string, nick: string, lines: IrcLines, target?: string): string | undefined {
+  switch (code) {
+    case "username-taken":
+      return lines.numeric("433", `${nick} :Nickname is already in use`, target);
+    case "username-registered":
+      return lines.numeric("433", `${nick} :Nickname is registered`, target);
+    case "invalid-username":
+      return lines.numeric("432", `${nick} :Erroneous nickname`, target);
+  }
+  return undefined;
+}
+
+/** The refusals that are a wrong password (464) to IRC: one answer for a wrong password and an unknown account. */
+const WRONG_PASSWORD: ReadonlySet<string> = new Set(["bad-credentials", "invalid-password"]);
 
 /** A NICK once registered: the NICK line everyone else is sent too, or the numeric an IRC server refuses a nick with. */
 function renamed(nick: string, replies: readonly Reply[], { lines, registration }: AnswerContext): string[] {
@@ -275,15 +291,11 @@ function renamed(nick: string, replies: readonly Reply[], { lines, registration 
     return [said];
   }
   const code = first?.kind === "error" ? first.code : "no answer";
+  const refused = nickRefusal(code, nick, lines);
+  if (refused !== undefined) return [refused];
   switch (code) {
-    case "username-taken":
-      return [lines.numeric("433", `${nick} :Nickname is already in use`)];
-    case "username-registered":
-      return [lines.numeric("433", `${nick} :Nickname is registered`)];
     case "signed-in":
       return [lines.notice(`You are signed in to the account ${lines.nick}, and keep its name: NICK is not allowed.`)];
-    case "invalid-username":
-      return [lines.numeric("432", `${nick} :Erroneous nickname`)];
     case "unknown-command":
       // A server without the rename plugin.
       return [lines.numeric("447", `${nick} :Nicknames cannot change on this server`)];
@@ -306,22 +318,16 @@ function loggedIn(nick: string, signIn: boolean, replies: readonly Reply[], cont
   if (first?.kind !== "ok") {
     registration.loginRefused();
     const code = first?.kind === "error" ? first.code : "no answer";
-    switch (code) {
-      case "username-taken":
-        return [lines.numeric("433", `${nick} :Nickname is already in use`, "*")];
-      case "username-registered":
-        return [
-          lines.numeric("433", `${nick} :Nickname is registered`, "*"),
-          lines.notice(`${nick} is a registered account: to sign in, give its password with PASS before NICK and USER (your client's server password), or choose another nick.`),
-        ];
-      case "guests-not-allowed":
-        return [lines.numeric("465", ":Only registered accounts may connect: give your account's password with PASS", "*")];
-      case "invalid-username":
-        return [lines.numeric("432", `${nick} :Erroneous nickname`, "*")];
-      case "bad-credentials":
-      case "invalid-password":
-        return [lines.numeric("464", ":Password incorrect", "*")];
+    const refused = nickRefusal(code, nick, lines, "*");
+    if (code === "username-registered") {
+      return [
+        refused!,
+        lines.notice(`${nick} is a registered account: to sign in, give its password with PASS before NICK and USER (your client's server password), or choose another nick.`),
+      ];
     }
+    if (refused !== undefined) return [refused];
+    if (code === "guests-not-allowed") return [lines.numeric("465", ":Only registered accounts may connect: give your account's password with PASS", "*")];
+    if (WRONG_PASSWORD.has(code)) return [lines.numeric("464", ":Password incorrect", "*")];
     const notice = SIGN_IN_NOTICES[code];
     if (signIn && notice !== undefined) return [lines.numeric("464", ":Password incorrect", "*"), lines.notice(notice)];
     return [lines.notice(`Cannot log in now (${code}); try again.`)];

@@ -361,10 +361,7 @@ const AFTER_REGISTRATION: Readonly<Record<string, Translate>> = {
     if (channels.has(nameKey(channel))) return local(lines.numeric("331", `${echo(channel)} :No topic is set`));
     return local(lines.numeric("442", `${echo(channel)} :You're not on that channel`));
   },
-  LIST() {
-    const count = { users: 0, invisible: 0, inLobby: 0 };
-    return [core("WHO", [WITH_PROFILES], { kind: "user-count", count }), core("ROOMS", [], { kind: "list", count })];
-  },
+  LIST: () => census("list"),
   WHO: who,
   WHOIS(params, { lines }) {
     if (params.length < 1) return local(lines.numeric("431", ":No nickname given"));
@@ -392,11 +389,14 @@ const AFTER_REGISTRATION: Readonly<Record<string, Translate>> = {
   },
   MOTD: (_params, { lines }) => local(lines.numeric("422", ":MOTD File is missing")),
   VERSION: (_params, { lines, version }) => local(lines.numeric("351", `${version} ${lines.names.server} :a chat server for TCP, WebSocket and IRC`)),
-  LUSERS() {
-    const count = { users: 0, invisible: 0, inLobby: 0 };
-    return [core("WHO", [WITH_PROFILES], { kind: "user-count", count }), core("ROOMS", [], { kind: "lusers", count })];
-  },
+  LUSERS: () => census("lusers"),
 };
+
+/** LIST and LUSERS: the users counted (WHO), then the rooms (ROOMS), answered together as `kind` says. */
+function census(kind: "list" | "lusers"): Step[] {
+  const count = { users: 0, invisible: 0, inLobby: 0 };
+  return [core("WHO", [WITH_PROFILES], { kind: "user-count", count }), core("ROOMS", [], { kind, count })];
+}
 
 /** USERHOST and ISON: the nicks given (at most five) that are online, looked up. */
 function lookup(numeric: "302" | "303"): Translate {

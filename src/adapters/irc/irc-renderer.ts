@@ -42,7 +42,7 @@ export function renameLine(from: string, to: string, names: IrcNames): string {
 }
 
 /** A change to a channel's modes as MODE says it: `+o nick`, `-s` ... */
-export function modeChangeText(change: GroupModeChange): string {
+function modeChangeText(change: GroupModeChange): string {
   const sign = change.on ? "+" : "-";
   return change.mode === "operator" ? `${sign}o ${change.user}` : `${sign}s`;
 }

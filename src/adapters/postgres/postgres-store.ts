@@ -88,7 +88,6 @@ const FOREIGN_KEY_VIOLATION = "23503";
 export class PostgresStore implements StorePort {
   readonly accounts: AccountsStore;
   readonly browserSignIns: BrowserSignInsStore;
-  readonly shared = true;
 
   private constructor(
     private readonly pool: Pool,

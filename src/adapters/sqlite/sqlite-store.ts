@@ -59,7 +59,6 @@ interface AccountRow {
 export class SqliteStore implements StorePort {
   readonly accounts: AccountsStore;
   readonly browserSignIns: BrowserSignInsStore;
-  readonly shared = false;
 
   private constructor(
     private readonly db: Database.Database,

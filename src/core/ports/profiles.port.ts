@@ -22,7 +22,7 @@ export interface Profile {
   readonly account?: string;
   /** It is a server operator (IRC's OPER, by an account whose role is `operator`). */
   readonly operator?: true;
-  /** When it last sent a message (epoch milliseconds), as far as the registry was told: see ProfilesPort.spoke. */
+  /** When it last sent a message (epoch milliseconds), as far as the registry was told: written at most once a second (Room's SPOKE_NOTED_MS). */
   readonly spoke?: number;
 }
 

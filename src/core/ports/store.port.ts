@@ -88,8 +88,6 @@ export interface StorePort {
   readonly browserSignIns: BrowserSignInsStore | null;
   /** What it is, for logs and errors: "sqlite:data/chat.db", "postgres://host/db" (no password). */
   readonly description: string;
-  /** Whether the nodes of a cluster can share it (a database server), or it is one process's own (an embedded file). */
-  readonly shared: boolean;
   close(): Promise<void>;
 }
 

@@ -31,4 +31,18 @@ describe("argon2id passwords, on threads of their own", () => {
     expect(await Promise.all(hashes.map((hash, i) => passwords.verify(hash, ["a", "b", "c"][i]!)))).toEqual([true, true, true]);
     expect(threadNiceValues().filter((nice) => nice === 10).length).toBe(before + 1);
   });
+
+  it("fails the job of a thread that died, and a new thread takes the jobs waiting and those after", async () => {
+    passwords = new Argon2Passwords(1);
+    const first = passwords.hash("first");
+    const second = passwords.hash("second");
+    // The one thread dies (as out of memory would end it) while it hashes the first.
+    const [thread] = (passwords as unknown as { all: import("node:worker_threads").Worker[] }).all;
+    const dead = thread!.terminate();
+    thread!.emit("error", new Error("worker out of memory"));
+    await dead;
+    await expect(first).rejects.toThrow("hashing failed: Error: worker out of memory");
+    expect(await passwords.verify(await second, "second")).toBe(true);
+    expect(await passwords.verify(await passwords.hash("third"), "third")).toBe(true);
+  });
 });
